@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+
+import PackageDescription
+
+let package = Package(
+    name: "stylectl",
+    products: [
+        .executable(name: "stylectl", targets: ["stylectl"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "ImageCodec", targets: ["ImageCodec"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+
+        // MARK: - Libraries (arrows point down: StyleTransfer -> TensorCore, ImageCodec, Checkpoints)
+        .target(name: "TensorCore", dependencies: ["CDNNL"]),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "Checkpoints"),
+        .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "stylectl",
+            dependencies: [
+                "StyleTransfer", "ImageCodec", "Checkpoints",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "TensorCore"]),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TestSupport"]),
+        .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "TestSupport"]),
+        .testTarget(name: "stylectlTests", dependencies: ["stylectl", "TestSupport"]),
+    ]
+)
+
+for target in package.targets where target.type != .system && target.name != "CJPEG" {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.unsafeFlags(["-Ounchecked"], .when(configuration: .release)))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,50 @@
+// The element types a checkpoint may store, and their conversion to Float.
+
+/// Element types accepted in weight files; all are converted to `Float` on load.
+enum TensorDType: Sendable {
+    case float32, float16, bfloat16, float64
+
+    init?(safetensorsName name: String) {
+        switch name {
+        case "F32": self = .float32
+        case "F16": self = .float16
+        case "BF16": self = .bfloat16
+        case "F64": self = .float64
+        default: return nil
+        }
+    }
+
+    /// PyTorch storage class names as pickled (`torch.FloatStorage`) or zip-format dtype names.
+    init?(storageName name: String) {
+        switch name {
+        case "FloatStorage", "float32": self = .float32
+        case "HalfStorage", "float16": self = .float16
+        case "BFloat16Storage", "bfloat16": self = .bfloat16
+        case "DoubleStorage", "float64": self = .float64
+        default: return nil
+        }
+    }
+
+    var byteSize: Int {
+        switch self {
+        case .float32: 4
+        case .float16, .bfloat16: 2
+        case .float64: 8
+        }
+    }
+
+    /// Decodes `count` little-endian elements from `bytes` (which holds at least that many).
+    func decode(_ bytes: UnsafeRawBufferPointer, count: Int) -> [Float] {
+        precondition(bytes.count >= count * byteSize)
+        switch self {
+        case .float32:
+            return (0 ..< count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        case .float64:
+            return (0 ..< count).map { Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
+        case .float16:
+            return (0 ..< count).map { Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
+        case .bfloat16:
+            return (0 ..< count).map { Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
+        }
+    }
+}
