@@ -1,0 +1,111 @@
+// The stylization pipeline of pytorch-AdaIN's test.py: images in, encoder, AdaIN, alpha blend, decoder, image out.
+
+import Checkpoints
+import ImageCodec
+import TensorCore
+
+/// An encoder and a decoder loaded from weight files, ready to stylize images.
+///
+/// `output = g(alpha * AdaIN(f(c), f(s)) + (1 - alpha) * f(c))` (Huang & Belongie 2017, Eq. 11),
+/// with `f` the VGG-19 encoder up to relu4_1 and `g` the decoder; ported from pytorch-AdaIN's
+/// `style_transfer` in test.py. The decoder's output is cropped to the content image's size: when a
+/// side is not a multiple of 8, ceil-mode pooling makes it larger, and the extra rows and columns at
+/// the bottom and right are dropped (pytorch-AdaIN keeps them).
+///
+/// Instances hold only immutable weights and may be shared across threads.
+public final class Stylizer: Sendable {
+    public let encoder: VGGEncoder
+    public let decoder: Decoder
+
+    public init(encoder: VGGEncoder, decoder: Decoder) {
+        self.encoder = encoder
+        self.decoder = decoder
+    }
+
+    /// Loads and checks both weight files.
+    public convenience init(models: ModelFiles) throws(StyleTransferError) {
+        let encoder: VGGEncoder
+        let decoder: Decoder
+        do {
+            encoder = try VGGEncoder(weights: try loadStateDict(path: models.vgg))
+        } catch let error as CheckpointError {
+            throw .checkpoint(error)
+        } catch let error as NetworkWeightError {
+            throw .weights(path: models.vgg, error)
+        } catch { fatalError("unexpected error \(error)") }
+        do {
+            decoder = try Decoder(weights: try loadStateDict(path: models.decoder))
+        } catch let error as CheckpointError {
+            throw .checkpoint(error)
+        } catch let error as NetworkWeightError {
+            throw .weights(path: models.decoder, error)
+        } catch { fatalError("unexpected error \(error)") }
+        self.init(encoder: encoder, decoder: decoder)
+    }
+
+    /// `f(image)`: the relu4_1 features of an image, shape (1, 512, ceil(H/8), ceil(W/8)).
+    public func encode(_ image: RGBImage) -> Tensor {
+        encoder.encode(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+    }
+
+    /// Decodes `alpha * AdaIN(content, style) + (1 - alpha) * content` and crops it to
+    /// `width` x `height`.
+    ///
+    /// - Parameters:
+    ///   - content: `f(c)`, from ``encode(_:)``.
+    ///   - style: `f(s)`, from ``encode(_:)``; its spatial size may differ from the content's.
+    ///   - alpha: the content-style trade-off in [0, 1]; 1 is full stylization, 0 reconstructs the content.
+    public func stylize(
+        content: Tensor, style: Tensor, alpha: Float, width: Int, height: Int
+    ) throws(StyleTransferError) -> RGBImage {
+        guard (0 ... 1).contains(alpha) else { throw .alphaOutOfRange(alpha) }
+        let t = blend(adaptiveInstanceNormalization(content: content, style: style), content, alpha: alpha)
+        return Self.image(from: decoder.decode(t), width: width, height: height)
+    }
+
+    /// Stylizes one pair of images.
+    public func stylize(content: RGBImage, style: RGBImage, alpha: Float) throws(StyleTransferError) -> RGBImage {
+        try stylize(content: encode(content), style: encode(style), alpha: alpha, width: content.width, height: content.height)
+    }
+
+    /// The top-left `width` x `height` of a (1, 3, H, W) tensor as an image.
+    static func image(from tensor: Tensor, width: Int, height: Int) -> RGBImage {
+        let (h, w) = (tensor.shape[2], tensor.shape[3])
+        precondition(tensor.shape[0] == 1 && tensor.shape[1] == 3 && h >= height && w >= width)
+        let values = tensor.values
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for c in 0 ..< 3 {
+            for y in 0 ..< height {
+                let src = (c * h + y) * w
+                let dst = (c * height + y) * width
+                for x in 0 ..< width { pixels[dst + x] = values[src + x] }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+}
+
+/// How an input image is sized before encoding, as pytorch-AdaIN's `test_transform`.
+public struct ImageSizing: Sendable, Equatable {
+    /// The shorter side is resized to `size` (with antialiasing, as PIL); 0 keeps the original size.
+    public var size: Int
+    /// Take the centre `size` x `size` square after resizing.
+    public var crop: Bool
+
+    public init(size: Int, crop: Bool = false) {
+        self.size = size
+        self.crop = crop
+    }
+
+    /// Reads an image file and sizes it.
+    public func load(path: String) throws(StyleTransferError) -> RGBImage {
+        do {
+            var image = try readImage(path: path)
+            if size > 0 { image = resizeShorterSide(image, to: size) }
+            if crop && size > 0 { image = centerCrop(image, size: size) }
+            return image
+        } catch {
+            throw .image(error)
+        }
+    }
+}
