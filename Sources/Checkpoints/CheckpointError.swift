@@ -14,6 +14,14 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case forbiddenObject(path: String, name: String)
     /// A tensor has a dtype this library does not convert.
     case unsupportedDType(path: String, key: String, dtype: String)
+    /// The file is a valid checkpoint but uses a feature this library does not read
+    /// (a compressed zip entry, big-endian storages, another serialization version).
+    case unsupportedFeature(path: String, detail: String)
+    /// The pickled object is not a dict of tensors with string keys (for example a list or a bare
+    /// tensor); `found` says what it is.
+    case notAStateDict(path: String, found: String)
+    /// An entry of the dict is not a tensor (for example an epoch number next to the weights).
+    case notATensor(path: String, key: String, found: String)
 
     public var description: String {
         switch self {
@@ -26,9 +34,17 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .malformed(let path, let detail):
             return "weight file '\(path)' is malformed: \(detail)"
         case .forbiddenObject(let path, let name):
-            return "weight file '\(path)' contains '\(name)', which is not part of a state_dict; refusing to load it (nothing from the file is executed)"
+            let hint = name.hasPrefix("torch.nn.") || name.hasPrefix("__main__.")
+                ? "; it looks like a whole pickled model (torch.save(model)): save model.state_dict() instead" : ""
+            return "weight file '\(path)' contains '\(name)', which is not part of a state_dict; refusing to load it (nothing from the file is executed)\(hint)"
         case .unsupportedDType(let path, let key, let dtype):
             return "weight file '\(path)': tensor '\(key)' has dtype \(dtype), which is not supported (float32, float16, bfloat16, float64 are)"
+        case .unsupportedFeature(let path, let detail):
+            return "weight file '\(path)' uses a feature this reader does not support: \(detail)"
+        case .notAStateDict(let path, let found):
+            return "weight file '\(path)' does not hold a state_dict (a dict of tensors by name) but \(found)"
+        case .notATensor(let path, let key, let found):
+            return "weight file '\(path)': entry '\(key)' is \(found), not a tensor; a state_dict holds only tensors"
         }
     }
 }

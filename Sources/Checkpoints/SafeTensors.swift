@@ -8,15 +8,16 @@ import Foundation
 /// of JSON mapping each name to `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to
 /// the byte after the header), an optional `"__metadata__"` entry, then the data.
 enum SafeTensors {
+    /// A plausible header size followed by `{`. The size may exceed the file (then it is truncated).
     static func isSafeTensors(_ data: Data) -> Bool {
-        guard data.count >= 10 else { return false }
+        guard data.count >= 9 else { return false }
         let n = data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian
-        return n > 0 && n < UInt64(data.count) && data[data.startIndex + 8] == UInt8(ascii: "{")
+        return n >= 2 && n <= 100_000_000 && data[data.startIndex + 8] == UInt8(ascii: "{")
     }
 
     static func read(_ data: Data, path: String) throws(CheckpointError) -> [String: StoredTensor] {
         guard data.count >= 8 else { throw .truncated(path: path, detail: "no header") }
-        let headerSize = Int(data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
+        let headerSize = Int(clamping: data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
         guard headerSize <= data.count - 8 else {
             throw .truncated(path: path, detail: "header of \(headerSize) bytes, file has \(data.count)")
         }
@@ -34,12 +35,11 @@ enum SafeTensors {
             guard let dt = TensorDType(safetensorsName: dtype) else {
                 throw .unsupportedDType(path: path, key: key, dtype: dtype)
             }
-            let count = shape.reduce(1, *)
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[1] - offsets[0] == count * dt.byteSize else {
+            guard let count = checkedProduct(shape), offsets[1] - offsets[0] == checkedProduct([count, dt.byteSize]) else {
                 throw .malformed(path: path, detail: "'\(key)' has \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
             }
-            guard dataStart + offsets[1] <= data.count else {
-                throw .truncated(path: path, detail: "data of '\(key)' ends at byte \(dataStart + offsets[1]), file has \(data.count)")
+            guard offsets[1] <= data.count - dataStart else {
+                throw .truncated(path: path, detail: "data of '\(key)' ends \(offsets[1]) bytes after the header, file has \(data.count - dataStart)")
             }
             let begin = data.startIndex + dataStart + offsets[0]
             let values = data.withUnsafeBytes { raw in

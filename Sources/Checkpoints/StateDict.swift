@@ -10,8 +10,17 @@ import Foundation
 /// `state_dict` of tensors needs are accepted, anything else is refused with
 /// ``CheckpointError/forbiddenObject(path:name:)``.
 ///
+/// Tensors come out contiguous in row-major order whatever their stride and storage offset in the
+/// file, converted to `Float` from float32, float16, bfloat16 or float64. The file is memory-mapped
+/// and each tensor's data copied once (an 80 MB VGG file loads in well under a second).
+///
 /// - Parameter path: the file to read.
 /// - Returns: every tensor in the file by its key (for example `"2.weight"`), as `Float`.
+/// - Throws: ``CheckpointError``, naming the file: `unreadable` (missing), `unknownFormat`,
+///   `truncated` or `malformed` (damaged), `forbiddenObject` (a pickle names anything but a
+///   state_dict's objects, for example a whole pickled model), `notAStateDict` / `notATensor` (naming
+///   the key), `unsupportedDType` (an integer tensor, naming its key), `unsupportedFeature` (a
+///   compressed zip entry, a big-endian file).
 public func loadStateDict(path: String) throws(CheckpointError) -> [String: StoredTensor] {
     let data: Data
     do {
@@ -20,6 +29,25 @@ public func loadStateDict(path: String) throws(CheckpointError) -> [String: Stor
         let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
         throw .unreadable(path: path, reason: reason)
     }
+    return try readStateDict(data, path: path)
+}
+
+/// Reads a state_dict from a file's bytes; `path` is only for messages.
+///
+/// The bytes are read in place (a memory-mapped file is not copied); each tensor's data is copied
+/// once, into its `StoredTensor`.
+func readStateDict(_ data: Data, path: String) throws(CheckpointError) -> [String: StoredTensor] {
+    guard !data.isEmpty else { throw .truncated(path: path, detail: "the file is empty") }
+    let pytorch: Result<[String: StoredTensor], CheckpointError>? = data.withUnsafeBytes { bytes in
+        if ZipArchive.hasSignature(bytes) {
+            return Result { () throws(CheckpointError) in try ZipCheckpoint.read(bytes, path: path) }
+        }
+        if LegacyCheckpoint.hasSignature(bytes) {
+            return Result { () throws(CheckpointError) in try LegacyCheckpoint.read(bytes, path: path) }
+        }
+        return nil
+    }
+    if let pytorch { return try pytorch.get() }
     if SafeTensors.isSafeTensors(data) {
         return try SafeTensors.read(data, path: path)
     }

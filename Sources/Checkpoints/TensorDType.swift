@@ -38,13 +38,35 @@ enum TensorDType: Sendable {
         precondition(bytes.count >= count * byteSize)
         switch self {
         case .float32:
+            #if _endian(little)
+            // The common case (all of pytorch-AdaIN's weights): one copy from the file's pages.
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<(4 * count)]))
+                initialized = count
+            }
+            #else
             return (0 ..< count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            #endif
         case .float64:
             return (0 ..< count).map { Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
         case .float16:
             return (0 ..< count).map { Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
         case .bfloat16:
             return (0 ..< count).map { Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
+        }
+    }
+
+    /// Decodes the little-endian element at `index` (in elements) of `bytes`.
+    func decodeElement(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Float {
+        switch self {
+        case .float32:
+            Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+        case .float64:
+            Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self))))
+        case .float16:
+            Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))))
+        case .bfloat16:
+            Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))) << 16)
         }
     }
 }

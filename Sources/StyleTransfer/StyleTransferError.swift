@@ -15,6 +15,8 @@ public enum StyleTransferError: Error, CustomStringConvertible {
     case image(ImageCodecError)
     /// `alpha` must lie in [0, 1].
     case alphaOutOfRange(Float)
+    /// An image is smaller than the encoder's smallest input (after resizing and cropping).
+    case imageTooSmall(path: String, width: Int, height: Int, minimum: Int)
     /// An input named by a command-line option does not exist.
     case inputNotFound(option: String, path: String)
     /// A folder given as input holds no JPEG or PNG files.
@@ -35,6 +37,8 @@ public enum StyleTransferError: Error, CustomStringConvertible {
         case .weights(let path, let error): return "weight file '\(path)': \(error)"
         case .image(let error): return error.description
         case .alphaOutOfRange(let alpha): return "alpha must be in [0, 1], got \(alpha)"
+        case .imageTooSmall(let path, let width, let height, let minimum):
+            return "image '\(path)' is \(width)x\(height) pixels after sizing; the encoder needs at least \(minimum)x\(minimum)"
         case .inputNotFound(let option, let path): return "\(option): '\(path)' does not exist"
         case .noImagesInFolder(let option, let path): return "\(option): folder '\(path)' holds no .jpg, .jpeg or .png files"
         case .outputNotAFolder(let path, let reason):

@@ -44,6 +44,7 @@ public final class Stylizer: Sendable {
     }
 
     /// `f(image)`: the relu4_1 features of an image, shape (1, 512, ceil(H/8), ceil(W/8)).
+    /// Both sides must be at least ``VGGEncoder/minimumImageSide`` (``ImageSizing/load(path:)`` checks it).
     public func encode(_ image: RGBImage) -> Tensor {
         encoder.encode(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
     }
@@ -97,15 +98,16 @@ public struct ImageSizing: Sendable, Equatable {
         self.crop = crop
     }
 
-    /// Reads an image file and sizes it.
+    /// Reads an image file and sizes it; fails when the result is too small to encode.
     public func load(path: String) throws(StyleTransferError) -> RGBImage {
-        do {
-            var image = try readImage(path: path)
-            if size > 0 { image = resizeShorterSide(image, to: size) }
-            if crop && size > 0 { image = centerCrop(image, size: size) }
-            return image
-        } catch {
-            throw .image(error)
+        var image: RGBImage
+        do { image = try readImage(path: path) } catch { throw .image(error) }
+        if size > 0 { image = resizeShorterSide(image, to: size) }
+        if crop && size > 0 { image = centerCrop(image, size: size) }
+        let minimum = VGGEncoder.minimumImageSide
+        guard image.width >= minimum && image.height >= minimum else {
+            throw .imageTooSmall(path: path, width: image.width, height: image.height, minimum: minimum)
         }
+        return image
     }
 }

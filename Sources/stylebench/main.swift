@@ -1,1 +1,191 @@
-print("stylebench")
+// stylebench: seconds per AdaIN stylization (512x512 content and style by default) with stylectl's
+// engine, the peak memory and the arithmetic rate, a per-layer profile, then the same network in
+// PyTorch (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
+//
+// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
+
+import Checkpoints
+import Foundation
+import StyleTransfer
+import TensorCore
+
+struct Options {
+    var size = 512
+    var runs = 5
+    var vgg: String?
+    var decoder: String?
+    var pytorch = true
+
+    init(_ arguments: [String]) {
+        var rest = arguments[...]
+        func value(_ flag: String) -> String {
+            guard let v = rest.popFirst() else { fail("\(flag) needs a value") }
+            return v
+        }
+        while let flag = rest.popFirst() {
+            switch flag {
+            case "--size": size = Int(value(flag)) ?? 0
+            case "--runs": runs = Int(value(flag)) ?? 0
+            case "--vgg": vgg = value(flag)
+            case "--decoder": decoder = value(flag)
+            case "--no-pytorch": pytorch = false
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]")
+            }
+        }
+        guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
+        guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("stylebench: \(message)\n".utf8))
+    exit(2)
+}
+
+/// Deterministic pseudo-random numbers (SplitMix64).
+struct SeededRandom {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
+}
+
+/// Seeded weights for pytorch-AdaIN's convolutions, scaled as He initialisation (uniform with
+/// the same variance) so that activations stay of order one, as Scripts/bench_pytorch.py does.
+func seededStateDict(_ convolutions: [(module: Int, out: Int, in: Int, kernel: Int)], random: inout SeededRandom) -> [String: StoredTensor] {
+    var state: [String: StoredTensor] = [:]
+    for c in convolutions {
+        let fanIn = c.in * c.kernel * c.kernel
+        let bound = (6 / Float(fanIn)).squareRoot()
+        state["\(c.module).weight"] = StoredTensor(shape: [c.out, c.in, c.kernel, c.kernel],
+                                                   values: (0 ..< c.out * fanIn).map { _ in (2 * random.unit() - 1) * bound })
+        state["\(c.module).bias"] = StoredTensor(shape: [c.out], values: (0 ..< c.out).map { _ in 0.2 * random.unit() - 0.1 })
+    }
+    return state
+}
+
+func loadNetworks(_ options: Options) -> (VGGEncoder, Decoder, String) {
+    do {
+        if let vgg = options.vgg, let decoder = options.decoder {
+            return (try VGGEncoder(weights: loadStateDict(path: vgg)), try Decoder(weights: loadStateDict(path: decoder)), "\(vgg), \(decoder)")
+        }
+        var random = SeededRandom(state: 0)
+        let vgg = seededStateDict([(0, 3, 3, 1), (2, 64, 3, 3), (5, 64, 64, 3), (9, 128, 64, 3), (12, 128, 128, 3), (16, 256, 128, 3),
+                                   (19, 256, 256, 3), (22, 256, 256, 3), (25, 256, 256, 3), (29, 512, 256, 3)], random: &random)
+        let decoder = seededStateDict([(1, 256, 512, 3), (5, 256, 256, 3), (8, 256, 256, 3), (11, 256, 256, 3), (14, 128, 256, 3),
+                                       (18, 128, 128, 3), (21, 64, 128, 3), (25, 64, 64, 3), (28, 3, 64, 3)], random: &random)
+        return (try VGGEncoder(weights: vgg), try Decoder(weights: decoder), "seeded random")
+    } catch {
+        fail("cannot load the weights: \(error)")
+    }
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024  // Linux reports KiB
+}
+
+func megabytes(_ bytes: Int) -> String { String(format: "%.0f MB", Double(bytes) / 1e6) }
+
+/// The repository's Scripts folder: beside this source file's package, else the current folder's.
+func scriptsFolder() -> String {
+    let fromSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scripts").path
+    return FileManager.default.fileExists(atPath: fromSource) ? fromSource : "Scripts"
+}
+
+/// Runs Scripts/bench_pytorch.py with OPENBLAS_CORETYPE unset; returns its JSON line.
+func runPyTorch(_ options: Options) -> [String: Any]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    var arguments = [scriptsFolder() + "/bench_pytorch.py", "--size", "\(options.size)", "--runs", "\(options.runs)", "--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"]
+    if let vgg = options.vgg, let decoder = options.decoder, vgg.hasSuffix(".pth"), decoder.hasSuffix(".pth") {
+        arguments += ["--vgg", vgg, "--decoder", decoder]
+    }
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["OPENBLAS_CORETYPE"] = nil
+    process.environment = environment
+    let output = Pipe()
+    process.standardOutput = output
+    do { try process.run() } catch {
+        print("PyTorch: cannot run /usr/bin/python3: \(error)")
+        return nil
+    }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0,
+          let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+          let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        print("PyTorch: Scripts/bench_pytorch.py failed (status \(process.terminationStatus))")
+        return nil
+    }
+    return json
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+let (encoder, decoder, weightsName) = loadNetworks(options)
+var random = SeededRandom(state: 1)
+let side = options.size
+let content = Tensor(shape: [1, 3, side, side], values: (0 ..< 3 * side * side).map { _ in random.unit() })
+let style = Tensor(shape: [1, 3, side, side], values: (0 ..< 3 * side * side).map { _ in random.unit() })
+
+/// One stylization as stylectl does it (alpha 1), each phase traced when asked.
+func stylize(trace: ((String, StepTiming) -> Void)? = nil) -> Tensor {
+    let c = encoder.encode(content, trace: trace.map { t in { t("content", $0) } })
+    let s = encoder.encode(style, trace: trace.map { t in { t("style", $0) } })
+    let start = now()
+    let t = adaptiveInstanceNormalization(content: c, style: s)
+    trace?("adain", StepTiming(name: "AdaIN", seconds: now() - start, flops: 0, implementation: "swift"))
+    return decoder.decode(t, trace: trace.map { t in { t("decoder", $0) } })
+}
+
+print("stylectl: \(side)x\(side) content and style: 2 encoder passes to relu4_1, AdaIN, 1 decoder pass")
+print("  engine: \(computeEngineDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(weightsName)")
+_ = stylize()  // warm-up: primitives, weight reorders, buffers
+var seconds: [Double] = []
+for _ in 0 ..< options.runs {
+    let start = now()
+    _ = stylize()
+    seconds.append(now() - start)
+}
+let median = seconds.sorted()[seconds.count / 2]
+
+var profile: [(phase: String, step: StepTiming)] = []
+_ = stylize { profile.append(($0, $1)) }
+// pytorch-AdaIN's convolutions, with the VGG's 1x1 convolution (folded away here) counted.
+let gflop = (profile.map(\.step.flops).reduce(0, +) + 2 * 2 * 9 * Double(side * side)) / 1e9
+let peak = peakResidentBytes()
+
+print("  runs (s): " + seconds.map { String(format: "%.3f", $0) }.joined(separator: " "))
+print(String(format: "  median %.3f s per stylization; %.1f GFLOP -> %.1f GFLOP/s; peak RSS %@", median, gflop, gflop / median, megabytes(peak)))
+print("\nper layer (ms, one traced run; GFLOP/s for convolutions):")
+func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+for (phase, step) in profile {
+    let rate = step.flops > 0 ? String(format: "%6.1f GFLOP/s  ", step.flops / step.seconds / 1e9) + step.implementation : ""
+    print("  " + padded(phase, 8) + padded(step.name, 50) + String(format: "%8.2f  ", step.seconds * 1e3) + rate)
+}
+for phase in ["content", "style", "adain", "decoder"] {
+    let total = profile.filter { $0.phase == phase }.map(\.step.seconds).reduce(0, +)
+    print("  " + padded(phase, 8) + String(format: "total %.1f ms", total * 1e3))
+}
+
+if options.pytorch {
+    print("\nPyTorch (Scripts/bench_pytorch.py, /usr/bin/python3, OPENBLAS_CORETYPE unset):")
+    if let result = runPyTorch(options), let torchSeconds = result["seconds"] as? Double, let torchPeak = result["peak_rss_bytes"] as? Int {
+        let runs = (result["runs"] as? [Double] ?? []).map { String(format: "%.3f", $0) }.joined(separator: " ")
+        print("  torch \(result["torch"] ?? "?"), \(result["threads"] ?? "?") threads; runs (s): \(runs)")
+        print(String(format: "  median %.3f s per stylization; %.1f GFLOP/s; peak RSS %@", torchSeconds, gflop / torchSeconds, megabytes(torchPeak)))
+        print(String(format: "\nstylectl %.3f s, PyTorch %.3f s: stylectl is %.2fx faster; peak RSS %@ vs %@",
+                     median, torchSeconds, torchSeconds / median, megabytes(peak), megabytes(torchPeak)))
+    }
+}

@@ -70,6 +70,14 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["notanimage.jpg"])
     }
 
+    @Test func tinyImageIsRefusedWithItsSize() throws {
+        let tiny = temp.appendingPathComponent("tiny.png")
+        let message = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", tiny.path,
+                           "--content-size", "4"] + (try modelArguments()))
+        #expect(message?.contains("cornell.jpg") == true && message?.contains("at least 9x9") == true, "\(message ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: tiny.path))
+    }
+
     @Test func foldersStylizeEveryPair() throws {
         let contents = temp.appendingPathComponent("contents")
         try FileManager.default.createDirectory(at: contents, withIntermediateDirectories: true)

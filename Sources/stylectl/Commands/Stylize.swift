@@ -18,7 +18,7 @@ struct Stylize: ParsableCommand {
     @Option(help: "A content image (JPEG or PNG) or a folder of them.")
     var content: String
 
-    @Option(help: "A style image (JPEG or PNG) or a folder of them.")
+    @Option(help: "A style image (JPEG or PNG) or a folder of them; or several images, comma-separated, for interpolation or masks.")
     var style: String
 
     @Option(help: "The output image (.png or .jpg), or a folder.")
@@ -38,6 +38,8 @@ struct Stylize: ParsableCommand {
 
     @OptionGroup var models: ModelOptions
 
+    @OptionGroup(title: "Style controls") var controls: ControlOptions
+
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
         guard contentSize >= 0 else { throw ValidationError("'--content-size' must be 0 or more, got \(contentSize).") }
@@ -45,6 +47,14 @@ struct Stylize: ParsableCommand {
     }
 
     func run() throws {
+        if controls.applies(toStyle: style) {
+            try controls.run(
+                content: content, style: style, output: output, alpha: alpha,
+                contentSizing: ImageSizing(size: contentSize, crop: crop),
+                styleSizing: ImageSizing(size: styleSize, crop: crop),
+                stylizer: try models.loadStylizer())
+            return
+        }
         let pairs: [StylizationPair]
         do { pairs = try StylizationPair.plan(content: content, style: style, output: output) } catch { throw CommandFailure(error.description) }
         let batch = BatchStylization(
@@ -52,21 +62,10 @@ struct Stylize: ParsableCommand {
             contentSizing: ImageSizing(size: contentSize, crop: crop),
             styleSizing: ImageSizing(size: styleSize, crop: crop),
             alpha: alpha)
-        let failures = batch.run(pairs) { outcome in
-            let counter = "[\(outcome.index + 1)/\(outcome.count)]"
-            if let error = outcome.error {
-                printError("\(counter) failed: \(error)")
-            } else {
-                printError("\(counter) \(outcome.pair.output) (\(String(format: "%.2f", outcome.seconds)) s)")
-            }
+        var report = ProgressReport(count: pairs.count)
+        batch.run(pairs) { outcome in
+            report.record(index: outcome.index, output: outcome.pair.output, seconds: outcome.seconds, error: outcome.error)
         }
-        if failures > 0 {
-            throw CommandFailure("\(failures) of \(pairs.count) stylizations failed")
-        }
+        try report.finish()
     }
-}
-
-/// Progress and failures go to standard error, so standard output stays clean for scripts.
-func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -1,0 +1,157 @@
+// Writing RGBImage as PNG or JPEG, quantised as torchvision's save_image does, replaced atomically.
+
+import CJPEG
+import CPNG
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One value as torchvision's `save_image` turns it into a byte:
+/// `tensor.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)`, in float32 like PyTorch (two
+/// roundings, then truncation toward zero). NaN gives 0, as PyTorch's conversion does on x86.
+@inline(__always)
+public func quantize(_ value: Float) -> UInt8 {
+    let scaled = value * 255 + 0.5
+    guard scaled > 0 else { return 0 }  // also NaN
+    return scaled >= 255 ? 255 : UInt8(scaled)
+}
+
+/// Every value quantised with ``quantize(_:)-(Float)``, in the same order (planar stays planar).
+public func quantize(_ values: [Float]) -> [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: values.count) { buffer, count in
+        values.withUnsafeBufferPointer { source in
+            for i in 0 ..< source.count { buffer[i] = quantize(source[i]) }
+        }
+        count = values.count
+    }
+}
+
+/// Writes an image as PNG or JPEG, chosen by the path's extension: `.png`, or `.jpg` / `.jpeg`
+/// (any case).
+///
+/// Values are quantised as torchvision's `save_image` does (``quantize(_:)-(Float)``), so a PNG
+/// holds the bytes pytorch-AdaIN's `test.py` would save. PNGs are 8-bit RGB (with an sRGB chunk);
+/// JPEGs are baseline with 4:2:0 chroma subsampling at `jpegQuality` (1...100).
+///
+/// The file is encoded in memory, written to a temporary file in the destination folder, flushed
+/// and renamed over `path`, so a failure never leaves a partial file (nor the temporary file).
+///
+/// - Throws: ``ImageCodecError`` naming the file: `unsupportedOutputExtension`,
+///   `invalidJPEGQuality`, `encodingFailed` or `writeFailed`.
+public func writeImage(_ image: RGBImage, path: String, jpegQuality: Int = 95) throws(ImageCodecError) {
+    let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+    let dot = name.lastIndex(of: ".")
+    let ext = dot.map { name[name.index(after: $0)...].lowercased() } ?? ""
+    let encoded: [UInt8]
+    switch ext {
+    case "png":
+        encoded = try encodePNG(image, path: path)
+    case "jpg", "jpeg":
+        guard (1 ... 100).contains(jpegQuality) else { throw .invalidJPEGQuality(path: path, quality: jpegQuality) }
+        encoded = try encodeJPEG(image, quality: jpegQuality, path: path)
+    default:
+        throw .unsupportedOutputExtension(path: path, extension: ext)
+    }
+    try replaceAtomically(path: path, with: encoded)
+}
+
+/// The quantised samples interleaved R, G, B, as encoders take them.
+private func interleavedBytes(_ image: RGBImage) -> [UInt8] {
+    let plane = image.width * image.height
+    return [UInt8](unsafeUninitializedCapacity: 3 * plane) { buffer, count in
+        image.pixels.withUnsafeBufferPointer { pixels in
+            for i in 0 ..< plane {
+                buffer[3 * i] = quantize(pixels[i])
+                buffer[3 * i + 1] = quantize(pixels[plane + i])
+                buffer[3 * i + 2] = quantize(pixels[2 * plane + i])
+            }
+        }
+        count = 3 * plane
+    }
+}
+
+/// PNG through libpng's simplified API (8-bit RGB needs no transform, hence no setjmp).
+private func encodePNG(_ image: RGBImage, path: String) throws(ImageCodecError) -> [UInt8] {
+    let rgb = interleavedBytes(image)
+    // Deflate never grows data by more than a few bytes per 16 KB block; with the chunk headers
+    // this is comfortably enough. Should it not be, libpng reports the size it needs.
+    let raw = (3 * image.width + 1) * image.height
+    var capacity = raw + raw / 8 + 4096
+    for _ in 0 ..< 2 {
+        var png = png_image()
+        png.version = png_uint_32(PNG_IMAGE_VERSION)
+        png.width = png_uint_32(image.width)
+        png.height = png_uint_32(image.height)
+        png.format = png_uint_32(PNG_FORMAT_RGB)
+        var output = [UInt8](repeating: 0, count: capacity)
+        var size = png_alloc_size_t(capacity)
+        let succeeded = output.withUnsafeMutableBytes { memory in
+            rgb.withUnsafeBytes { png_image_write_to_memory(&png, memory.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
+        }
+        if succeeded != 0 {
+            output.removeSubrange(Int(size)...)
+            return output
+        }
+        if Int(size) <= capacity {
+            let message = withUnsafeBytes(of: png.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw .encodingFailed(path: path, reason: "libpng: \(message)")
+        }
+        capacity = Int(size)
+    }
+    throw .encodingFailed(path: path, reason: "libpng kept asking for a larger buffer")
+}
+
+private func encodeJPEG(_ image: RGBImage, quality: Int, path: String) throws(ImageCodecError) -> [UInt8] {
+    let rgb = interleavedBytes(image)
+    var jpeg: UnsafeMutablePointer<UInt8>?
+    var size = 0
+    var message = [CChar](repeating: 0, count: Int(CIMAGE_MESSAGE_LENGTH))
+    let status = rgb.withUnsafeBufferPointer {
+        cjpeg_encode($0.baseAddress, Int32(image.width), Int32(image.height), Int32(quality), &jpeg, &size, &message)
+    }
+    defer { cimage_free(jpeg) }
+    guard status == CIMAGE_OK, let jpeg else {
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw .encodingFailed(path: path, reason: "libjpeg: \(text)")
+    }
+    return Array(UnsafeBufferPointer(start: jpeg, count: size))
+}
+
+/// Writes `bytes` to a new temporary file beside `path`, flushes it to disk and renames it over
+/// `path`; on any failure the temporary file is removed.
+private func replaceAtomically(path: String, with bytes: [UInt8]) throws(ImageCodecError) {
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { String(path[...$0]) } ?? ""
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    var temporary = ""
+    var fd: Int32 = -1
+    while fd < 0 {
+        temporary = "\(folder).\(name).\(getpid())-\(UInt32.random(in: .min ... .max)).tmp"
+        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if fd < 0 && errno != EEXIST {
+            throw .writeFailed(path: path, reason: "cannot create a file in its folder: \(systemMessage(errno))")
+        }
+    }
+    var failure: String?
+    bytes.withUnsafeBytes { buffer in
+        var written = 0
+        while written < buffer.count {
+            let count = write(fd, buffer.baseAddress! + written, buffer.count - written)
+            if count < 0 {
+                if errno == EINTR { continue }
+                failure = systemMessage(errno)
+                return
+            }
+            written += count
+        }
+    }
+    if failure == nil && fsync(fd) != 0 { failure = systemMessage(errno) }
+    if close(fd) != 0 && failure == nil { failure = systemMessage(errno) }
+    if failure == nil && rename(temporary, path) != 0 { failure = systemMessage(errno) }
+    if let failure {
+        unlink(temporary)
+        throw .writeFailed(path: path, reason: failure)
+    }
+}

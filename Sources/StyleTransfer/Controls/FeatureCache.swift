@@ -1,0 +1,124 @@
+// A thread-safe store of relu4_1 encodings, keyed by what determines them, so each is computed once.
+
+import Foundation
+import Synchronization
+import TensorCore
+
+/// An image file as it is fed to the encoder: which file (path, size, modification date, so that a
+/// changed file is encoded again) and how it is sized.
+public struct ImageIdentity: Hashable, Sendable {
+    /// The standardised absolute path.
+    public let path: String
+    public let byteCount: UInt64
+    public let modified: Date
+    public let size: Int
+    public let crop: Bool
+
+    /// Reads the file's size and modification date.
+    ///
+    /// - Throws: ``StyleControlError/transfer(_:)`` with `inputNotFound(option:path:)` naming
+    ///   `option` when there is no such file.
+    public init(path: String, sizing: ImageSizing, option: String) throws(StyleControlError) {
+        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: standardized),
+              let bytes = (attributes[.size] as? NSNumber)?.uint64Value,
+              let modified = attributes[.modificationDate] as? Date
+        else { throw .transfer(.inputNotFound(option: option, path: path)) }
+        self.path = standardized
+        self.byteCount = bytes
+        self.modified = modified
+        self.size = sizing.size
+        self.crop = sizing.crop
+    }
+}
+
+/// What is done to an image between loading and encoding.
+public enum EncodingTransform: Hashable, Sendable {
+    /// Encoded as loaded.
+    case none
+    /// A style recoloured by ``coral(source:target:)`` to match `target`, the content image.
+    case coral(target: ImageIdentity)
+    /// The image's luminance as a grey image (``luminanceImage(_:)``): the content in
+    /// luminance-only transfer.
+    case luminance
+    /// A style's luminance matched to `target`'s (``matchLuminance(_:to:)``).
+    case matchedLuminance(target: ImageIdentity)
+}
+
+/// Encodings `f(image)` shared across calls and threads, each computed once.
+///
+/// The key is the image file's identity (path, byte count, modification date, sizing) and the
+/// transform applied before encoding, which for colour preservation names the content image it
+/// matches. When several threads ask for the same key at once, one encodes and the others wait
+/// for its result; different keys are encoded concurrently. An encoding that throws is not stored.
+///
+/// With a `capacity`, the oldest entry is dropped when a new one would exceed it; without, entries
+/// stay until ``removeAll()``. A relu4_1 encoding of a 512 x 512 image takes 8 MiB.
+public final class FeatureCache: Sendable {
+    public struct Key: Hashable, Sendable {
+        public let image: ImageIdentity
+        public let transform: EncodingTransform
+
+        public init(image: ImageIdentity, transform: EncodingTransform) {
+            self.image = image
+            self.transform = transform
+        }
+    }
+
+    /// How often ``features(for:encode:)`` found a stored encoding, and how often it encoded.
+    public struct Statistics: Sendable, Equatable {
+        public var hits = 0
+        public var misses = 0
+    }
+
+    /// One key's encoding; its lock is held while encoding, so that waiters get the result.
+    private final class Entry: Sendable {
+        let features = Mutex<Tensor?>(nil)
+    }
+
+    private struct Table {
+        var entries: [Key: Entry] = [:]
+        var order: [Key] = []
+    }
+
+    public let capacity: Int?
+    private let table = Mutex(Table())
+    private let counts = Mutex(Statistics())
+
+    /// - Parameter capacity: the most encodings kept (at least 1), or nil for no limit.
+    public init(capacity: Int? = nil) {
+        precondition(capacity.map { $0 >= 1 } ?? true, "a FeatureCache's capacity is at least 1")
+        self.capacity = capacity
+    }
+
+    /// The stored encoding for `key`, or `encode()`'s result, stored.
+    public func features<E: Error>(for key: Key, encode: () throws(E) -> Tensor) throws(E) -> Tensor {
+        let entry = table.withLock { table in
+            if let entry = table.entries[key] { return entry }
+            let entry = Entry()
+            table.entries[key] = entry
+            table.order.append(key)
+            if let capacity, table.order.count > capacity {
+                table.entries[table.order.removeFirst()] = nil
+            }
+            return entry
+        }
+        return try entry.features.withLock { (stored: inout Tensor?) throws(E) -> Tensor in
+            if let stored {
+                counts.withLock { $0.hits += 1 }
+                return stored
+            }
+            let features = try encode()
+            stored = features
+            counts.withLock { $0.misses += 1 }
+            return features
+        }
+    }
+
+    public var statistics: Statistics { counts.withLock { $0 } }
+
+    /// Drops every stored encoding.
+    public func removeAll() {
+        table.withLock { $0 = Table() }
+    }
+}

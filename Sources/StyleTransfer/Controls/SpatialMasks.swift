@@ -1,0 +1,261 @@
+// Spatial control: masks that choose the style at each position, and AdaIN computed per region.
+
+import ImageCodec
+import TensorCore
+
+/// Mask files that say which style applies where (`--mask`, `--mask-mode`, `--stretch-mask`).
+///
+/// AdaIN-style's `test.lua -mask` (Huang & Belongie 2017, Sec. 7, "Spatial control"): a binary
+/// mask with two styles, white the foreground (first style), black the background (second). The
+/// content features of each region get AdaIN with that region's style, with the content statistics
+/// computed over the region only; the style statistics are the whole style image's. stylectl
+/// extends it to more styles (a label map, or one mask per style) and to soft masks; see ``Mode``
+/// and ``regionAdaptiveInstanceNormalization(content:styles:regions:)``.
+///
+/// A mask describes the content image as it is stylized (after `--content-size` and `--crop`). It
+/// may have another size, but not another aspect ratio unless ``stretch`` is set: it must be within
+/// one pixel of the content's shape when scaled to the content's width or height. It is sampled on
+/// the relu4_1 feature map (1/8 of the content size, rounded up) by nearest neighbour: feature row
+/// `i` takes mask row `floor(i * H_mask / H_feat)`, columns alike.
+///
+/// Grey levels: a grey pixel's value (R = G = B), else its Rec. 601 luma `0.299 R + 0.587 G + 0.114 B`.
+public struct SpatialMask: Sendable, Equatable {
+    /// How mask images become per-style weights.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// `binary` when there are as many masks as styles or one mask and two styles; `labels` for
+        /// one mask and more than two styles.
+        case auto
+        /// Grey levels are thresholded at 0.5 (grey >= 0.5 is white), so anti-aliased edges go to
+        /// the nearer side. One mask and two styles: white is the first style, black the second
+        /// (AdaIN-style's convention). One mask per style: white is where that style applies.
+        case binary
+        /// One label map: its distinct colours, ordered by their 24-bit value `0xRRGGBB` (for grey
+        /// maps: by increasing grey level, black first), map to the styles in order. There must be
+        /// exactly one colour per style. Note that this puts black first, unlike `binary`.
+        case labels
+        /// Grey levels are weights. One mask and two styles: weight `m` for the first style and
+        /// `1 - m` for the second; one mask per style: weight `m_r` for style r. A mask holding only
+        /// 0 and 1 gives exactly the `binary` result.
+        case soft
+    }
+
+    /// One mask file, or one per style.
+    public var paths: [String]
+    public var mode: Mode
+    /// Resize a mask of another aspect ratio instead of rejecting it.
+    public var stretch: Bool
+
+    public init(paths: [String], mode: Mode = .auto, stretch: Bool = false) {
+        self.paths = paths
+        self.mode = mode
+        self.stretch = stretch
+    }
+
+    /// What the mask files mean for a number of styles, or an error naming `--mask`.
+    enum Layout: Equatable {
+        /// One mask, two styles: white is the first style.
+        case twoRegions(soft: Bool)
+        /// One label map, one colour per style.
+        case labels
+        /// One mask per style.
+        case perStyle(soft: Bool)
+    }
+
+    func layout(styleCount: Int) throws(StyleControlError) -> Layout {
+        let masks = paths.count
+        switch mode {
+        case .auto where masks == styleCount: return .perStyle(soft: false)
+        case .auto where masks == 1 && styleCount == 2: return .twoRegions(soft: false)
+        case .auto where masks == 1 && styleCount > 2: return .labels
+        case .binary where masks == styleCount, .soft where masks == styleCount: return .perStyle(soft: mode == .soft)
+        case .binary where masks == 1 && styleCount == 2, .soft where masks == 1 && styleCount == 2: return .twoRegions(soft: mode == .soft)
+        case .labels where masks == 1 && styleCount >= 2: return .labels
+        default: throw .maskFileCount(masks: masks, styles: styleCount, mode: mode)
+        }
+    }
+
+    /// Reads the mask files, checks their shape against the content image, and gives one weight
+    /// plane per style on the feature map.
+    public func regionWeights(
+        styleCount: Int, contentWidth: Int, contentHeight: Int, featureWidth: Int, featureHeight: Int
+    ) throws(StyleControlError) -> RegionWeights {
+        _ = try layout(styleCount: styleCount)
+        var images: [RGBImage] = []
+        for path in paths {
+            let image: RGBImage
+            do { image = try readImage(path: path) } catch { throw .maskUnreadable(error) }
+            // Scaled to the content's height (or width), the mask's other side is within one pixel.
+            let mismatch = abs(image.width * contentHeight - contentWidth * image.height)
+            if !stretch && mismatch > max(image.width, image.height) {
+                throw .maskAspectRatio(path: path, maskWidth: image.width, maskHeight: image.height,
+                                       contentWidth: contentWidth, contentHeight: contentHeight)
+            }
+            images.append(image)
+        }
+        return try regionWeights(images: images, styleCount: styleCount, featureWidth: featureWidth, featureHeight: featureHeight)
+    }
+
+    /// One weight plane per style on a `featureWidth` x `featureHeight` feature map, from mask
+    /// images already read (one per entry of ``paths``, which name them in errors).
+    public func regionWeights(
+        images: [RGBImage], styleCount: Int, featureWidth: Int, featureHeight: Int
+    ) throws(StyleControlError) -> RegionWeights {
+        precondition(images.count == paths.count, "\(images.count) mask images for \(paths.count) paths")
+        let plane = featureWidth * featureHeight
+        var weights = [Float](repeating: 0, count: styleCount * plane)
+        switch try layout(styleCount: styleCount) {
+        case .twoRegions(let soft):
+            let grey = Self.sampledGrey(images[0], featureWidth: featureWidth, featureHeight: featureHeight)
+            for p in 0 ..< plane {
+                let m = soft ? grey[p] : (grey[p] >= 0.5 ? 1 : 0)
+                weights[p] = m
+                weights[plane + p] = 1 - m
+            }
+        case .perStyle(let soft):
+            for (r, image) in images.enumerated() {
+                let grey = Self.sampledGrey(image, featureWidth: featureWidth, featureHeight: featureHeight)
+                for p in 0 ..< plane { weights[r * plane + p] = soft ? grey[p] : (grey[p] >= 0.5 ? 1 : 0) }
+            }
+        case .labels:
+            let image = images[0]
+            let colours = Self.colourKeys(image)
+            let labels = Set(colours).sorted()
+            guard labels.count == styleCount else {
+                throw .maskRegionCount(path: paths[0], regions: labels.count, styles: styleCount)
+            }
+            let region = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
+            let (rows, columns) = Self.nearest(image, featureWidth: featureWidth, featureHeight: featureHeight)
+            for (y, row) in rows.enumerated() {
+                for (x, column) in columns.enumerated() {
+                    weights[region[colours[row * image.width + column]]! * plane + y * featureWidth + x] = 1
+                }
+            }
+        }
+        return RegionWeights(regions: styleCount, width: featureWidth, height: featureHeight, values: weights)
+    }
+
+    /// The mask rows and columns that feature rows and columns take: `floor(i * H_mask / H_feat)`.
+    static func nearest(_ image: RGBImage, featureWidth: Int, featureHeight: Int) -> (rows: [Int], columns: [Int]) {
+        ((0 ..< featureHeight).map { $0 * image.height / featureHeight }, (0 ..< featureWidth).map { $0 * image.width / featureWidth })
+    }
+
+    /// The mask's grey levels at the feature positions, row-major.
+    static func sampledGrey(_ image: RGBImage, featureWidth: Int, featureHeight: Int) -> [Float] {
+        let (rows, columns) = nearest(image, featureWidth: featureWidth, featureHeight: featureHeight)
+        let plane = image.width * image.height
+        let p = image.pixels
+        return rows.flatMap { row in
+            columns.map { column in
+                let i = row * image.width + column
+                let (r, g, b) = (p[i], p[plane + i], p[2 * plane + i])
+                return r == g && g == b ? r : 0.299 * r + 0.587 * g + 0.114 * b
+            }
+        }
+    }
+
+    /// Every pixel's colour as `0xRRGGBB`, each channel rounded to 8 bits.
+    static func colourKeys(_ image: RGBImage) -> [UInt32] {
+        let plane = image.width * image.height
+        let p = image.pixels
+        func byte(_ v: Float) -> UInt32 { UInt32((min(max(v, 0), 1) * 255).rounded()) }
+        return (0 ..< plane).map { i in byte(p[i]) << 16 | byte(p[plane + i]) << 8 | byte(p[2 * plane + i]) }
+    }
+}
+
+/// Per-style weights on the feature map: `values[(r * height + y) * width + x]` is the weight of
+/// style `r` at feature position (y, x), in [0, 1]. Binary masks give 0 and 1.
+public struct RegionWeights: Sendable, Equatable {
+    public let regions: Int
+    public let width: Int
+    public let height: Int
+    public let values: [Float]
+
+    public init(regions: Int, width: Int, height: Int, values: [Float]) {
+        precondition(values.count == regions * width * height, "\(regions) regions of \(width)x\(height) need \(regions * width * height) weights")
+        self.regions = regions
+        self.width = width
+        self.height = height
+        self.values = values
+    }
+}
+
+/// AdaIN per region: each style's region of the content features is normalised with that region's
+/// statistics and given the style's (whole-image) statistics; the regions are then blended.
+///
+/// For weights `w_r(p)` in [0, 1] (see ``RegionWeights``), per channel:
+/// - region statistics with reliability weights: `V1 = sum_p w_r(p)`, `V2 = sum_p w_r(p)^2`,
+///   `mean_r = sum_p w_r(p) x(p) / V1`, `var_r = sum_p w_r(p) (x(p) - mean_r)^2 / (V1 - V2 / V1)`,
+///   `std_r = sqrt(var_r + 1e-5)`. For 0/1 weights `V1 = V2 = n_r`, so these are exactly the mean
+///   and the unbiased variance of the region's n_r positions, pytorch-AdaIN's `calc_mean_std`
+///   convention (AdaIN-style's Torch module uses the biased ones);
+/// - `AdaIN_r(p) = (x(p) - mean_r) / std_r * std(s_r) + mean(s_r)`;
+/// - `t(p) = sum_r w_r(p) / W(p) * AdaIN_r(p)` with `W(p) = sum_r w_r(p)`; positions no region
+///   covers (`W(p) = 0`) keep the content feature `x(p)`.
+///
+/// With 0/1 weights and one region per position this is exactly AdaIN-style's selection of each
+/// region's positions (AdaIN on the subset, copied back), in floating point too: the other
+/// regions add `0 * AdaIN_r(p) = 0`. Sums are in Double, as ``calcMeanStd(_:eps:)``.
+///
+/// - Parameters:
+///   - content: `f(c)`, shape (1, C, H, W).
+///   - styles: `f(s_r)`, one per region, shape (1, C, H_r, W_r).
+///   - regions: `styles.count` weight planes of H x W.
+/// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)`` when a
+///   region's statistics are undefined (`V1 - V2 / V1 <= 0`: no position, or one).
+public func regionAdaptiveInstanceNormalization(
+    content: Tensor, styles: [Tensor], regions: RegionWeights
+) throws(StyleControlError) -> Tensor {
+    precondition(content.batch == 1 && styles.allSatisfy { $0.batch == 1 && $0.channels == content.channels })
+    precondition(regions.regions == styles.count && regions.height == content.height && regions.width == content.width,
+                 "\(regions.regions) regions of \(regions.width)x\(regions.height) for \(styles.count) styles and content \(content.shape)")
+    let plane = content.height * content.width
+    let w = regions.values
+    var total = [Float](repeating: 0, count: plane)
+    var denominators: [(v1: Double, unbiased: Double)] = []
+    for r in 0 ..< styles.count {
+        var (v1, v2) = (0.0, 0.0)
+        for p in 0 ..< plane {
+            let weight = w[r * plane + p]
+            total[p] += weight
+            v1 += Double(weight)
+            v2 += Double(weight) * Double(weight)
+        }
+        let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
+        guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: content.width, featureHeight: content.height) }
+        denominators.append((v1, unbiased))
+    }
+    let shares: [Float] = (0 ..< styles.count * plane).map { i in
+        let t = total[i % plane]
+        return t > 0 ? w[i] / t : 0
+    }
+    let styleStatistics = styles.map { calcMeanStd($0) }
+    let eps = Double(Float(1e-5))
+    var result = content
+    content.values.withUnsafeBufferPointer { x in
+        result.values.withUnsafeMutableBufferPointer { out in
+            var target = [Float](repeating: 0, count: plane)
+            for c in 0 ..< content.channels {
+                let base = c * plane
+                for p in 0 ..< plane { target[p] = 0 }
+                for r in 0 ..< styles.count {
+                    let weights = r * plane
+                    var sum = 0.0
+                    for p in 0 ..< plane { sum += Double(w[weights + p]) * Double(x[base + p]) }
+                    let mean = sum / denominators[r].v1
+                    var squares = 0.0
+                    for p in 0 ..< plane {
+                        let d = Double(x[base + p]) - mean
+                        squares += Double(w[weights + p]) * d * d
+                    }
+                    let (m, s) = (Float(mean), Float((squares / denominators[r].unbiased + eps).squareRoot()))
+                    let (sm, ss) = (styleStatistics[r].mean[c], styleStatistics[r].std[c])
+                    for p in 0 ..< plane {
+                        target[p] += shares[weights + p] * ((x[base + p] - m) / s * ss + sm)
+                    }
+                }
+                for p in 0 ..< plane where total[p] > 0 { out[base + p] = target[p] }
+            }
+        }
+    }
+    return result
+}

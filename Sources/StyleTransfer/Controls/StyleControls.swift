@@ -1,0 +1,83 @@
+// What one controlled stylization asks for: styles and their weights, masks, colour preservation, alpha.
+
+import Foundation
+
+/// A description of how to stylize a content image with one or more styles.
+///
+/// - Several styles without a mask: style interpolation,
+///   `t = sum_i w_i * AdaIN(f(c), f(s_i))` with the weights normalised to sum 1 (equal weights
+///   when none are given), as pytorch-AdaIN's `--style_interpolation_weights` and AdaIN-style's
+///   `-styleInterpWeights`; see ``interpolatedAdaptiveInstanceNormalization(content:styles:weights:)``.
+/// - With a ``SpatialMask``: each style applies to its region; see
+///   ``regionAdaptiveInstanceNormalization(content:styles:regions:)``. Weights cannot be combined
+///   with a mask.
+/// - ``preserveColor`` keeps the content's colours (``ColorPreservation``).
+/// - Then `alpha * t + (1 - alpha) * f(c)` is decoded (Huang & Belongie 2017, Sec. 7, "Content-style trade-off").
+///
+/// One style without a mask is exactly the plain pipeline, ``Stylizer/stylize(content:style:alpha:width:height:)``.
+public struct StyleControls: Sendable, Equatable {
+    /// Style image paths, in order: the order of the weights and of the mask regions.
+    public var styles: [String]
+    /// Interpolation weights, one per style, not negative, not all zero; nil gives equal weights.
+    public var weights: [Float]?
+    public var mask: SpatialMask?
+    public var preserveColor: ColorPreservation
+    /// The content-style trade-off in [0, 1].
+    public var alpha: Float
+
+    public init(styles: [String], weights: [Float]? = nil, mask: SpatialMask? = nil,
+                preserveColor: ColorPreservation = .none, alpha: Float = 1) {
+        self.styles = styles
+        self.weights = weights
+        self.mask = mask
+        self.preserveColor = preserveColor
+        self.alpha = alpha
+    }
+
+    /// The controls from command-line values: `--style a.jpg,b.jpg`, `--style-weights 1,3`,
+    /// `--mask m.png[,n.png...]`, `--mask-mode`, `--stretch-mask`, `--preserve-color`, `--alpha`.
+    /// Lists are split at commas (see ``list(_:)``). The result is validated.
+    public init(
+        styleList: String, weightList: String? = nil, maskList: String? = nil, maskMode: String = "auto",
+        stretchMask: Bool = false, preserveColor: String? = nil, alpha: Float = 1
+    ) throws(StyleControlError) {
+        var weights: [Float]?
+        if let weightList {
+            weights = []
+            for entry in Self.list(weightList) {
+                guard let weight = Float(entry) else { throw .weightNotANumber(entry) }
+                weights!.append(weight)
+            }
+        }
+        var mask: SpatialMask?
+        if let maskList {
+            guard let mode = SpatialMask.Mode(rawValue: maskMode.lowercased()) else { throw .unknownMaskMode(maskMode) }
+            mask = SpatialMask(paths: Self.list(maskList), mode: mode, stretch: stretchMask)
+        }
+        var preservation = ColorPreservation.none
+        if let preserveColor { preservation = try ColorPreservation(parsing: preserveColor) }
+        self.init(styles: Self.list(styleList), weights: weights, mask: mask, preserveColor: preservation, alpha: alpha)
+        try validate()
+    }
+
+    /// A comma-separated list, entries trimmed, empty ones dropped; a string naming an existing file
+    /// is one entry even if it holds a comma.
+    public static func list(_ text: String) -> [String] {
+        if FileManager.default.fileExists(atPath: text) { return [text] }
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// The weight of each style's AdaIN output, normalised to sum 1; equal weights when none are given.
+    public func normalizedWeights() throws(StyleControlError) -> [Float] {
+        try normalizedInterpolationWeights(weights ?? Array(repeating: 1, count: styles.count), styleCount: styles.count)
+    }
+
+    /// Checks everything that can be checked without reading files.
+    public func validate() throws(StyleControlError) {
+        guard !styles.isEmpty else { throw .noStyle }
+        guard (0 ... 1).contains(alpha) else { throw .transfer(.alphaOutOfRange(alpha)) }
+        if weights != nil && mask != nil { throw .weightsWithMask }
+        _ = try normalizedWeights()
+        _ = try mask?.layout(styleCount: styles.count)
+    }
+}

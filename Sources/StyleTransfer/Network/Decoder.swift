@@ -1,0 +1,65 @@
+// The decoder g: pytorch-AdaIN's `decoder` (net.py), mirroring the encoder from relu4_1 back to RGB.
+
+import Checkpoints
+import TensorCore
+
+/// The AdaIN decoder, loaded from pytorch-AdaIN's `decoder.pth`.
+///
+/// Its output is not cropped: for an input of (N, 512, h, w) it is (N, 3, 8h, 8w), which is
+/// larger than the content image when the image's sides are not multiples of 8.
+///
+/// Thread safety: a decoder is immutable apart from internal, locked caches; one instance may be
+/// shared by any number of threads (see ``TensorCore/Sequential``).
+public final class Decoder: Sendable {
+    /// pytorch-AdaIN's `decoder` modules 0 ... 28.
+    static let architecture: [ArchitectureLayer] = [
+        .convolution(module: 1, inChannels: 512, outChannels: 256, kernel: 3, relu: true),
+        .upsample(module: 3),
+        .convolution(module: 5, inChannels: 256, outChannels: 256, kernel: 3, relu: true),
+        .convolution(module: 8, inChannels: 256, outChannels: 256, kernel: 3, relu: true),
+        .convolution(module: 11, inChannels: 256, outChannels: 256, kernel: 3, relu: true),
+        .convolution(module: 14, inChannels: 256, outChannels: 128, kernel: 3, relu: true),
+        .upsample(module: 16),
+        .convolution(module: 18, inChannels: 128, outChannels: 128, kernel: 3, relu: true),
+        .convolution(module: 21, inChannels: 128, outChannels: 64, kernel: 3, relu: true),
+        .upsample(module: 23),
+        .convolution(module: 25, inChannels: 64, outChannels: 64, kernel: 3, relu: true),
+        .convolution(module: 28, inChannels: 64, outChannels: 3, kernel: 3, relu: false),
+    ]
+
+    /// The smallest feature map side the decoder takes (its first reflection padding needs 2).
+    public static let minimumFeatureSide = 2
+
+    let network: Sequential
+
+    /// Builds the decoder from a `state_dict`; every key and shape is checked and any key the
+    /// decoder does not have is an error (a VGG checkpoint given by mistake is recognised).
+    public init(weights: [String: StoredTensor]) throws(NetworkWeightError) {
+        let name = "decoder"
+        if weights["0.weight"]?.shape == [3, 3, 1, 1] { throw .vggGivenAsDecoder }
+        let expected = Set(Self.architecture.flatMap { $0.tensors.map(\.key) })
+        if let extra = weights.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw .unexpectedKey(network: name, key: extra)
+        }
+        var layers: [Layer] = []
+        for row in Self.architecture { layers.append(try row.layer(weights, network: name)) }
+        network = Sequential(inputChannels: 512, layers: layers)
+    }
+
+    /// `g(t)`.
+    ///
+    /// t is (N, 512, h, w) with h and w at least ``minimumFeatureSide``; the result is (N, 3, 8h, 8w).
+    /// Traps if oneDNN fails (it can only run out of memory here).
+    ///
+    /// - Parameter trace: called after each step with its timing.
+    public func decode(_ t: Tensor, trace: ((StepTiming) -> Void)? = nil) -> Tensor {
+        precondition(t.channels == 512, "the decoder takes relu4_1 features of shape (N, 512, h, w), got \(t.shape)")
+        precondition(t.height >= Self.minimumFeatureSide && t.width >= Self.minimumFeatureSide,
+                     "the decoder needs features of at least \(Self.minimumFeatureSide)x\(Self.minimumFeatureSide), got \(t.width)x\(t.height)")
+        do {
+            return try network.forward(t, keeping: [network.layers.count - 1], trace: trace)[0]
+        } catch {
+            fatalError("the decoder failed: \(error)")
+        }
+    }
+}

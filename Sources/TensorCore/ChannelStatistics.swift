@@ -1,0 +1,74 @@
+// Per-channel statistics over the spatial dimensions (pytorch-AdaIN's calc_mean_std) and moving
+// a tensor's per-channel statistics to others (the arithmetic of AdaIN).
+
+/// The mean and standard deviation of every (image, channel) plane of `x` over its H*W values.
+///
+/// The variance is the *unbiased* one (divided by H*W - 1, `torch.var`'s default), and `eps` is
+/// added to it before the square root: `std = sqrt(var + eps)`, as pytorch-AdaIN's
+/// `calc_mean_std`. Sums are formed in Double, in two passes.
+///
+/// x is (N, C, H, W) with H*W >= 2; mean and std are (N, C), entry `n * C + c`.
+public func channelMeanStd(_ x: Tensor, eps: Float = 1e-5) -> (mean: [Float], std: [Float]) {
+    let count = x.height * x.width
+    precondition(count >= 2, "the unbiased variance needs at least 2 values per channel, the planes are \(x.height)x\(x.width)")
+    let planes = x.batch * x.channels
+    var mean = [Float](repeating: 0, count: planes)
+    var std = [Float](repeating: 0, count: planes)
+    x.values.withUnsafeBufferPointer { values in
+        mean.withUnsafeMutableBufferPointer { meanOut in
+            std.withUnsafeMutableBufferPointer { stdOut in
+                let (source, means, stds) = (UncheckedSendable(values.baseAddress!), UncheckedSendable(meanOut.baseAddress!), UncheckedSendable(stdOut.baseAddress!))
+                parallelFor(planes, costPerItem: 2 * count) { plane in
+                    let v = source.value + plane * count
+                    let m = sum(count) { Double(v[$0]) } / Double(count)
+                    let squares = sum(count) { let d = Double(v[$0]) - m; return d * d }
+                    means.value[plane] = Float(m)
+                    stds.value[plane] = Float((squares / Double(count - 1) + Double(eps)).squareRoot())
+                }
+            }
+        }
+    }
+    return (mean, std)
+}
+
+/// `(x - mean) / std * targetStd + targetMean` for every (image, channel) plane, in that order of
+/// operations (pytorch-AdaIN's `adaptive_instance_normalization`).
+///
+/// x is (N, C, H, W); mean, std, targetMean and targetStd are (N, C), entry `n * C + c`; the
+/// result is (N, C, H, W).
+public func renormalizeChannels(_ x: Tensor, mean: [Float], std: [Float], targetMean: [Float], targetStd: [Float]) -> Tensor {
+    let planes = x.batch * x.channels
+    precondition(mean.count == planes && std.count == planes && targetMean.count == planes && targetStd.count == planes,
+                 "statistics for \(planes) planes needed")
+    let count = x.height * x.width
+    var result = x
+    result.values.withUnsafeMutableBufferPointer { values in
+        let base = UncheckedSendable(values.baseAddress!)
+        parallelFor(planes, costPerItem: count) { plane in
+            let (m, s, tm, ts) = (mean[plane], std[plane], targetMean[plane], targetStd[plane])
+            let v = base.value + plane * count
+            for i in 0 ..< count { v[i] = (v[i] - m) / s * ts + tm }
+        }
+    }
+    return result
+}
+
+/// `term(0) + ... + term(count - 1)` with four interleaved partial sums (independent additions
+/// keep the FPU busy; the order differs from a plain loop only by Double rounding).
+@inline(__always)
+private func sum(_ count: Int, _ term: (Int) -> Double) -> Double {
+    var partial = (0.0, 0.0, 0.0, 0.0)
+    var i = 0
+    while i + 4 <= count {
+        partial.0 += term(i)
+        partial.1 += term(i + 1)
+        partial.2 += term(i + 2)
+        partial.3 += term(i + 3)
+        i += 4
+    }
+    while i < count {
+        partial.0 += term(i)
+        i += 1
+    }
+    return (partial.0 + partial.1) + (partial.2 + partial.3)
+}

@@ -1,0 +1,139 @@
+// A Sequential network prepared for one input shape: the layout of every activation, the oneDNN
+// primitives, and the buffers a pass needs.
+
+import CDNNL
+import Dispatch
+
+/// Reordered convolution weights shared by the plans of one network, per layer index.
+struct WeightCache {
+    var layers: [Int: [(descriptor: dnnl_memory_desc_t, buffer: AlignedBuffer)]] = [:]
+}
+
+/// The steps of a forward pass for one input shape.
+///
+/// Activation `i` is the input of layer `i` (activation 0 is the network's input). Every
+/// activation is channel-blocked (``ActivationLayout/nativeBlock``), except a network input with
+/// fewer channels than a block that goes straight into a convolution, which stays plain NCHW
+/// (oneDNN has dedicated first-layer kernels for it). An activation that feeds a convolution
+/// carries that convolution's reflection padding as its halo. Two buffers of the largest
+/// activation's size alternate as input and output of the layers; a third holds oneDNN's
+/// scratchpad and a fourth the partial sums of narrow convolutions (``NarrowConvolutionForward``).
+final class ForwardPlan: Sendable {
+    private enum Step: Sendable {
+        case convolution(ConvolutionForward)
+        case narrowConvolution(NarrowConvolutionForward)
+        case maxPool
+        case upsample
+    }
+
+    private let layerNames: [String]
+    private let flops: [Double]
+    private let layouts: [ActivationLayout]
+    private let steps: [Step]
+    private let bufferCount: Int
+    private let scratchpadBytes: Int
+    /// Floats for the partial sums of narrow convolutions (0 if there are none).
+    private let partialSumCount: Int
+
+    init(layers: [Layer], inputShape shape: [Int], weights: inout WeightCache) throws(DNNLError) {
+        precondition(shape.count == 4 && shape.allSatisfy { $0 > 0 }, "bad input shape \(shape)")
+        let block = ActivationLayout.nativeBlock
+        func halo(before index: Int) -> Int {
+            guard index < layers.count, case .convolution(_, let p, _) = layers[index].operation else { return 0 }
+            return p
+        }
+        var firstIsConvolution = false
+        if case .convolution = layers.first?.operation { firstIsConvolution = true }
+        var layouts = [ActivationLayout(
+            batch: shape[0], channels: shape[1], height: shape[2], width: shape[3],
+            block: firstIsConvolution && shape[1] < block ? 1 : block, halo: halo(before: 0))]
+        var steps: [Step] = []
+        var scratchpadBytes = 0
+        var partialSumCount = 0
+        for (index, layer) in layers.enumerated() {
+            let input = layouts[index]
+            let size = layer.outputSize(channels: input.channels, height: input.height, width: input.width)
+            precondition(input.halo < input.height && input.halo < input.width && size.height > 0 && size.width > 0,
+                         "layer \(layer.name) cannot take a \(input.height)x\(input.width) input (network input \(shape))")
+            let output = ActivationLayout(batch: input.batch, channels: size.channels, height: size.height, width: size.width,
+                                          block: block, halo: halo(before: index + 1))
+            switch layer.operation {
+            case .convolution(let parameters, _, let relu):
+                var cache = weights.layers[index] ?? []
+                if NarrowConvolutionForward.suits(parameters, block: block) {
+                    let convolution = try NarrowConvolutionForward(parameters, input: input, relu: relu, weightCache: &cache)
+                    scratchpadBytes = max(scratchpadBytes, convolution.taps.primitive.scratchpadBytes)
+                    partialSumCount = max(partialSumCount, convolution.partialSumCount)
+                    steps.append(.narrowConvolution(convolution))
+                } else {
+                    let convolution = try ConvolutionForward(parameters, input: input, output: output, relu: relu, weightCache: &cache)
+                    scratchpadBytes = max(scratchpadBytes, convolution.primitive.scratchpadBytes)
+                    steps.append(.convolution(convolution))
+                }
+                weights.layers[index] = cache
+            case .maxPool2x2Ceil:
+                steps.append(.maxPool)
+            case .upsampleNearest2x:
+                steps.append(.upsample)
+            }
+            layouts.append(output)
+        }
+        self.layerNames = layers.map(\.name)
+        self.flops = layers.indices.map { index in
+            guard case .convolution(let w, _, _) = layers[index].operation else { return 0 }
+            let output = layouts[index + 1]
+            return 2 * Double(output.batch * output.height * output.width) * Double(w.outChannels * w.inChannels * w.kernelHeight * w.kernelWidth)
+        }
+        self.layouts = layouts
+        self.steps = steps
+        self.bufferCount = layouts.map(\.count).max()!
+        self.scratchpadBytes = scratchpadBytes
+        self.partialSumCount = partialSumCount
+    }
+
+    /// Runs the pass; returns the outputs of the layers in `keeping`, by layer index.
+    func run(_ input: Tensor, keeping: Set<Int>, trace: ((StepTiming) -> Void)?) throws(DNNLError) -> [Int: Tensor] {
+        let pool = BufferPool.shared
+        let buffers = [pool.take(count: bufferCount), pool.take(count: bufferCount), pool.take(count: (scratchpadBytes + 3) / 4),
+                       pool.take(count: partialSumCount)]
+        defer { pool.give(buffers) }
+        let stream = try DNNLStream()
+        var start = DispatchTime.now().uptimeNanoseconds
+        func lap(_ name: String, flops: Double = 0, implementation: String = "swift") {
+            guard let trace else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            trace(StepTiming(name: name, seconds: Double(now - start) / 1e9, flops: flops, implementation: implementation))
+            start = now
+        }
+
+        var source = buffers[0].pointer, destination = buffers[1].pointer
+        importTensor(input, into: source, layouts[0])
+        lap("input")
+        var outputs: [Int: Tensor] = [:]
+        for (index, step) in steps.enumerated() {
+            let (from, to) = (layouts[index], layouts[index + 1])
+            var implementation = "swift"
+            switch step {
+            case .convolution(let convolution):
+                try convolution.forward(input: source, output: destination, scratchpad: buffers[2].raw, stream: stream)
+                try stream.wait()
+                implementation = convolution.primitive.implementation
+            case .narrowConvolution(let convolution):
+                try convolution.taps.forward(input: source, output: buffers[3].pointer, scratchpad: buffers[2].raw, stream: stream)
+                try stream.wait()
+                shiftedTapSumForward(buffers[3].pointer, convolution.taps.output, kernelHeight: convolution.kernelHeight,
+                                     kernelWidth: convolution.kernelWidth, bias: convolution.bias, relu: convolution.relu, destination, to)
+                implementation = "1x1 \(convolution.taps.primitive.implementation) + tap sum"
+            case .maxPool:
+                maxPool2x2CeilForward(source, from, destination, to)
+            case .upsample:
+                upsampleNearest2xForward(source, from, destination, to)
+            }
+            fillReflectionHalo(destination, to)
+            if keeping.contains(index) { outputs[index] = exportTensor(destination, to) }
+            lap(layerNames[index], flops: flops[index], implementation: implementation)
+            swap(&source, &destination)
+        }
+        return outputs
+    }
+}

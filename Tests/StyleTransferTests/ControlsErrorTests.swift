@@ -1,0 +1,121 @@
+// Bad style-control input: each error names the flag at fault.
+
+import Foundation
+import ImageCodec
+import StyleTransfer
+import Testing
+import TensorCore
+import TestSupport
+
+@Suite struct ControlsErrorTests {
+    /// The message of the ``StyleControlError`` `body` throws, or nil when it succeeds.
+    func message(_ body: () throws -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch let error as StyleControlError {
+            return error.description
+        } catch {
+            return "not a StyleControlError: \(error)"
+        }
+    }
+
+    func controls(
+        styles: String = "a.jpg,b.jpg", weights: String? = nil, masks: String? = nil, maskMode: String = "auto",
+        preserveColor: String? = nil, alpha: Float = 1
+    ) -> String? {
+        message {
+            _ = try StyleControls(styleList: styles, weightList: weights, maskList: masks, maskMode: maskMode,
+                                  preserveColor: preserveColor, alpha: alpha)
+        }
+    }
+
+    @Test(arguments: ["1", "1,2,3"])
+    func weightCountMustMatchTheStyles(weights: String) {
+        let text = controls(weights: weights)
+        #expect(text?.contains("--style-weights") == true && text?.contains("2 styles") == true, "\(text ?? "no error")")
+    }
+
+    @Test(arguments: ["1,-1", "0,0", "1,x", "1,inf", "1,nan"])
+    func weightsMustBeNonNegativeNumbersNotAllZero(weights: String) {
+        let text = controls(weights: weights)
+        #expect(text?.contains("--style-weights") == true, "\(text ?? "no error")")
+    }
+
+    @Test func validWeightsAreNormalised() throws {
+        let controls = try StyleControls(styleList: "a.jpg, b.jpg,c.jpg", weightList: "1, 3,0")
+        #expect(controls.styles == ["a.jpg", "b.jpg", "c.jpg"])
+        #expect(try controls.normalizedWeights() == [0.25, 0.75, 0])
+        #expect(try StyleControls(styleList: "a.jpg,b.jpg").normalizedWeights() == [0.5, 0.5])
+    }
+
+    @Test func weightsCannotBeCombinedWithAMask() {
+        let text = controls(weights: "1,1", masks: "m.png")
+        #expect(text?.contains("--style-weights") == true && text?.contains("--mask") == true, "\(text ?? "no error")")
+    }
+
+    /// styles, masks, mode.
+    @Test(arguments: [["a.jpg,b.jpg", "m.png,n.png,o.png", "auto"], ["a.jpg,b.jpg,c.jpg", "m.png", "binary"],
+                      ["a.jpg,b.jpg,c.jpg", "m.png", "soft"], ["a.jpg,b.jpg", "m.png,n.png", "labels"]])
+    func maskCountMustFitTheStyles(input: [String]) {
+        let text = controls(styles: input[0], masks: input[1], maskMode: input[2])
+        #expect(text?.contains("--mask") == true, "\(text ?? "no error")")
+    }
+
+    @Test func maskWithMoreRegionsThanStyles() {
+        let text = message {
+            _ = try SpatialMask(paths: ["bands.png"], mode: .labels).regionWeights(
+                images: [MaskShape.bands(4).image(width: 32, height: 32)], styleCount: 3, featureWidth: 4, featureHeight: 4)
+        }
+        #expect(text?.contains("--mask") == true && text?.contains("bands.png") == true
+                && text?.contains("more regions than styles") == true, "\(text ?? "no error")")
+    }
+
+    @Test func aRegionTooSmallForTheFeatureMap() {
+        // A 64 x 64 mask with a 4-pixel white corner: one position of the 8 x 8 feature map.
+        var pixels = [Float](repeating: 0, count: 3 * 64 * 64)
+        for c in 0 ..< 3 { for y in 0 ..< 8 { for x in 0 ..< 8 { pixels[(c * 64 + y) * 64 + x] = 1 } } }
+        let text = message {
+            let regions = try SpatialMask(paths: ["corner.png"]).regionWeights(
+                images: [RGBImage(width: 64, height: 64, pixels: pixels)], styleCount: 2, featureWidth: 8, featureHeight: 8)
+            let content = Tensor(zeros: [1, 1, 8, 8])
+            _ = try regionAdaptiveInstanceNormalization(content: content, styles: [content, content], regions: regions)
+        }
+        #expect(text?.contains("--mask") == true && text?.contains("style 1") == true, "\(text ?? "no error")")
+    }
+
+    @Test(arguments: ["sepia", "", "yes"])
+    func unknownColorPreservation(value: String) {
+        let text = controls(preserveColor: value)
+        #expect(text?.contains("--preserve-color") == true && text?.contains("coral") == true, "\(text ?? "no error")")
+    }
+
+    @Test func unknownMaskMode() {
+        let text = controls(masks: "m.png", maskMode: "fuzzy")
+        #expect(text?.contains("--mask-mode") == true, "\(text ?? "no error")")
+    }
+
+    @Test func missingFilesNameTheirFlag() throws {
+        let networks = try NetworkGoldens.networks.get()
+        let pipeline = ControlledStylizer(stylizer: Stylizer(encoder: networks.encoder, decoder: networks.decoder),
+                                          contentSizing: ImageSizing(size: 64), styleSizing: ImageSizing(size: 64))
+        let content = ControlsGoldens.shared("content/blonde_girl.jpg")
+        let style = ControlsGoldens.shared("style/sketch.png")
+        let missing = "/nonexistent/x.png"
+        let cases: [(StyleControls, String)] = [
+            (StyleControls(styles: [style, missing], weights: [1, 1]), "--style"),
+            (StyleControls(styles: [style, style], mask: SpatialMask(paths: [missing])), "--mask"),
+        ]
+        for (controls, flag) in cases {
+            let text = message { _ = try pipeline.stylize(content: content, controls: controls) }
+            #expect(text?.contains(flag) == true && text?.contains(missing) == true, "\(text ?? "no error")")
+        }
+        let text = message { _ = try pipeline.stylize(content: missing, controls: StyleControls(styles: [style])) }
+        #expect(text?.contains("--content") == true, "\(text ?? "no error")")
+    }
+
+    @Test func alphaOutOfRange() {
+        let text = controls(alpha: 1.5)
+        #expect(text?.contains("alpha") == true, "\(text ?? "no error")")
+    }
+}
