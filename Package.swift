@@ -18,11 +18,12 @@ let package = Package(
         // MARK: - C libraries
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
-        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        // libjpeg and libpng decoding with their setjmp error handling, which Swift cannot do.
+        .target(name: "CCodecShims", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
         // MARK: - Libraries (arrows point down: StyleTransfer -> TensorCore, ImageCodec, Checkpoints)
         .target(name: "TensorCore", dependencies: ["CDNNL"]),
-        .target(name: "ImageCodec", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "ImageCodec", dependencies: ["CPNG", "CCodecShims"]),
         .target(name: "Checkpoints"),
         .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),
 
@@ -46,7 +47,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && target.name != "CJPEG" {
+for target in package.targets where target.type != .system && target.name != "CCodecShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.unsafeFlags(["-Ounchecked"], .when(configuration: .release)))

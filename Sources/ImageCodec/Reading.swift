@@ -1,6 +1,6 @@
 // Reading JPEG and PNG files into RGBImage, decoded as Pillow decodes them.
 
-import CJPEG
+import CCodecShims
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,6 @@
 // Writing RGBImage as PNG or JPEG, quantised as torchvision's save_image does, replaced atomically.
 
-import CJPEG
+import CCodecShims
 import CPNG
 #if canImport(Glibc)
 import Glibc

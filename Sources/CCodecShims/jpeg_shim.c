@@ -1,6 +1,6 @@
-// libjpeg decoding and encoding with the error handling kept in C (see CJPEG.h).
+// libjpeg decoding and encoding with the error handling kept in C (see CCodecShims.h).
 
-#include "CJPEG.h"
+#include "CCodecShims.h"
 
 #include <setjmp.h>
 #include <stdio.h>

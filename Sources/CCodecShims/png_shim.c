@@ -1,8 +1,8 @@
-// libpng decoding through the classic API, with the error handling kept in C (see CJPEG.h).
+// libpng decoding through the classic API, with the error handling kept in C (see CCodecShims.h).
 // The simplified png_image API is not used for reading: it converts 16-bit samples and files
 // with gAMA or sRGB chunks to linear light and premultiplies alpha, which Pillow does not do.
 
-#include "CJPEG.h"
+#include "CCodecShims.h"
 
 #include <setjmp.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
 // inside C and return a status code with a message instead. Buffers they return are allocated
 // with malloc and released with cimage_free.
 
-#ifndef CJPEG_H
-#define CJPEG_H
+#ifndef CCODECSHIMS_H
+#define CCODECSHIMS_H
 
 #include <stddef.h>
 
