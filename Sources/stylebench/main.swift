@@ -42,19 +42,6 @@ func fail(_ message: String) -> Never {
     exit(2)
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64).
-struct SeededRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}
 
 /// Seeded weights for pytorch-AdaIN's convolutions, scaled as He initialisation (uniform with
 /// the same variance) so that activations stay of order one, as Scripts/bench_pytorch.py does.
@@ -75,7 +62,7 @@ func loadNetworks(_ options: Options) -> (VGGEncoder, Decoder, String) {
         if let vgg = options.vgg, let decoder = options.decoder {
             return (try VGGEncoder(weights: loadStateDict(path: vgg)), try Decoder(weights: loadStateDict(path: decoder)), "\(vgg), \(decoder)")
         }
-        var random = SeededRandom(state: 0)
+        var random = SeededRandom(seed: 0)
         let vgg = seededStateDict([(0, 3, 3, 1), (2, 64, 3, 3), (5, 64, 64, 3), (9, 128, 64, 3), (12, 128, 128, 3), (16, 256, 128, 3),
                                    (19, 256, 256, 3), (22, 256, 256, 3), (25, 256, 256, 3), (29, 512, 256, 3)], random: &random)
         let decoder = seededStateDict([(1, 256, 512, 3), (5, 256, 256, 3), (8, 256, 256, 3), (11, 256, 256, 3), (14, 128, 256, 3),
@@ -134,7 +121,7 @@ func runPyTorch(_ options: Options) -> [String: Any]? {
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let (encoder, decoder, weightsName) = loadNetworks(options)
-var random = SeededRandom(state: 1)
+var random = SeededRandom(seed: 1)
 let side = options.size
 let content = Tensor(shape: [1, 3, side, side], values: (0 ..< 3 * side * side).map { _ in random.unit() })
 let style = Tensor(shape: [1, 3, side, side], values: (0 ..< 3 * side * side).map { _ in random.unit() })

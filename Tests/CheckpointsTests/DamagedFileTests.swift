@@ -1,6 +1,7 @@
 // Cut and corrupted checkpoints: every one ends in an error naming the file (or, when a corrupted
 // byte happens to be harmless, loads), never in a crash, a hang or a huge allocation.
 
+import TensorCore
 import Testing
 import Foundation
 @testable import Checkpoints
@@ -58,7 +59,7 @@ import TestSupport
     @Test(arguments: files)
     func corruptedBytesNeverCrash(file: String) throws {
         let original = try Data(contentsOf: try TestPaths.golden("checkpoints/\(file)"))
-        var random = SplitMix64(seed: UInt64(original.count))
+        var random = SeededRandom(seed: UInt64(original.count))
         for trial in 0 ..< 300 {
             var data = original
             for _ in 0 ... random.next() % 4 {
@@ -91,18 +92,5 @@ import TestSupport
             return
         }
         #expect(error.caseName == "malformed", "\(error)")
-    }
-}
-
-/// A small seeded generator (Steele, Lea & Flood's SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -118,23 +118,8 @@ enum Reference {
     }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64) for test data.
-struct SeededRandom {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
-
+/// Seeded test data.
+extension SeededRandom {
     mutating func tensor(_ shape: [Int]) -> Tensor {
         Tensor(shape: shape, values: (0 ..< shape.reduce(1, *)).map { _ in uniform() })
     }

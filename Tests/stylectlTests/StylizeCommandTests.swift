@@ -24,7 +24,7 @@ import TestSupport
     /// Parses and runs; returns the message the user would see, or nil on success.
     func run(_ arguments: [String]) -> String? {
         do {
-            var command = try Stylize.parse(arguments)
+            let command = try Stylize.parse(arguments)
             try command.run()
             return nil
         } catch {
