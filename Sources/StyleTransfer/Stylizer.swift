@@ -24,22 +24,14 @@ public final class Stylizer: Sendable {
 
     /// Loads and checks both weight files.
     public convenience init(models: ModelFiles) throws(StyleTransferError) {
+        let encoderWeights: [String: StoredTensor]
+        let decoderWeights: [String: StoredTensor]
+        do { encoderWeights = try loadStateDict(path: models.vgg) } catch { throw .checkpoint(error) }
+        do { decoderWeights = try loadStateDict(path: models.decoder) } catch { throw .checkpoint(error) }
         let encoder: VGGEncoder
         let decoder: Decoder
-        do {
-            encoder = try VGGEncoder(weights: try loadStateDict(path: models.vgg))
-        } catch let error as CheckpointError {
-            throw .checkpoint(error)
-        } catch let error as NetworkWeightError {
-            throw .weights(path: models.vgg, error)
-        } catch { fatalError("unexpected error \(error)") }
-        do {
-            decoder = try Decoder(weights: try loadStateDict(path: models.decoder))
-        } catch let error as CheckpointError {
-            throw .checkpoint(error)
-        } catch let error as NetworkWeightError {
-            throw .weights(path: models.decoder, error)
-        } catch { fatalError("unexpected error \(error)") }
+        do { encoder = try VGGEncoder(weights: encoderWeights) } catch { throw .weights(path: models.vgg, error) }
+        do { decoder = try Decoder(weights: decoderWeights) } catch { throw .weights(path: models.decoder, error) }
         self.init(encoder: encoder, decoder: decoder)
     }
 

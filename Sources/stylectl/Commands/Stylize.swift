@@ -52,7 +52,7 @@ struct Stylize: ParsableCommand {
                 content: content, style: style, output: output, alpha: alpha,
                 contentSizing: ImageSizing(size: contentSize, crop: crop),
                 styleSizing: ImageSizing(size: styleSize, crop: crop),
-                stylizer: try models.loadStylizer())
+                models: models)
             return
         }
         let pairs: [StylizationPair]

@@ -29,14 +29,14 @@ struct ControlOptions: ParsableArguments {
         valueName: "method"))
     var preserveColor: String?
 
-    /// Whether `stylize` must run through ``run(content:style:output:alpha:contentSizing:styleSizing:stylizer:)``:
+    /// Whether `stylize` must run through ``run(content:style:output:alpha:contentSizing:styleSizing:models:)``:
     /// several styles, or any control given. Otherwise the plain pipeline applies.
     func applies(toStyle style: String) -> Bool {
         StyleControls.list(style).count > 1 || styleWeights != nil || mask != nil || preserveColor != nil
     }
 
     /// Checks `--preserve-color` and `--mask-mode` at parse time; weights and masks are checked
-    /// against the styles in ``run(content:style:output:alpha:contentSizing:styleSizing:stylizer:)``
+    /// against the styles in ``run(content:style:output:alpha:contentSizing:styleSizing:models:)``
     /// before any image is read.
     func validate() throws {
         if let preserveColor {
@@ -60,7 +60,7 @@ struct ControlOptions: ParsableArguments {
     /// `<content>_stylized_<style1>_<style2>....png` when `output` is a folder.
     func run(
         content: String, style: String, output: String, alpha: Float,
-        contentSizing: ImageSizing, styleSizing: ImageSizing, stylizer: Stylizer
+        contentSizing: ImageSizing, styleSizing: ImageSizing, models: ModelOptions
     ) throws {
         let styles = StyleControls.list(style)
         var jobs: [(content: String, controls: StyleControls, output: String)] = []
@@ -91,7 +91,7 @@ struct ControlOptions: ParsableArguments {
             throw CommandFailure(error.description)
         }
 
-        let pipeline = ControlledStylizer(stylizer: stylizer, contentSizing: contentSizing, styleSizing: styleSizing)
+        let pipeline = ControlledStylizer(stylizer: try models.loadStylizer(), contentSizing: contentSizing, styleSizing: styleSizing)
         var report = ProgressReport(count: jobs.count)
         for (index, job) in jobs.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
