@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "ImageCodec", targets: ["ImageCodec"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
+        .library(name: "StyleReports", targets: ["StyleReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,6 +19,8 @@ let package = Package(
         // MARK: - C libraries
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        // libgd, for the contact sheets of StyleReports.
+        .systemLibrary(name: "CGD", pkgConfig: "gdlib", providers: [.apt(["libgd-dev"])]),
         // libjpeg and libpng decoding with their setjmp error handling, which Swift cannot do.
         .target(name: "CCodecShims", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
@@ -26,12 +29,14 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG", "CCodecShims"]),
         .target(name: "Checkpoints"),
         .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),
+        // Parameter sweeps, their manifests, metrics, contact sheets and HTML index (stylectl sweep).
+        .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD"]),
 
         // MARK: - Executables
         .executableTarget(
             name: "stylectl",
             dependencies: [
-                "StyleTransfer", "ImageCodec", "Checkpoints",
+                "StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,6 +48,7 @@ let package = Package(
         .testTarget(name: "ImageCodecTests", dependencies: ["ImageCodec", "TestSupport"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TensorCore", "TestSupport"]),
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "TestSupport"]),
+        .testTarget(name: "StyleReportsTests", dependencies: ["StyleReports", "StyleTransfer", "ImageCodec", "TestSupport"]),
         .testTarget(name: "stylectlTests", dependencies: ["stylectl", "TestSupport"]),
     ]
 )

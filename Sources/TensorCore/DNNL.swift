@@ -120,9 +120,10 @@ final class DNNLPrimitiveDescriptor {
     /// - Parameters:
     ///   - operation: a pointer to an operation descriptor (e.g. `dnnl_convolution_desc_t`).
     ///   - what: the operation's name for error messages.
-    init(operation: UnsafeRawPointer, attributes: DNNLAttributes?, what: String) throws(DNNLError) {
+    ///   - hint: the forward primitive descriptor a backward primitive is created for (oneDNN needs it).
+    init(operation: UnsafeRawPointer, attributes: DNNLAttributes?, what: String, hint: DNNLPrimitiveDescriptor? = nil) throws(DNNLError) {
         var pd: dnnl_primitive_desc_t?
-        try check(dnnl_primitive_desc_create(&pd, operation, attributes?.handle, DNNLEngine.shared.handle, nil), "dnnl_primitive_desc_create (\(what))")
+        try check(dnnl_primitive_desc_create(&pd, operation, attributes?.handle, DNNLEngine.shared.handle, hint?.handle), "dnnl_primitive_desc_create (\(what))")
         handle = pd!
     }
 

@@ -1,0 +1,152 @@
+"""Writes PyTorch autograd references for the training kernels to .goldens/training/.
+
+Usage: /usr/bin/python3 Scripts/goldens_training.py [OUTDIR]
+
+Every case is a tiny seeded piece: its inputs, an upstream gradient g (the loss is sum(out * g))
+and the gradients autograd gives; the AdaIN loss case runs pytorch-AdaIN net.py's content and
+style losses through a tiny seeded encoder chain (reflection pad, conv, ReLU, ceil max-pool) and
+saves the loss terms and d loss / d g(t); the Adam case saves torch.optim.Adam's parameters after
+each of a few steps. index.json gives every array's shape and the scalars; arrays are raw
+little-endian float32 (*.f32), row-major.
+"""
+
+import json
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def calc_mean_std(feat, eps=1e-5):
+    # pytorch-AdaIN function.py
+    size = feat.size()
+    N, C = size[:2]
+    feat_var = feat.view(N, C, -1).var(dim=2) + eps
+    feat_std = feat_var.sqrt().view(N, C, 1, 1)
+    feat_mean = feat.view(N, C, -1).mean(dim=2).view(N, C, 1, 1)
+    return feat_mean, feat_std
+
+
+def calc_content_loss(input, target):
+    # pytorch-AdaIN net.py
+    assert input.size() == target.size()
+    assert target.requires_grad is False
+    return F.mse_loss(input, target)
+
+
+def calc_style_loss(input, target):
+    assert target.requires_grad is False
+    input_mean, input_std = calc_mean_std(input)
+    target_mean, target_std = calc_mean_std(target)
+    return F.mse_loss(input_mean, target_mean) + F.mse_loss(input_std, target_std)
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, ".goldens", "training")
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(2)
+    torch.manual_seed(5)
+    arrays, scalars = {}, {}
+
+    def save(name, t):
+        arrays[name] = t.detach().float().clone().contiguous()  # a copy: parameters change in place
+
+    def piece(name, fn, *inputs):
+        leaves = [x.clone().requires_grad_(True) for x in inputs]
+        y = fn(*leaves)
+        g = torch.randn_like(y)
+        (y * g).sum().backward()
+        for i, (x, leaf) in enumerate(zip(inputs, leaves)):
+            save(f"{name}_in{i}", x)
+            save(f"{name}_din{i}", leaf.grad)
+        save(f"{name}_out", y)
+        save(f"{name}_g", g)
+
+    piece("pad", nn.ReflectionPad2d(1), torch.randn(2, 3, 5, 6))
+    piece("conv", lambda x, w, b: F.conv2d(x, w, b), torch.randn(2, 3, 6, 7), torch.randn(4, 3, 3, 3), torch.randn(4))
+    piece("relu", F.relu, torch.randn(2, 3, 4, 5))
+    pool = nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True)
+    piece("pool", pool, torch.randn(2, 3, 5, 7))
+    # Quantised values: many ties inside windows, broken as PyTorch breaks them.
+    piece("pooltie", pool, torch.randint(0, 3, (2, 2, 7, 5)).float())
+    piece("upsample", nn.Upsample(scale_factor=2, mode='nearest'), torch.randn(2, 3, 3, 4))
+    piece("meanstd", lambda x: torch.cat(calc_mean_std(x), dim=1), torch.randn(2, 3, 4, 5))
+
+    # A tiny seeded encoder chain with the VGG encoder's structure, 3 -> 4 -> 4 | 6 | 6 | 8 channels.
+    plan = [(3, 4, "relu1_1"), (4, 4, None), "pool", (4, 6, "relu2_1"), "pool", (6, 6, "relu3_1"), "pool", (6, 8, "relu4_1")]
+    layers, convs = [], 0
+    for row in plan:
+        if row == "pool":
+            layers.append(nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True))
+            continue
+        conv = nn.Conv2d(row[0], row[1], (3, 3))
+        with torch.no_grad():
+            conv.weight.copy_(torch.randn_like(conv.weight) * (2.0 / (9 * row[0])) ** 0.5)
+            conv.bias.copy_(torch.randn_like(conv.bias) * 0.1)
+        save(f"enc_conv{convs}_weight", conv.weight)
+        save(f"enc_conv{convs}_bias", conv.bias)
+        convs += 1
+        layers += [nn.ReflectionPad2d((1, 1, 1, 1)), conv, nn.ReLU()]
+    encoder = nn.Sequential(*layers)
+    for p in encoder.parameters():
+        p.requires_grad_(False)
+    relu_ends = [i + 1 for i, m in enumerate(layers) if isinstance(m, nn.ReLU)]
+    stage_ends = [relu_ends[0], relu_ends[2], relu_ends[3], relu_ends[4]]
+
+    def encode_with_intermediate(x):
+        feats, start = [], 0
+        for end in stage_ends:
+            x = encoder[start:end](x)
+            feats.append(x)
+            start = end
+        return feats
+
+    g_t = torch.rand(2, 3, 11, 13)
+    style = torch.rand(2, 3, 14, 10)
+    with torch.no_grad():
+        target = encode_with_intermediate(torch.rand(2, 3, 11, 13))[-1] * 0.8 + 0.05
+        style_feats = encode_with_intermediate(style)
+    leaf = g_t.clone().requires_grad_(True)
+    g_t_feats = encode_with_intermediate(leaf)
+    loss_c = calc_content_loss(g_t_feats[-1], target)
+    loss_s = calc_style_loss(g_t_feats[0], style_feats[0])
+    for i in range(1, 4):
+        loss_s = loss_s + calc_style_loss(g_t_feats[i], style_feats[i])
+    style_weight = 10.0
+    loss = loss_c + style_weight * loss_s
+    loss.backward()
+    save("loss_decoded", g_t)
+    save("loss_style", style)
+    save("loss_target", target)
+    save("loss_grad", leaf.grad)
+    for i, f in enumerate(g_t_feats):
+        save(f"loss_feat{i}", f)
+    scalars.update(loss_content=loss_c.item(), loss_style=loss_s.item(), loss_total=loss.item(), style_weight=style_weight)
+
+    # Adam: 5 steps on a flat parameter with seeded gradients, and with weight decay.
+    for name, kwargs in (("adam", dict(lr=0.01)), ("adamwd", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1))):
+        p = torch.randn(37, requires_grad=True)
+        save(f"{name}_param0", p)
+        opt = torch.optim.Adam([p], **kwargs)
+        for step in range(1, 6):
+            g = torch.randn(37) * (10.0 ** (step - 3))
+            p.grad = g.clone()
+            opt.step()
+            save(f"{name}_grad{step}", g)
+            save(f"{name}_param{step}", p)
+        scalars[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
+
+    index = {"arrays": {}, "scalars": scalars}
+    for name, t in arrays.items():
+        t.numpy().astype("<f4").tofile(os.path.join(out, name + ".f32"))
+        index["arrays"][name] = list(t.shape)
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+// Reports/NAME/index.html: a self-contained page with the sheets, parameters and metrics.
+
+import Foundation
+
+/// Writes `index.html`, referencing only the sheets given and the images of finished cells.
+func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) throws(SweepError) {
+    let d = manifest.definition
+    let name = URL(fileURLWithPath: folder).lastPathComponent
+    func files(_ inputs: [InputFile]) -> String {
+        inputs.map { "\(escape($0.path)) <code>\($0.sha256.prefix(16))…</code>" }.joined(separator: "<br>")
+    }
+    var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>stylectl sweep \(escape(name))</title>
+        <style>
+        body { font-family: sans-serif; margin: 2em; }
+        table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; }
+        </style></head><body>
+        <h1>stylectl sweep \(escape(name))</h1>
+        <h2>Parameters</h2>
+        <table>
+        <tr><th>tool version</th><td>\(escape(d.toolVersion))</td></tr>
+        <tr><th>content</th><td>\(files(d.contents))</td></tr>
+        <tr><th>style</th><td>\(files(d.styles))</td></tr>
+        <tr><th>alpha</th><td>\(d.alphas.map(formatAlpha).joined(separator: ", "))</td></tr>
+        <tr><th>preserve-color</th><td>\(d.preserveColors.joined(separator: ", "))</td></tr>
+        <tr><th>interpolation steps</th><td>\(d.interpolationSteps.map(String.init) ?? "none")</td></tr>
+        <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)</td></tr>
+        <tr><th>vgg</th><td>\(files([d.vgg]))</td></tr>
+        <tr><th>decoder</th><td>\(files([d.decoder]))</td></tr>
+        </table>
+        <h2>Contact sheets</h2>
+
+        """
+    for sheet in sheets where FileManager.default.fileExists(atPath: folder + "/" + sheet) {
+        html += "<a href=\"\(escape(sheet))\"><img class=\"sheet\" src=\"\(escape(sheet))\" alt=\"\(escape(sheet))\"></a>\n"
+    }
+    html += """
+        <h2>Metrics</h2>
+        <p>\(escape(manifest.metricsNote))</p>
+        <table>
+        <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weight</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th></tr>
+
+        """
+    for cell in manifest.cells {
+        let exists = cell.isDone && FileManager.default.fileExists(atPath: folder + "/" + cell.output)
+        let image = exists ? "<a href=\"\(escape(cell.output))\">\(escape(cell.output))</a>" : "(not done)"
+        func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
+        html += "<tr><td>\(cell.row + 1)</td><td>\(cell.column + 1)</td>"
+            + "<td>\(escape(URL(fileURLWithPath: cell.content).lastPathComponent))</td>"
+            + "<td>\(escape(cell.style.split(separator: ",").map { URL(fileURLWithPath: String($0)).lastPathComponent }.joined(separator: " + ")))</td>"
+            + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td><td class=\"num\">\(cell.weight.map(formatAlpha) ?? "")</td><td>\(image)</td>"
+            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
+            + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td></tr>\n"
+    }
+    html += "</table>\n<p>Full record: <a href=\"\(SweepManifest.fileName)\">\(SweepManifest.fileName)</a></p>\n</body></html>\n"
+    do {
+        try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"), options: .atomic)
+    } catch {
+        throw .failed("cannot write \(folder)/index.html: \(error.localizedDescription)")
+    }
+}
+
+func escape(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}

@@ -1,0 +1,28 @@
+// The errors of a sweep, each naming the flag or folder to fix.
+
+/// Why a sweep cannot run; `description` names the flag, file or folder concerned.
+public enum SweepError: Error, Equatable, CustomStringConvertible {
+    /// A list flag (e.g. `--alpha`) gave no values.
+    case emptyList(flag: String)
+    /// A list flag gave a value that is not allowed.
+    case invalidValue(flag: String, value: String, expected: String)
+    case unreadableFile(path: String)
+    /// The report folder already holds a different sweep (or files of something else).
+    case reportExists(folder: String, reason: String)
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .emptyList(let flag):
+            "'\(flag)' needs at least one value: the sweep's grid would be empty."
+        case .invalidValue(let flag, let value, let expected):
+            "'\(flag)': unknown value '\(value)'; expected \(expected)."
+        case .unreadableFile(let path):
+            "cannot read \(path)."
+        case .reportExists(let folder, let reason):
+            "report folder \(folder) already exists with a different sweep (\(reason)); choose another --report or pass --overwrite. Nothing in it was changed."
+        case .failed(let message):
+            message
+        }
+    }
+}

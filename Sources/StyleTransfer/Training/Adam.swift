@@ -1,0 +1,67 @@
+// Adam (Kingma & Ba 2015) exactly as torch.optim.Adam (PyTorch 1.13, amsgrad off) updates one
+// parameter tensor, on flat [Float] parameters.
+
+/// Adam's hyper-parameters; ``step(_:gradient:state:)`` updates one parameter tensor.
+public struct Adam: Sendable {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var eps: Float
+    /// L2 penalty added to the gradient (`grad + weightDecay * param`), as torch's `weight_decay`.
+    public var weightDecay: Float
+
+    /// torch.optim.Adam's defaults (pytorch-AdaIN's train.py uses lr 1e-4).
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8, weightDecay: Float = 0) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+    }
+
+    /// The moments of one parameter tensor and its step count.
+    public struct State: Sendable {
+        public internal(set) var step = 0
+        public internal(set) var expAvg: [Float]
+        public internal(set) var expAvgSq: [Float]
+
+        public init(count: Int) {
+            expAvg = [Float](repeating: 0, count: count)
+            expAvgSq = [Float](repeating: 0, count: count)
+        }
+    }
+
+    /// One step, in torch's order of operations:
+    /// m = m * b1 + (1 - b1) g; v = v * b2 + (1 - b2) g^2;
+    /// param -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+    /// (the bias corrections in Double, as Python computes them).
+    public func step(_ parameters: inout [Float], gradient: [Float], state: inout State) {
+        precondition(parameters.count == gradient.count && state.expAvg.count == parameters.count, "Adam: sizes differ")
+        state.step += 1
+        let t = Double(state.step)
+        let correction1 = 1 - Double(beta1).pow(t)
+        let correction2Sqrt = Float((1 - Double(beta2).pow(t)).squareRoot())
+        let stepSize = Float(Double(learningRate) / correction1)
+        let (b1, b2) = (beta1, beta2)
+        let (a1, a2) = (Float(1 - Double(beta1)), Float(1 - Double(beta2)))
+        for i in parameters.indices {
+            var g = gradient[i]
+            if weightDecay != 0 { g += weightDecay * parameters[i] }
+            let m = state.expAvg[i] * b1 + a1 * g
+            let v = state.expAvgSq[i] * b2 + a2 * g * g
+            state.expAvg[i] = m
+            state.expAvgSq[i] = v
+            let denom = v.squareRoot() / correction2Sqrt + eps
+            parameters[i] += -stepSize * (m / denom)
+        }
+    }
+}
+
+private extension Double {
+    func pow(_ exponent: Double) -> Double {
+        // Integer steps: repeated multiplication is exact enough and avoids Foundation.
+        var result = 1.0
+        for _ in 0 ..< Int(exponent) { result *= self }
+        return result
+    }
+}

@@ -1,0 +1,111 @@
+// The AdaIN training losses as pytorch-AdaIN's net.py computes them, with their gradients:
+// mean squared error, calc_mean_std's backward, the content loss (Eq. 7) and the style loss (Eq. 8).
+
+import TensorCore
+
+/// `F.mse_loss(input, target)` (mean reduction): `sum((input - target)^2) / count`, summed in Double.
+public func mseLoss(_ input: [Float], _ target: [Float]) -> Float {
+    precondition(input.count == target.count && !input.isEmpty, "mse_loss needs equally long, non-empty arrays")
+    var sum = 0.0
+    for i in input.indices { let d = Double(input[i]) - Double(target[i]); sum += d * d }
+    return Float(sum / Double(input.count))
+}
+
+/// The gradient of `scale * mseLoss(input, target)` with respect to `input`:
+/// `scale * 2 * (input - target) / count`.
+public func mseLossBackward(_ input: [Float], _ target: [Float], scale: Float = 1) -> [Float] {
+    precondition(input.count == target.count && !input.isEmpty, "mse_loss needs equally long, non-empty arrays")
+    let factor = scale * 2 / Float(input.count)
+    return zip(input, target).map { factor * ($0 - $1) }
+}
+
+/// Backward of ``calcMeanStd(_:eps:)``: with n = H*W, mean = sum(x) / n and
+/// std = sqrt(sum((x - mean)^2) / (n - 1) + eps),
+/// dx += dMean / n + dStd * (x - mean) / ((n - 1) * std).
+///
+/// x is (N, C, H, W); dMean and dStd are (N, C), entry `n * C + c`; dInput is (N, C, H, W),
+/// accumulated into.
+public func calcMeanStdBackward(_ x: Tensor, dMean: [Float], dStd: [Float], eps: Float = 1e-5, accumulatingInto dInput: inout Tensor) {
+    let planes = x.batch * x.channels, count = x.height * x.width
+    precondition(dMean.count == planes && dStd.count == planes && dInput.shape == x.shape, "calc_mean_std backward: shapes do not match \(x.shape)")
+    let (mean, std) = calcMeanStd(x, eps: eps)
+    for plane in 0 ..< planes {
+        let a = dMean[plane] / Float(count)
+        let b = dStd[plane] / (Float(count - 1) * std[plane])
+        let m = mean[plane]
+        for i in plane * count ..< (plane + 1) * count {
+            dInput.values[i] += a + b * (x.values[i] - m)
+        }
+    }
+}
+
+/// pytorch-AdaIN's `calc_content_loss(input, target)`: `mse_loss(input, target)` and its gradient
+/// with respect to `input` times `scale`.
+///
+/// input and target are (N, C, H, W) of the same shape; the gradient has their shape.
+public func contentLoss(_ input: Tensor, target: Tensor, scale: Float = 1) -> (loss: Float, gradient: Tensor) {
+    precondition(input.shape == target.shape, "content loss needs equal shapes, got \(input.shape) and \(target.shape)")
+    return (mseLoss(input.values, target.values),
+            Tensor(shape: input.shape, values: mseLossBackward(input.values, target.values, scale: scale)))
+}
+
+/// pytorch-AdaIN's `calc_style_loss(input, target)`:
+/// `mse_loss(mean(input), mean(target)) + mse_loss(std(input), std(target))` with `calc_mean_std`'s
+/// statistics, and its gradient with respect to `input` times `scale`.
+///
+/// input is (N, C, H, W); targetMean and targetStd are the target's (N, C) statistics (the target
+/// may have another spatial size); the gradient has input's shape.
+public func styleLoss(_ input: Tensor, targetMean: [Float], targetStd: [Float], scale: Float = 1) -> (loss: Float, gradient: Tensor) {
+    let (mean, std) = calcMeanStd(input)
+    precondition(targetMean.count == mean.count && targetStd.count == std.count, "style statistics for \(mean.count) planes needed")
+    let loss = mseLoss(mean, targetMean) + mseLoss(std, targetStd)
+    var gradient = Tensor(zeros: input.shape)
+    calcMeanStdBackward(input, dMean: mseLossBackward(mean, targetMean, scale: scale), dStd: mseLossBackward(std, targetStd, scale: scale),
+                        accumulatingInto: &gradient)
+    return (loss, gradient)
+}
+
+/// The loss of one AdaIN training step and its gradient with respect to the decoder's output.
+public struct AdaINLoss: Sendable {
+    /// `calc_content_loss(f(g(t)), t)` (Eq. 7), unweighted.
+    public let content: Float
+    /// The sum over relu1_1 ... relu4_1 of `calc_style_loss` (Eq. 8), unweighted.
+    public let style: Float
+    /// `contentWeight * content + styleWeight * style`.
+    public let total: Float
+    /// d total / d g(t), of g(t)'s shape (N, 3, H, W).
+    public let gradient: Tensor
+}
+
+/// pytorch-AdaIN net.py's loss for a decoded image `g(t)` and its gradient, through the fixed
+/// encoder, with respect to `g(t)` (to be passed on to the decoder's backward pass).
+///
+/// `loss_c = mse(f(g(t)), t)`; `loss_s = sum over i of calc_style_loss(phi_i(g(t)), phi_i(s))` for
+/// relu1_1 ... relu4_1; `total = contentWeight * loss_c + styleWeight * loss_s` (train.py's
+/// defaults are 1 and 10).
+///
+/// - Parameters:
+///   - decoded: g(t), (N, 3, H, W).
+///   - target: t, the AdaIN output, of f(g(t))'s shape (N, C4, ceil(H/8), ceil(W/8)).
+///   - styleFeatures: phi_1(s) ... phi_4(s) of the style images (batch N, any size), as
+///     ``TrainingEncoder/features(_:)`` gives them.
+public func adainLoss(encoder: TrainingEncoder, decoded: Tensor, target: Tensor, styleFeatures: [Tensor],
+                      contentWeight: Float = 1, styleWeight: Float = 10) -> AdaINLoss {
+    precondition(styleFeatures.count == encoder.landmarks.count, "\(encoder.landmarks.count) style features needed, got \(styleFeatures.count)")
+    let pass = encoder.forward(decoded)
+    let features = pass.features
+    let (content, contentGradient) = contentLoss(features[features.count - 1], target: target, scale: contentWeight)
+    var style: Float = 0
+    var gradients: [Tensor] = []
+    for (feature, styleFeature) in zip(features, styleFeatures) {
+        let (mean, std) = calcMeanStd(styleFeature)
+        let (loss, gradient) = styleLoss(feature, targetMean: mean, targetStd: std, scale: styleWeight)
+        style += loss
+        gradients.append(gradient)
+    }
+    gradients[gradients.count - 1].values.withUnsafeMutableBufferPointer { g in
+        for i in g.indices { g[i] += contentGradient.values[i] }
+    }
+    let gradient = encoder.backward(pass, featureGradients: gradients)
+    return AdaINLoss(content: content, style: style, total: contentWeight * content + styleWeight * style, gradient: gradient)
+}
