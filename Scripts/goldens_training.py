@@ -5,7 +5,8 @@ Usage: /usr/bin/python3 Scripts/goldens_training.py [OUTDIR]
 Every case is a tiny seeded piece: its inputs, an upstream gradient g (the loss is sum(out * g))
 and the gradients autograd gives; the AdaIN loss case runs pytorch-AdaIN net.py's content and
 style losses through a tiny seeded encoder chain (reflection pad, conv, ReLU, ceil max-pool) and
-saves the loss terms and d loss / d g(t); the Adam case saves torch.optim.Adam's parameters after
+saves the loss terms and d loss / d g(t); a tiny decoder chain (pad, conv, ReLU, upsample)
+saves its input and weight gradients; the Adam case saves torch.optim.Adam's parameters after
 each of a few steps. index.json gives every array's shape and the scalars; arrays are raw
 little-endian float32 (*.f32), row-major.
 """
@@ -126,6 +127,27 @@ def main():
     for i, f in enumerate(g_t_feats):
         save(f"loss_feat{i}", f)
     scalars.update(loss_content=loss_c.item(), loss_style=loss_s.item(), loss_total=loss.item(), style_weight=style_weight)
+
+    # A tiny decoder chain with the decoder's structure: pad, conv 4->5, ReLU, upsample, pad,
+    # conv 5->3 (no ReLU); gradients of sum(out * g) to the input and to every weight and bias.
+    dec_convs = [nn.Conv2d(4, 5, (3, 3)), nn.Conv2d(5, 3, (3, 3))]
+    decoder = nn.Sequential(nn.ReflectionPad2d((1, 1, 1, 1)), dec_convs[0], nn.ReLU(),
+                            nn.Upsample(scale_factor=2, mode='nearest'),
+                            nn.ReflectionPad2d((1, 1, 1, 1)), dec_convs[1])
+    t = torch.randn(2, 4, 3, 4)
+    leaf = t.clone().requires_grad_(True)
+    decoded = decoder(leaf)
+    g = torch.randn_like(decoded)
+    (decoded * g).sum().backward()
+    save("dec_in", t)
+    save("dec_out", decoded)
+    save("dec_g", g)
+    save("dec_din", leaf.grad)
+    for k, conv in enumerate(dec_convs):
+        save(f"dec_conv{k}_weight", conv.weight)
+        save(f"dec_conv{k}_bias", conv.bias)
+        save(f"dec_conv{k}_dweight", conv.weight.grad)
+        save(f"dec_conv{k}_dbias", conv.bias.grad)
 
     # Adam: 5 steps on a flat parameter with seeded gradients, and with weight decay.
     for name, kwargs in (("adam", dict(lr=0.01)), ("adamwd", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1))):

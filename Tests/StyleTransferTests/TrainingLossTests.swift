@@ -9,7 +9,7 @@ import TensorCore
 import TestSupport
 
 /// .goldens/training: index.json's shapes and scalars and the raw float32 arrays.
-private enum Goldens {
+enum TrainingGoldens {
     static func index() throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.golden("training/index.json"))) as! [String: Any]
     }
@@ -27,15 +27,15 @@ private enum Goldens {
 
     /// The script's tiny encoder: conv 3->4 (relu1_1), conv 4->4, pool, conv 4->6 (relu2_1), pool,
     /// conv 6->6 (relu3_1), pool, conv 6->8 (relu4_1), each after reflection padding and with a ReLU.
-    static func encoder() throws -> TrainingEncoder {
-        var steps: [TrainingEncoder.Step] = []
+    static func encoder() throws -> TrainingNetwork {
+        var steps: [TrainingNetwork.Step] = []
         for k in 0 ..< 5 {
             let w = try tensor("enc_conv\(k)_weight"), b = try tensor("enc_conv\(k)_bias")
             steps.append(.convolution(ConvolutionWeights(outChannels: w.shape[0], inChannels: w.shape[1], kernelHeight: 3, kernelWidth: 3,
                                                          weight: w.values, bias: b.values), padding: 1, relu: true))
             if k == 1 || k == 2 || k == 3 { steps.append(.maxPool) }
         }
-        return TrainingEncoder(steps: steps, landmarks: [0, 3, 5, 7])
+        return TrainingNetwork(steps: steps, landmarks: [0, 3, 5, 7])
     }
 }
 
@@ -100,13 +100,13 @@ struct TrainingLossFiniteDifferenceTests {
     @Test("AdaIN loss gradient through a seeded encoder chain")
     func adainLossGradient() {
         var random = SeededRandom(seed: 33)
-        func conv(_ oc: Int, _ ic: Int) -> TrainingEncoder.Step {
+        func conv(_ oc: Int, _ ic: Int) -> TrainingNetwork.Step {
             let scale = (6 / Float(9 * ic)).squareRoot()
             return .convolution(ConvolutionWeights(outChannels: oc, inChannels: ic, kernelHeight: 3, kernelWidth: 3,
                                                    weight: (0 ..< oc * ic * 9).map { _ in random.uniform() * scale },
                                                    bias: (0 ..< oc).map { _ in 0.1 * random.uniform() }), padding: 1, relu: true)
         }
-        let encoder = TrainingEncoder(steps: [conv(3, 3), conv(3, 3), .maxPool, conv(4, 3), .maxPool, conv(4, 4), .maxPool, conv(5, 4)],
+        let encoder = TrainingNetwork(steps: [conv(3, 3), conv(3, 3), .maxPool, conv(4, 3), .maxPool, conv(4, 4), .maxPool, conv(5, 4)],
                                       landmarks: [0, 3, 5, 7])
         let decoded = randomTensor([1, 3, 11, 9], &random, scale: 0.5, offset: 0.5)
         let styleFeatures = encoder.features(randomTensor([1, 3, 10, 12], &random, scale: 0.5, offset: 0.5))
@@ -124,33 +124,33 @@ struct TrainingLossFiniteDifferenceTests {
 struct TrainingGoldenTests {
     @Test("calc_mean_std backward")
     func meanStd() throws {
-        let x = try Goldens.tensor("meanstd_in0"), g = try Goldens.tensor("meanstd_g")
+        let x = try TrainingGoldens.tensor("meanstd_in0"), g = try TrainingGoldens.tensor("meanstd_g")
         let (n, c) = (x.batch, x.channels)
         // g is (N, 2C): the mean's gradient then the std's for each image.
         let gm = (0 ..< n * c).map { g.values[($0 / c) * 2 * c + $0 % c] }
         let gs = (0 ..< n * c).map { g.values[($0 / c) * 2 * c + c + $0 % c] }
         var dx = Tensor(zeros: x.shape)
         calcMeanStdBackward(x, dMean: gm, dStd: gs, accumulatingInto: &dx)
-        let expected = try Goldens.tensor("meanstd_din0")
+        let expected = try TrainingGoldens.tensor("meanstd_din0")
         #expect(allClose(dx.values, expected.values, rtol: 1e-4, atol: 1e-5), "\(maxAbsDifference(dx.values, expected.values))")
     }
 
     @Test("AdaIN loss and its gradient through a tiny encoder chain")
     func adainLoss() throws {
-        let encoder = try Goldens.encoder()
-        let decoded = try Goldens.tensor("loss_decoded")
+        let encoder = try TrainingGoldens.encoder()
+        let decoded = try TrainingGoldens.tensor("loss_decoded")
         let features = encoder.forward(decoded).features
         for (k, feature) in features.enumerated() {
-            let expected = try Goldens.tensor("loss_feat\(k)")
+            let expected = try TrainingGoldens.tensor("loss_feat\(k)")
             #expect(feature.shape == expected.shape && allClose(feature.values, expected.values, rtol: 1e-4, atol: 1e-5), "feature \(k)")
         }
-        let styleWeight = Float(try Goldens.scalar("style_weight"))
-        let result = StyleTransfer.adainLoss(encoder: encoder, decoded: decoded, target: try Goldens.tensor("loss_target"),
-                                             styleFeatures: encoder.features(try Goldens.tensor("loss_style")), styleWeight: styleWeight)
-        #expect(abs(Double(result.content) - (try Goldens.scalar("loss_content"))) <= 1e-5 * (try Goldens.scalar("loss_content")))
-        #expect(abs(Double(result.style) - (try Goldens.scalar("loss_style"))) <= 1e-5 * (try Goldens.scalar("loss_style")))
-        #expect(abs(Double(result.total) - (try Goldens.scalar("loss_total"))) <= 1e-5 * (try Goldens.scalar("loss_total")))
-        let expected = try Goldens.tensor("loss_grad")
+        let styleWeight = Float(try TrainingGoldens.scalar("style_weight"))
+        let result = StyleTransfer.adainLoss(encoder: encoder, decoded: decoded, target: try TrainingGoldens.tensor("loss_target"),
+                                             styleFeatures: encoder.features(try TrainingGoldens.tensor("loss_style")), styleWeight: styleWeight)
+        #expect(abs(Double(result.content) - (try TrainingGoldens.scalar("loss_content"))) <= 1e-5 * (try TrainingGoldens.scalar("loss_content")))
+        #expect(abs(Double(result.style) - (try TrainingGoldens.scalar("loss_style"))) <= 1e-5 * (try TrainingGoldens.scalar("loss_style")))
+        #expect(abs(Double(result.total) - (try TrainingGoldens.scalar("loss_total"))) <= 1e-5 * (try TrainingGoldens.scalar("loss_total")))
+        let expected = try TrainingGoldens.tensor("loss_grad")
         let scale = expected.values.reduce(0) { max($0, abs($1)) }
         let worst = maxAbsDifference(result.gradient.values, expected.values)
         #expect(worst.value <= 1e-4 * scale, "gradient: max abs difference \(worst.value) at \(worst.index), scale \(scale)")
@@ -158,15 +158,15 @@ struct TrainingGoldenTests {
 
     @Test("Adam steps as torch.optim.Adam", arguments: ["adam", "adamwd"])
     func adam(name: String) throws {
-        let settings = try #require((try Goldens.index()["scalars"] as! [String: Any])[name] as? [String: Any])
+        let settings = try #require((try TrainingGoldens.index()["scalars"] as! [String: Any])[name] as? [String: Any])
         let betas = settings["betas"] as? [Double] ?? [0.9, 0.999]
         let optimizer = Adam(learningRate: Float(settings["lr"] as! Double), beta1: Float(betas[0]), beta2: Float(betas[1]),
                              eps: Float(settings["eps"] as? Double ?? 1e-8), weightDecay: Float(settings["weight_decay"] as? Double ?? 0))
-        var parameters = try Goldens.tensor("\(name)_param0").values
+        var parameters = try TrainingGoldens.tensor("\(name)_param0").values
         var state = Adam.State(count: parameters.count)
         for step in 1 ... 5 {
-            optimizer.step(&parameters, gradient: try Goldens.tensor("\(name)_grad\(step)").values, state: &state)
-            let expected = try Goldens.tensor("\(name)_param\(step)").values
+            optimizer.step(&parameters, gradient: try TrainingGoldens.tensor("\(name)_grad\(step)").values, state: &state)
+            let expected = try TrainingGoldens.tensor("\(name)_param\(step)").values
             #expect(allClose(parameters, expected, rtol: 1e-6, atol: 1e-6), "step \(step): \(maxAbsDifference(parameters, expected))")
         }
         #expect(state.step == 5)

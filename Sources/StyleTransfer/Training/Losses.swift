@@ -88,8 +88,8 @@ public struct AdaINLoss: Sendable {
 ///   - decoded: g(t), (N, 3, H, W).
 ///   - target: t, the AdaIN output, of f(g(t))'s shape (N, C4, ceil(H/8), ceil(W/8)).
 ///   - styleFeatures: phi_1(s) ... phi_4(s) of the style images (batch N, any size), as
-///     ``TrainingEncoder/features(_:)`` gives them.
-public func adainLoss(encoder: TrainingEncoder, decoded: Tensor, target: Tensor, styleFeatures: [Tensor],
+///     ``TrainingNetwork/features(_:)`` gives them.
+public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor, styleFeatures: [Tensor],
                       contentWeight: Float = 1, styleWeight: Float = 10) -> AdaINLoss {
     precondition(styleFeatures.count == encoder.landmarks.count, "\(encoder.landmarks.count) style features needed, got \(styleFeatures.count)")
     let pass = encoder.forward(decoded)
@@ -106,6 +106,6 @@ public func adainLoss(encoder: TrainingEncoder, decoded: Tensor, target: Tensor,
     gradients[gradients.count - 1].values.withUnsafeMutableBufferPointer { g in
         for i in g.indices { g[i] += contentGradient.values[i] }
     }
-    let gradient = encoder.backward(pass, featureGradients: gradients)
+    let gradient = encoder.backward(pass, featureGradients: gradients).input
     return AdaINLoss(content: content, style: style, total: contentWeight * content + styleWeight * style, gradient: gradient)
 }
