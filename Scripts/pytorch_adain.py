@@ -1,8 +1,8 @@
 """The reference: pytorch-AdaIN's network and test-time pipeline, for golden files and benchmarks.
 
-The layer tables, calc_mean_std, adaptive_instance_normalization, coral and style_transfer are
-those of naoto0804/pytorch-AdaIN (net.py, function.py, test.py; MIT licence), so that stylectl is
-compared with what its users compare it with. Run with Debian's /usr/bin/python3 (python3-torch).
+The layer tables, calc_mean_std, adaptive_instance_normalization and style_transfer are those
+of naoto0804/pytorch-AdaIN (net.py, function.py, test.py; MIT licence), so that stylectl is
+compared with what its users compare it with. pytorch-AdaIN's coral is in goldens_controls.py. Run with Debian's /usr/bin/python3 (python3-torch).
 """
 
 import torch
