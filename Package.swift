@@ -42,7 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "TensorCore"]),
+        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints", "TensorCore"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

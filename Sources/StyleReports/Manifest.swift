@@ -46,12 +46,13 @@ public struct SweepManifest: Codable, Equatable, Sendable {
         public var preserveColor: String
         /// The image's file name in the report folder.
         public var output: String
-        /// Set once the image is written: seconds for the cell's stylization (including any encoding
-        /// it was the first to need) and writing its image; not the metrics.
+        /// Set once the image is written: seconds for the cell's stylization and writing its image,
+        /// including the encodings it was the first to need; not the metrics.
         public var seconds: Double?
-        /// Eq. 8; nil in a `masks` grid (each region has its own style; see ``SweepManifest/metricsNote``).
+        /// Eq. 8; nil in a `masks` grid (each region has its own style; see ``SweepManifest/metricsNote``)
+        /// and without metrics (`--no-metrics`).
         public var styleLoss: Double?
-        /// Eq. 7.
+        /// Eq. 7; nil without metrics.
         public var contentLoss: Double?
 
         public var isDone: Bool { seconds != nil }

@@ -77,13 +77,17 @@ public struct SweepConfiguration: Sendable {
     public var toolVersion: String
     /// Contact sheets hold at most this many rows each.
     public var rowsPerSheet: Int
+    /// Measure each cell's content and style losses (an encoder pass of each output). Not part of
+    /// the definition: it does not change the images.
+    public var metrics: Bool
 
     public init(
         grid: SweepGrid = .styles, contents: [String], styles: [String], masks: [String] = [], stretchMask: Bool = false,
         steps: Int = 5, alphas: [Float], preserveColors: [ColorPreservation] = [.none],
         contentSize: Int = 512, styleSize: Int = 512, models: ModelFiles, folder: String,
-        overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6
+        overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true
     ) {
+        self.metrics = metrics
         self.grid = grid
         self.contents = contents
         self.styles = styles

@@ -28,6 +28,8 @@ public struct SweepRequest: Sendable, Equatable {
     public var report: String?
     public var reportsDirectory = "Reports"
     public var overwrite = false
+    /// `--no-metrics`: no content and style losses.
+    public var noMetrics = false
     /// `--vgg`, `--decoder`: nil to look them up as every command does (``ModelFiles/locate(vgg:decoder:environment:executablePath:)``).
     public var vgg: String?
     public var decoder: String?
@@ -65,7 +67,7 @@ public struct SweepRequest: Sendable, Equatable {
         let configuration = SweepConfiguration(
             grid: grid, contents: contents, styles: styleList, masks: masks ?? [], stretchMask: stretchMask, steps: steps,
             alphas: alphas, preserveColors: preserveColors, contentSize: contentSize, styleSize: styleSize,
-            models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion)
+            models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics)
         try configuration.validate()
         return configuration
     }

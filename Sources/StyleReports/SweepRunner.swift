@@ -30,8 +30,9 @@ public struct SweepProgress: Sendable {
 ///   stylized by one ``ControlledStylizer`` whose feature caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
 ///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
-///   (``StylizationLosses``). The style statistics of the style loss are computed once per style
-///   (per transform).
+///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
+///   the style loss are computed once per style (per transform), by the encoder pass that also
+///   gives the pipeline the style's relu4_1.
 /// - The manifest is rewritten after every cell; the contact sheets and `index.html` at the end.
 public func runSweep(
     _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in }
@@ -63,23 +64,25 @@ public func runSweep(
         }
         let controls = cell.controls(stretchMask: definition.stretchMask)
         let start = Date()
-        let result: ControlledStylizer.Stylization
-        do { result = try pipeline.stylizeKeepingTensors(content: cell.content, controls: controls) } catch { throw .failed(error.description) }
-        do { try writeImage(result.image, path: folder + "/" + cell.output) } catch { throw .failed(error.description) }
-        let seconds = Date().timeIntervalSince(start)
-
+        // The style targets first: their encoder pass also gives the styles' relu4_1 to the pipeline.
         var style: StyleStatistics?
-        if cell.mask == nil {
+        if configuration.metrics && cell.mask == nil {
             let weights: [Float]
             do { weights = try controls.normalizedWeights() } catch { throw .failed(error.description) }
             var each: [StyleStatistics] = []
             for path in cell.styles { each.append(try statistics.of(style: path, content: cell.content, mode: controls.preserveColor)) }
             style = StyleStatistics.mix(each, weights: weights)
         }
-        let losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(result.decoded), target: result.target, style: style)
-        manifest.cells[i].seconds = seconds
-        manifest.cells[i].styleLoss = losses.style
-        manifest.cells[i].contentLoss = losses.content
+        let result: ControlledStylizer.Stylization
+        do { result = try pipeline.stylizeKeepingTensors(content: cell.content, controls: controls) } catch { throw .failed(error.description) }
+        do { try writeImage(result.image, path: folder + "/" + cell.output) } catch { throw .failed(error.description) }
+        manifest.cells[i].seconds = Date().timeIntervalSince(start)
+
+        if configuration.metrics {
+            let losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(result.decoded), target: result.target, style: style)
+            manifest.cells[i].styleLoss = losses.style
+            manifest.cells[i].contentLoss = losses.content
+        }
         try manifest.write(folder: folder)
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
     }

@@ -8,13 +8,13 @@ extension SweepRequest {
     /// The keys of a spec file: the flags of `stylectl sweep` without their dashes.
     public static let specKeys = [
         "content", "style", "interpolate", "corners", "mask", "stretch-mask", "steps", "alpha", "preserve-color",
-        "content-size", "style-size", "report", "reports-dir", "overwrite", "vgg", "decoder",
+        "content-size", "style-size", "report", "reports-dir", "overwrite", "no-metrics", "vgg", "decoder",
     ]
 
     /// Reads a spec file: a JSON (`.json`) or YAML (`.yaml`, `.yml`) mapping whose keys are
     /// ``specKeys`` with the values the flags take. Lists (`content`, `style`, `interpolate`,
     /// `corners`, `mask`, `alpha`, `preserve-color`) are arrays or comma-separated strings; numbers
-    /// may be numbers or strings; `stretch-mask` and `overwrite` are booleans. Relative paths
+    /// may be numbers or strings; `stretch-mask`, `overwrite` and `no-metrics` are booleans. Relative paths
     /// (images, masks, `reports-dir`, `vgg`, `decoder`) are relative to the spec file's folder.
     /// Keys left out take the flags' defaults.
     ///
@@ -57,6 +57,7 @@ extension SweepRequest {
         report = try values.strings("report")?.joined(separator: ",")
         if let v = try values.paths("reports-dir") { reportsDirectory = v.joined(separator: ",") }
         if let v = try values.bool("overwrite") { overwrite = v }
+        if let v = try values.bool("no-metrics") { noMetrics = v }
         vgg = try values.paths("vgg")?.joined(separator: ",")
         decoder = try values.paths("decoder")?.joined(separator: ",")
     }

@@ -93,12 +93,18 @@ public struct ControlledStylizer: Sendable {
 
     /// relu1_1, relu2_1, relu3_1 and relu4_1 of the style image `style` as it is encoded for the
     /// content image `content` under `preserveColor` (recoloured by coral, or luminance-matched):
-    /// the style features `f_i(s)` of the style loss (Eq. 8). Not cached; one encoder pass.
+    /// the style features `f_i(s)` of the style loss (Eq. 8). One encoder pass, not cached; its
+    /// relu4_1 is stored in ``styleCache`` when that has no encoding of the style yet, so that a
+    /// stylization with the style after this call does not encode it again.
     public func styleFeatures(style: String, content: String, preserveColor: ColorPreservation) throws(StyleControlError) -> [Tensor] {
-        _ = try ImageIdentity(path: style, sizing: styleSizing, option: "--style")
+        let styleID = try ImageIdentity(path: style, sizing: styleSizing, option: "--style")
+        let contentID = try ImageIdentity(path: content, sizing: contentSizing, option: "--content")
         var image = try load(style, sizing: styleSizing)
         if preserveColor != .none { image = preserveColor.styleInput(image, content: try load(content, sizing: contentSizing)) }
-        return stylizer.encoder.encodeWithIntermediates(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+        let features = stylizer.encoder.encodeWithIntermediates(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+        let key = FeatureCache.Key(image: styleID, transform: Self.styleTransform(preserveColor, content: contentID))
+        _ = styleCache.features(for: key) { features[features.count - 1] }
+        return features
     }
 
     /// The transform of the style images under a colour-preservation mode for a content image.

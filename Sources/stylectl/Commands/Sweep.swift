@@ -68,6 +68,9 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Replace a report folder that holds a different sweep.")
     var overwrite = false
 
+    @Flag(help: "Do not measure the content and style losses (saves an encoder pass per cell).")
+    var noMetrics = false
+
     @OptionGroup var models: ModelOptions
 
     /// The request from the spec file, or from the flags.
@@ -78,7 +81,7 @@ struct Sweep: ParsableCommand {
                 ("--corners", corners != nil), ("--mask", mask != nil), ("--stretch-mask", stretchMask), ("--steps", steps != nil),
                 ("--alpha", alpha != nil), ("--preserve-color", preserveColor != nil), ("--content-size", contentSize != nil),
                 ("--style-size", styleSize != nil), ("--report", report != nil), ("--reports-dir", reportsDir != nil),
-                ("--overwrite", overwrite), ("--vgg", models.vgg != nil), ("--decoder", models.decoder != nil),
+                ("--overwrite", overwrite), ("--no-metrics", noMetrics), ("--vgg", models.vgg != nil), ("--decoder", models.decoder != nil),
             ]
             if let mixed = flags.first(where: \.1) {
                 throw .invalidValue(flag: mixed.0, value: "given with --spec \(spec)",
@@ -102,6 +105,7 @@ struct Sweep: ParsableCommand {
         request.report = report
         if let reportsDir { request.reportsDirectory = reportsDir }
         request.overwrite = overwrite
+        request.noMetrics = noMetrics
         request.vgg = models.vgg
         request.decoder = models.decoder
         return request
