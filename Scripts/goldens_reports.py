@@ -38,12 +38,12 @@ SIZE = 64
 CONTENTS = ["content/cornell.jpg"]
 STYLES = ["style/mondrian.jpg", "style/sketch.png"]
 ALPHAS = [0.0, 0.5, 1.0]
-# (styles, weights, alpha): a 1-D interpolation cell (u = 0.5) and a bilinear one (u = 0.5, v = 0.25
+# (styles, weights, alpha): a 1-D interpolation cell (u = 0.5) and a bilinear one (u = 1, v = 0.5
 # over the corners mondrian, sketch, asheville, brushstrokes; weights (1-u)(1-v), u(1-v), (1-u)v, uv).
 MIXED = [
     (["style/mondrian.jpg", "style/sketch.png"], [0.5, 0.5], 1.0),
     (["style/mondrian.jpg", "style/sketch.png", "style/asheville.jpg", "style/brushstrokes.jpg"],
-     [0.375, 0.375, 0.125, 0.125], 0.75),
+     [0.0, 0.5, 0.0, 0.5], 0.75),
 ]
 
 

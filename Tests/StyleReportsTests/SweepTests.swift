@@ -100,26 +100,18 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         #expect(stored.columns.map(\.label) == ["alpha 0", "alpha 0.5", "alpha 1"])
     }
 
-    /// Several weighted styles: the style loss is against the weighted mix of the styles' statistics.
-    @Test func mixedStyleMetricsMatchPyTorch() throws {
+    /// Several weighted styles: the style loss is against the weighted mix of the styles'
+    /// statistics; `index` is the cell's entry in the goldens' "mixed" list.
+    func expectMixedMetricsMatchPyTorch(_ cell: SweepManifest.Cell, index: Int) throws {
         let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.golden("reports/metrics.json"))) as! [String: Any]
-        let references = golden["mixed"] as! [[String: Any]]
-        let interpolation = try runSweep(try configuration("interpolation-metrics", grid: .interpolation, steps: 3, alphas: [1]),
-                                         stylizer: try stylizer())
-        let bilinear = try runSweep(try configuration(
-            "bilinear-metrics", grid: .bilinear,
-            styles: ["style/mondrian.jpg", "style/sketch.png", "style/asheville.jpg", "style/brushstrokes.jpg"], steps: 5, alphas: [0.75]),
-            stylizer: try stylizer())
-        // u = 0.5 of three steps; u = 0.5, v = 0.25 of five steps (row 2, column 3).
-        for (cell, reference) in [(interpolation.cells[1], references[0]), (bilinear.cells[1 * 5 + 2], references[1])] {
-            #expect(cell.weights == (reference["weights"] as! [Double]).map(Float.init))
-            #expect(zip(cell.styles, reference["styles"] as! [String]).allSatisfy { $0.hasSuffix($1) })
-            #expect(Double(cell.alpha) == reference["alpha"] as! Double)
-            let contentLoss = reference["content_loss"] as! Double
-            let styleLoss = reference["style_loss"] as! Double
-            #expect(abs(cell.contentLoss! - contentLoss) <= 1e-6 + 1e-3 * abs(contentLoss), "\(cell.output): content loss \(cell.contentLoss!) vs \(contentLoss)")
-            #expect(abs(cell.styleLoss! - styleLoss) <= 1e-6 + 1e-3 * abs(styleLoss), "\(cell.output): style loss \(cell.styleLoss!) vs \(styleLoss)")
-        }
+        let reference = (golden["mixed"] as! [[String: Any]])[index]
+        #expect(cell.weights == (reference["weights"] as! [Double]).map(Float.init))
+        #expect(zip(cell.styles, reference["styles"] as! [String]).allSatisfy { $0.hasSuffix($1) })
+        #expect(Double(cell.alpha) == reference["alpha"] as! Double)
+        let contentLoss = reference["content_loss"] as! Double
+        let styleLoss = reference["style_loss"] as! Double
+        #expect(abs(cell.contentLoss! - contentLoss) <= 1e-6 + 1e-3 * abs(contentLoss), "\(cell.output): content loss \(cell.contentLoss!) vs \(contentLoss)")
+        #expect(abs(cell.styleLoss! - styleLoss) <= 1e-6 + 1e-3 * abs(styleLoss), "\(cell.output): style loss \(cell.styleLoss!) vs \(styleLoss)")
     }
 
     @Test func rerunsAndResumesGiveIdenticalImages() throws {
@@ -195,6 +187,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         #expect(manifest.cells.map(\.weights) == [[1, 0], [0.5, 0.5], [0, 1]])
         #expect(manifest.columns.map(\.label) == ["w 0", "w 0.5", "w 1"] && manifest.rows[0].label == "cornell")
         #expect(manifest.cells.allSatisfy { $0.isDone && $0.contentLoss != nil && $0.styleLoss != nil })
+        try expectMixedMetricsMatchPyTorch(manifest.cells[1], index: 0)
         // Weight 0 is the first style alone, weight 1 the second: the same images and losses as a plain sweep.
         let plain = try runSweep(try configuration("plain", alphas: [1]), stylizer: try stylizer())
         let folder = temp.appendingPathComponent("plain").path
@@ -210,7 +203,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
     /// The AdaIN paper's Fig. 8 layout: corner cells are the four styles alone, bit for bit.
     @Test func bilinearCornersAreTheSingleStyles() throws {
         let corners = ["style/mondrian.jpg", "style/sketch.png", "style/asheville.jpg", "style/brushstrokes.jpg"]
-        let config = try configuration("bilinear", grid: .bilinear, styles: corners, steps: 3, alphas: [1])
+        let config = try configuration("bilinear", grid: .bilinear, styles: corners, steps: 3, alphas: [0.75])
         let manifest = try runSweep(config, stylizer: try stylizer())
         #expect(manifest.rows.map(\.v) == [0, 0.5, 1] && manifest.columns.map(\.u) == [0, 0.5, 1])
         #expect(manifest.rows.map(\.label) == ["cornell, v 0", "cornell, v 0.5", "cornell, v 1"])
@@ -220,7 +213,9 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
             #expect(cell.weights == [(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v] && cell.styles.count == 4)
         }
         #expect(manifest.cells[4].weights == [0.25, 0.25, 0.25, 0.25])
-        let single = try configuration("bilinear-single", styles: corners, alphas: [1])
+        // u = 1, v = 0.5: row 2, column 3.
+        try expectMixedMetricsMatchPyTorch(manifest.cells[1 * 3 + 2], index: 1)
+        let single = try configuration("bilinear-single", styles: corners, alphas: [0.75])
         let plain = try runSweep(single, stylizer: try stylizer())
         // Rows of the plain sweep are the styles in order; corners a, b, c, d are cells 0, 2, 6, 8.
         for (corner, style) in [(0, 0), (2, 1), (6, 2), (8, 3)] {
