@@ -57,7 +57,10 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
         sheet.text("content / style", x: m, y: headerY, size: 9, color: 0x555555)
         for (c, column) in manifest.columns.enumerated() {
             let x = SheetLayout.cellOrigin(row: 0, column: c).x
-            sheet.text(column.label, x: x + 4, y: headerY, size: 10, color: 0x000000)
+            let lines = wrapped(column.label)
+            for (l, line) in lines.enumerated() {
+                sheet.text(line, x: x + 4, y: headerY + (lines.count == 1 ? 0 : 12 * l - 8), size: 9, color: 0x000000)
+            }
         }
         for (r, rowIndex) in rows.enumerated() {
             let row = manifest.rows[rowIndex]
@@ -98,6 +101,19 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
         names.append(file)
     }
     return names
+}
+
+/// A column label on at most two lines of at most `limit` characters, broken after its commas.
+private func wrapped(_ label: String, limit: Int = 22) -> [String] {
+    var lines: [String] = []
+    for part in label.components(separatedBy: ", ") {
+        if let last = lines.last, last.count + 2 + part.count <= limit || lines.count == 2 {
+            lines[lines.count - 1] = last + ", " + part
+        } else {
+            lines.append(part)
+        }
+    }
+    return lines.map { shortened($0, limit: limit) }
 }
 
 private func shortened(_ text: String, limit: Int = 20) -> String {
