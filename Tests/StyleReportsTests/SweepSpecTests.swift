@@ -94,10 +94,16 @@ import TestSupport
         #expect(throws: SweepError.self) { try SweepRequest(specFile: twoGrids).configuration(models: models, toolVersion: "test") }
     }
 
-    /// The example in Reports/examples/ parses and describes a bilinear grid.
-    @Test func exampleSpecParses() throws {
-        let example = TestPaths.repoRoot.appendingPathComponent("Reports/examples/corners.yaml").path
-        let request = try SweepRequest(specFile: example)
-        #expect(try request.grid().grid == .bilinear && request.corners?.count == 4 && request.report != nil)
+    /// The examples in Reports/examples/ parse, and name images that exist.
+    @Test func exampleSpecsParse() throws {
+        let folder = TestPaths.repoRoot.appendingPathComponent("Reports/examples")
+        let corners = try SweepRequest(specFile: folder.appendingPathComponent("corners.yaml").path)
+        #expect(try corners.grid().grid == .bilinear && corners.corners?.count == 4 && corners.report == "corners")
+        let alpha = try SweepRequest(specFile: folder.appendingPathComponent("alpha.json").path)
+        #expect(try alpha.grid().grid == .styles && alpha.contents.count == 2 && alpha.alphas == [0, 0.25, 0.5, 0.75, 1])
+        #expect(alpha.preserveColors == [.none, .coral, .luminance])
+        for path in corners.contents + corners.corners! + alpha.contents + alpha.styles! {
+            #expect(FileManager.default.fileExists(atPath: path), "\(path)")
+        }
     }
 }
