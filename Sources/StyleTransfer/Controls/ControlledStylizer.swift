@@ -95,7 +95,9 @@ public struct ControlledStylizer: Sendable {
     /// content image `content` under `preserveColor` (recoloured by coral, or luminance-matched):
     /// the style features `f_i(s)` of the style loss (Eq. 8). One encoder pass, not cached; its
     /// relu4_1 is stored in ``styleCache`` when that has no encoding of the style yet, so that a
-    /// stylization with the style after this call does not encode it again.
+    /// stylization with the style after this call does not encode it again (``VGGEncoder``'s
+    /// relu4_1 with intermediates is bit for bit its relu4_1 alone; StyleReports' re-run tests
+    /// compare sweeps primed this way with stylizations that are not).
     public func styleFeatures(style: String, content: String, preserveColor: ColorPreservation) throws(StyleControlError) -> [Tensor] {
         let styleID = try ImageIdentity(path: style, sizing: styleSizing, option: "--style")
         let contentID = try ImageIdentity(path: content, sizing: contentSizing, option: "--content")
