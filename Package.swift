@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML sweep specs (stylectl sweep --spec FILE.yaml).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: - C libraries
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "Checkpoints"),
         .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),
         // Parameter sweeps, their manifests, metrics, contact sheets and HTML index (stylectl sweep).
-        .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD"]),
+        .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams")]),
 
         // MARK: - Executables
         .executableTarget(
@@ -40,7 +42,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "TensorCore"]),
+        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints", "TensorCore"]),
 
         // MARK: - Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -57,5 +59,8 @@ for target in package.targets where target.type != .system && target.name != "CC
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.unsafeFlags(["-Ounchecked"], .when(configuration: .release)))
+    // The manifest's SHA-256 of the weight files (94 MB) takes ~20 s unoptimised: optimise the
+    // sweep library in debug builds (swift test) too.
+    if target.name == "StyleReports" { settings.append(.unsafeFlags(["-O"], .when(configuration: .debug))) }
     target.swiftSettings = settings
 }

@@ -12,6 +12,13 @@ script runs after goldens_network.py). The losses are pytorch-AdaIN's net.py `Ne
     loss_c = mse(g_t_feats[-1], t)
     loss_s = sum_i mse(mean(g_t_feats[i]), mean(style_feats[i])) + mse(std(...), std(...))
 
+Interpolation cells (`mixed`): test.py's style interpolation, t = sum_k w_k adain(content_feat,
+style_feats_k[-1]) accumulated from zero, then the alpha blend; the style loss's targets are the
+weighted sums sum_k w_k mean_i(s_k) and sum_k w_k std_i(s_k) of the styles' statistics at each
+layer i (stylectl's definition for several weighted styles):
+
+    loss_s = sum_i mse(mean(g_t_feats[i]), sum_k w_k mean(style_feats_k[i])) + mse(std(...), ...)
+
 Images are loaded as test.py does (Resize(64) of the shorter side, ToTensor).
 """
 
@@ -31,6 +38,13 @@ SIZE = 64
 CONTENTS = ["content/cornell.jpg"]
 STYLES = ["style/mondrian.jpg", "style/sketch.png"]
 ALPHAS = [0.0, 0.5, 1.0]
+# (styles, weights, alpha): a 1-D interpolation cell (u = 0.5) and a bilinear one (u = 1, v = 0.5
+# over the corners mondrian, sketch, asheville, brushstrokes; weights (1-u)(1-v), u(1-v), (1-u)v, uv).
+MIXED = [
+    (["style/mondrian.jpg", "style/sketch.png"], [0.5, 0.5], 1.0),
+    (["style/mondrian.jpg", "style/sketch.png", "style/asheville.jpg", "style/brushstrokes.jpg"],
+     [0.0, 0.5, 0.0, 0.5], 0.75),
+]
 
 
 def encode_with_intermediate(x):
@@ -42,9 +56,13 @@ def encode_with_intermediate(x):
 
 
 def style_loss(a, b):
+    bm, bstd = ref.calc_mean_std(b)
+    return style_loss_to(a, bm, bstd)
+
+
+def style_loss_to(a, bm, bstd):
     mse = nn.MSELoss()
     am, astd = ref.calc_mean_std(a)
-    bm, bstd = ref.calc_mean_std(b)
     return mse(am, bm) + mse(astd, bstd)
 
 
@@ -74,8 +92,26 @@ def main():
                     loss_s = sum(style_loss(g_t_feats[i], style_feats[i]) for i in range(4))
                     cells.append({"content": content_name, "style": style_name, "alpha": alpha,
                                   "content_loss": loss_c.item(), "style_loss": loss_s.item()})
+            mixed = []
+            for style_names, weights, alpha in MIXED:
+                feats = [encode_with_intermediate(ref.load_image(os.path.join(IMAGES, name), SIZE)) for name in style_names]
+                t = 0
+                for w, f in zip(weights, feats):
+                    t = t + w * ref.adaptive_instance_normalization(content_feat, f[-1])
+                t = alpha * t + (1 - alpha) * content_feat
+                g_t = ref.decoder(t)
+                g_t_feats = encode_with_intermediate(g_t)
+                loss_c = mse(g_t_feats[-1], t)
+                loss_s = 0
+                for i in range(4):
+                    stats = [ref.calc_mean_std(f[i]) for f in feats]
+                    mean = sum(w * m for w, (m, _) in zip(weights, stats))
+                    std = sum(w * sd for w, (_, sd) in zip(weights, stats))
+                    loss_s = loss_s + style_loss_to(g_t_feats[i], mean, std)
+                mixed.append({"content": content_name, "styles": style_names, "weights": weights, "alpha": alpha,
+                              "content_loss": loss_c.item(), "style_loss": loss_s.item()})
     with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump({"size": SIZE, "cells": cells}, f, indent=1)
+        json.dump({"size": SIZE, "cells": cells, "mixed": mixed}, f, indent=1)
 
 
 if __name__ == "__main__":

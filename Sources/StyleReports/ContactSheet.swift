@@ -57,27 +57,23 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
         sheet.text("content / style", x: m, y: headerY, size: 9, color: 0x555555)
         for (c, column) in manifest.columns.enumerated() {
             let x = SheetLayout.cellOrigin(row: 0, column: c).x
-            var label = definition.alphas.count > 1 || column.weight == nil ? "alpha \(formatAlpha(column.alpha))" : ""
-            if sweptColor { label += (label.isEmpty ? "" : ", ") + column.preserveColor }
-            if let weight = column.weight { label += (label.isEmpty ? "" : ", ") + "w \(formatAlpha(weight))" }
-            sheet.text(label, x: x + 4, y: headerY, size: 10, color: 0x000000)
+            let lines = wrapped(column.label)
+            for (l, line) in lines.enumerated() {
+                sheet.text(line, x: x + 4, y: headerY + (lines.count == 1 ? 0 : 12 * l - 8), size: 9, color: 0x000000)
+            }
         }
         for (r, rowIndex) in rows.enumerated() {
             let row = manifest.rows[rowIndex]
             let y = SheetLayout.cellOrigin(row: r, column: 0).y
             let content = definition.contents[row.content]
-            let style = definition.styles[row.style]
             if let image = thumbnail(content.path) {
                 sheet.draw(image, x: m, y: y, width: SheetLayout.thumbnail, height: SheetLayout.thumbnail)
             }
-            if let image = thumbnail(style.path) {
+            if let style = row.style, let image = thumbnail(definition.styles[style].path) {
                 sheet.draw(image, x: m + SheetLayout.thumbnail + SheetLayout.gap, y: y,
                            width: SheetLayout.thumbnail, height: SheetLayout.thumbnail)
             }
-            sheet.text(shortened(content.stem), x: m, y: y + SheetLayout.thumbnail + 16, size: 8, color: 0x000000)
-            let interpolated = definition.interpolationSteps != nil && definition.styles.count == 2
-            let styleLabel = interpolated ? shortened(style.stem, limit: 9) + " > " + shortened(definition.styles[1].stem, limit: 9) : shortened(style.stem)
-            sheet.text("x " + styleLabel, x: m, y: y + SheetLayout.thumbnail + 30, size: 8, color: 0x000000)
+            sheet.text(shortened(row.label, limit: 24), x: m, y: y + SheetLayout.thumbnail + 16, size: 8, color: 0x000000)
             for c in manifest.columns.indices {
                 let cell = manifest.cells[rowIndex * manifest.columns.count + c]
                 let origin = SheetLayout.cellOrigin(row: r, column: c)
@@ -89,9 +85,13 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
         let legendY = height - m - SheetLayout.legendHeight + 16
         var fixed = "content-size \(definition.contentSize), style-size \(definition.styleSize)"
         if !sweptColor { fixed += ", preserve-color \(definition.preserveColors.first ?? "none")" }
-        if let steps = definition.interpolationSteps {
-            if definition.alphas.count == 1 { fixed += ", alpha \(formatAlpha(definition.alphas[0]))" }
-            fixed += "; w = weight of the second style (\(steps) steps)"
+        if definition.alphas.count == 1 && definition.grid != .styles { fixed += ", alpha \(formatAlpha(definition.alphas[0]))" }
+        let styles = definition.styles.map { shortened($0.stem, limit: 12) }
+        switch definition.grid {
+        case .styles: break
+        case .interpolation: fixed += "; w = weight of \(styles[1]) against \(styles[0])"
+        case .bilinear: fixed += "; corners \(styles.joined(separator: ", ")) weighted (1-u)(1-v), u(1-v), (1-u)v, uv"
+        case .masks: fixed += "; styles \(styles.joined(separator: ", ")) by mask region"
         }
         sheet.text("Fixed: " + fixed, x: m, y: legendY, size: 9, color: 0x333333)
         sheet.text("vgg \(URL(fileURLWithPath: definition.vgg.path).lastPathComponent), decoder \(URL(fileURLWithPath: definition.decoder.path).lastPathComponent), stylectl \(definition.toolVersion)",
@@ -101,6 +101,19 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
         names.append(file)
     }
     return names
+}
+
+/// A column label on at most two lines of at most `limit` characters, broken after its commas.
+private func wrapped(_ label: String, limit: Int = 22) -> [String] {
+    var lines: [String] = []
+    for part in label.components(separatedBy: ", ") {
+        if let last = lines.last, last.count + 2 + part.count <= limit || lines.count == 2 {
+            lines[lines.count - 1] = last + ", " + part
+        } else {
+            lines.append(part)
+        }
+    }
+    return lines.map { shortened($0, limit: limit) }
 }
 
 private func shortened(_ text: String, limit: Int = 20) -> String {

@@ -21,11 +21,12 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
         <h2>Parameters</h2>
         <table>
         <tr><th>tool version</th><td>\(escape(d.toolVersion))</td></tr>
+        <tr><th>grid</th><td>\(d.grid.rawValue)\(d.steps.map { ", \($0) steps" } ?? "")</td></tr>
         <tr><th>content</th><td>\(files(d.contents))</td></tr>
         <tr><th>style</th><td>\(files(d.styles))</td></tr>
+        <tr><th>mask</th><td>\(d.masks.isEmpty ? "none" : files(d.masks) + (d.stretchMask ? " (stretched)" : ""))</td></tr>
         <tr><th>alpha</th><td>\(d.alphas.map(formatAlpha).joined(separator: ", "))</td></tr>
         <tr><th>preserve-color</th><td>\(d.preserveColors.joined(separator: ", "))</td></tr>
-        <tr><th>interpolation steps</th><td>\(d.interpolationSteps.map(String.init) ?? "none")</td></tr>
         <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)</td></tr>
         <tr><th>vgg</th><td>\(files([d.vgg]))</td></tr>
         <tr><th>decoder</th><td>\(files([d.decoder]))</td></tr>
@@ -40,17 +41,18 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
         <h2>Metrics</h2>
         <p>\(escape(manifest.metricsNote))</p>
         <table>
-        <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weight</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th></tr>
+        <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weights</th><th>mask</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th></tr>
 
         """
     for cell in manifest.cells {
         let exists = cell.isDone && FileManager.default.fileExists(atPath: folder + "/" + cell.output)
         let image = exists ? "<a href=\"\(escape(cell.output))\">\(escape(cell.output))</a>" : "(not done)"
         func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
-        html += "<tr><td>\(cell.row + 1)</td><td>\(cell.column + 1)</td>"
-            + "<td>\(escape(URL(fileURLWithPath: cell.content).lastPathComponent))</td>"
-            + "<td>\(escape(cell.style.split(separator: ",").map { URL(fileURLWithPath: String($0)).lastPathComponent }.joined(separator: " + ")))</td>"
-            + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td><td class=\"num\">\(cell.weight.map(formatAlpha) ?? "")</td><td>\(image)</td>"
+        func name(_ path: String) -> String { escape(URL(fileURLWithPath: path).lastPathComponent) }
+        html += "<tr><td>\(escape(manifest.rows[cell.row].label))</td><td>\(escape(manifest.columns[cell.column].label))</td>"
+            + "<td>\(name(cell.content))</td><td>\(cell.styles.map(name).joined(separator: " + "))</td>"
+            + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td>"
+            + "<td class=\"num\">\(cell.weights.map { $0.map(formatAlpha).joined(separator: ", ") } ?? "")</td><td>\(cell.mask.map(name) ?? "")</td><td>\(image)</td>"
             + "<td class=\"num\">\(number(cell.seconds, "%.3f"))</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
             + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td></tr>\n"
     }

@@ -1,78 +1,141 @@
 // Reports/NAME/manifest.json: the sweep's definition, its grid and each cell's result.
 
 import Foundation
+import StyleTransfer
 
 /// The record of a sweep, written after every cell so that an interrupted sweep can resume.
 public struct SweepManifest: Codable, Equatable, Sendable {
-    /// One row of the grid: a content image with a style image (indices into the definition).
+    /// One row of the grid (indices into the definition).
     public struct Row: Codable, Equatable, Sendable {
         public var content: Int
-        /// The style's index; in an interpolation sweep, the first of the two (0).
-        public var style: Int
+        /// The style's index in a `styles` grid; nil in the others (every cell has all the styles).
+        public var style: Int?
+        /// In a `bilinear` grid, the vertical position in [0, 1] (0: corners a and b, 1: c and d).
+        public var v: Float?
+        /// For people: the content's name and what else the row fixes, e.g. "cornell x mondrian".
+        public var label: String
     }
 
     /// One column of the grid: the swept parameters.
     public struct Column: Codable, Equatable, Sendable {
         public var alpha: Float
         public var preserveColor: String
-        /// In an interpolation sweep, the second style's weight (the first's is 1 - weight).
-        public var weight: Float?
+        /// In an `interpolation` or `bilinear` grid, the horizontal position in [0, 1] (weight of the second style).
+        public var u: Float?
+        /// In a `masks` grid, the mask's index in the definition.
+        public var mask: Int?
+        /// For people: the swept values of the column, e.g. "alpha 0.5", "coral, u 0.25", "mask halves".
+        public var label: String
     }
 
+    /// One stylization, with every parameter needed to redo it (see ``controls(stretchMask:)``)
+    /// besides the definition's sizes and weights.
     public struct Cell: Codable, Equatable, Sendable {
         public var row: Int
         public var column: Int
+        /// The content image's path.
         public var content: String
-        public var style: String
+        /// The style images' paths (one in a `styles` grid).
+        public var styles: [String]
+        /// Interpolation weights, one per style, summing to 1 up to rounding (`interpolation`, `bilinear`;
+        /// normalised again before use, ``StyleControls/normalizedWeights()``); nil otherwise.
+        public var weights: [Float]?
+        /// The mask file's path (`masks` grid), read in mode `auto`; nil otherwise.
+        public var mask: String?
         public var alpha: Float
         public var preserveColor: String
-        /// In an interpolation sweep, the second style's weight; `style` is then "a,b".
-        public var weight: Float?
         /// The image's file name in the report folder.
         public var output: String
-        /// Set once the image is written: seconds for the decoder pass (and colour recombination).
+        /// Set once the image is written: seconds for the cell's stylization and writing its image,
+        /// including the encodings it was the first to need; not the metrics.
         public var seconds: Double?
-        /// nil in an interpolation sweep (the loss is defined against one style).
+        /// Eq. 8; nil in a `masks` grid (each region has its own style; see ``SweepManifest/metricsNote``)
+        /// and without metrics (`--no-metrics`).
         public var styleLoss: Double?
+        /// Eq. 7; nil without metrics.
         public var contentLoss: Double?
 
         public var isDone: Bool { seconds != nil }
+
+        /// The controls that stylize this cell; the content and style sizes are the definition's.
+        public func controls(stretchMask: Bool) -> StyleControls {
+            StyleControls(styles: styles, weights: weights, mask: mask.map { SpatialMask(paths: [$0], stretch: stretchMask) },
+                          preserveColor: ColorPreservation(rawValue: preserveColor) ?? .none, alpha: alpha)
+        }
     }
 
     public var definition: SweepDefinition
     public var rows: [Row]
     public var columns: [Column]
+    /// Row-major: cell `r * columns.count + c` is row r, column c.
     public var cells: [Cell]
     /// How the metrics are computed, for readers of the file.
-    public var metricsNote = "pytorch-AdaIN net.py losses (MSE): content = MSE(relu4_1(g(t)), t), style = sum over relu1_1..relu4_1 of MSE of channel means and stds (unbiased, +1e-5); g(t) is the decoder output before cropping and quantisation."
+    public var metricsNote = "pytorch-AdaIN net.py losses (MSE), Huang & Belongie 2017 Eq. 7 and 8 measured with the encoder f: content = MSE(relu4_1(g(t)), t), t the decoder input after the alpha blend; style = sum over relu1_1..relu4_1 of MSE of channel means and of stds (unbiased variance, +1e-5) of f(g(t)) and of the style image as encoded (after colour preservation). Several weighted styles (interpolation, bilinear): the style targets are the weighted sums of the styles' means and of their stds with the cell's weights. Masks: no style loss (each region has its own style). g(t) is the decoder output before cropping and quantisation."
 
     public static let fileName = "manifest.json"
 
-    /// The grid of a definition: rows content-major (each content with each style), columns
-    /// colour-preservation-major (each mode with each alpha); no cell is done.
-    public init(definition: SweepDefinition) {
-        self.definition = definition
-        let steps = definition.interpolationSteps
-        rows = definition.contents.indices.flatMap { c in
-            (steps == nil ? Array(definition.styles.indices) : [0]).map { Row(content: c, style: $0) }
+    /// The grid of a definition (no cell done). Columns are colour-preservation-major, then alpha,
+    /// then the grid's own axis (u, or the mask); rows are content-major:
+    ///
+    /// - `styles`: a row per content and style; columns preserve-color x alpha;
+    /// - `interpolation`: a row per content; columns preserve-color x alpha x u (weights 1 - u, u);
+    /// - `bilinear`: `steps` rows per content (v = 0 ... 1); columns preserve-color x alpha x u,
+    ///   weights (1-u)(1-v), u(1-v), (1-u)v, uv for the corners a, b, c, d;
+    /// - `masks`: a row per content; columns preserve-color x alpha x mask.
+    public init(definition d: SweepDefinition) {
+        definition = d
+        let positions: [Float] = d.steps.map { n in (0 ..< n).map { Float($0) / Float(n - 1) } } ?? []
+        let contentNames = d.contents.map { safeName($0.stem) }
+        switch d.grid {
+        case .styles:
+            rows = d.contents.indices.flatMap { c in
+                d.styles.indices.map { Row(content: c, style: $0, label: "\(d.contents[c].stem) x \(d.styles[$0].stem)") }
+            }
+        case .interpolation, .masks:
+            rows = d.contents.indices.map { Row(content: $0, label: d.contents[$0].stem) }
+        case .bilinear:
+            rows = d.contents.indices.flatMap { c in
+                positions.map { Row(content: c, v: $0, label: "\(d.contents[c].stem), v \(formatAlpha($0))") }
+            }
         }
-        let weights: [Float?] = steps.map { n in (0 ..< n).map { Float($0) / Float(n - 1) } } ?? [nil]
-        columns = definition.preserveColors.flatMap { mode in
-            definition.alphas.flatMap { alpha in weights.map { Column(alpha: alpha, preserveColor: mode, weight: $0) } }
+        let axis: [(u: Float?, mask: Int?)] = switch d.grid {
+        case .styles: [(nil, nil)]
+        case .interpolation, .bilinear: positions.map { ($0, nil) }
+        case .masks: d.masks.indices.map { (nil, $0) }
+        }
+        columns = d.preserveColors.flatMap { mode in
+            d.alphas.flatMap { alpha in
+                axis.map { u, mask in
+                    var parts: [String] = []
+                    if d.preserveColors.count > 1 { parts.append(mode) }
+                    if d.alphas.count > 1 || d.grid == .styles { parts.append("alpha \(formatAlpha(alpha))") }
+                    if let u { parts.append("\(d.grid == .bilinear ? "u" : "w") \(formatAlpha(u))") }
+                    if let mask { parts.append("mask \(d.masks[mask].stem)") }
+                    return Column(alpha: alpha, preserveColor: mode, u: u, mask: mask, label: parts.joined(separator: ", "))
+                }
+            }
         }
         var cells: [Cell] = []
         for (r, row) in rows.enumerated() {
-            let content = definition.contents[row.content]
-            let style = definition.styles[row.style]
-            let interpolated = steps != nil && definition.styles.count == 2
-            let styleName = interpolated ? "\(safeName(style.stem))-\(safeName(definition.styles[1].stem))" : safeName(style.stem)
-            let stylePath = interpolated ? definition.styles.map(\.path).joined(separator: ",") : style.path
+            let styles = row.style.map { [d.styles[$0]] } ?? d.styles
             for (c, column) in columns.enumerated() {
-                let name = String(format: "r%02d-c%02d_", r + 1, c + 1)
-                    + "\(safeName(content.stem))_\(styleName)_a\(formatAlpha(column.alpha))_\(column.preserveColor)"
-                    + (column.weight.map { "_w\(formatAlpha($0))" } ?? "") + ".png"
-                cells.append(Cell(row: r, column: c, content: content.path, style: stylePath, alpha: column.alpha,
-                                  preserveColor: column.preserveColor, weight: column.weight, output: name))
+                var weights: [Float]?
+                if let u = column.u {
+                    if let v = row.v {
+                        weights = [(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v]
+                    } else {
+                        weights = [1 - u, u]
+                    }
+                }
+                var name = String(format: "r%02d-c%02d_", r + 1, c + 1) + contentNames[row.content]
+                    + "_" + styles.map { safeName($0.stem) }.joined(separator: "-")
+                    + "_a\(formatAlpha(column.alpha))_\(column.preserveColor)"
+                if let u = column.u { name += "_u\(formatAlpha(u))" }
+                if let v = row.v { name += "_v\(formatAlpha(v))" }
+                if let mask = column.mask { name += "_m\(safeName(d.masks[mask].stem))" }
+                cells.append(Cell(row: r, column: c, content: d.contents[row.content].path, styles: styles.map(\.path),
+                                  weights: weights, mask: column.mask.map { d.masks[$0].path }, alpha: column.alpha,
+                                  preserveColor: column.preserveColor, output: name + ".png"))
             }
         }
         self.cells = cells

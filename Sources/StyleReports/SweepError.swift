@@ -9,6 +9,10 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     case unreadableFile(path: String)
     /// The report folder already holds a different sweep (or files of something else).
     case reportExists(folder: String, reason: String)
+    /// A spec file (`--spec`) holds a key that is not one of ``SweepRequest/specKeys``.
+    case unknownSpecKey(key: String, file: String)
+    /// A spec file cannot be read or parsed, or a key's value has the wrong type.
+    case invalidSpec(file: String, reason: String)
     case failed(String)
 
     public var description: String {
@@ -21,6 +25,10 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
             "cannot read \(path)."
         case .reportExists(let folder, let reason):
             "report folder \(folder) already exists with a different sweep (\(reason)); choose another --report or pass --overwrite. Nothing in it was changed."
+        case .unknownSpecKey(let key, let file):
+            "spec file \(file): unknown key '\(key)'; the keys are the sweep's flags without dashes: \(SweepRequest.specKeys.joined(separator: ", "))."
+        case .invalidSpec(let file, let reason):
+            "spec file \(file): \(reason)."
         case .failed(let message):
             message
         }

@@ -1,4 +1,4 @@
-// What a sweep computes: its parameters, the grid of cells, and parsing of the list flags.
+// What a sweep computes: its parameters, the kind of grid, and parsing of the list flags.
 
 import Foundation
 import StyleTransfer
@@ -18,12 +18,36 @@ public struct InputFile: Codable, Equatable, Sendable {
     public var stem: String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 }
 
+/// The kinds of grid a sweep can lay out (see ``SweepManifest/init(definition:)`` for the rows and columns).
+public enum SweepGrid: String, Codable, Equatable, Sendable {
+    /// `--style a,b,...`: a row per content and style, one style per cell.
+    case styles
+    /// `--interpolate a,b --steps N`: a row per content; across, the weight `u` of b goes from 0 to
+    /// 1 in N steps, weights (1 - u, u) (Huang & Belongie 2017, Sec. 7, style interpolation).
+    case interpolation
+    /// `--corners a,b,c,d --steps N`: N rows per content (v from 0 to 1) and N columns (u from 0 to
+    /// 1), weights `(1-u)(1-v), u(1-v), (1-u)v, uv`: a top left, b top right, c bottom left, d bottom
+    /// right, as the AdaIN paper's Fig. 8.
+    case bilinear
+    /// `--style a,b[,...] --mask m1,m2,...`: a row per content, a column per mask file; each cell
+    /// applies all the styles, each to its region of that mask (``SpatialMask``, mode `auto`).
+    case masks
+}
+
 /// Everything that determines a sweep's images: a report folder holding a manifest with an equal
 /// definition is the same sweep, and its finished cells are reused.
 public struct SweepDefinition: Codable, Equatable, Sendable {
     public var toolVersion: String
+    public var grid: SweepGrid
     public var contents: [InputFile]
+    /// The styles (`styles`, `masks`), the two ends (`interpolation`) or the four corners (`bilinear`).
     public var styles: [InputFile]
+    /// The mask files of a `masks` grid, one per column; empty otherwise.
+    public var masks: [InputFile]
+    /// Masks of another aspect ratio than the content are stretched (`--stretch-mask`).
+    public var stretchMask: Bool
+    /// The number of weights across (and, bilinear, down) an `interpolation` or `bilinear` grid.
+    public var steps: Int?
     public var alphas: [Float]
     /// `ColorPreservation` raw values: none, coral, luminance.
     public var preserveColors: [String]
@@ -31,15 +55,17 @@ public struct SweepDefinition: Codable, Equatable, Sendable {
     public var styleSize: Int
     public var vgg: InputFile
     public var decoder: InputFile
-    /// Interpolation between the two styles in `styles` (`--interpolate a,b --steps N`): rows are
-    /// the contents, and each column has a weight of the second style, 0 ... 1 in `steps` steps.
-    public var interpolationSteps: Int?
 }
 
-/// A sweep's parameters as given on the command line (or by a caller of the library).
+/// A sweep's parameters, with paths not yet read (from ``SweepRequest`` or a caller of the library).
 public struct SweepConfiguration: Sendable {
+    public var grid: SweepGrid
     public var contents: [String]
     public var styles: [String]
+    public var masks: [String]
+    public var stretchMask: Bool
+    /// Used by `interpolation` and `bilinear` grids.
+    public var steps: Int
     public var alphas: [Float]
     public var preserveColors: [ColorPreservation]
     public var contentSize: Int
@@ -51,17 +77,23 @@ public struct SweepConfiguration: Sendable {
     public var toolVersion: String
     /// Contact sheets hold at most this many rows each.
     public var rowsPerSheet: Int
-    /// With two `styles`: interpolate between them in this many steps instead of a row per style.
-    public var interpolationSteps: Int?
+    /// Measure each cell's content and style losses (an encoder pass of each output). Not part of
+    /// the definition: it does not change the images.
+    public var metrics: Bool
 
     public init(
-        contents: [String], styles: [String], alphas: [Float], preserveColors: [ColorPreservation] = [.none],
+        grid: SweepGrid = .styles, contents: [String], styles: [String], masks: [String] = [], stretchMask: Bool = false,
+        steps: Int = 5, alphas: [Float], preserveColors: [ColorPreservation] = [.none],
         contentSize: Int = 512, styleSize: Int = 512, models: ModelFiles, folder: String,
-        overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, interpolationSteps: Int? = nil
+        overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true
     ) {
-        self.interpolationSteps = interpolationSteps
+        self.metrics = metrics
+        self.grid = grid
         self.contents = contents
         self.styles = styles
+        self.masks = masks
+        self.stretchMask = stretchMask
+        self.steps = steps
         self.alphas = alphas
         self.preserveColors = preserveColors
         self.contentSize = contentSize
@@ -73,10 +105,20 @@ public struct SweepConfiguration: Sendable {
         self.rowsPerSheet = rowsPerSheet
     }
 
-    /// Checks the lists: none empty, alphas in [0, 1], sizes not negative.
+    /// The flag that gives the styles of this grid.
+    var styleFlag: String {
+        switch grid {
+        case .styles, .masks: "--style"
+        case .interpolation: "--interpolate"
+        case .bilinear: "--corners"
+        }
+    }
+
+    /// Checks the lists (none empty: the grid would be empty), the number of styles for the grid,
+    /// alphas in [0, 1], steps and sizes, and that each mask fits the styles.
     public func validate() throws(SweepError) {
         if contents.isEmpty { throw .emptyList(flag: "--content") }
-        if styles.isEmpty { throw .emptyList(flag: "--style") }
+        if styles.isEmpty { throw .emptyList(flag: styleFlag) }
         if alphas.isEmpty { throw .emptyList(flag: "--alpha") }
         if preserveColors.isEmpty { throw .emptyList(flag: "--preserve-color") }
         for alpha in alphas where !(0 ... 1).contains(alpha) {
@@ -84,9 +126,27 @@ public struct SweepConfiguration: Sendable {
         }
         if contentSize < 0 { throw .invalidValue(flag: "--content-size", value: "\(contentSize)", expected: "0 or more") }
         if styleSize < 0 { throw .invalidValue(flag: "--style-size", value: "\(styleSize)", expected: "0 or more") }
-        if let steps = interpolationSteps {
-            if styles.count != 2 { throw .invalidValue(flag: "--interpolate", value: styles.joined(separator: ","), expected: "two style images") }
-            if steps < 2 { throw .invalidValue(flag: "--steps", value: "\(steps)", expected: "2 or more") }
+        let joined = styles.joined(separator: ",")
+        switch grid {
+        case .styles:
+            if !masks.isEmpty { throw .invalidValue(flag: "--mask", value: masks.joined(separator: ","), expected: "a grid of kind masks") }
+        case .interpolation:
+            if styles.count != 2 { throw .invalidValue(flag: "--interpolate", value: joined, expected: "two style images") }
+        case .bilinear:
+            if styles.count != 4 { throw .invalidValue(flag: "--corners", value: joined, expected: "four style images (top left, top right, bottom left, bottom right)") }
+        case .masks:
+            if masks.isEmpty { throw .emptyList(flag: "--mask") }
+            if styles.count < 2 { throw .invalidValue(flag: "--style", value: joined, expected: "two or more style images with --mask") }
+            for mask in masks {
+                do {
+                    try StyleControls(styles: styles, mask: SpatialMask(paths: [mask], stretch: stretchMask)).validate()
+                } catch {
+                    throw .invalidValue(flag: "--mask", value: mask, expected: "a mask for \(styles.count) styles (\(error.description))")
+                }
+            }
+        }
+        if grid == .interpolation || grid == .bilinear, steps < 2 {
+            throw .invalidValue(flag: "--steps", value: "\(steps)", expected: "2 or more")
         }
         if rowsPerSheet < 1 { throw .invalidValue(flag: "rowsPerSheet", value: "\(rowsPerSheet)", expected: "1 or more") }
     }
@@ -106,15 +166,17 @@ public struct SweepConfiguration: Sendable {
             return files
         }
         return SweepDefinition(
-            toolVersion: toolVersion,
+            toolVersion: toolVersion, grid: grid,
             contents: try inputs(contents, flag: "--content"),
-            styles: try inputs(styles, flag: interpolationSteps == nil ? "--style" : "--interpolate"),
+            styles: try inputs(styles, flag: styleFlag),
+            masks: try inputs(masks, flag: "--mask"),
+            stretchMask: stretchMask,
+            steps: grid == .interpolation || grid == .bilinear ? steps : nil,
             alphas: alphas,
             preserveColors: preserveColors.map(\.rawValue),
             contentSize: contentSize, styleSize: styleSize,
             vgg: try inputs([models.vgg], flag: "--vgg")[0],
-            decoder: try inputs([models.decoder], flag: "--decoder")[0],
-            interpolationSteps: interpolationSteps)
+            decoder: try inputs([models.decoder], flag: "--decoder")[0])
     }
 }
 
@@ -131,8 +193,14 @@ public func parseList(_ text: String, flag: String) throws(SweepError) -> [Strin
 
 /// `--alpha 0,0.25,1`: numbers in [0, 1].
 public func parseAlphas(_ text: String) throws(SweepError) -> [Float] {
+    try parseAlphas(try parseList(text, flag: "--alpha"))
+}
+
+/// Alphas given one by one: numbers in [0, 1].
+public func parseAlphas(_ items: [String]) throws(SweepError) -> [Float] {
+    if items.isEmpty { throw .emptyList(flag: "--alpha") }
     var alphas: [Float] = []
-    for item in try parseList(text, flag: "--alpha") {
+    for item in items {
         guard let alpha = Float(item), (0 ... 1).contains(alpha) else {
             throw .invalidValue(flag: "--alpha", value: item, expected: "numbers in [0, 1]")
         }
@@ -143,8 +211,14 @@ public func parseAlphas(_ text: String) throws(SweepError) -> [Float] {
 
 /// `--preserve-color none,coral,luminance`.
 public func parsePreserveColors(_ text: String) throws(SweepError) -> [ColorPreservation] {
+    try parsePreserveColors(try parseList(text, flag: "--preserve-color"))
+}
+
+/// Colour-preservation modes given one by one.
+public func parsePreserveColors(_ items: [String]) throws(SweepError) -> [ColorPreservation] {
+    if items.isEmpty { throw .emptyList(flag: "--preserve-color") }
     var modes: [ColorPreservation] = []
-    for item in try parseList(text, flag: "--preserve-color") {
+    for item in items {
         guard let mode = ColorPreservation(rawValue: item.lowercased()) else {
             throw .invalidValue(flag: "--preserve-color", value: item, expected: "none, coral or luminance")
         }

@@ -10,15 +10,13 @@ public struct SweepProgress: Sendable {
     public var index: Int
     public var count: Int
     public var cell: SweepManifest.Cell
+    /// The row's and column's labels.
+    public var label: String
     /// The cell's image and result were already in the report folder.
     public var skipped: Bool
 
     public var description: String {
-        let styles = cell.style.split(separator: ",").map { URL(fileURLWithPath: String($0)).lastPathComponent }.joined(separator: "+")
-        let name = "\(URL(fileURLWithPath: cell.content).lastPathComponent) x \(styles), alpha \(formatAlpha(cell.alpha)), preserve-color \(cell.preserveColor)"
-            + (cell.weight.map { ", weight \(formatAlpha($0))" } ?? "")
-        let what = skipped ? "already done" : String(format: "%.2f s", cell.seconds ?? 0)
-        return "[\(index + 1)/\(count)] \(name): \(what)"
+        "[\(index + 1)/\(count)] \(label): " + (skipped ? "already done" : String(format: "%.2f s", cell.seconds ?? 0))
     }
 }
 
@@ -28,9 +26,13 @@ public struct SweepProgress: Sendable {
 ///   ``SweepDefinition``, cells whose image exists and whose result is recorded are skipped.
 ///   If it holds a different manifest, or files but no manifest, the sweep fails without changing
 ///   anything, unless `overwrite`: then the old manifest's images, sheets and index are removed.
-/// - Each content image (and each style image, per colour-preservation mode and, for coral and
-///   luminance, per content) is encoded once; each cell costs one decoder pass plus one encoder pass
-///   of the output for the metrics (``StylizationLosses``).
+/// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:)``),
+///   stylized by one ``ControlledStylizer`` whose feature caches hold every content and style
+///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
+///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
+///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
+///   the style loss are computed once per style (per transform), by the encoder pass that also
+///   gives the pipeline the style's relu4_1.
 /// - The manifest is rewritten after every cell; the contact sheets and `index.html` at the end.
 public func runSweep(
     _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in }
@@ -49,44 +51,65 @@ public func runSweep(
     }
     try manifest.write(folder: folder)
 
-    let encoder = SweepEncodings(stylizer: stylizer, definition: definition)
+    let pipeline = ControlledStylizer(
+        stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
+        styleCache: FeatureCache(), contentCache: FeatureCache(capacity: 2 * definition.contents.count))
+    var statistics = StyleStatisticsCache(pipeline: pipeline)
     for i in manifest.cells.indices {
-        if manifest.cells[i].isDone {
-            progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], skipped: true))
+        let cell = manifest.cells[i]
+        let label = manifest.rows[cell.row].label + " | " + manifest.columns[cell.column].label
+        if cell.isDone {
+            progress(SweepProgress(index: i, count: manifest.cells.count, cell: cell, label: label, skipped: true))
             continue
         }
-        let cell = manifest.cells[i]
-        let row = manifest.rows[cell.row]
-        guard let mode = ColorPreservation(rawValue: cell.preserveColor) else {
-            throw .invalidValue(flag: "--preserve-color", value: cell.preserveColor, expected: "none, coral or luminance")
-        }
-        let content = try encoder.content(row.content, mode: mode)
-        let style = try encoder.style(row.style, content: row.content, mode: mode)
+        let controls = cell.controls(stretchMask: definition.stretchMask)
         let start = Date()
-        let adain: Tensor
-        if let weight = cell.weight {
-            let second = try encoder.style(1, content: row.content, mode: mode)
-            adain = interpolatedAdaptiveInstanceNormalization(
-                content: content.features, styles: [style[style.count - 1], second[second.count - 1]], weights: [1 - weight, weight])
-        } else {
-            adain = adaptiveInstanceNormalization(content: content.features, style: style[style.count - 1])
+        // The style targets first: their encoder pass also gives the styles' relu4_1 to the pipeline.
+        var style: StyleStatistics?
+        if configuration.metrics && cell.mask == nil {
+            let weights: [Float]
+            do { weights = try controls.normalizedWeights() } catch { throw .failed(error.description) }
+            var each: [StyleStatistics] = []
+            for path in cell.styles { each.append(try statistics.of(style: path, content: cell.content, mode: controls.preserveColor)) }
+            style = StyleStatistics.mix(each, weights: weights)
         }
-        let target = blend(adain, content.features, alpha: cell.alpha)
-        let decoded = stylizer.decoder.decode(target)
-        var image = crop(decoded, width: content.image.width, height: content.image.height)
-        if mode == .luminance { image = recombineLuminance(image, chromaFrom: content.original) }
-        do { try writeImage(image, path: folder + "/" + cell.output) } catch { throw .failed(error.description) }
-        let seconds = Date().timeIntervalSince(start)
-        let losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(decoded), target: target, style: style)
-        manifest.cells[i].seconds = seconds
-        manifest.cells[i].styleLoss = cell.weight == nil ? losses.style : nil
-        manifest.cells[i].contentLoss = losses.content
+        let result: ControlledStylizer.Stylization
+        do { result = try pipeline.stylizeKeepingTensors(content: cell.content, controls: controls) } catch { throw .failed(error.description) }
+        do { try writeImage(result.image, path: folder + "/" + cell.output) } catch { throw .failed(error.description) }
+        manifest.cells[i].seconds = Date().timeIntervalSince(start)
+
+        if configuration.metrics {
+            let losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(result.decoded), target: result.target, style: style)
+            manifest.cells[i].styleLoss = losses.style
+            manifest.cells[i].contentLoss = losses.content
+        }
         try manifest.write(folder: folder)
-        progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], skipped: false))
+        progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
     }
     let sheets = try writeContactSheets(manifest, folder: folder, rowsPerSheet: configuration.rowsPerSheet)
     try writeIndex(manifest, folder: folder, sheets: sheets)
     return manifest
+}
+
+/// The style loss's targets of each style image, computed once per colour-preservation transform
+/// (which, for coral and luminance, depends on the content image).
+struct StyleStatisticsCache {
+    let pipeline: ControlledStylizer
+    private var stored: [String: StyleStatistics] = [:]
+
+    init(pipeline: ControlledStylizer) {
+        self.pipeline = pipeline
+    }
+
+    mutating func of(style: String, content: String, mode: ColorPreservation) throws(SweepError) -> StyleStatistics {
+        let key = [style, mode.rawValue, mode == .none ? "" : content].joined(separator: "\n")
+        if let found = stored[key] { return found }
+        let features: [Tensor]
+        do { features = try pipeline.styleFeatures(style: style, content: content, preserveColor: mode) } catch { throw .failed(error.description) }
+        let statistics = StyleStatistics(features: features)
+        stored[key] = statistics
+        return statistics
+    }
 }
 
 /// Checks the inputs and the report folder without changing anything: fails as
@@ -150,95 +173,16 @@ func prepareFolder(_ folder: String, definition: SweepDefinition, overwrite: Boo
 func differences(_ a: SweepDefinition, _ b: SweepDefinition) -> [String] {
     var names: [String] = []
     if a.toolVersion != b.toolVersion { names.append("tool version") }
+    if a.grid != b.grid { names.append("the kind of grid (--style, --interpolate, --corners or --mask)") }
     if a.contents != b.contents { names.append("--content") }
-    if a.styles != b.styles { names.append("--style") }
+    if a.styles != b.styles { names.append("the styles (--style, --interpolate or --corners)") }
+    if a.masks != b.masks || a.stretchMask != b.stretchMask { names.append("--mask/--stretch-mask") }
+    if a.steps != b.steps { names.append("--steps") }
     if a.alphas != b.alphas { names.append("--alpha") }
     if a.preserveColors != b.preserveColors { names.append("--preserve-color") }
     if a.contentSize != b.contentSize { names.append("--content-size") }
     if a.styleSize != b.styleSize { names.append("--style-size") }
     if a.vgg != b.vgg { names.append("--vgg") }
     if a.decoder != b.decoder { names.append("--decoder") }
-    if a.interpolationSteps != b.interpolationSteps { names.append("--interpolate/--steps") }
     return names.isEmpty ? ["its format"] : names
-}
-
-/// The top-left `width` x `height` of a (1, 3, H, W) tensor as an image (as ``Stylizer`` crops).
-func crop(_ tensor: Tensor, width: Int, height: Int) -> RGBImage {
-    let (h, w) = (tensor.height, tensor.width)
-    let values = tensor.values
-    var pixels = [Float](repeating: 0, count: 3 * width * height)
-    for c in 0 ..< 3 {
-        for y in 0 ..< height {
-            let src = (c * h + y) * w
-            let dst = (c * height + y) * width
-            for x in 0 ..< width { pixels[dst + x] = values[src + x] }
-        }
-    }
-    return RGBImage(width: width, height: height, pixels: pixels)
-}
-
-/// The sweep's images and encodings, each loaded and encoded once.
-final class SweepEncodings {
-    struct Content {
-        /// As loaded and sized.
-        var original: RGBImage
-        /// As encoded (the luminance image in luminance mode).
-        var image: RGBImage
-        var features: Tensor
-    }
-
-    let stylizer: Stylizer
-    let definition: SweepDefinition
-    private var contentImages: [Int: RGBImage] = [:]
-    private var styleImages: [Int: RGBImage] = [:]
-    private var contents: [String: Content] = [:]
-    private var styles: [String: [Tensor]] = [:]
-
-    init(stylizer: Stylizer, definition: SweepDefinition) {
-        self.stylizer = stylizer
-        self.definition = definition
-    }
-
-    func content(_ index: Int, mode: ColorPreservation) throws(SweepError) -> Content {
-        let key = "\(index)-\(mode == .luminance)"
-        if let found = contents[key] { return found }
-        let original = try contentImage(index)
-        let image = mode == .luminance ? luminanceImage(original) : original
-        let content = Content(original: original, image: image, features: stylizer.encode(image))
-        contents[key] = content
-        return content
-    }
-
-    /// relu1_1 ... relu4_1 of a style image as encoded under `mode` for content `contentIndex`.
-    func style(_ index: Int, content contentIndex: Int, mode: ColorPreservation) throws(SweepError) -> [Tensor] {
-        let key = "\(index)-\(mode.rawValue)-\(mode == .none ? -1 : contentIndex)"
-        if let found = styles[key] { return found }
-        var image = try styleImage(index)
-        switch mode {
-        case .none: break
-        case .coral: image = coral(source: image, target: try contentImage(contentIndex))
-        case .luminance: image = matchLuminance(image, to: try contentImage(contentIndex))
-        }
-        let features = stylizer.encoder.encodeWithIntermediates(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
-        styles[key] = features
-        return features
-    }
-
-    private func contentImage(_ index: Int) throws(SweepError) -> RGBImage {
-        if let image = contentImages[index] { return image }
-        let image = try load(definition.contents[index].path, size: definition.contentSize)
-        contentImages[index] = image
-        return image
-    }
-
-    private func styleImage(_ index: Int) throws(SweepError) -> RGBImage {
-        if let image = styleImages[index] { return image }
-        let image = try load(definition.styles[index].path, size: definition.styleSize)
-        styleImages[index] = image
-        return image
-    }
-
-    private func load(_ path: String, size: Int) throws(SweepError) -> RGBImage {
-        do { return try ImageSizing(size: size).load(path: path) } catch { throw .failed(error.description) }
-    }
 }

@@ -2,7 +2,10 @@
 // engine, the peak memory and the arithmetic rate, a per-layer profile, then the same network in
 // PyTorch (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
 //
-// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
+// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--sweep N]
+//
+// --sweep N times an N-point alpha sweep through `stylectl sweep`'s runner against N separate
+// stylizations instead (SweepBenchmark.swift).
 
 import Checkpoints
 import Foundation
@@ -15,6 +18,7 @@ struct Options {
     var vgg: String?
     var decoder: String?
     var pytorch = true
+    var sweep: Int?
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -29,11 +33,13 @@ struct Options {
             case "--vgg": vgg = value(flag)
             case "--decoder": decoder = value(flag)
             case "--no-pytorch": pytorch = false
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]")
+            case "--sweep": sweep = Int(value(flag)) ?? 0
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--sweep N]")
             }
         }
         guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
         guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
+        if let sweep, sweep < 1 { fail("--sweep needs a number of alphas, at least 1") }
     }
 }
 
@@ -57,16 +63,22 @@ func seededStateDict(_ convolutions: [(module: Int, out: Int, in: Int, kernel: I
     return state
 }
 
+/// The seeded encoder (vgg_normalised up to relu4_1) and decoder weights, seed 0.
+func seededStateDicts() -> (vgg: [String: StoredTensor], decoder: [String: StoredTensor]) {
+    var random = SeededRandom(seed: 0)
+    let vgg = seededStateDict([(0, 3, 3, 1), (2, 64, 3, 3), (5, 64, 64, 3), (9, 128, 64, 3), (12, 128, 128, 3), (16, 256, 128, 3),
+                               (19, 256, 256, 3), (22, 256, 256, 3), (25, 256, 256, 3), (29, 512, 256, 3)], random: &random)
+    let decoder = seededStateDict([(1, 256, 512, 3), (5, 256, 256, 3), (8, 256, 256, 3), (11, 256, 256, 3), (14, 128, 256, 3),
+                                   (18, 128, 128, 3), (21, 64, 128, 3), (25, 64, 64, 3), (28, 3, 64, 3)], random: &random)
+    return (vgg, decoder)
+}
+
 func loadNetworks(_ options: Options) -> (VGGEncoder, Decoder, String) {
     do {
         if let vgg = options.vgg, let decoder = options.decoder {
             return (try VGGEncoder(weights: loadStateDict(path: vgg)), try Decoder(weights: loadStateDict(path: decoder)), "\(vgg), \(decoder)")
         }
-        var random = SeededRandom(seed: 0)
-        let vgg = seededStateDict([(0, 3, 3, 1), (2, 64, 3, 3), (5, 64, 64, 3), (9, 128, 64, 3), (12, 128, 128, 3), (16, 256, 128, 3),
-                                   (19, 256, 256, 3), (22, 256, 256, 3), (25, 256, 256, 3), (29, 512, 256, 3)], random: &random)
-        let decoder = seededStateDict([(1, 256, 512, 3), (5, 256, 256, 3), (8, 256, 256, 3), (11, 256, 256, 3), (14, 128, 256, 3),
-                                       (18, 128, 128, 3), (21, 64, 128, 3), (25, 64, 64, 3), (28, 3, 64, 3)], random: &random)
+        let (vgg, decoder) = seededStateDicts()
         return (try VGGEncoder(weights: vgg), try Decoder(weights: decoder), "seeded random")
     } catch {
         fail("cannot load the weights: \(error)")
@@ -120,6 +132,10 @@ func runPyTorch(_ options: Options) -> [String: Any]? {
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+if let points = options.sweep {
+    runSweepBenchmark(options, points: points)
+    exit(0)
+}
 let (encoder, decoder, weightsName) = loadNetworks(options)
 var random = SeededRandom(seed: 1)
 let side = options.size

@@ -31,15 +31,36 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
     }
 
     func configuration(
-        _ name: String, styles: [String] = ["style/mondrian.jpg", "style/sketch.png"], alphas: [Float] = [0, 0.5, 1],
+        _ name: String, grid: SweepGrid = .styles, styles: [String] = ["style/mondrian.jpg", "style/sketch.png"],
+        masks: [String] = [], steps: Int = 5, alphas: [Float] = [0, 0.5, 1],
         preserveColors: [ColorPreservation] = [.none], rowsPerSheet: Int = 6, overwrite: Bool = false
     ) throws -> SweepConfiguration {
         _ = try stylizer()
         return SweepConfiguration(
-            contents: [sharedImage("content/cornell.jpg")], styles: styles.map(sharedImage), alphas: alphas,
-            preserveColors: preserveColors, contentSize: 64, styleSize: 64, models: goldenModels!,
+            grid: grid, contents: [sharedImage("content/cornell.jpg")], styles: styles.map(sharedImage),
+            masks: masks.map { TestPaths.repoRoot.appendingPathComponent($0).path }, stretchMask: true, steps: steps,
+            alphas: alphas, preserveColors: preserveColors, contentSize: 64, styleSize: 64, models: goldenModels!,
             folder: temp.appendingPathComponent(name).path, overwrite: overwrite, toolVersion: "test",
             rowsPerSheet: rowsPerSheet)
+    }
+
+    /// Stylizes every cell again from the manifest alone (a fresh pipeline with the definition's
+    /// sizes and the cell's controls) and checks that the written bytes equal the sweep's image.
+    func expectRerunsFromTheManifest(folder: String) throws {
+        let manifest = try SweepManifest.read(folder: folder)
+        let d = manifest.definition
+        let pipeline = ControlledStylizer(stylizer: try Stylizer(models: ModelFiles(vgg: d.vgg.path, decoder: d.decoder.path)),
+                                          contentSizing: ImageSizing(size: d.contentSize), styleSizing: ImageSizing(size: d.styleSize))
+        let again = temp.appendingPathComponent("rerun-\(UUID().uuidString).png").path
+        for cell in manifest.cells {
+            try writeImage(try pipeline.stylize(content: cell.content, controls: cell.controls(stretchMask: d.stretchMask)), path: again)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: again)) == Data(contentsOf: URL(fileURLWithPath: folder + "/" + cell.output)),
+                    "\(cell.output) differs when re-run from the manifest")
+        }
+    }
+
+    func bytes(_ folder: String, _ name: String) throws -> Data {
+        try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
     }
 
     /// Every file in a folder with its bytes.
@@ -66,7 +87,8 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
             #expect(cell.isDone)
             #expect(FileManager.default.fileExists(atPath: config.folder + "/" + cell.output))
             #expect(cell.content.hasSuffix(reference["content"] as! String))
-            #expect(cell.style.hasSuffix(reference["style"] as! String))
+            #expect(cell.styles.count == 1 && cell.styles[0].hasSuffix(reference["style"] as! String))
+            #expect(cell.weights == nil && cell.mask == nil)
             #expect(Double(cell.alpha) == reference["alpha"] as! Double)
             #expect(cell.preserveColor == "none")
             let contentLoss = reference["content_loss"] as! Double
@@ -74,31 +96,46 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
             #expect(abs(cell.contentLoss! - contentLoss) <= 1e-6 + 1e-3 * abs(contentLoss), "\(cell.output): content loss \(cell.contentLoss!) vs \(contentLoss)")
             #expect(abs(cell.styleLoss! - styleLoss) <= 1e-6 + 1e-3 * abs(styleLoss), "\(cell.output): style loss \(cell.styleLoss!) vs \(styleLoss)")
         }
+        #expect(stored.rows.map(\.label) == ["cornell x mondrian", "cornell x sketch"])
+        #expect(stored.columns.map(\.label) == ["alpha 0", "alpha 0.5", "alpha 1"])
+    }
+
+    /// Several weighted styles: the style loss is against the weighted mix of the styles'
+    /// statistics; `index` is the cell's entry in the goldens' "mixed" list.
+    func expectMixedMetricsMatchPyTorch(_ cell: SweepManifest.Cell, index: Int) throws {
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.golden("reports/metrics.json"))) as! [String: Any]
+        let reference = (golden["mixed"] as! [[String: Any]])[index]
+        #expect(cell.weights == (reference["weights"] as! [Double]).map(Float.init))
+        #expect(zip(cell.styles, reference["styles"] as! [String]).allSatisfy { $0.hasSuffix($1) })
+        #expect(Double(cell.alpha) == reference["alpha"] as! Double)
+        let contentLoss = reference["content_loss"] as! Double
+        let styleLoss = reference["style_loss"] as! Double
+        #expect(abs(cell.contentLoss! - contentLoss) <= 1e-6 + 1e-3 * abs(contentLoss), "\(cell.output): content loss \(cell.contentLoss!) vs \(contentLoss)")
+        #expect(abs(cell.styleLoss! - styleLoss) <= 1e-6 + 1e-3 * abs(styleLoss), "\(cell.output): style loss \(cell.styleLoss!) vs \(styleLoss)")
     }
 
     @Test func rerunsAndResumesGiveIdenticalImages() throws {
-        let first = try configuration("first", alphas: [0.25, 1], preserveColors: [.none, .coral, .luminance])
+        let first = try configuration("first", styles: ["style/mondrian.jpg"], alphas: [0.25, 1], preserveColors: [.none, .coral, .luminance])
         let manifest = try runSweep(first, stylizer: try stylizer())
         let before = try snapshot(first.folder)
+        #expect(manifest.columns.map(\.label) == ["none, alpha 0.25", "none, alpha 1", "coral, alpha 0.25", "coral, alpha 1",
+                                                 "luminance, alpha 0.25", "luminance, alpha 1"])
 
-        // The same sweep into another folder: byte-identical cells.
-        var second = first
-        second.folder = temp.appendingPathComponent("second").path
-        _ = try runSweep(second, stylizer: try stylizer())
-        for cell in manifest.cells {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: second.folder + "/" + cell.output)) == before[cell.output], "\(cell.output)")
-        }
+        // Every cell again from the manifest alone: byte-identical images.
+        try expectRerunsFromTheManifest(folder: first.folder)
 
-        // Resume: only the missing cell is computed again, and it is identical.
-        let missing = manifest.cells[3].output
-        try FileManager.default.removeItem(atPath: first.folder + "/" + missing)
+        // Resume: only the missing cells are computed again (the others are reported skipped), identical.
+        let missing = [manifest.cells[1].output, manifest.cells[4].output]
+        for name in missing { try FileManager.default.removeItem(atPath: first.folder + "/" + name) }
         var computed: [String] = []
+        var skipped: [String] = []
         let resumed = try runSweep(first, stylizer: try stylizer()) { progress in
-            if !progress.skipped { computed.append(progress.cell.output) }
+            if progress.skipped { skipped.append(progress.cell.output) } else { computed.append(progress.cell.output) }
         }
-        #expect(computed == [missing])
+        #expect(computed == missing)
+        #expect(Set(skipped) == Set(manifest.cells.map(\.output)).subtracting(missing) && skipped.count == manifest.cells.count - 2)
         #expect(resumed.cells.allSatisfy { $0.isDone })
-        #expect(try Data(contentsOf: URL(fileURLWithPath: first.folder + "/" + missing)) == before[missing])
+        for name in missing { #expect(try bytes(first.folder, name) == before[name], "\(name)") }
     }
 
     @Test func sheetsHaveTheGridGeometry() throws {
@@ -121,8 +158,10 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
     }
 
     @Test func everyFileReferencedFromTheIndexExists() throws {
-        let config = try configuration("index", alphas: [0.5, 1], rowsPerSheet: 1)
+        var config = try configuration("index", alphas: [0.5, 1], rowsPerSheet: 1)
+        config.metrics = false
         let manifest = try runSweep(config, stylizer: try stylizer())
+        #expect(manifest.cells.allSatisfy { $0.isDone && $0.contentLoss == nil && $0.styleLoss == nil })
         let html = try String(contentsOfFile: config.folder + "/index.html", encoding: .utf8)
         var references: [String] = []
         for attribute in ["src=\"", "href=\""] {
@@ -142,20 +181,65 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
     }
 
     @Test func interpolationColumnsRunFromTheFirstStyleToTheSecond() throws {
-        var config = try configuration("interpolation", alphas: [1])
-        config.interpolationSteps = 3
+        var config = try configuration("interpolation", grid: .interpolation, steps: 3, alphas: [1])
         let manifest = try runSweep(config, stylizer: try stylizer())
-        #expect(manifest.rows.count == 1 && manifest.columns.map(\.weight) == [0, 0.5, 1])
-        #expect(manifest.cells.allSatisfy { $0.isDone && $0.contentLoss != nil && $0.styleLoss == nil })
-        // Weight 0 is the first style alone, weight 1 the second: the same images as a plain sweep.
+        #expect(manifest.rows.count == 1 && manifest.columns.map(\.u) == [0, 0.5, 1])
+        #expect(manifest.cells.map(\.weights) == [[1, 0], [0.5, 0.5], [0, 1]])
+        #expect(manifest.columns.map(\.label) == ["w 0", "w 0.5", "w 1"] && manifest.rows[0].label == "cornell")
+        #expect(manifest.cells.allSatisfy { $0.isDone && $0.contentLoss != nil && $0.styleLoss != nil })
+        try expectMixedMetricsMatchPyTorch(manifest.cells[1], index: 0)
+        // Weight 0 is the first style alone, weight 1 the second: the same images and losses as a plain sweep.
         let plain = try runSweep(try configuration("plain", alphas: [1]), stylizer: try stylizer())
         let folder = temp.appendingPathComponent("plain").path
         for (interpolated, single) in [(manifest.cells[0], plain.cells[0]), (manifest.cells[2], plain.cells[1])] {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: config.folder + "/" + interpolated.output))
-                == Data(contentsOf: URL(fileURLWithPath: folder + "/" + single.output)), "\(interpolated.output)")
+            #expect(try bytes(config.folder, interpolated.output) == bytes(folder, single.output), "\(interpolated.output)")
+            #expect(interpolated.styleLoss == single.styleLoss && interpolated.contentLoss == single.contentLoss)
         }
+        try expectRerunsFromTheManifest(folder: config.folder)
         config.styles = [config.styles[0]]
         #expect(throws: SweepError.self) { try config.validate() }
+    }
+
+    /// The AdaIN paper's Fig. 8 layout: corner cells are the four styles alone, bit for bit.
+    @Test func bilinearCornersAreTheSingleStyles() throws {
+        let corners = ["style/mondrian.jpg", "style/sketch.png", "style/asheville.jpg", "style/brushstrokes.jpg"]
+        let config = try configuration("bilinear", grid: .bilinear, styles: corners, steps: 3, alphas: [0.75])
+        let manifest = try runSweep(config, stylizer: try stylizer())
+        #expect(manifest.rows.map(\.v) == [0, 0.5, 1] && manifest.columns.map(\.u) == [0, 0.5, 1])
+        #expect(manifest.rows.map(\.label) == ["cornell, v 0", "cornell, v 0.5", "cornell, v 1"])
+        #expect(manifest.columns.map(\.label) == ["u 0", "u 0.5", "u 1"])
+        for cell in manifest.cells {
+            let (u, v) = (manifest.columns[cell.column].u!, manifest.rows[cell.row].v!)
+            #expect(cell.weights == [(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v] && cell.styles.count == 4)
+        }
+        #expect(manifest.cells[4].weights == [0.25, 0.25, 0.25, 0.25])
+        // u = 1, v = 0.5: row 2, column 3.
+        try expectMixedMetricsMatchPyTorch(manifest.cells[1 * 3 + 2], index: 1)
+        let single = try configuration("bilinear-single", styles: corners, alphas: [0.75])
+        let plain = try runSweep(single, stylizer: try stylizer())
+        // Rows of the plain sweep are the styles in order; corners a, b, c, d are cells 0, 2, 6, 8.
+        for (corner, style) in [(0, 0), (2, 1), (6, 2), (8, 3)] {
+            #expect(try bytes(config.folder, manifest.cells[corner].output) == bytes(single.folder, plain.cells[style].output),
+                    "corner \(corner) is not \(corners[style]) alone")
+        }
+        let sheet = try readImage(path: config.folder + "/sheet-1.png")
+        #expect((sheet.width, sheet.height) == SheetLayout.size(columns: 3, rows: 3))
+    }
+
+    /// Masks are one swept axis: a column each, every cell with all the styles.
+    @Test func maskColumnsApplyTheStylesByRegion() throws {
+        let config = try configuration("masks", grid: .masks, masks: ["Masks/halves_512.png", "Masks/ellipse_512.png"], alphas: [1])
+        let manifest = try runSweep(config, stylizer: try stylizer())
+        #expect(manifest.rows.count == 1 && manifest.columns.map(\.mask) == [0, 1])
+        #expect(manifest.columns.map(\.label) == ["mask halves_512", "mask ellipse_512"])
+        #expect(manifest.cells.map { $0.mask.map { URL(fileURLWithPath: $0).lastPathComponent } } == ["halves_512.png", "ellipse_512.png"])
+        #expect(manifest.cells.allSatisfy { $0.styles.count == 2 && $0.weights == nil && $0.styleLoss == nil && $0.contentLoss != nil })
+        #expect(try bytes(config.folder, manifest.cells[0].output) != bytes(config.folder, manifest.cells[1].output))
+        try expectRerunsFromTheManifest(folder: config.folder)
+
+        var wrong = config
+        wrong.styles = Array(wrong.styles.prefix(1))
+        #expect(throws: SweepError.self) { try wrong.validate() }
     }
 
     @Test func badListsNameTheFlag() {
@@ -179,6 +263,11 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         var config = try configuration("empty")
         config.styles = []
         #expect(throws: SweepError.emptyList(flag: "--style")) { try runSweep(config, stylizer: try stylizer()) }
+        config = try configuration("empty")
+        config.alphas = []
+        #expect(throws: SweepError.emptyList(flag: "--alpha")) { try runSweep(config, stylizer: try stylizer()) }
+        config = try configuration("empty", grid: .masks)
+        #expect(throws: SweepError.emptyList(flag: "--mask")) { try runSweep(config, stylizer: try stylizer()) }
         #expect(!FileManager.default.fileExists(atPath: config.folder))
     }
 

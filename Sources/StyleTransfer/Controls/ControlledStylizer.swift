@@ -30,6 +30,18 @@ public struct ControlledStylizer: Sendable {
         self.contentCache = contentCache
     }
 
+    /// What ``stylizeKeepingTensors(content:controls:)`` returns: the image and the tensors of the
+    /// AdaIN paper's losses (Huang & Belongie 2017, Eq. 7 and 8).
+    public struct Stylization: Sendable {
+        /// The stylized image, as ``stylize(content:controls:)`` returns it.
+        public var image: RGBImage
+        /// `g(t)`: the decoder's output, shape (1, 3, 8 * ceil(H/8), 8 * ceil(W/8)), before the crop
+        /// to the content's size, clamping, quantisation and (luminance mode) the chroma recombination.
+        public var decoded: Tensor
+        /// `t`: the decoder's input after the alpha blend with `f(c)`, shape (1, 512, ceil(H/8), ceil(W/8)).
+        public var target: Tensor
+    }
+
     /// Stylizes the image file `content` as `controls` describe.
     ///
     /// One style without a mask gives bit for bit what ``Stylizer/stylize(content:style:alpha:width:height:)``
@@ -38,6 +50,11 @@ public struct ControlledStylizer: Sendable {
     /// - Throws: ``StyleControlError``: invalid controls, missing or unreadable images (naming
     ///   `--content`, `--style` or `--mask`), masks that do not fit.
     public func stylize(content: String, controls: StyleControls) throws(StyleControlError) -> RGBImage {
+        try stylizeKeepingTensors(content: content, controls: controls).image
+    }
+
+    /// ``stylize(content:controls:)``, also returning `g(t)` and `t`.
+    public func stylizeKeepingTensors(content: String, controls: StyleControls) throws(StyleControlError) -> Stylization {
         try controls.validate()
         let mode = controls.preserveColor
         let contentID = try ImageIdentity(path: content, sizing: contentSizing, option: "--content")
@@ -49,11 +66,7 @@ public struct ControlledStylizer: Sendable {
         let regions = try controls.mask?.regionWeights(
             styleCount: controls.styles.count, contentWidth: width, contentHeight: height,
             featureWidth: contentFeatures.width, featureHeight: contentFeatures.height)
-        let styleTransform: EncodingTransform = switch mode {
-        case .none: .none
-        case .coral: .coral(target: contentID)
-        case .luminance: .matchedLuminance(target: contentID)
-        }
+        let styleTransform = Self.styleTransform(mode, content: contentID)
         var styleFeatures: [Tensor] = []
         for path in controls.styles {
             let key = FeatureCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, option: "--style"), transform: styleTransform)
@@ -62,25 +75,47 @@ public struct ControlledStylizer: Sendable {
             })
         }
 
-        let output: RGBImage
+        // AdaIN, AdaIN per region or the weighted sum of AdaINs, then Stylizer's alpha blend, decoder and crop.
+        let adain: Tensor
         if let regions {
-            let target = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styleFeatures, regions: regions)
-            output = decode(target, content: contentFeatures, alpha: controls.alpha, width: width, height: height)
+            adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styleFeatures, regions: regions)
         } else if styleFeatures.count == 1 {
-            do {
-                output = try stylizer.stylize(content: contentFeatures, style: styleFeatures[0], alpha: controls.alpha, width: width, height: height)
-            } catch { throw .transfer(error) }
+            adain = adaptiveInstanceNormalization(content: contentFeatures, style: styleFeatures[0])
         } else {
-            let target = interpolatedAdaptiveInstanceNormalization(
+            adain = interpolatedAdaptiveInstanceNormalization(
                 content: contentFeatures, styles: styleFeatures, weights: try controls.normalizedWeights())
-            output = decode(target, content: contentFeatures, alpha: controls.alpha, width: width, height: height)
         }
-        return mode.output(output, content: contentImage)
+        let target = blend(adain, contentFeatures, alpha: controls.alpha)
+        let decoded = stylizer.decoder.decode(target)
+        let image = mode.output(Stylizer.image(from: decoded, width: width, height: height), content: contentImage)
+        return Stylization(image: image, decoded: decoded, target: target)
     }
 
-    /// `g(alpha * t + (1 - alpha) * f(c))`, cropped to the content's size.
-    private func decode(_ target: Tensor, content: Tensor, alpha: Float, width: Int, height: Int) -> RGBImage {
-        Stylizer.image(from: stylizer.decoder.decode(blend(target, content, alpha: alpha)), width: width, height: height)
+    /// relu1_1, relu2_1, relu3_1 and relu4_1 of the style image `style` as it is encoded for the
+    /// content image `content` under `preserveColor` (recoloured by coral, or luminance-matched):
+    /// the style features `f_i(s)` of the style loss (Eq. 8). One encoder pass, not cached; its
+    /// relu4_1 is stored in ``styleCache`` when that has no encoding of the style yet, so that a
+    /// stylization with the style after this call does not encode it again (``VGGEncoder``'s
+    /// relu4_1 with intermediates is bit for bit its relu4_1 alone; StyleReports' re-run tests
+    /// compare sweeps primed this way with stylizations that are not).
+    public func styleFeatures(style: String, content: String, preserveColor: ColorPreservation) throws(StyleControlError) -> [Tensor] {
+        let styleID = try ImageIdentity(path: style, sizing: styleSizing, option: "--style")
+        let contentID = try ImageIdentity(path: content, sizing: contentSizing, option: "--content")
+        var image = try load(style, sizing: styleSizing)
+        if preserveColor != .none { image = preserveColor.styleInput(image, content: try load(content, sizing: contentSizing)) }
+        let features = stylizer.encoder.encodeWithIntermediates(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+        let key = FeatureCache.Key(image: styleID, transform: Self.styleTransform(preserveColor, content: contentID))
+        _ = styleCache.features(for: key) { features[features.count - 1] }
+        return features
+    }
+
+    /// The transform of the style images under a colour-preservation mode for a content image.
+    private static func styleTransform(_ mode: ColorPreservation, content: ImageIdentity) -> EncodingTransform {
+        switch mode {
+        case .none: .none
+        case .coral: .coral(target: content)
+        case .luminance: .matchedLuminance(target: content)
+        }
     }
 
     private func load(_ path: String, sizing: ImageSizing) throws(StyleControlError) -> RGBImage {

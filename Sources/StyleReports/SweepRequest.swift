@@ -1,0 +1,74 @@
+// A sweep as asked for by `stylectl sweep`'s flags or a spec file, before its files are read.
+
+import Foundation
+import StyleTransfer
+
+/// The parameters of `stylectl sweep`, with the command's defaults, as given by flags or by a spec
+/// file (``init(specFile:)``); ``configuration(models:toolVersion:)`` makes them a sweep.
+///
+/// Exactly one of ``styles`` (with ``masks`` optionally), ``interpolate`` and ``corners`` is set:
+/// it chooses the ``SweepGrid``.
+public struct SweepRequest: Sendable, Equatable {
+    public var contents: [String] = []
+    /// `--style`.
+    public var styles: [String]?
+    /// `--interpolate a,b`.
+    public var interpolate: [String]?
+    /// `--corners a,b,c,d`.
+    public var corners: [String]?
+    /// `--mask m1,m2,...` (with `--style`).
+    public var masks: [String]?
+    public var stretchMask = false
+    public var steps = 5
+    public var alphas: [Float] = [1]
+    public var preserveColors: [ColorPreservation] = [.none]
+    public var contentSize = 512
+    public var styleSize = 512
+    /// `--report`: the report's folder name in ``reportsDirectory``.
+    public var report: String?
+    public var reportsDirectory = "Reports"
+    public var overwrite = false
+    /// `--no-metrics`: no content and style losses.
+    public var noMetrics = false
+    /// `--vgg`, `--decoder`: nil to look them up as every command does (``ModelFiles/locate(vgg:decoder:environment:executablePath:)``).
+    public var vgg: String?
+    public var decoder: String?
+
+    public init() {}
+
+    /// The grid and its styles, or an error naming the flags when not exactly one kind is given.
+    public func grid() throws(SweepError) -> (grid: SweepGrid, styles: [String]) {
+        let given = [("--style", styles), ("--interpolate", interpolate), ("--corners", corners)].filter { $0.1 != nil }
+        guard given.count == 1, let styleList = given[0].1 else {
+            throw .invalidValue(flag: "--style", value: given.map(\.0).joined(separator: " and "),
+                                expected: "exactly one of --style, --interpolate (two styles) and --corners (four styles)")
+        }
+        if masks != nil && styles == nil {
+            throw .invalidValue(flag: "--mask", value: masks!.joined(separator: ","), expected: "--mask with --style (two or more styles)")
+        }
+        switch given[0].0 {
+        case "--interpolate": return (.interpolation, styleList)
+        case "--corners": return (.bilinear, styleList)
+        default: return (masks == nil ? .styles : .masks, styleList)
+        }
+    }
+
+    /// The report folder, `<reports-dir>/<report>`; the name must be a plain folder name.
+    public func folder() throws(SweepError) -> String {
+        guard let report, !report.isEmpty, !report.contains("/"), report != ".", report != ".." else {
+            throw .invalidValue(flag: "--report", value: report ?? "", expected: "a plain folder name")
+        }
+        return URL(fileURLWithPath: reportsDirectory).appendingPathComponent(report).path
+    }
+
+    /// The sweep, checked (``SweepConfiguration/validate()``), with the weight files given.
+    public func configuration(models: ModelFiles, toolVersion: String) throws(SweepError) -> SweepConfiguration {
+        let (grid, styleList) = try grid()
+        let configuration = SweepConfiguration(
+            grid: grid, contents: contents, styles: styleList, masks: masks ?? [], stretchMask: stretchMask, steps: steps,
+            alphas: alphas, preserveColors: preserveColors, contentSize: contentSize, styleSize: styleSize,
+            models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics)
+        try configuration.validate()
+        return configuration
+    }
+}

@@ -1,0 +1,95 @@
+// stylebench --sweep N: an N-point alpha sweep through StyleReports' runner (without and with the
+// metrics) against N separate single stylizations, each loading and encoding its content and style
+// anew (as N `stylectl stylize` runs do, without their weight loading).
+
+import Checkpoints
+import Foundation
+import ImageCodec
+import StyleReports
+import StyleTransfer
+import TensorCore
+
+/// Writes a `state_dict` as safetensors (F32): a u64 little-endian header size, the JSON header
+/// (padded with spaces to a multiple of 8), then the values; so that a sweep's manifest can hash
+/// the seeded weights it used.
+func writeSafeTensors(_ state: [String: StoredTensor], path: String) throws {
+    var header: [String: Any] = [:]
+    var data = Data()
+    for name in state.keys.sorted() {
+        let tensor = state[name]!
+        let start = data.count
+        tensor.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [start, data.count]]
+    }
+    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
+    var file = Data()
+    withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+    file.append(json)
+    file.append(data)
+    try file.write(to: URL(fileURLWithPath: path), options: .atomic)
+}
+
+/// A seeded noise image of `side` x `side` pixels.
+func noiseImage(side: Int, random: inout SeededRandom) -> RGBImage {
+    RGBImage(width: side, height: side, pixels: (0 ..< 3 * side * side).map { _ in random.unit() })
+}
+
+func runSweepBenchmark(_ options: Options, points: Int) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylebench-sweep-\(ProcessInfo.processInfo.processIdentifier)").path
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var models = ModelFiles(vgg: folder + "/vgg.safetensors", decoder: folder + "/decoder.safetensors")
+        if let vgg = options.vgg, let decoder = options.decoder {
+            models = ModelFiles(vgg: vgg, decoder: decoder)
+        } else {
+            let (vgg, decoder) = seededStateDicts()
+            try writeSafeTensors(vgg, path: models.vgg)
+            try writeSafeTensors(decoder, path: models.decoder)
+        }
+        let stylizer = try Stylizer(models: models)
+        var random = SeededRandom(seed: 2)
+        let (content, style) = (folder + "/content.png", folder + "/style.png")
+        try writeImage(noiseImage(side: options.size, random: &random), path: content)
+        try writeImage(noiseImage(side: options.size, random: &random), path: style)
+        let alphas = (0 ..< points).map { points == 1 ? 1 : Float($0) / Float(points - 1) }
+        let sizing = ImageSizing(size: options.size)
+
+        print("sweep: \(points) alphas (\(alphas.map(formatAlpha).joined(separator: ", "))), \(options.size)x\(options.size) content and style")
+        print("  engine: \(computeEngineDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(options.vgg == nil ? "seeded random" : "\(models.vgg), \(models.decoder)")")
+        // Warm-up: primitives, weight reorders, buffers, and the weights' sha256 (cached per process).
+        _ = try stylizer.stylize(content: sizing.load(path: content), style: sizing.load(path: style), alpha: 1)
+        _ = try SHA256Digest.file(models.vgg)
+        _ = try SHA256Digest.file(models.decoder)
+
+        // N separate stylizations: load, encode content and style, AdaIN, decode, write.
+        var start = now()
+        for (i, alpha) in alphas.enumerated() {
+            let image = try stylizer.stylize(content: sizing.load(path: content), style: sizing.load(path: style), alpha: alpha)
+            try writeImage(image, path: folder + "/separate-\(i).png")
+        }
+        let separate = now() - start
+
+        // The sweep: each image encoded once, a decoder pass per cell, manifest, contact sheet and
+        // index; with metrics, an encoder pass of each output too.
+        var results: [(metrics: Bool, seconds: Double, cells: Double)] = []
+        for metrics in [false, true] {
+            let configuration = SweepConfiguration(
+                contents: [content], styles: [style], alphas: alphas, contentSize: options.size, styleSize: options.size,
+                models: models, folder: folder + "/report-\(metrics)", toolVersion: "stylebench", metrics: metrics)
+            start = now()
+            let manifest = try runSweep(configuration, stylizer: stylizer)
+            results.append((metrics, now() - start, manifest.cells.compactMap(\.seconds).reduce(0, +)))
+        }
+
+        print(String(format: "  %d separate stylizations: %.3f s (%.3f s each)", points, separate, separate / Double(points)))
+        for result in results {
+            print(String(format: "  sweep %@: %.3f s in all (cells %.3f s, the rest %.3f s); separate / sweep %.2fx",
+                         result.metrics ? "with metrics   " : "without metrics", result.seconds, result.cells,
+                         result.seconds - result.cells, separate / result.seconds))
+        }
+    } catch {
+        fail("sweep benchmark: \(error)")
+    }
+}
