@@ -56,6 +56,35 @@ import TestSupport
         #expect(!links(in: try String(contentsOfFile: folder + "/index.html", encoding: .utf8)).contains("sheet-2.png"))
     }
 
+    @Test func wideGridsAreSplitOverPagesByColumnsToo() throws {
+        // 3 rows x 12 columns on sheets of 2 rows and 10 columns: rows 1-2 and 3, columns 1-10 and 11-12.
+        let folder = fixtures.folder("wide")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let pictures = ["content/cornell.jpg", "content/chicago.jpg", "style/sketch.png"].map(sharedImage)
+        let rows = (0 ..< 3).map { r in
+            SheetGrid.Row(label: "row \(r + 1)", thumbnails: [], cells: (0 ..< 12).map { c in c == 11 ? nil : pictures[(r + c) % 3] })
+        }
+        let grid = SheetGrid(title: "wide", groups: [SheetGrid.Group(columns: (1 ... 12).map { "column \($0)" })], rows: rows, legend: ["legend"])
+        let names = try writeSheets(grid, folder: folder, rowsPerSheet: 2)
+        #expect(names == (1 ... 4).map { "sheet-\($0).png" })
+        let pages: [(rows: Range<Int>, columns: Range<Int>)] = [(0 ..< 2, 0 ..< 10), (0 ..< 2, 10 ..< 12), (2 ..< 3, 0 ..< 10), (2 ..< 3, 10 ..< 12)]
+        let decoded = try pictures.map { try readImage(path: $0) }
+        for (name, page) in zip(names, pages) {
+            let sheet = try readImage(path: folder + "/" + name)
+            let (rowCount, columnCount) = (page.rows.count, page.columns.count)
+            let width: Int = max(520, 2 * 16 + 136 + columnCount * 128 + (columnCount - 1) * 8)
+            let height: Int = 2 * 16 + 36 + 34 + rowCount * 128 + (rowCount - 1) * 8 + 8 + 52
+            #expect((sheet.width, sheet.height) == (width, height), "\(name)")
+            for (r, row) in page.rows.enumerated() {
+                for (c, column) in page.columns.enumerated() {
+                    let picture = column == 11 ? nil : decoded[(row + column) % 3]
+                    let problem = cellProblem(sheet, origin: (16 + 136 + c * 136, 16 + 36 + 34 + r * 136), picture: picture)
+                    #expect(problem == nil, "\(name), row \(row + 1), column \(column + 1): \(problem ?? "")")
+                }
+            }
+        }
+    }
+
     @Test func headersAreBrokenIntoLinesThatFitTheCell() throws {
         #expect(FileManager.default.fileExists(atPath: SheetLayout.font), "install fonts-dejavu-core")
         let label = "alpha 0.5, luminance, w 0.25"
