@@ -205,11 +205,12 @@ func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], fol
     let differing = differingParameters(sweeps.map(\.manifest.definition))
     let groups = zip(sweeps, headers).map { sweep, header in
         let values = parameterSummary(sweep.manifest.definition).filter { differing.contains($0.flag) }
-        return SheetGrid.Group(name: ([sweep.name] + values.map { "\($0.flag) \($0.value)" }).joined(separator: ", "), columns: header.columns)
+        return SheetGrid.Group(name: "\(sweepLetter(sweeps.firstIndex { $0.folder == sweep.folder } ?? 0)): \(sweep.name)\n"
+                                   + values.map { "\($0.flag) \($0.value)" }.joined(separator: ", "), columns: header.columns)
     }
     let same = parameterSummary(sweeps[0].manifest.definition).filter { !differing.contains($0.flag) && $0.value != "-" && !["--content", "--style", "--interpolate"].contains($0.flag) }
     return SheetGrid(
-        title: "stylectl report \(URL(fileURLWithPath: folder).lastPathComponent): " + sweeps.map(\.name).joined(separator: " vs "),
+        title: "stylectl report \(URL(fileURLWithPath: folder).lastPathComponent) (\(sweeps.count) sweeps)",
         groups: groups, rows: rows,
         legend: ["Differ: " + (differing.isEmpty ? "nothing in their parameters" : differing.joined(separator: ", ")),
                  "Same: " + same.map { "\($0.flag) \($0.value)" }.joined(separator: ", ")])
@@ -219,6 +220,11 @@ func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], fol
 func differingParameters(_ definitions: [SweepDefinition]) -> [String] {
     let summaries = definitions.map(parameterSummary)
     return summaries[0].indices.filter { i in summaries.contains { $0[i].value != summaries[0][i].value } }.map { summaries[0][$0].flag }
+}
+
+/// The short name of the sweep at `index` in pages and sheets: A, B, ..., Z, then S27, S28, ...
+func sweepLetter(_ index: Int) -> String {
+    index < 26 ? String(UnicodeScalar(UInt8(65 + index))) : "S\(index + 1)"
 }
 
 /// `path` made absolute (against the working directory), standardised, symbolic links resolved.

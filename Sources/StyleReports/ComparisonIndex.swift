@@ -27,7 +27,8 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
         .pair { display: flex; gap: 6px; } .pair figure { width: 136px; }
         .pair img, .pair .missing { width: 136px; height: 136px; object-fit: contain; background: #eee; display: block; }
         .pair .missing { display: flex; align-items: center; justify-content: center; color: #888; font-size: 0.8em; }
-        .pair figcaption { font-size: 0.75em; line-height: 1.3; overflow-wrap: anywhere; }
+        .pair figcaption { font-size: 0.75em; line-height: 1.3; }
+        .pair figcaption .name { display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
         </style></head><body>
         <h1>stylectl report \(escape(name))</h1>
         <p>\(sweeps.count) sweeps of the same grid, \(manifest.rows) rows x \(manifest.columns) columns, side by side.
@@ -41,7 +42,7 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
         let record = manifest.sweeps[s]
         let page = files.fileExists(atPath: sweep.folder + "/index.html")
             ? "<a href=\"\(escape(record.folder))/index.html\">\(escape(sweep.name))</a>" : escape(sweep.name)
-        html += "<th>\(page)</th>"
+        html += "<th>\(sweepLetter(s)): \(page)</th>"
     }
     html += "</tr>\n<tr><th>folder</th>" + manifest.sweeps.map { "<td><code>\(escape($0.folder))</code></td>" }.joined() + "</tr>\n"
     html += "<tr><th>manifest sha256</th>" + manifest.sweeps.map { "<td><code>\($0.manifestSHA256.prefix(16))…</code></td>" }.joined() + "</tr>\n"
@@ -66,7 +67,7 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
                     ?? "<div class=\"missing\">not done</div>"
                 let metrics = [entry.styleLoss.map { "style \(format($0))" }, entry.contentLoss.map { "content \(format($0))" },
                                entry.seconds.map { String(format: "%.3f s", $0) }].compactMap { $0 }.joined(separator: "<br>")
-                html += "<figure>\(picture)<figcaption>\(escape(sweeps[s].name))<br>\(metrics)</figcaption></figure>\n"
+                html += "<figure>\(picture)<figcaption><span class=\"name\" title=\"\(escape(sweeps[s].name))\"><b>\(sweepLetter(s))</b> \(escape(sweeps[s].name))</span>\(metrics)</figcaption></figure>\n"
             }
             html += "</div></figure>\n"
         }
@@ -75,17 +76,17 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
 
     html += """
         <h2>Metrics</h2>
-        <p>Per cell and sweep; Δ is each later sweep minus the first. \(escape(sweeps[0].manifest.metricsNote))</p>
+        <p>Per cell and sweep (A, B, ...: the sweeps above); B − A is each later sweep minus the first. \(escape(sweeps[0].manifest.metricsNote))</p>
         <div class="scroll"><table class="metrics">
         <tr><th rowspan="2">row</th><th rowspan="2">column</th>
         """
-    let deltas = sweeps.dropFirst().map { "Δ " + $0.name }
+    let deltas = sweeps.indices.dropFirst().map { "\(sweepLetter($0)) − A" }
     let metrics: [(String, KeyPath<ComparisonManifest.Entry, Double?>, String)] = [
         ("style loss", \.styleLoss, "%.6g"), ("content loss", \.contentLoss, "%.6g"), ("seconds", \.seconds, "%.3f"),
     ]
     for (title, _, _) in metrics { html += "<th colspan=\"\(sweeps.count + deltas.count)\">\(title)</th>" }
     html += "</tr>\n<tr>"
-    for _ in metrics { html += (sweeps.map(\.name) + deltas).map { "<th>\(escape($0))</th>" }.joined() }
+    for _ in metrics { html += (sweeps.indices.map(sweepLetter) + deltas).map { "<th>\(escape($0))</th>" }.joined() }
     html += "</tr>\n"
     for cell in manifest.cells {
         html += "<tr><td>\(escape(headers[0].rows[cell.row].label))</td><td>\(escape(headers[0].columns[cell.column]))</td>"

@@ -5,14 +5,14 @@ import ImageCodec
 
 /// The geometry of a contact sheet, in pixels. Every cell is `cell` x `cell` (images are scaled to
 /// fit, centred), with `gap` between cells and `groupGap` between column groups (the sweeps of a
-/// comparison). From the top: the title, the group names (only with named groups), two lines of
+/// comparison). From the top: the title, two lines of group names (only with named groups), two lines of
 /// column headers, the rows, and a legend of `legendLines` lines. At the left of each row, the
 /// row header: two thumbnails (content, style) above the row's label. Sheets are at least
 /// `minimumWidth` wide so that the title and legend fit.
 public enum SheetLayout {
     public static let margin = 16
     public static let titleHeight = 36
-    public static let groupHeight = 24
+    public static let groupHeight = 38
     public static let headerHeight = 34
     public static let cell = 128
     public static let gap = 8
@@ -55,7 +55,8 @@ public enum SheetLayout {
 /// What a contact sheet shows, whatever made it (a sweep, or a comparison of sweeps).
 struct SheetGrid {
     struct Group {
-        /// Shown above the group's columns when any group has a name.
+        /// Shown above the group's columns when any group has a name: a first line, and a second
+        /// after a newline.
         var name: String?
         var columns: [String]
     }
@@ -166,7 +167,11 @@ private func drawSheet(_ grid: SheetGrid, rows: Range<Int>, folder: String, file
         for (g, group) in grid.groups.enumerated() {
             let x = SheetLayout.cellOrigin(row: 0, column: 0, group: g, groups: groupSizes, named: true).x
             let span = group.columns.count * (SheetLayout.cell + SheetLayout.gap) - SheetLayout.gap
-            sheet.text(fitted(group.name ?? "", width: span, size: 11), x: x, y: top + 14, size: 11, color: 0x000000)
+            let lines = (group.name ?? "").split(separator: "\n", maxSplits: 1).map(String.init)
+            for (l, line) in lines.enumerated() {
+                sheet.text(fitted(line, width: span, size: l == 0 ? 11 : 9), x: x, y: top + 14 + 15 * l,
+                           size: l == 0 ? 11 : 9, color: l == 0 ? 0x000000 : 0x444444)
+            }
             sheet.fill(x: x, y: top + SheetLayout.groupHeight - 6, width: span, height: 2, color: 0x888888)
         }
         top += SheetLayout.groupHeight

@@ -86,7 +86,7 @@ import TestSupport
         #expect(!html.contains(missing))
         let sheet = try readImage(path: fixtures.folder("compare") + "/sheet-1.png")
         // Row 0, column 1 of the second group (after 2 cells and the group gap) is blank.
-        #expect(cellProblem(sheet, origin: (16 + 136 + 3 * 136 + 24, 16 + 36 + 24 + 34), picture: nil) == nil)
+        #expect(cellProblem(sheet, origin: (16 + 136 + 3 * 136 + 24, 16 + 36 + 38 + 34), picture: nil) == nil)
     }
 
     @Test func theSheetHasAGroupOfColumnsPerSweep() throws {
@@ -94,13 +94,13 @@ import TestSupport
         _ = try runComparison(configuration(["none", "luminance"]))
         let sheet = try readImage(path: fixtures.folder("compare") + "/sheet-1.png")
         // Row header 136, two groups of 2 cells of 128 with gaps of 8 and a group gap of 24;
-        // title 36, group names 24, headers 34, 2 rows, legend 52.
+        // title 36, group names 38, headers 34, 2 rows, legend 52.
         #expect(sheet.width == 2 * 16 + 136 + 4 * 128 + 3 * 8 + 24)
-        #expect(sheet.height == 2 * 16 + 36 + 24 + 34 + 2 * 128 + 8 + 8 + 52)
+        #expect(sheet.height == 2 * 16 + 36 + 38 + 34 + 2 * 128 + 8 + 8 + 52)
         #expect((sheet.width, sheet.height) == SheetLayout.size(groups: [2, 2], named: true, rows: 2))
         for (s, (name, sweep)) in [("none", none), ("luminance", luminance)].enumerated() {
             for cell in sweep.cells {
-                let origin = (16 + 136 + (2 * s + cell.column) * 136 + s * 24, 16 + 36 + 24 + 34 + cell.row * 136)
+                let origin = (16 + 136 + (2 * s + cell.column) * 136 + s * 24, 16 + 36 + 38 + 34 + cell.row * 136)
                 let problem = cellProblem(sheet, origin: origin, picture: try readImage(path: fixtures.folder(name) + "/" + cell.output))
                 #expect(problem == nil, "\(name)/\(cell.output): \(problem ?? "")")
             }
