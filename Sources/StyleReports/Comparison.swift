@@ -203,10 +203,10 @@ func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], fol
         })
     }
     let differing = differingParameters(sweeps.map(\.manifest.definition))
-    let groups = zip(sweeps, headers).map { sweep, header in
-        let values = parameterSummary(sweep.manifest.definition).filter { differing.contains($0.flag) }
-        return SheetGrid.Group(name: "\(sweepLetter(sweeps.firstIndex { $0.folder == sweep.folder } ?? 0)): \(sweep.name)\n"
-                                   + values.map { "\($0.flag) \($0.value)" }.joined(separator: ", "), columns: header.columns)
+    let groups = sweeps.indices.map { s in
+        let values = parameterSummary(sweeps[s].manifest.definition).filter { differing.contains($0.flag) }
+        return SheetGrid.Group(name: "\(sweepLetter(s)): \(sweeps[s].name)\n" + values.map { "\($0.flag) \($0.value)" }.joined(separator: ", "),
+                               columns: headers[s].columns)
     }
     let same = parameterSummary(sweeps[0].manifest.definition).filter { !differing.contains($0.flag) && $0.value != "-" && !["--content", "--style", "--interpolate"].contains($0.flag) }
     return SheetGrid(
