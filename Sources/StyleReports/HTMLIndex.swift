@@ -15,7 +15,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
         <style>
         body { font-family: sans-serif; margin: 2em; }
         table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; } td a { white-space: nowrap; }
         </style></head><body>
         <h1>stylectl sweep \(escape(name))</h1>
         <h2>Parameters</h2>

@@ -1,5 +1,5 @@
 // `runSweep` end to end on 64-pixel images with the seeded golden weights: manifest, resume,
-// byte-identical re-runs, metrics against PyTorch, sheet geometry, index links and bad input.
+// byte-identical re-runs, metrics against PyTorch, index links and bad input (sheets: ContactSheetTests).
 
 import Foundation
 import ImageCodec
@@ -136,25 +136,6 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         #expect(Set(skipped) == Set(manifest.cells.map(\.output)).subtracting(missing) && skipped.count == manifest.cells.count - 2)
         #expect(resumed.cells.allSatisfy { $0.isDone })
         for name in missing { #expect(try bytes(first.folder, name) == before[name], "\(name)") }
-    }
-
-    @Test func sheetsHaveTheGridGeometry() throws {
-        let config = try configuration("sheets", alphas: [0, 1], preserveColors: [.none, .luminance], rowsPerSheet: 1)
-        let manifest = try runSweep(config, stylizer: try stylizer())
-        #expect(manifest.columns.count == 4)
-        for page in 1 ... 2 {
-            let sheet = try readImage(path: config.folder + "/sheet-\(page).png")
-            // margins 16, row header 2 x 60 + 2 x 8, 4 cells of 128 with 3 gaps of 8.
-            #expect(sheet.width == 2 * 16 + 136 + 4 * 128 + 3 * 8)
-            // margins 16, title 36, headers 28, one row of 128, a gap of 8, legend 44.
-            #expect(sheet.height == 2 * 16 + 36 + 28 + 128 + 8 + 44)
-            #expect((sheet.width, sheet.height) == SheetLayout.size(columns: 4, rows: 1))
-        }
-        #expect(!FileManager.default.fileExists(atPath: config.folder + "/sheet-3.png"))
-        let single = try configuration("one-sheet", alphas: [0.5])
-        _ = try runSweep(single, stylizer: try stylizer())
-        let sheet = try readImage(path: single.folder + "/sheet-1.png")
-        #expect((sheet.width, sheet.height) == (2 * 16 + 136 + 128, 2 * 16 + 36 + 28 + 2 * 128 + 8 + 8 + 44))
     }
 
     @Test func everyFileReferencedFromTheIndexExists() throws {

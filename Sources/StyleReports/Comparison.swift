@@ -1,0 +1,243 @@
+// stylectl report: two or more sweeps of the same grid shape side by side, in a comparison folder.
+
+import Foundation
+
+/// The record of a comparison, `comparison.json` in its folder: which sweeps (with the sha256 of
+/// their manifests, so a later change of a sweep is visible), how they differ, and each cell's
+/// images and metrics per sweep, copied from the sweeps' manifests.
+///
+/// Images are not copied: paths are relative to the comparison folder (e.g.
+/// `../with-color/r01-c01_….png`), so the page opens from disk as long as the comparison and
+/// sweep folders keep their places relative to each other (as in `Reports/`).
+public struct ComparisonManifest: Codable, Equatable, Sendable {
+    public struct Sweep: Codable, Equatable, Sendable {
+        /// The sweep folder's name.
+        public var name: String
+        /// The sweep folder, relative to the comparison folder.
+        public var folder: String
+        /// sha256 of the sweep's manifest.json as it was read.
+        public var manifestSHA256: String
+        /// The parameters in which this sweep differs from the first (empty for the first).
+        public var differsIn: [String]
+    }
+
+    /// One sweep's result for one cell.
+    public struct Entry: Codable, Equatable, Sendable {
+        /// The image, relative to the comparison folder; nil when the cell is not done.
+        public var image: String?
+        public var seconds: Double?
+        public var styleLoss: Double?
+        public var contentLoss: Double?
+    }
+
+    public struct Cell: Codable, Equatable, Sendable {
+        public var row: Int
+        public var column: Int
+        /// One per sweep, in the order of ``ComparisonManifest/sweeps``.
+        public var sweeps: [Entry]
+    }
+
+    public var toolVersion: String
+    public var sweeps: [Sweep]
+    public var rows: Int
+    public var columns: Int
+    /// Row-major: cell `r * columns + c` is row r, column c.
+    public var cells: [Cell]
+    public var sheets: [String]
+
+    public static let fileName = "comparison.json"
+
+    public static func read(folder: String) throws -> ComparisonManifest {
+        try JSONDecoder().decode(ComparisonManifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(fileName)))
+    }
+}
+
+/// What `stylectl report` is asked to do.
+public struct ComparisonConfiguration: Sendable {
+    /// The sweep folders (each with a manifest.json), the first being the reference for differences.
+    public var sweeps: [String]
+    /// The comparison folder to write.
+    public var folder: String
+    public var overwrite: Bool
+    public var toolVersion: String
+    /// The comparison's contact sheets hold at most this many rows each.
+    public var rowsPerSheet: Int
+
+    public init(sweeps: [String], folder: String, overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6) {
+        self.sweeps = sweeps
+        self.folder = folder
+        self.overwrite = overwrite
+        self.toolVersion = toolVersion
+        self.rowsPerSheet = rowsPerSheet
+    }
+}
+
+/// A sweep as read for a comparison.
+struct ComparedSweep {
+    /// The absolute, standardised folder.
+    var folder: String
+    var manifest: SweepManifest
+    var manifestSHA256: String
+    var name: String { URL(fileURLWithPath: folder).lastPathComponent }
+}
+
+/// Reads the sweeps and checks the comparison can be made, without writing anything: at least two
+/// distinct sweep folders with readable manifests, grids of the same shape (rows x columns), and
+/// an output folder that is missing, empty, holds this same comparison, or (`overwrite`) holds
+/// anything but a sweep.
+func checkComparison(_ configuration: ComparisonConfiguration) throws(ComparisonError) -> [ComparedSweep] {
+    guard configuration.sweeps.count >= 2 else { throw .tooFewSweeps(count: configuration.sweeps.count) }
+    let files = FileManager.default
+    var sweeps: [ComparedSweep] = []
+    for path in configuration.sweeps {
+        let folder = absolutePath(path)
+        var isFolder: ObjCBool = false
+        guard files.fileExists(atPath: folder, isDirectory: &isFolder) else { throw .badSweep(folder: path, reason: "does not exist") }
+        guard isFolder.boolValue else { throw .badSweep(folder: path, reason: "is a file, not a sweep folder") }
+        guard !sweeps.contains(where: { $0.folder == folder }) else { throw .badSweep(folder: path, reason: "is listed twice") }
+        let manifestPath = folder + "/" + SweepManifest.fileName
+        guard files.fileExists(atPath: manifestPath) else {
+            throw .badSweep(folder: path, reason: "has no \(SweepManifest.fileName) (not a sweep folder; run stylectl sweep first)")
+        }
+        let manifest: SweepManifest
+        let digest: String
+        do {
+            manifest = try SweepManifest.read(folder: folder)
+            digest = try SHA256Digest.file(manifestPath)
+        } catch {
+            throw .badSweep(folder: path, reason: "has a \(SweepManifest.fileName) that cannot be read (\(error.localizedDescription))")
+        }
+        sweeps.append(ComparedSweep(folder: folder, manifest: manifest, manifestSHA256: digest))
+    }
+    let first = sweeps[0]
+    for (path, sweep) in zip(configuration.sweeps, sweeps).dropFirst() {
+        let (a, b) = (first.manifest, sweep.manifest)
+        if a.rows.count != b.rows.count || a.columns.count != b.columns.count {
+            let changed = a.definition == b.definition ? "" : "; they differ in " + differences(a.definition, b.definition).joined(separator: ", ")
+            throw .incomparable(folder: path, first: configuration.sweeps[0], reason:
+                "its grid has \(b.rows.count) rows x \(b.columns.count) columns, the first \(a.rows.count) x \(a.columns.count)\(changed)")
+        }
+    }
+
+    let output = absolutePath(configuration.folder)
+    if sweeps.contains(where: { $0.folder == output }) {
+        throw .badOutput(folder: configuration.folder, reason: "is one of the --sweeps", overwrite: false)
+    }
+    var isFolder: ObjCBool = false
+    guard files.fileExists(atPath: output, isDirectory: &isFolder) else { return sweeps }
+    guard isFolder.boolValue else { throw .badOutput(folder: configuration.folder, reason: "is a file", overwrite: false) }
+    if files.fileExists(atPath: output + "/" + SweepManifest.fileName) {
+        throw .badOutput(folder: configuration.folder, reason: "holds a sweep (\(SweepManifest.fileName))", overwrite: false)
+    }
+    let contents = (try? files.contentsOfDirectory(atPath: output)) ?? []
+    if contents.isEmpty || configuration.overwrite { return sweeps }
+    let folders = sweeps.map { relativePath(from: output, to: $0.folder) }
+    if let previous = try? ComparisonManifest.read(folder: output), previous.sweeps.map(\.folder) == folders,
+       contents.allSatisfy(isComparisonFile) {
+        return sweeps
+    }
+    throw .badOutput(folder: configuration.folder, reason: "already holds "
+        + (contents.contains(ComparisonManifest.fileName) ? "a comparison of other sweeps" : "other files"), overwrite: true)
+}
+
+/// The files a comparison writes in its folder.
+func isComparisonFile(_ name: String) -> Bool {
+    name == ComparisonManifest.fileName || name == "index.html" || (name.hasPrefix("sheet-") && name.hasSuffix(".png"))
+}
+
+/// Compares the sweeps of `configuration` into its folder: `sheet-N.png` (rows = grid rows, a group
+/// of columns per sweep), `index.html` (the sweeps side by side per cell, and a table of metrics
+/// with their differences from the first sweep) and `comparison.json`, written last. Fails
+/// before writing anything when ``checkComparison(_:)`` does. With `overwrite`, an earlier
+/// comparison's files in the folder are replaced and other files are left alone.
+public func runComparison(_ configuration: ComparisonConfiguration) throws(ComparisonError) -> ComparisonManifest {
+    let sweeps = try checkComparison(configuration)
+    let folder = absolutePath(configuration.folder)
+    let files = FileManager.default
+    do { try files.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+        throw .failed("cannot create the --output folder \(configuration.folder): \(error.localizedDescription)")
+    }
+    let first = sweeps[0].manifest
+    var manifest = ComparisonManifest(
+        toolVersion: configuration.toolVersion,
+        sweeps: sweeps.map { sweep in
+            ComparisonManifest.Sweep(
+                name: sweep.name, folder: relativePath(from: folder, to: sweep.folder), manifestSHA256: sweep.manifestSHA256,
+                differsIn: sweep.manifest.definition == first.definition ? [] : differences(first.definition, sweep.manifest.definition))
+        },
+        rows: first.rows.count, columns: first.columns.count, cells: [], sheets: [])
+    for r in 0 ..< manifest.rows {
+        for c in 0 ..< manifest.columns {
+            manifest.cells.append(ComparisonManifest.Cell(row: r, column: c, sweeps: zip(sweeps, manifest.sweeps).map { sweep, record in
+                let cell = sweep.manifest.cells[r * manifest.columns + c]
+                let exists = cell.isDone && files.fileExists(atPath: sweep.folder + "/" + cell.output)
+                return ComparisonManifest.Entry(image: exists ? record.folder + "/" + cell.output : nil, seconds: cell.seconds,
+                                                styleLoss: cell.styleLoss, contentLoss: cell.contentLoss)
+            }))
+        }
+    }
+    do {
+        if let old = try? files.contentsOfDirectory(atPath: folder) {
+            for name in old where name.hasPrefix("sheet-") && name.hasSuffix(".png") { try? files.removeItem(atPath: folder + "/" + name) }
+        }
+        manifest.sheets = try writeSheets(comparisonGrid(manifest, sweeps: sweeps, folder: folder), folder: folder,
+                                          rowsPerSheet: configuration.rowsPerSheet)
+        try writeComparisonIndex(manifest, sweeps: sweeps, folder: folder)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(manifest).write(to: URL(fileURLWithPath: folder).appendingPathComponent(ComparisonManifest.fileName), options: .atomic)
+    } catch let error as SweepError {
+        throw .failed(error.description)
+    } catch {
+        throw .failed("cannot write \(configuration.folder)/\(ComparisonManifest.fileName): \(error.localizedDescription)")
+    }
+    return manifest
+}
+
+/// The comparison's contact sheet: the first sweep's row headers, a group of columns per sweep.
+func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], folder: String) -> SheetGrid {
+    let headers = sweeps.map { GridHeaders($0.manifest) }
+    let rows = headers[0].rows.enumerated().map { r, row in
+        SheetGrid.Row(label: row.label, thumbnails: row.thumbnails, cells: sweeps.indices.flatMap { s in
+            (0 ..< manifest.columns).map { c in manifest.cells[r * manifest.columns + c].sweeps[s].image.map { folder + "/" + $0 } }
+        })
+    }
+    let differing = differingParameters(sweeps.map(\.manifest.definition))
+    let groups = sweeps.indices.map { s in
+        let values = parameterSummary(sweeps[s].manifest.definition).filter { differing.contains($0.flag) }
+        return SheetGrid.Group(name: "\(sweepLetter(s)): \(sweeps[s].name)\n" + values.map { "\($0.flag) \($0.value)" }.joined(separator: ", "),
+                               columns: headers[s].columns)
+    }
+    let same = parameterSummary(sweeps[0].manifest.definition).filter { !differing.contains($0.flag) && $0.value != "-" && !["--content", "--style", "--interpolate"].contains($0.flag) }
+    return SheetGrid(
+        title: "stylectl report \(URL(fileURLWithPath: folder).lastPathComponent) (\(sweeps.count) sweeps)",
+        groups: groups, rows: rows,
+        legend: ["Differ: " + (differing.isEmpty ? "nothing in their parameters" : differing.joined(separator: ", ")),
+                 "Same: " + same.map { "\($0.flag) \($0.value)" }.joined(separator: ", ")])
+}
+
+/// The flags of ``parameterSummary(_:)`` whose values are not the same in all `definitions`.
+func differingParameters(_ definitions: [SweepDefinition]) -> [String] {
+    let summaries = definitions.map(parameterSummary)
+    return summaries[0].indices.filter { i in summaries.contains { $0[i].value != summaries[0][i].value } }.map { summaries[0][$0].flag }
+}
+
+/// The short name of the sweep at `index` in pages and sheets: A, B, ..., Z, then S27, S28, ...
+func sweepLetter(_ index: Int) -> String {
+    index < 26 ? String(UnicodeScalar(UInt8(65 + index))) : "S\(index + 1)"
+}
+
+/// `path` made absolute (against the working directory), standardised, symbolic links resolved.
+func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+}
+
+/// The relative path from folder `base` to `target`, both absolute and standardised (`../A`).
+func relativePath(from base: String, to target: String) -> String {
+    let from = base.split(separator: "/")
+    let to = target.split(separator: "/")
+    var common = 0
+    while common < min(from.count, to.count) && from[common] == to[common] { common += 1 }
+    let parts = Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)
+    return parts.isEmpty ? "." : parts.joined(separator: "/")
+}
