@@ -27,11 +27,11 @@ public func writeSafeTensors(_ tensors: [String: StoredTensor], metadata: [Strin
     withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
     data.append(json)
     for key in keys {
-        tensors[key]!.values.withUnsafeBufferPointer { values in
-            values.withMemoryRebound(to: UInt32.self) { bits in
-                for b in bits { withUnsafeBytes(of: b.littleEndian) { data.append(contentsOf: $0) } }
-            }
-        }
+        #if _endian(little)
+        tensors[key]!.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        #else
+        for value in tensors[key]!.values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        #endif
     }
     do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
         throw .unwritable(path: path, reason: error.localizedDescription)

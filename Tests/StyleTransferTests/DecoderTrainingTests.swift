@@ -197,6 +197,22 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         #expect(allClose(output.values, expected.values, rtol: 1e-4, atol: 1e-5), "\(maxAbsDifference(output.values, expected.values))")
     }
 
+    @Test("the inference encoder for the content and style features gives the training encoder's step")
+    func inferenceEncoderStep() throws {
+        let (encoder, decoder) = try NetworkGoldens.networks.get()
+        var random = SeededRandom(seed: 9)
+        let (content, style) = (Tensor(shape: [2, 3, 16, 24], values: (0 ..< 2 * 3 * 16 * 24).map { _ in random.unit() }),
+                                Tensor(shape: [2, 3, 24, 16], values: (0 ..< 2 * 3 * 24 * 16).map { _ in random.unit() }))
+        var plain = DecoderTrainer(encoder: TrainingNetwork(encoder), decoder: TrainingNetwork(decoder))
+        var fast = DecoderTrainer(encoder: TrainingNetwork(encoder), decoder: TrainingNetwork(decoder), inferenceEncoder: encoder)
+        let (a, b) = (plain.step(content: content, style: style), fast.step(content: content, style: style))
+        #expect(abs(a.content - b.content) <= 1e-4 * a.content && abs(a.style - b.style) <= 1e-4 * a.style, "\(a) vs \(b)")
+        for (k, (x, y)) in zip(plain.decoder.convolutions, fast.decoder.convolutions).enumerated() {
+            let (worst, scale) = (maxAbsDifference(x.weight, y.weight).value, x.weight.reduce(0) { max($0, abs($1)) })
+            #expect(worst <= 1e-5 * scale, "convolution \(k): weights differ by \(worst), scale \(scale)")
+        }
+    }
+
     @Test("the initial decoder has PyTorch's Conv2d bounds and the decoder's shapes")
     func initialDecoder() throws {
         var random = SeededRandom(seed: 1)

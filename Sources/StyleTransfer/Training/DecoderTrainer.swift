@@ -2,6 +2,7 @@
 // pytorch-AdaIN's train.py and net.py do it: encode, AdaIN, decode, the content and style losses
 // through the fixed encoder, backpropagation into the decoder, Adam with train.py's decayed rate.
 
+import Dispatch
 import TensorCore
 
 /// The settings of decoder training that enter the step itself (train.py's defaults).
@@ -49,6 +50,10 @@ public struct TrainingLoss: Sendable, Codable, Equatable {
 /// g with the image as its one feature; any chain of that form works (tests use tiny ones).
 public struct DecoderTrainer: Sendable {
     public let encoder: TrainingNetwork
+    /// The same encoder on the inference path (blocked layouts, fused ReLUs), used for the
+    /// content's and style's features, which need no gradient: faster, and equal to `encoder`'s
+    /// up to float rounding. Without it `encoder` computes them.
+    public let inferenceEncoder: VGGEncoder?
     public private(set) var decoder: TrainingNetwork
     public var hyperparameters: TrainingHyperparameters
     /// Adam's state of each convolution's weight and bias: entries 2k and 2k + 1 for convolution k.
@@ -56,8 +61,10 @@ public struct DecoderTrainer: Sendable {
     /// The number of steps taken.
     public internal(set) var iteration: Int
 
-    public init(encoder: TrainingNetwork, decoder: TrainingNetwork, hyperparameters: TrainingHyperparameters = .init()) {
+    public init(encoder: TrainingNetwork, decoder: TrainingNetwork, hyperparameters: TrainingHyperparameters = .init(),
+                inferenceEncoder: VGGEncoder? = nil) {
         self.encoder = encoder
+        self.inferenceEncoder = inferenceEncoder
         self.decoder = decoder
         self.hyperparameters = hyperparameters
         moments = decoder.convolutions.flatMap { [Adam.State(count: $0.weight.count), Adam.State(count: $0.bias.count)] }
@@ -72,15 +79,29 @@ public struct DecoderTrainer: Sendable {
     /// d(lambda_c L_c + lambda_s L_s)/dw.
     ///
     /// content and style are (N, 3, H, W) and (N, 3, H', W') in [0, 1], the same N.
-    public mutating func step(content: Tensor, style: Tensor) -> TrainingLoss {
+    ///
+    /// - Parameter trace: called after each phase with its name and wall-clock seconds (for
+    ///   stylebench's profile).
+    public mutating func step(content: Tensor, style: Tensor, trace: ((String, Double) -> Void)? = nil) -> TrainingLoss {
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ phase: String) {
+            guard let trace else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            trace(phase, Double(now - clock) / 1e9)
+            clock = now
+        }
         let rate = hyperparameters.learningRate(at: iteration)
-        let contentFeature = encoder.features(content)[encoder.landmarks.count - 1]
-        let styleFeatures = encoder.features(style)
+        let contentFeature = inferenceEncoder?.encode(content) ?? encoder.features(content)[encoder.landmarks.count - 1]
+        let styleFeatures = inferenceEncoder?.encodeWithIntermediates(style) ?? encoder.features(style)
         let t = adaptiveInstanceNormalization(content: contentFeature, style: styleFeatures[styleFeatures.count - 1])
+        lap("encode content and style, AdaIN")
         let pass = decoder.forward(t)
+        lap("decoder forward")
         let loss = adainLoss(encoder: encoder, decoded: pass.output, target: t, styleFeatures: styleFeatures,
                              contentWeight: hyperparameters.contentWeight, styleWeight: hyperparameters.styleWeight)
+        lap("loss: encoder forward and backward on g(t)")
         let gradients = decoder.backward(pass, featureGradients: [loss.gradient], weights: true).convolutions
+        lap("decoder backward")
         let adam = Adam(learningRate: Float(rate))
         decoder.convolutions = decoder.convolutions.enumerated().map { k, w in
             var (weight, bias) = (w.weight, w.bias)
@@ -89,6 +110,7 @@ public struct DecoderTrainer: Sendable {
             return ConvolutionWeights(outChannels: w.outChannels, inChannels: w.inChannels, kernelHeight: w.kernelHeight,
                                       kernelWidth: w.kernelWidth, weight: weight, bias: bias)
         }
+        lap("Adam")
         iteration += 1
         let (c, s) = (hyperparameters.contentWeight * loss.content, hyperparameters.styleWeight * loss.style)
         return TrainingLoss(iteration: iteration, content: c, style: s, total: loss.total, learningRate: rate)

@@ -53,14 +53,16 @@ extension TrainingSession {
     }
 
     /// The session saved in `statePath`, going on with `encoder` over the folders `content` and
-    /// `style` (normally the same folders again).
+    /// `style` (normally the same folders again); `decoder` gives the convolutions' shapes and
+    /// `inferenceEncoder` is passed to ``DecoderTrainer``.
     ///
     /// The saved settings win: hyperparameters, batch size, image and crop size come from the file;
     /// `content` and `style` are re-listed with the saved sizes.
     /// - Throws: ``TrainingError/checkpoint(_:)`` when the file cannot be read,
     ///   ``TrainingError/badState(path:detail:)`` when it is not a state file or does not fit.
     public static func resume(statePath: String, encoder: TrainingNetwork, decoder: TrainingNetwork,
-                              content: TrainingImageFolder, style: TrainingImageFolder) throws(TrainingError) -> TrainingSession {
+                              content: TrainingImageFolder, style: TrainingImageFolder,
+                              inferenceEncoder: VGGEncoder? = nil) throws(TrainingError) -> TrainingSession {
         let tensors: [String: StoredTensor], metadata: [String: String]
         do {
             metadata = try loadSafeTensorsMetadata(path: statePath)
@@ -96,7 +98,7 @@ extension TrainingSession {
         }
         var trained = decoder
         trained.convolutions = convolutions
-        var trainer = DecoderTrainer(encoder: encoder, decoder: trained, hyperparameters: header.hyperparameters)
+        var trainer = DecoderTrainer(encoder: encoder, decoder: trained, hyperparameters: header.hyperparameters, inferenceEncoder: inferenceEncoder)
         trainer.moments = moments
         trainer.iteration = header.iteration
         let sized = { (folder: TrainingImageFolder, sizes: [Int]) in TrainingImageFolder(paths: folder.paths, imageSize: sizes[0], cropSize: sizes[1]) }

@@ -96,18 +96,20 @@ struct Train: ParsableCommand {
     }
 
     private func train() throws {
-        let encoder = TrainingNetwork(try loadVGG())
         let content = try TrainingImageFolder(path: contentDir, option: "--content-dir", imageSize: imageSize, cropSize: cropSize)
         let style = try TrainingImageFolder(path: styleDir, option: "--style-dir", imageSize: imageSize, cropSize: cropSize)
+        let vgg = try loadVGG()
+        let encoder = TrainingNetwork(vgg)
         let initial = TrainingNetwork(try loadDecoder())
         let statePath = (outputDir as NSString).appendingPathComponent("training-state.safetensors")
         var session: TrainingSession
         if resume {
-            session = try TrainingSession.resume(statePath: statePath, encoder: encoder, decoder: initial, content: content, style: style)
+            session = try TrainingSession.resume(statePath: statePath, encoder: encoder, decoder: initial, content: content, style: style,
+                                                   inferenceEncoder: vgg)
             printError("resuming at iteration \(session.trainer.iteration) of \(statePath)")
         } else {
             let hyperparameters = TrainingHyperparameters(learningRate: lr, learningRateDecay: lrDecay, contentWeight: contentWeight, styleWeight: styleWeight)
-            session = TrainingSession(trainer: DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: hyperparameters),
+            session = TrainingSession(trainer: DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: hyperparameters, inferenceEncoder: vgg),
                                       content: content, style: style, batchSize: batchSize, seed: seed)
         }
         do { try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true) } catch {
