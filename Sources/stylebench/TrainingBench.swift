@@ -23,6 +23,14 @@ func benchmarkTraining(_ options: Options, encoder: VGGEncoder, decoder: Decoder
         print(String(format: "  iteration %d: %.2f s (loss %.4f)", loss.iteration, seconds.last!, loss.total))
     }
     let median = seconds.sorted()[seconds.count / 2]
+    // The features of the content and style batches (no gradient) by both encoder paths.
+    let (content, style) = (batch(), batch())
+    var start = now()
+    _ = (encoder.encode(content), encoder.encodeWithIntermediates(style))
+    let inference = now() - start
+    start = now()
+    _ = (trainer.encoder.features(content), trainer.encoder.features(style))
+    print(String(format: "  content and style features: inference encoder %.2f s, training encoder %.2f s", inference, now() - start))
     print(String(format: "  median %.2f s per iteration; peak RSS %@", median, megabytes(peakResidentBytes())))
     print("  phases (first timed iteration):")
     for (phase, s) in phases { print("    " + phase.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%8.2f s", s)) }

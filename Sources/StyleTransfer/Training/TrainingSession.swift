@@ -12,7 +12,7 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 }
 
 /// Decoder training over two image folders, reproducible from its seed and resumable from its
-/// state file (``save(statePath:)``, ``resume(statePath:encoder:content:style:)``): an interrupted
+/// state file (``save(statePath:)``, ``resume(statePath:encoder:decoder:content:style:inferenceEncoder:)``): an interrupted
 /// run resumed from its last state gives bit for bit the weights an uninterrupted run gives.
 public struct TrainingSession: Sendable {
     public private(set) var trainer: DecoderTrainer

@@ -63,6 +63,9 @@ extension TrainingSession {
     public static func resume(statePath: String, encoder: TrainingNetwork, decoder: TrainingNetwork,
                               content: TrainingImageFolder, style: TrainingImageFolder,
                               inferenceEncoder: VGGEncoder? = nil) throws(TrainingError) -> TrainingSession {
+        guard FileManager.default.fileExists(atPath: statePath) else {
+            throw .badState(path: statePath, detail: "there is no such file (start without --resume, or give the --output-dir of the run to resume)")
+        }
         let tensors: [String: StoredTensor], metadata: [String: String]
         do {
             metadata = try loadSafeTensorsMetadata(path: statePath)
