@@ -164,7 +164,8 @@ final class PlainConvolution: Sendable {
 
 /// A primitive that takes and gives plain buffers but runs on the layouts its descriptor chose:
 /// each argument whose chosen layout differs from the plain one goes through a reorder (into a
-/// temporary buffer for an input, out of one for an output).
+/// temporary buffer for an input, out of one for an output); temporaries and scratchpads come
+/// from ``BufferPool``, so repeated steps touch no fresh pages.
 final class ReorderedPrimitive: Sendable {
     private struct Port: Sendable {
         let plain: dnnl_memory_desc_t
@@ -212,7 +213,7 @@ final class ReorderedPrimitive: Sendable {
             for (argument, data) in inputs {
                 let port = ports[argument]!, source = UnsafeMutableRawPointer(mutating: data)
                 guard let reorder = port.reorder else { arguments.append((argument, port.plain, source)); continue }
-                let buffer = AlignedBuffer(count: (byteCount(of: port.chosen) + 3) / 4)
+                let buffer = BufferPool.shared.take(count: (byteCount(of: port.chosen) + 3) / 4)
                 temporaries.append(buffer)
                 try execute(reorder, [(DNNL_ARG_FROM, port.plain, source), (DNNL_ARG_TO, port.chosen, buffer.raw)], stream)
                 arguments.append((argument, port.chosen, buffer.raw))
@@ -221,7 +222,8 @@ final class ReorderedPrimitive: Sendable {
             for (argument, data) in outputs {
                 let port = ports[argument]!
                 guard port.reorder != nil else { arguments.append((argument, port.plain, data)); continue }
-                let buffer = AlignedBuffer(count: (byteCount(of: port.chosen) + 3) / 4)
+                let buffer = BufferPool.shared.take(count: (byteCount(of: port.chosen) + 3) / 4)
+                temporaries.append(buffer)
                 pending.append((port, buffer, data))
                 arguments.append((argument, port.chosen, buffer.raw))
             }
@@ -230,7 +232,7 @@ final class ReorderedPrimitive: Sendable {
                 try execute(port.reorder!, [(DNNL_ARG_FROM, port.chosen, buffer.raw), (DNNL_ARG_TO, port.plain, data)], stream)
             }
             try stream.wait()
-            withExtendedLifetime(temporaries) {}
+            BufferPool.shared.give(temporaries)
         } catch {
             fatalError("oneDNN failed in a training convolution (\(primitive.implementation)): \(error)")
         }
@@ -238,7 +240,8 @@ final class ReorderedPrimitive: Sendable {
 
     private func execute(_ primitive: DNNLPrimitive, _ arguments: [(argument: Int32, descriptor: dnnl_memory_desc_t, data: UnsafeMutableRawPointer)],
                          _ stream: DNNLStream) throws(DNNLError) {
-        let scratchpad = AlignedBuffer(count: (primitive.scratchpadBytes + 3) / 4)
+        let scratchpad = BufferPool.shared.take(count: (primitive.scratchpadBytes + 3) / 4)
+        defer { BufferPool.shared.give([scratchpad]) }
         try primitive.execute(arguments, scratchpad: scratchpad.raw, stream: stream)
         try stream.wait()
     }
