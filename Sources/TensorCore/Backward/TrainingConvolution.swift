@@ -29,14 +29,15 @@ extension TrainingKernels {
     }
 
     /// Backward of ``convolutionForward(_:_:)`` to its input:
-    /// dInput[n, i, y + ky, x + kx] += sum over o of dOut[n, o, y, x] * weight[o, i, ky, kx].
+    /// dInput[n, i, y + ky, x + kx] = sum over o of dOut[n, o, y, x] * weight[o, i, ky, kx].
     ///
-    /// dOut is (N, OC, H - KH + 1, W - KW + 1); dInput is (N, IC, H, W), accumulated into.
-    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, accumulatingInto dInput: inout Tensor) {
-        let plan = PlainConvolution.plan(for: dInput.shape, weights)
+    /// dOut is (N, OC, H - KH + 1, W - KW + 1); the result is (N, IC, H, W) for `inputShape`
+    /// (N, IC, H, W).
+    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, inputShape: [Int]) -> Tensor {
+        let plan = PlainConvolution.plan(for: inputShape, weights)
         precondition(dOut.shape == plan.outputShape, "output gradient \(dOut.shape), expected \(plan.outputShape)")
-        var result = [Float](repeating: 0, count: dInput.values.count)
-        result.withUnsafeMutableBytes { r in
+        var result = Tensor(zeros: inputShape)
+        result.values.withUnsafeMutableBytes { r in
             dOut.values.withUnsafeBytes { g in
                 weights.weight.withUnsafeBytes { w in
                     plan.backwardData.run(inputs: [(DNNL_ARG_DIFF_DST, g.baseAddress!), (DNNL_ARG_WEIGHTS, w.baseAddress!)],
@@ -44,7 +45,12 @@ extension TrainingKernels {
                 }
             }
         }
-        accumulate(result, into: &dInput.values)
+        return result
+    }
+
+    /// ``convolutionBackwardData(_:_:inputShape:)`` accumulated into dInput (N, IC, H, W).
+    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, accumulatingInto dInput: inout Tensor) {
+        accumulate(convolutionBackwardData(dOut, weights, inputShape: dInput.shape).values, into: &dInput.values)
     }
 
     /// Backward of ``convolutionForward(_:_:)`` to its weights and bias:
