@@ -117,6 +117,9 @@ struct Train: ParsableCommand {
         }
         printError("training: \(content.paths.count) content and \(style.paths.count) style images, batch \(session.batchSize), "
                    + "\(session.content.imageSize) -> \(session.content.cropSize) crops, to iteration \(iterations)")
+        if session.trainer.iteration >= iterations {
+            printError("nothing to do: the run is at iteration \(session.trainer.iteration); raise --iterations to go on")
+        }
         while session.trainer.iteration < iterations {
             let record = try session.iterate()
             let l = record.loss
