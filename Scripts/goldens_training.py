@@ -7,7 +7,9 @@ and the gradients autograd gives; the AdaIN loss case runs pytorch-AdaIN net.py'
 style losses through a tiny seeded encoder chain (reflection pad, conv, ReLU, ceil max-pool) and
 saves the loss terms and d loss / d g(t); a tiny decoder chain (pad, conv, ReLU, upsample)
 saves its input and weight gradients; the Adam case saves torch.optim.Adam's parameters after
-each of a few steps. index.json gives every array's shape and the scalars; arrays are raw
+each of a few steps; the AdaIN training case runs two steps of pytorch-AdaIN's train.py (net.py's
+loss, adjust_learning_rate, Adam) on a tiny seeded decoder behind the tiny encoder and saves the
+decoder's weights after each step and the logged losses. index.json gives every array's shape and the scalars; arrays are raw
 little-endian float32 (*.f32), row-major.
 """
 
@@ -18,6 +20,9 @@ import sys
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_adain import adaptive_instance_normalization  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -161,6 +166,50 @@ def main():
             save(f"{name}_grad{step}", g)
             save(f"{name}_param{step}", p)
         scalars[name] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kwargs.items()}
+
+    # AdaIN training: train.py's loop for two iterations on a tiny decoder 8 -> 6 -> 4 -> 4 -> 3
+    # (pad, conv, ReLU, upsample as net.py's decoder; PyTorch's default Conv2d initialisation)
+    # behind the tiny encoder; lr and lr_decay larger than train.py's so that the steps show.
+    lr, lr_decay, content_weight, style_weight = 1e-3, 0.5, 1.0, 10.0
+    train_convs = [nn.Conv2d(8, 6, (3, 3)), nn.Conv2d(6, 4, (3, 3)), nn.Conv2d(4, 4, (3, 3)), nn.Conv2d(4, 3, (3, 3))]
+    modules = []
+    for k, conv in enumerate(train_convs):
+        modules += [nn.ReflectionPad2d((1, 1, 1, 1)), conv]
+        if k < 3:
+            modules += [nn.ReLU(), nn.Upsample(scale_factor=2, mode='nearest')]
+    train_decoder = nn.Sequential(*modules)
+    for k, conv in enumerate(train_convs):
+        save(f"train_conv{k}_weight0", conv.weight)
+        save(f"train_conv{k}_bias0", conv.bias)
+    optimizer = torch.optim.Adam(train_decoder.parameters(), lr=lr)
+    for i in range(2):
+        for group in optimizer.param_groups:  # adjust_learning_rate
+            group['lr'] = lr / (1.0 + lr_decay * i)
+        content_images = torch.rand(2, 3, 16, 24)
+        style_images = torch.rand(2, 3, 20, 12)
+        save(f"train_content{i}", content_images)
+        save(f"train_style{i}", style_images)
+        # net.py's Net.forward with alpha 1
+        style_feats = encode_with_intermediate(style_images)
+        content_feat = encode_with_intermediate(content_images)[-1]
+        t = adaptive_instance_normalization(content_feat, style_feats[-1])
+        g_t = train_decoder(t)
+        g_t_feats = encode_with_intermediate(g_t)
+        loss_c = calc_content_loss(g_t_feats[-1], t)
+        loss_s = calc_style_loss(g_t_feats[0], style_feats[0])
+        for j in range(1, 4):
+            loss_s = loss_s + calc_style_loss(g_t_feats[j], style_feats[j])
+        loss_c, loss_s = content_weight * loss_c, style_weight * loss_s
+        loss = loss_c + loss_s
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scalars[f"train_loss_content{i + 1}"] = loss_c.item()
+        scalars[f"train_loss_style{i + 1}"] = loss_s.item()
+        for k, conv in enumerate(train_convs):
+            save(f"train_conv{k}_weight{i + 1}", conv.weight)
+            save(f"train_conv{k}_bias{i + 1}", conv.bias)
+    scalars.update(train_lr=lr, train_lr_decay=lr_decay, train_content_weight=content_weight, train_style_weight=style_weight)
 
     index = {"arrays": {}, "scalars": scalars}
     for name, t in arrays.items():

@@ -22,6 +22,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case notAStateDict(path: String, found: String)
     /// An entry of the dict is not a tensor (for example an epoch number next to the weights).
     case notATensor(path: String, key: String, found: String)
+    /// A weight file could not be written (a missing folder, no permission, a full disk).
+    case unwritable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "weight file '\(path)' does not hold a state_dict (a dict of tensors by name) but \(found)"
         case .notATensor(let path, let key, let found):
             return "weight file '\(path)': entry '\(key)' is \(found), not a tensor; a state_dict holds only tensors"
+        case .unwritable(let path, let reason):
+            return "cannot write weight file '\(path)': \(reason)"
         }
     }
 }

@@ -33,18 +33,8 @@ public struct ModelFiles: Sendable, Equatable {
         executablePath: String = CommandLine.arguments.first ?? ""
     ) throws(StyleTransferError) -> ModelFiles {
         let folders = searchFolders(environment: environment, executablePath: executablePath)
-        func find(_ explicit: String?, _ names: [String]) -> String? {
-            if let explicit { return explicit }
-            for folder in folders {
-                for name in names {
-                    let path = (folder as NSString).appendingPathComponent(name)
-                    if FileManager.default.fileExists(atPath: path) { return path }
-                }
-            }
-            return nil
-        }
-        let vgg = find(explicitVGG, vggNames)
-        let decoder = find(explicitDecoder, decoderNames)
+        let vgg = find(explicitVGG, vggNames, in: folders)
+        let decoder = find(explicitDecoder, decoderNames, in: folders)
         guard let vgg, let decoder else {
             var missing: [String] = []
             if vgg == nil { missing.append("the VGG encoder (\(vggNames.joined(separator: " or ")), or --vgg FILE)") }
@@ -52,6 +42,30 @@ public struct ModelFiles: Sendable, Equatable {
             throw .modelsNotFound(missing: missing, searched: folders)
         }
         return ModelFiles(vgg: vgg, decoder: decoder)
+    }
+
+    /// The VGG encoder's file alone (for training a decoder), searched as ``locate(vgg:decoder:environment:executablePath:)`` does.
+    public static func locateVGG(
+        _ explicitVGG: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String = CommandLine.arguments.first ?? ""
+    ) throws(StyleTransferError) -> String {
+        let folders = searchFolders(environment: environment, executablePath: executablePath)
+        guard let vgg = find(explicitVGG, vggNames, in: folders) else {
+            throw .modelsNotFound(missing: ["the VGG encoder (\(vggNames.joined(separator: " or ")), or --vgg FILE)"], searched: folders)
+        }
+        return vgg
+    }
+
+    /// `explicit` if given, else the first of `names` found in `folders`.
+    private static func find(_ explicit: String?, _ names: [String], in folders: [String]) -> String? {
+        if let explicit { return explicit }
+        for folder in folders {
+            for name in names {
+                let path = (folder as NSString).appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: path) { return path }
+            }
+        }
+        return nil
     }
 
     /// The folders searched for the standard file names, in order.

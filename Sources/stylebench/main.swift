@@ -2,10 +2,13 @@
 // engine, the peak memory and the arithmetic rate, a per-layer profile, then the same network in
 // PyTorch (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
 //
-// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--sweep N]
+// With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
+// PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
+// sweep through `stylectl sweep`'s runner against N separate stylizations (SweepBenchmark.swift).
 //
-// --sweep N times an N-point alpha sweep through `stylectl sweep`'s runner against N separate
-// stylizations instead (SweepBenchmark.swift).
+// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
+//        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
+//        stylebench --sweep N [--size N]
 
 import Checkpoints
 import Foundation
@@ -19,23 +22,33 @@ struct Options {
     var decoder: String?
     var pytorch = true
     var sweep: Int?
+    var train = false
+    var batch = 8
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
+        var (sizeGiven, runsGiven) = (false, false)
         func value(_ flag: String) -> String {
             guard let v = rest.popFirst() else { fail("\(flag) needs a value") }
             return v
         }
         while let flag = rest.popFirst() {
             switch flag {
-            case "--size": size = Int(value(flag)) ?? 0
-            case "--runs": runs = Int(value(flag)) ?? 0
+            case "--size": size = Int(value(flag)) ?? 0; sizeGiven = true
+            case "--runs": runs = Int(value(flag)) ?? 0; runsGiven = true
+            case "--train": train = true
+            case "--batch": batch = Int(value(flag)) ?? 0
             case "--vgg": vgg = value(flag)
             case "--decoder": decoder = value(flag)
             case "--no-pytorch": pytorch = false
             case "--sweep": sweep = Int(value(flag)) ?? 0
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--sweep N]")
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]")
             }
+        }
+        if train {
+            if !sizeGiven { size = 256 }
+            if !runsGiven { runs = 2 }
+            guard batch >= 1 else { fail("--batch must be at least 1") }
         }
         guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
         guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
@@ -102,12 +115,14 @@ func scriptsFolder() -> String {
     return FileManager.default.fileExists(atPath: fromSource) ? fromSource : "Scripts"
 }
 
-/// Runs Scripts/bench_pytorch.py with OPENBLAS_CORETYPE unset; returns its JSON line.
-func runPyTorch(_ options: Options) -> [String: Any]? {
+/// Runs Scripts/bench_pytorch.py (or `script` with `arguments`) with OPENBLAS_CORETYPE unset;
+/// returns its JSON line.
+func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", arguments given: [String]? = nil) -> [String: Any]? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    var arguments = [scriptsFolder() + "/bench_pytorch.py", "--size", "\(options.size)", "--runs", "\(options.runs)", "--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"]
-    if let vgg = options.vgg, let decoder = options.decoder, vgg.hasSuffix(".pth"), decoder.hasSuffix(".pth") {
+    var arguments = given ?? ["--size", "\(options.size)", "--runs", "\(options.runs)"]
+    arguments = [scriptsFolder() + "/" + script] + arguments + ["--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"]
+    if given == nil, let vgg = options.vgg, let decoder = options.decoder, vgg.hasSuffix(".pth"), decoder.hasSuffix(".pth") {
         arguments += ["--vgg", vgg, "--decoder", decoder]
     }
     process.arguments = arguments
@@ -125,7 +140,7 @@ func runPyTorch(_ options: Options) -> [String: Any]? {
     guard process.terminationStatus == 0,
           let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
           let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        print("PyTorch: Scripts/bench_pytorch.py failed (status \(process.terminationStatus))")
+        print("PyTorch: Scripts/\(script) failed (status \(process.terminationStatus))")
         return nil
     }
     return json
@@ -137,6 +152,10 @@ if let points = options.sweep {
     exit(0)
 }
 let (encoder, decoder, weightsName) = loadNetworks(options)
+if options.train {
+    benchmarkTraining(options, encoder: encoder, decoder: decoder, weightsName: weightsName)
+    exit(0)
+}
 var random = SeededRandom(seed: 1)
 let side = options.size
 let content = Tensor(shape: [1, 3, side, side], values: (0 ..< 3 * side * side).map { _ in random.unit() })

@@ -151,11 +151,10 @@ public struct TrainingNetwork: Sendable {
                     convolutionGradients.append(dw)
                 }
                 if padding == 1 {
-                    var paddedGradient = Tensor(zeros: padded.shape)
-                    TrainingKernels.convolutionBackwardData(gradient, w, accumulatingInto: &paddedGradient)
+                    let paddedGradient = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: padded.shape)
                     TrainingKernels.reflectionPad1Backward(paddedGradient, accumulatingInto: &input)
                 } else {
-                    TrainingKernels.convolutionBackwardData(gradient, w, accumulatingInto: &input)
+                    input = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: input.shape)
                 }
             case .maxPool:
                 TrainingKernels.maxPool2x2CeilBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)

@@ -1,7 +1,9 @@
 // Plain NCHW convolution (stride 1, no padding) for training: forward, backward to the input and
-// backward to the weights and bias, by oneDNN's convolution primitives on plain nchw / oihw
-// memory (oneDNN picks its GEMM-based implementation for these formats). Reflection padding is
-// a separate step (TrainingKernels.reflectionPad1Forward) before the convolution.
+// backward to the weights and bias, by oneDNN's convolution primitives. Tensors come and go in
+// plain nchw / oihw; inside, each primitive runs on the layouts oneDNN prefers (its blocked,
+// vectorised implementations are much faster than its GEMM-based one on plain layouts), with
+// reorders in and out. Reflection padding is a separate step
+// (TrainingKernels.reflectionPad1Forward) before the convolution.
 
 import CDNNL
 import Synchronization
@@ -13,15 +15,12 @@ extension TrainingKernels {
     public static func convolutionForward(_ x: Tensor, _ weights: ConvolutionWeights) -> Tensor {
         let plan = PlainConvolution.plan(for: x.shape, weights)
         var out = Tensor(zeros: plan.outputShape)
-        var weight = weights.weight, bias = weights.bias, input = x.values
         out.values.withUnsafeMutableBytes { o in
-            input.withUnsafeMutableBytes { i in
-                weight.withUnsafeMutableBytes { w in
-                    bias.withUnsafeMutableBytes { b in
-                        plan.run(plan.forward, [
-                            (DNNL_ARG_SRC, plan.source, i.baseAddress!), (DNNL_ARG_WEIGHTS, plan.weights, w.baseAddress!),
-                            (DNNL_ARG_BIAS, plan.bias, b.baseAddress!), (DNNL_ARG_DST, plan.destination, o.baseAddress!),
-                        ])
+            x.values.withUnsafeBytes { i in
+                weights.weight.withUnsafeBytes { w in
+                    weights.bias.withUnsafeBytes { b in
+                        plan.forward.run(inputs: [(DNNL_ARG_SRC, i.baseAddress!), (DNNL_ARG_WEIGHTS, w.baseAddress!), (DNNL_ARG_BIAS, b.baseAddress!)],
+                                         outputs: [(DNNL_ARG_DST, o.baseAddress!)])
                     }
                 }
             }
@@ -30,25 +29,28 @@ extension TrainingKernels {
     }
 
     /// Backward of ``convolutionForward(_:_:)`` to its input:
-    /// dInput[n, i, y + ky, x + kx] += sum over o of dOut[n, o, y, x] * weight[o, i, ky, kx].
+    /// dInput[n, i, y + ky, x + kx] = sum over o of dOut[n, o, y, x] * weight[o, i, ky, kx].
     ///
-    /// dOut is (N, OC, H - KH + 1, W - KW + 1); dInput is (N, IC, H, W), accumulated into.
-    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, accumulatingInto dInput: inout Tensor) {
-        let plan = PlainConvolution.plan(for: dInput.shape, weights)
+    /// dOut is (N, OC, H - KH + 1, W - KW + 1); the result is (N, IC, H, W) for `inputShape`
+    /// (N, IC, H, W).
+    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, inputShape: [Int]) -> Tensor {
+        let plan = PlainConvolution.plan(for: inputShape, weights)
         precondition(dOut.shape == plan.outputShape, "output gradient \(dOut.shape), expected \(plan.outputShape)")
-        var result = [Float](repeating: 0, count: dInput.values.count)
-        var weight = weights.weight, gradient = dOut.values
-        result.withUnsafeMutableBytes { r in
-            gradient.withUnsafeMutableBytes { g in
-                weight.withUnsafeMutableBytes { w in
-                    plan.run(plan.backwardData, [
-                        (DNNL_ARG_DIFF_DST, plan.destination, g.baseAddress!), (DNNL_ARG_WEIGHTS, plan.weights, w.baseAddress!),
-                        (DNNL_ARG_DIFF_SRC, plan.source, r.baseAddress!),
-                    ])
+        var result = Tensor(zeros: inputShape)
+        result.values.withUnsafeMutableBytes { r in
+            dOut.values.withUnsafeBytes { g in
+                weights.weight.withUnsafeBytes { w in
+                    plan.backwardData.run(inputs: [(DNNL_ARG_DIFF_DST, g.baseAddress!), (DNNL_ARG_WEIGHTS, w.baseAddress!)],
+                                          outputs: [(DNNL_ARG_DIFF_SRC, r.baseAddress!)])
                 }
             }
         }
-        for i in result.indices { dInput.values[i] += result[i] }
+        return result
+    }
+
+    /// ``convolutionBackwardData(_:_:inputShape:)`` accumulated into dInput (N, IC, H, W).
+    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, accumulatingInto dInput: inout Tensor) {
+        accumulate(convolutionBackwardData(dOut, weights, inputShape: dInput.shape).values, into: &dInput.values)
     }
 
     /// Backward of ``convolutionForward(_:_:)`` to its weights and bias:
@@ -63,21 +65,32 @@ extension TrainingKernels {
         precondition(dOut.shape == plan.outputShape, "output gradient \(dOut.shape), expected \(plan.outputShape)")
         precondition(dWeight.count == weights.weight.count && dBias.count == weights.bias.count, "gradient sizes do not match the weights")
         var w = [Float](repeating: 0, count: dWeight.count), b = [Float](repeating: 0, count: dBias.count)
-        var source = input.values, gradient = dOut.values
         w.withUnsafeMutableBytes { wp in
             b.withUnsafeMutableBytes { bp in
-                source.withUnsafeMutableBytes { s in
-                    gradient.withUnsafeMutableBytes { g in
-                        plan.run(plan.backwardWeights, [
-                            (DNNL_ARG_SRC, plan.source, s.baseAddress!), (DNNL_ARG_DIFF_DST, plan.destination, g.baseAddress!),
-                            (DNNL_ARG_DIFF_WEIGHTS, plan.weights, wp.baseAddress!), (DNNL_ARG_DIFF_BIAS, plan.bias, bp.baseAddress!),
-                        ])
+                input.values.withUnsafeBytes { s in
+                    dOut.values.withUnsafeBytes { g in
+                        plan.backwardWeights.run(inputs: [(DNNL_ARG_SRC, s.baseAddress!), (DNNL_ARG_DIFF_DST, g.baseAddress!)],
+                                                 outputs: [(DNNL_ARG_DIFF_WEIGHTS, wp.baseAddress!), (DNNL_ARG_DIFF_BIAS, bp.baseAddress!)])
                     }
                 }
             }
         }
-        for i in w.indices { dWeight[i] += w[i] }
-        for i in b.indices { dBias[i] += b[i] }
+        accumulate(w, into: &dWeight)
+        accumulate(b, into: &dBias)
+    }
+}
+
+/// `total[i] += part[i]` for every i, on all cores for large arrays.
+private func accumulate(_ part: [Float], into total: inout [Float]) {
+    precondition(part.count == total.count)
+    let chunk = TrainingKernels.chunk
+    total.withUnsafeMutableBufferPointer { t in
+        part.withUnsafeBufferPointer { p in
+            let (tp, pp, count) = (UncheckedSendable(t.baseAddress!), UncheckedSendable(p.baseAddress!), p.count)
+            parallelFor(TrainingKernels.chunks(count), costPerItem: chunk) { c in
+                for i in c * chunk ..< min(count, (c + 1) * chunk) { tp.value[i] += pp.value[i] }
+            }
+        }
     }
 }
 
@@ -85,19 +98,15 @@ extension TrainingKernels {
 /// nchw / oihw / x memory; cached process-wide by shape.
 final class PlainConvolution: Sendable {
     let outputShape: [Int]
-    let source: dnnl_memory_desc_t
-    let weights: dnnl_memory_desc_t
-    let bias: dnnl_memory_desc_t
-    let destination: dnnl_memory_desc_t
-    let forward: DNNLPrimitive
-    let backwardData: DNNLPrimitive
-    let backwardWeights: DNNLPrimitive
+    let forward: ReorderedPrimitive
+    let backwardData: ReorderedPrimitive
+    let backwardWeights: ReorderedPrimitive
 
     private struct Key: Hashable { let input: [Int], kernel: [Int] }
     private static let cache = Mutex<[Key: PlainConvolution]>([:])
 
     /// The primitives for input `shape` and `weights`' shape; traps if oneDNN fails (it can only
-    /// run out of memory for these plain layouts).
+    /// run out of memory here).
     static func plan(for shape: [Int], _ weights: ConvolutionWeights) -> PlainConvolution {
         precondition(shape.count == 4 && shape[1] == weights.inChannels, "input \(shape) does not match weights with \(weights.inChannels) input channels")
         precondition(shape[2] >= weights.kernelHeight && shape[3] >= weights.kernelWidth, "input \(shape) is smaller than the kernel")
@@ -108,17 +117,20 @@ final class PlainConvolution: Sendable {
             cache.withLock { $0[key] = plan }
             return plan
         } catch {
-            fatalError("oneDNN cannot build a plain convolution for input \(shape), kernel \(key.kernel): \(error)")
+            fatalError("oneDNN cannot build a training convolution for input \(shape), kernel \(key.kernel): \(error)")
         }
     }
 
     private init(input: [Int], kernel: [Int]) throws(DNNLError) {
         outputShape = [input[0], kernel[0], input[2] - kernel[2] + 1, input[3] - kernel[3] + 1]
-        var src = try memoryDescriptor(input, dnnl_nchw)
-        var wei = try memoryDescriptor(kernel, dnnl_oihw)
-        var bia = try memoryDescriptor([kernel[0]], dnnl_x)
-        var dst = try memoryDescriptor(outputShape, dnnl_nchw)
-        (source, weights, bias, destination) = (src, wei, bia, dst)
+        let plain: [Int32: dnnl_memory_desc_t] = [
+            DNNL_ARG_SRC: try memoryDescriptor(input, dnnl_nchw), DNNL_ARG_WEIGHTS: try memoryDescriptor(kernel, dnnl_oihw),
+            DNNL_ARG_BIAS: try memoryDescriptor([kernel[0]], dnnl_x), DNNL_ARG_DST: try memoryDescriptor(outputShape, dnnl_nchw),
+        ]
+        var src = try memoryDescriptor(input, dnnl_format_tag_any)
+        var wei = try memoryDescriptor(kernel, dnnl_format_tag_any)
+        var bia = plain[DNNL_ARG_BIAS]!
+        var dst = try memoryDescriptor(outputShape, dnnl_format_tag_any)
         let attributes = try DNNLAttributes(relu: false)
         let (strides, padding): ([Int64], [Int64]) = ([1, 1], [0, 0])
 
@@ -127,34 +139,116 @@ final class PlainConvolution: Sendable {
                                                      &src, &wei, &bia, &dst, strides, padding, padding),
                   "dnnl_convolution_forward_desc_init (training)")
         let forwardDescriptor = try DNNLPrimitiveDescriptor(operation: &forwardOperation, attributes: attributes, what: "training convolution")
-        forward = try DNNLPrimitive(forwardDescriptor, what: "training convolution")
+        forward = try ReorderedPrimitive(forwardDescriptor, plain: plain, queries: [
+            DNNL_ARG_SRC: dnnl_query_src_md, DNNL_ARG_WEIGHTS: dnnl_query_weights_md, DNNL_ARG_BIAS: dnnl_query_weights_md,
+            DNNL_ARG_DST: dnnl_query_dst_md,
+        ], what: "training convolution")
 
         var dataOperation = dnnl_convolution_desc_t()
         try check(dnnl_convolution_backward_data_desc_init(&dataOperation, dnnl_convolution_direct, &src, &wei, &dst,
                                                            strides, padding, padding),
                   "dnnl_convolution_backward_data_desc_init")
-        backwardData = try DNNLPrimitive(try DNNLPrimitiveDescriptor(operation: &dataOperation, attributes: attributes,
-                                                                     what: "convolution backward data", hint: forwardDescriptor),
-                                         what: "convolution backward data")
+        backwardData = try ReorderedPrimitive(
+            try DNNLPrimitiveDescriptor(operation: &dataOperation, attributes: attributes, what: "convolution backward data", hint: forwardDescriptor),
+            plain: [DNNL_ARG_DIFF_DST: plain[DNNL_ARG_DST]!, DNNL_ARG_WEIGHTS: plain[DNNL_ARG_WEIGHTS]!, DNNL_ARG_DIFF_SRC: plain[DNNL_ARG_SRC]!],
+            queries: [DNNL_ARG_DIFF_DST: dnnl_query_diff_dst_md, DNNL_ARG_WEIGHTS: dnnl_query_weights_md, DNNL_ARG_DIFF_SRC: dnnl_query_diff_src_md],
+            what: "convolution backward data")
 
         var weightsOperation = dnnl_convolution_desc_t()
         try check(dnnl_convolution_backward_weights_desc_init(&weightsOperation, dnnl_convolution_direct, &src, &wei, &bia, &dst,
                                                               strides, padding, padding),
                   "dnnl_convolution_backward_weights_desc_init")
-        backwardWeights = try DNNLPrimitive(try DNNLPrimitiveDescriptor(operation: &weightsOperation, attributes: attributes,
-                                                                        what: "convolution backward weights", hint: forwardDescriptor),
-                                            what: "convolution backward weights")
+        backwardWeights = try ReorderedPrimitive(
+            try DNNLPrimitiveDescriptor(operation: &weightsOperation, attributes: attributes, what: "convolution backward weights", hint: forwardDescriptor),
+            plain: [DNNL_ARG_SRC: plain[DNNL_ARG_SRC]!, DNNL_ARG_DIFF_DST: plain[DNNL_ARG_DST]!,
+                    DNNL_ARG_DIFF_WEIGHTS: plain[DNNL_ARG_WEIGHTS]!, DNNL_ARG_DIFF_BIAS: plain[DNNL_ARG_BIAS]!],
+            queries: [DNNL_ARG_SRC: dnnl_query_src_md, DNNL_ARG_DIFF_DST: dnnl_query_diff_dst_md,
+                      DNNL_ARG_DIFF_WEIGHTS: dnnl_query_diff_weights_md, DNNL_ARG_DIFF_BIAS: dnnl_query_diff_weights_md],
+            what: "convolution backward weights")
+    }
+}
+
+/// A primitive that takes and gives plain buffers but runs on the layouts its descriptor chose:
+/// each argument whose chosen layout differs from the plain one goes through a reorder (into a
+/// temporary buffer for an input, out of one for an output); temporaries and scratchpads come
+/// from ``BufferPool``, so repeated steps touch no fresh pages.
+final class ReorderedPrimitive: Sendable {
+    private struct Port: Sendable {
+        let plain: dnnl_memory_desc_t
+        let chosen: dnnl_memory_desc_t
+        /// plain -> chosen for inputs, chosen -> plain for outputs; nil when the layouts agree.
+        let reorder: DNNLPrimitive?
     }
 
-    /// Runs `primitive` on plain buffers with its own stream and scratchpad; traps on failure.
-    func run(_ primitive: DNNLPrimitive, _ arguments: [(argument: Int32, descriptor: dnnl_memory_desc_t, data: UnsafeMutableRawPointer)]) {
-        let scratchpad = AlignedBuffer(count: (primitive.scratchpadBytes + 3) / 4)
+    private let primitive: DNNLPrimitive
+    private let ports: [Int32: Port]
+
+    /// - Parameters:
+    ///   - plain: each argument's plain layout.
+    ///   - queries: how to ask the descriptor for each argument's layout (a bias is asked with the
+    ///     weights' query at index 1).
+    init(_ descriptor: DNNLPrimitiveDescriptor, plain: [Int32: dnnl_memory_desc_t], queries: [Int32: dnnl_query_t], what: String) throws(DNNLError) {
+        primitive = try DNNLPrimitive(descriptor, what: what)
+        let attributes = try DNNLAttributes(relu: false)
+        let outputs: Set<Int32> = [DNNL_ARG_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS]
+        var ports: [Int32: Port] = [:]
+        for (argument, layout) in plain {
+            let isBias = argument == DNNL_ARG_BIAS || argument == DNNL_ARG_DIFF_BIAS
+            guard let md = dnnl_primitive_desc_query_md(descriptor.handle, queries[argument]!, isBias ? 1 : 0) else {
+                throw DNNLError(call: "dnnl_primitive_desc_query_md (\(what), argument \(argument))", status: dnnl_invalid_arguments)
+            }
+            let chosen = md.pointee
+            var reorder: DNNLPrimitive?
+            if !sameLayout(chosen, layout) {
+                let (from, to) = outputs.contains(argument) ? (chosen, layout) : (layout, chosen)
+                reorder = try DNNLPrimitive(try DNNLPrimitiveDescriptor(reorderFrom: from, to: to, attributes: attributes), what: "reorder for \(what)")
+            }
+            ports[argument] = Port(plain: layout, chosen: chosen, reorder: reorder)
+        }
+        self.ports = ports
+    }
+
+    /// Runs the primitive: `inputs` are read, `outputs` written, all in their plain layouts.
+    /// Traps if oneDNN fails (it can only run out of memory here).
+    func run(inputs: [(argument: Int32, data: UnsafeRawPointer)], outputs: [(argument: Int32, data: UnsafeMutableRawPointer)]) {
         do {
             let stream = try DNNLStream()
-            try primitive.execute(arguments, scratchpad: scratchpad.raw, stream: stream)
+            var temporaries: [AlignedBuffer] = []
+            var arguments: [(argument: Int32, descriptor: dnnl_memory_desc_t, data: UnsafeMutableRawPointer)] = []
+            // oneDNN takes non-const pointers but only reads its inputs.
+            for (argument, data) in inputs {
+                let port = ports[argument]!, source = UnsafeMutableRawPointer(mutating: data)
+                guard let reorder = port.reorder else { arguments.append((argument, port.plain, source)); continue }
+                let buffer = BufferPool.shared.take(count: (byteCount(of: port.chosen) + 3) / 4)
+                temporaries.append(buffer)
+                try execute(reorder, [(DNNL_ARG_FROM, port.plain, source), (DNNL_ARG_TO, port.chosen, buffer.raw)], stream)
+                arguments.append((argument, port.chosen, buffer.raw))
+            }
+            var pending: [(Port, AlignedBuffer, UnsafeMutableRawPointer)] = []
+            for (argument, data) in outputs {
+                let port = ports[argument]!
+                guard port.reorder != nil else { arguments.append((argument, port.plain, data)); continue }
+                let buffer = BufferPool.shared.take(count: (byteCount(of: port.chosen) + 3) / 4)
+                temporaries.append(buffer)
+                pending.append((port, buffer, data))
+                arguments.append((argument, port.chosen, buffer.raw))
+            }
+            try execute(primitive, arguments, stream)
+            for (port, buffer, data) in pending {
+                try execute(port.reorder!, [(DNNL_ARG_FROM, port.chosen, buffer.raw), (DNNL_ARG_TO, port.plain, data)], stream)
+            }
             try stream.wait()
+            BufferPool.shared.give(temporaries)
         } catch {
             fatalError("oneDNN failed in a training convolution (\(primitive.implementation)): \(error)")
         }
+    }
+
+    private func execute(_ primitive: DNNLPrimitive, _ arguments: [(argument: Int32, descriptor: dnnl_memory_desc_t, data: UnsafeMutableRawPointer)],
+                         _ stream: DNNLStream) throws(DNNLError) {
+        let scratchpad = BufferPool.shared.take(count: (primitive.scratchpadBytes + 3) / 4)
+        defer { BufferPool.shared.give([scratchpad]) }
+        try primitive.execute(arguments, scratchpad: scratchpad.raw, stream: stream)
+        try stream.wait()
     }
 }

@@ -65,11 +65,20 @@ public enum TrainingKernels {
 
     // MARK: - ReLU
 
+    /// Elementwise loops run in chunks of this many floats.
+    static let chunk = 1 << 16
+
+    /// The number of chunks covering `count` floats.
+    static func chunks(_ count: Int) -> Int { (count + chunk - 1) / chunk }
+
     /// `max(x, 0)`. x and out are (N, C, H, W).
     public static func reluForward(_ x: Tensor) -> Tensor {
         var out = x
         out.values.withUnsafeMutableBufferPointer { v in
-            for i in v.indices { v[i] = v[i] > 0 ? v[i] : 0 }
+            let (vp, count) = (UncheckedSendable(v.baseAddress!), v.count)
+            parallelFor(chunks(count), costPerItem: chunk) { c in
+                for i in c * chunk ..< min(count, (c + 1) * chunk) { vp.value[i] = vp.value[i] > 0 ? vp.value[i] : 0 }
+            }
         }
         return out
     }
@@ -83,7 +92,10 @@ public enum TrainingKernels {
         dInput.values.withUnsafeMutableBufferPointer { d in
             dOut.values.withUnsafeBufferPointer { g in
                 output.values.withUnsafeBufferPointer { o in
-                    for i in d.indices where o[i] > 0 { d[i] += g[i] }
+                    let (dp, gp, op, count) = (UncheckedSendable(d.baseAddress!), UncheckedSendable(g.baseAddress!), UncheckedSendable(o.baseAddress!), d.count)
+                    parallelFor(chunks(count), costPerItem: chunk) { c in
+                        for i in c * chunk ..< min(count, (c + 1) * chunk) where op.value[i] > 0 { dp.value[i] += gp.value[i] }
+                    }
                 }
             }
         }
@@ -139,9 +151,14 @@ public enum TrainingKernels {
         let (ho, wo) = ((h + 1) / 2, (w + 1) / 2)
         precondition(dOut.shape == [n, c, ho, wo] && argmax.count == dOut.values.count, "max-pool gradient \(dOut.shape) does not match input \(dInput.shape)")
         dInput.values.withUnsafeMutableBufferPointer { d in
-            for plane in 0 ..< n * c {
-                for i in 0 ..< ho * wo {
-                    d[plane * h * w + Int(argmax[plane * ho * wo + i])] += dOut.values[plane * ho * wo + i]
+            dOut.values.withUnsafeBufferPointer { g in
+                argmax.withUnsafeBufferPointer { a in
+                    let (dp, gp, ap) = (UncheckedSendable(d.baseAddress!), UncheckedSendable(g.baseAddress!), UncheckedSendable(a.baseAddress!))
+                    parallelFor(n * c, costPerItem: h * w) { plane in
+                        for i in 0 ..< ho * wo {
+                            dp.value[plane * h * w + Int(ap.value[plane * ho * wo + i])] += gp.value[plane * ho * wo + i]
+                        }
+                    }
                 }
             }
         }
@@ -156,10 +173,13 @@ public enum TrainingKernels {
         let (n, c, h, w) = (x.batch, x.channels, x.height, x.width)
         var out = Tensor(zeros: [n, c, 2 * h, 2 * w])
         out.values.withUnsafeMutableBufferPointer { o in
-            for plane in 0 ..< n * c {
-                for y in 0 ..< 2 * h {
-                    for xx in 0 ..< 2 * w {
-                        o[(plane * 2 * h + y) * 2 * w + xx] = x.values[(plane * h + y / 2) * w + xx / 2]
+            x.values.withUnsafeBufferPointer { i in
+                let (op, ip) = (UncheckedSendable(o.baseAddress!), UncheckedSendable(i.baseAddress!))
+                parallelFor(n * c, costPerItem: 4 * h * w) { plane in
+                    for y in 0 ..< 2 * h {
+                        for xx in 0 ..< 2 * w {
+                            op.value[(plane * 2 * h + y) * 2 * w + xx] = ip.value[(plane * h + y / 2) * w + xx / 2]
+                        }
                     }
                 }
             }
@@ -174,10 +194,13 @@ public enum TrainingKernels {
         let (n, c, h, w) = (dInput.batch, dInput.channels, dInput.height, dInput.width)
         precondition(dOut.shape == [n, c, 2 * h, 2 * w], "upsampled gradient \(dOut.shape) does not match input \(dInput.shape)")
         dInput.values.withUnsafeMutableBufferPointer { d in
-            for plane in 0 ..< n * c {
-                for y in 0 ..< 2 * h {
-                    for xx in 0 ..< 2 * w {
-                        d[(plane * h + y / 2) * w + xx / 2] += dOut.values[(plane * 2 * h + y) * 2 * w + xx]
+            dOut.values.withUnsafeBufferPointer { g in
+                let (dp, gp) = (UncheckedSendable(d.baseAddress!), UncheckedSendable(g.baseAddress!))
+                parallelFor(n * c, costPerItem: 4 * h * w) { plane in
+                    for y in 0 ..< 2 * h {
+                        for xx in 0 ..< 2 * w {
+                            dp.value[(plane * h + y / 2) * w + xx / 2] += gp.value[(plane * 2 * h + y) * 2 * w + xx]
+                        }
                     }
                 }
             }

@@ -1,0 +1,118 @@
+// One training step of the AdaIN decoder (Huang & Belongie 2017, section 6 and Eq. 11), as
+// pytorch-AdaIN's train.py and net.py do it: encode, AdaIN, decode, the content and style losses
+// through the fixed encoder, backpropagation into the decoder, Adam with train.py's decayed rate.
+
+import Dispatch
+import TensorCore
+
+/// The settings of decoder training that enter the step itself (train.py's defaults).
+public struct TrainingHyperparameters: Sendable, Codable, Equatable {
+    /// Adam's initial learning rate (train.py `--lr`).
+    public var learningRate: Double = 1e-4
+    /// train.py's `--lr_decay`: iteration i (from 0) uses `learningRate / (1 + learningRateDecay * i)`.
+    public var learningRateDecay: Double = 5e-5
+    /// lambda_c of L = lambda_c L_c + lambda_s L_s (train.py `--content_weight`).
+    public var contentWeight: Float = 1
+    /// lambda_s (train.py `--style_weight`; the paper's lambda is 10).
+    public var styleWeight: Float = 10
+
+    public init(learningRate: Double = 1e-4, learningRateDecay: Double = 5e-5, contentWeight: Float = 1, styleWeight: Float = 10) {
+        self.learningRate = learningRate
+        self.learningRateDecay = learningRateDecay
+        self.contentWeight = contentWeight
+        self.styleWeight = styleWeight
+    }
+
+    /// train.py's `adjust_learning_rate`: the rate of iteration `i` (counted from 0), in Double as
+    /// Python computes it.
+    public func learningRate(at i: Int) -> Double {
+        learningRate / (1 + learningRateDecay * Double(i))
+    }
+}
+
+/// The losses of one step, weighted as train.py logs them.
+public struct TrainingLoss: Sendable, Codable, Equatable {
+    /// The iteration this step completed (1 for the first).
+    public var iteration: Int
+    /// contentWeight * L_c.
+    public var content: Float
+    /// styleWeight * L_s.
+    public var style: Float
+    /// content + style.
+    public var total: Float
+    /// The learning rate the step used.
+    public var learningRate: Double
+}
+
+/// A fixed encoder f and a trained decoder g with Adam's moments for each of g's weights and biases.
+///
+/// Networks are ``TrainingNetwork``s: f with the features relu1_1 ... relu4_1 (``TrainingNetwork/init(_:)-(VGGEncoder)``),
+/// g with the image as its one feature; any chain of that form works (tests use tiny ones).
+public struct DecoderTrainer: Sendable {
+    public let encoder: TrainingNetwork
+    /// The same encoder on the inference path (blocked layouts, fused ReLUs), used for the
+    /// content's and style's features, which need no gradient: faster, and equal to `encoder`'s
+    /// up to float rounding. Without it `encoder` computes them.
+    public let inferenceEncoder: VGGEncoder?
+    public private(set) var decoder: TrainingNetwork
+    public var hyperparameters: TrainingHyperparameters
+    /// Adam's state of each convolution's weight and bias: entries 2k and 2k + 1 for convolution k.
+    public internal(set) var moments: [Adam.State]
+    /// The number of steps taken.
+    public internal(set) var iteration: Int
+
+    public init(encoder: TrainingNetwork, decoder: TrainingNetwork, hyperparameters: TrainingHyperparameters = .init(),
+                inferenceEncoder: VGGEncoder? = nil) {
+        self.encoder = encoder
+        self.inferenceEncoder = inferenceEncoder
+        self.decoder = decoder
+        self.hyperparameters = hyperparameters
+        moments = decoder.convolutions.flatMap { [Adam.State(count: $0.weight.count), Adam.State(count: $0.bias.count)] }
+        iteration = 0
+    }
+
+    /// One step on a batch: `loss_c, loss_s = net(content, style)` of net.py, then
+    /// `adjust_learning_rate`, `loss.backward()` and `optimizer.step()` of train.py.
+    ///
+    /// t = AdaIN(f(c), f(s)) (Eq. 9); L_c = mse(f(g(t)), t) (Eq. 12); L_s = sum over relu1_1 ...
+    /// relu4_1 of the mean and std mse (Eq. 13); the decoder's weights take one Adam step on
+    /// d(lambda_c L_c + lambda_s L_s)/dw.
+    ///
+    /// content and style are (N, 3, H, W) and (N, 3, H', W') in [0, 1], the same N.
+    ///
+    /// - Parameter trace: called after each phase with its name and wall-clock seconds (for
+    ///   stylebench's profile).
+    public mutating func step(content: Tensor, style: Tensor, trace: ((String, Double) -> Void)? = nil) -> TrainingLoss {
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ phase: String) {
+            guard let trace else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            trace(phase, Double(now - clock) / 1e9)
+            clock = now
+        }
+        let rate = hyperparameters.learningRate(at: iteration)
+        let contentFeature = inferenceEncoder?.encode(content) ?? encoder.features(content)[encoder.landmarks.count - 1]
+        let styleFeatures = inferenceEncoder?.encodeWithIntermediates(style) ?? encoder.features(style)
+        let t = adaptiveInstanceNormalization(content: contentFeature, style: styleFeatures[styleFeatures.count - 1])
+        lap("encode content and style, AdaIN")
+        let pass = decoder.forward(t)
+        lap("decoder forward")
+        let loss = adainLoss(encoder: encoder, decoded: pass.output, target: t, styleFeatures: styleFeatures,
+                             contentWeight: hyperparameters.contentWeight, styleWeight: hyperparameters.styleWeight)
+        lap("loss: encoder forward and backward on g(t)")
+        let gradients = decoder.backward(pass, featureGradients: [loss.gradient], weights: true).convolutions
+        lap("decoder backward")
+        let adam = Adam(learningRate: Float(rate))
+        decoder.convolutions = decoder.convolutions.enumerated().map { k, w in
+            var (weight, bias) = (w.weight, w.bias)
+            adam.step(&weight, gradient: gradients[k].weight, state: &moments[2 * k])
+            adam.step(&bias, gradient: gradients[k].bias, state: &moments[2 * k + 1])
+            return ConvolutionWeights(outChannels: w.outChannels, inChannels: w.inChannels, kernelHeight: w.kernelHeight,
+                                      kernelWidth: w.kernelWidth, weight: weight, bias: bias)
+        }
+        lap("Adam")
+        iteration += 1
+        let (c, s) = (hyperparameters.contentWeight * loss.content, hyperparameters.styleWeight * loss.style)
+        return TrainingLoss(iteration: iteration, content: c, style: s, total: loss.total, learningRate: rate)
+    }
+}

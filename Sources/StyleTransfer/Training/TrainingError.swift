@@ -1,0 +1,38 @@
+// Typed errors of decoder training; each names the flag, folder or file to fix.
+
+import Checkpoints
+import ImageCodec
+
+/// Why decoder training cannot start or go on. The description is a full sentence for the user.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// The folder given by `option` (e.g. `--content-dir`) does not exist or is not a folder.
+    case folderNotFound(option: String, path: String)
+    /// The folder holds no .jpg, .jpeg or .png file.
+    case noImages(option: String, path: String)
+    /// An image of a training folder cannot be read (the codec's error names the file).
+    case unreadableImage(ImageCodecError)
+    /// An image is smaller than the random crop (after resizing, if any).
+    case imageSmallerThanCrop(path: String, width: Int, height: Int, crop: Int)
+    /// A weight or state file cannot be read or written.
+    case checkpoint(CheckpointError)
+    /// A weight file was read but does not fit the network.
+    case weights(path: String, NetworkWeightError)
+    /// The training state file is not one this trainer wrote, or it does not fit the networks.
+    case badState(path: String, detail: String)
+    /// An output file (loss curve, plot) cannot be written.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .folderNotFound(let option, let path): "\(option): '\(path)' is not a folder"
+        case .noImages(let option, let path): "\(option): folder '\(path)' holds no .jpg, .jpeg or .png files"
+        case .unreadableImage(let error): "training image: \(error.description)"
+        case .imageSmallerThanCrop(let path, let width, let height, let crop):
+            "training image '\(path)' is \(width)x\(height) pixels, smaller than the \(crop)x\(crop) crop; use a smaller --crop-size or a larger --image-size"
+        case .checkpoint(let error): error.description
+        case .weights(let path, let error): "weight file '\(path)': \(error)"
+        case .badState(let path, let detail): "training state '\(path)' cannot be resumed: \(detail)"
+        case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
+        }
+    }
+}

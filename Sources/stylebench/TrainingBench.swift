@@ -1,0 +1,48 @@
+// stylebench --train: seconds per decoder training iteration (DecoderTrainer.step on random
+// batches, seeded weights) with a profile by phase, then the same work in PyTorch
+// (Scripts/bench_training.py, same shapes and weights' scale) and the ratio.
+
+import Foundation
+import StyleTransfer
+import TensorCore
+
+func benchmarkTraining(_ options: Options, encoder: VGGEncoder, decoder: Decoder, weightsName: String) {
+    let (n, side) = (options.batch, options.size)
+    var trainer = DecoderTrainer(encoder: TrainingNetwork(encoder), decoder: TrainingNetwork(decoder), inferenceEncoder: encoder)
+    var random = SeededRandom(seed: 1)
+    func batch() -> Tensor { Tensor(shape: [n, 3, side, side], values: (0 ..< n * 3 * side * side).map { _ in random.unit() }) }
+    print("stylectl: decoder training, batch \(n), \(side)x\(side) content and style; \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(weightsName)")
+    _ = trainer.step(content: batch(), style: batch())  // warm-up: oneDNN primitives
+    var seconds: [Double] = []
+    var phases: [(String, Double)] = []
+    for run in 0 ..< options.runs {
+        let (content, style) = (batch(), batch())
+        let start = now()
+        let loss = trainer.step(content: content, style: style) { phase, s in if run == 0 { phases.append((phase, s)) } }
+        seconds.append(now() - start)
+        print(String(format: "  iteration %d: %.2f s (loss %.4f)", loss.iteration, seconds.last!, loss.total))
+    }
+    let median = seconds.sorted()[seconds.count / 2]
+    // The features of the content and style batches (no gradient) by both encoder paths.
+    let (content, style) = (batch(), batch())
+    var start = now()
+    _ = (encoder.encode(content), encoder.encodeWithIntermediates(style))
+    let inference = now() - start
+    start = now()
+    _ = (trainer.encoder.features(content), trainer.encoder.features(style))
+    print(String(format: "  content and style features: inference encoder %.2f s, training encoder %.2f s", inference, now() - start))
+    print(String(format: "  median %.2f s per iteration; peak RSS %@", median, megabytes(peakResidentBytes())))
+    print("  phases (first timed iteration):")
+    for (phase, s) in phases { print("    " + phase.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%8.2f s", s)) }
+
+    guard options.pytorch else { return }
+    print("\nPyTorch (Scripts/bench_training.py, /usr/bin/python3, OPENBLAS_CORETYPE unset):")
+    guard let result = runPyTorch(options, script: "bench_training.py", arguments: ["--batch", "\(n)", "--size", "\(side)", "--runs", "\(options.runs)"]),
+          let torchSeconds = result["seconds"] as? Double else { return }
+    let runs = (result["runs"] as? [Double] ?? []).map { String(format: "%.2f", $0) }.joined(separator: " ")
+    print("  torch \(result["torch"] ?? "?"), \(result["threads"] ?? "?") threads; runs (s): \(runs)")
+    for (phase, s) in (result["phases"] as? [String: Double] ?? [:]).sorted(by: { $0.key < $1.key }) {
+        print("    " + phase.padding(toLength: 48, withPad: " ", startingAt: 0) + String(format: "%8.2f s", s))
+    }
+    print(String(format: "\nstylectl %.2f s, PyTorch %.2f s per training iteration: stylectl takes %.2fx PyTorch's time", median, torchSeconds, median / torchSeconds))
+}
