@@ -10,10 +10,15 @@ func writeComparisonSheets(_ manifest: NormComparisonManifest, folder: String) t
     let d = manifest.definition
     let name = URL(fileURLWithPath: folder).lastPathComponent
     var names: [String] = []
-    func picture(_ path: String) -> RGBImage? { try? readImage(path: path) }
+    /// An input image shrunk to cell size once (drawing a full-size picture pixel by pixel is slow).
+    func picture(_ path: String) -> RGBImage? {
+        guard let image = try? readImage(path: path) else { return nil }
+        return min(image.width, image.height) > SheetLayout.cell ? resizeShorterSide(image, to: SheetLayout.cell) : image
+    }
+    let contents = d.contents.map { picture($0.path) }
+    let styles = d.styles.map { picture($0.path) }
     for c in d.contents.indices {
-        let content = picture(d.contents[c].path)
-        let styles = d.styles.map { picture($0.path) }
+        let content = contents[c]
         // Row 0 shows the style images; rows 1 ... 3 the methods.
         let rows: [(label: String, cells: [String?])] = [("style", styles.map { _ in nil })]
             + NormalizationMethod.allCases.map { method in
@@ -29,7 +34,9 @@ func writeComparisonSheets(_ manifest: NormComparisonManifest, folder: String) t
                     sheet.draw(image, x: origin.x, y: origin.y, width: SheetLayout.cell, height: SheetLayout.cell)
                 }
             },
-            legend: [legendLine(manifest), "IN: gamma 1, beta 0; CIN: gamma, beta per style (\(manifest.cin.parameterCount) parameters); AdaIN: gamma sigma(s), beta mu(s)"],
+            legend: ["IN: gamma 1, beta 0. CIN: gamma, beta per style, \(manifest.cin.parameterCount) parameters, "
+                        + (manifest.cin.learningSeconds.map { String(format: "learned in %.1f s.", $0) } ?? "loaded."),
+                     "AdaIN: gamma sigma(s), beta mu(s). " + legendLine(manifest)],
             folder: folder, file: file)
         names.append(file)
     }
@@ -41,26 +48,31 @@ func writeComparisonSheets(_ manifest: NormComparisonManifest, folder: String) t
         let file = String(format: "interpolation-c%02d.png", c + 1)
         try drawSheet(
             title: "\(d.contents[c].stem): \(d.styles[0].stem) > \(d.styles[1].stem)", headers: d.interpolationWeights.map { "w \(formatAlpha($0))" },
-            rows: rows, content: picture(d.contents[c].path), extra: { _ in },
-            legend: [legendLine(manifest), "w = weight of \(d.styles[1].stem); CIN mixes gamma and beta, AdaIN mixes its outputs"],
+            rows: rows, content: contents[c], extra: { _ in },
+            legend: ["w = weight of \(d.styles[1].stem); CIN mixes gamma and beta, AdaIN mixes its outputs.", legendLine(manifest)],
             folder: folder, file: file)
         names.append(file)
     }
     return names
 }
 
+/// The sizes and version; the weight files are named, with their digests, in index.html.
 private func legendLine(_ manifest: NormComparisonManifest) -> String {
-    let d = manifest.definition
-    return "content-size \(d.contentSize), style-size \(d.styleSize); vgg \(URL(fileURLWithPath: d.vgg.path).lastPathComponent), decoder \(URL(fileURLWithPath: d.decoder.path).lastPathComponent), stylectl \(d.toolVersion)"
+    "content-size \(manifest.definition.contentSize), style-size \(manifest.definition.styleSize), stylectl \(manifest.definition.toolVersion)"
 }
 
+/// Sheets are at least this wide, so that the legend fits beside few columns.
+let comparisonSheetMinimumWidth = 600
+
 /// One sheet: title, column headers, per row the content thumbnail and the row's label, the cells'
-/// images (blank when missing), `extra` drawing and two legend lines.
+/// images (blank when missing), `extra` drawing and two legend lines; ``SheetLayout``'s grid, at
+/// least ``comparisonSheetMinimumWidth`` wide.
 private func drawSheet(
     title: String, headers: [String], rows: [(label: String, cells: [String?])], content: RGBImage?,
     extra: (GDCanvas) -> Void, legend: [String], folder: String, file: String
 ) throws(NormComparisonError) {
-    let (width, height) = SheetLayout.size(columns: headers.count, rows: rows.count)
+    let (gridWidth, height) = SheetLayout.size(columns: headers.count, rows: rows.count)
+    let width = max(gridWidth, comparisonSheetMinimumWidth)
     let sheet = GDCanvas(width: width, height: height)
     sheet.fill(x: 0, y: 0, width: width, height: height, color: 0xFFFFFF)
     let m = SheetLayout.margin
