@@ -110,7 +110,9 @@ public func checkNormComparison(_ configuration: NormComparisonConfiguration) th
 /// or more styles, the interpolation from the first style to the second with CIN (gamma, beta
 /// mixed) beside AdaIN (outputs mixed, ``interpolatedAdaptiveInstanceNormalization(content:styles:weights:)``).
 /// Each cell's style and content loss is ``StylizationLosses``. Writes one PNG per cell, the
-/// contact sheets, `index.html` and `manifest.json`.
+/// contact sheets, `index.html` and `manifest.json`. CIN is learned on the training kernels
+/// (``TrainingNetwork``) from the same sized images, then applied, like IN and AdaIN, on the
+/// inference encoder's and decoder's features.
 ///
 /// The folder is created if missing. If it holds anything but this same comparison, nothing is
 /// changed and the run fails, unless `overwrite`: then only what a comparison writes there

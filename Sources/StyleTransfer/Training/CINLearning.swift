@@ -60,8 +60,10 @@ public struct CINLearningResult: Sendable {
 /// `t = CIN(f(c), s)`, with pytorch-AdaIN's losses (``adainLoss(encoder:decoded:target:styleFeatures:contentWeight:styleWeight:)``):
 /// `loss_c = mse(f(g(t)), t)` and `loss_s` the relu1_1 ... relu4_1 mean/std loss against f(s).
 /// The content target is CIN's own output t, held constant (as AdaIN training treats t: it has
-/// no gradient there), so the gradient flows loss -> g(t) -> decoder backward to t -> CIN backward
-/// to gamma_s, beta_s only. Each style is learned independently of the others.
+/// no gradient there; Scripts/goldens_norms.py uses `t.detach()`), so the gradient flows
+/// loss -> g(t) -> decoder backward to t -> CIN backward to gamma_s, beta_s only. Were t's own
+/// gradient kept, the content loss could also fall by moving t toward f(g(t)), which is not what
+/// "reconstruct the normalised features" means. Each style is learned independently of the others.
 ///
 /// - Parameters:
 ///   - encoder: the VGG encoder as a ``TrainingNetwork`` (features relu1_1 ... relu4_1).
