@@ -58,13 +58,8 @@ struct CompareNorms: ParsableCommand {
 
     func makeConfiguration() throws -> NormComparisonConfiguration {
         do {
-            func list(_ text: String, flag: String) throws(NormComparisonError) -> [String] {
-                let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                if items.isEmpty { throw .emptyList(flag: flag) }
-                return items
-            }
             var configuration = NormComparisonConfiguration(
-                contents: try list(content, flag: "--content"), styles: try list(style, flag: "--style"),
+                contents: try parseList(content, flag: "--content"), styles: try parseList(style, flag: "--style"),
                 contentSize: contentSize, styleSize: styleSize, models: ModelFiles(vgg: "", decoder: ""),
                 folder: URL(fileURLWithPath: reportsDir).appendingPathComponent(report).path, overwrite: overwrite,
                 toolVersion: StyleCtl.configuration.version,
@@ -74,6 +69,8 @@ struct CompareNorms: ParsableCommand {
             configuration.models = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder)
             return configuration
         } catch let error as NormComparisonError {
+            throw CommandFailure(error.description)
+        } catch let error as SweepError {
             throw CommandFailure(error.description)
         } catch let error as StyleTransferError {
             throw CommandFailure(error.description)
