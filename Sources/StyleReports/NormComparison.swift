@@ -96,14 +96,30 @@ public struct NormComparisonConfiguration: Sendable {
     }
 }
 
-/// Checks the inputs, a CIN file and the report folder without changing anything; lets a caller
-/// fail before loading the network.
-public func checkNormComparison(_ configuration: NormComparisonConfiguration) throws(NormComparisonError) {
-    let (definition, _) = try configuration.definition()
-    _ = try inspectComparisonFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite)
+/// A comparison whose inputs (read and hashed once), CIN file and report folder are checked.
+public struct NormComparisonPlan: Sendable {
+    public let configuration: NormComparisonConfiguration
+    public let definition: NormComparisonDefinition
+    let cinFile: CINParameterFile?
 }
 
-/// Runs the comparison into its report folder and returns the manifest.
+/// Checks the inputs, a CIN file and the report folder without changing anything; lets a caller
+/// fail before loading the network, then run the plan.
+@discardableResult
+public func checkNormComparison(_ configuration: NormComparisonConfiguration) throws(NormComparisonError) -> NormComparisonPlan {
+    let (definition, file) = try configuration.definition()
+    _ = try inspectComparisonFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite)
+    return NormComparisonPlan(configuration: configuration, definition: definition, cinFile: file)
+}
+
+/// Checks and runs a comparison: ``checkNormComparison(_:)`` then ``runNormComparison(_:stylizer:progress:)``.
+public func runNormComparison(
+    _ configuration: NormComparisonConfiguration, stylizer: Stylizer, progress: (String) -> Void = { _ in }
+) throws(NormComparisonError) -> NormComparisonManifest {
+    try runNormComparison(try checkNormComparison(configuration), stylizer: stylizer, progress: progress)
+}
+
+/// Runs a checked comparison into its report folder and returns the manifest.
 ///
 /// For each content image c and style s: IN (`g(IN(f(c)))`), CIN (`g(CIN(f(c), s))`, gamma and beta
 /// learned here or loaded) and AdaIN (`g(AdaIN(f(c), f(s)))`), the same decoder g for all; with two
@@ -118,9 +134,9 @@ public func checkNormComparison(_ configuration: NormComparisonConfiguration) th
 /// changed and the run fails, unless `overwrite`: then only what a comparison writes there
 /// (manifest, index, sheets and the old manifest's images) is removed first.
 public func runNormComparison(
-    _ configuration: NormComparisonConfiguration, stylizer: Stylizer, progress: (String) -> Void = { _ in }
+    _ plan: NormComparisonPlan, stylizer: Stylizer, progress: (String) -> Void = { _ in }
 ) throws(NormComparisonError) -> NormComparisonManifest {
-    let (definition, loaded) = try configuration.definition()
+    let (configuration, definition, loaded) = (plan.configuration, plan.definition, plan.cinFile)
     let folder = configuration.folder
     try prepareComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
 

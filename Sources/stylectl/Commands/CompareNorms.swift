@@ -80,10 +80,11 @@ struct CompareNorms: ParsableCommand {
     func run() throws {
         let configuration = try makeConfiguration()
         // The inputs, a CIN file and the report folder are checked before the network is loaded.
-        do { try checkNormComparison(configuration) } catch { throw CommandFailure(error.description) }
+        let plan: NormComparisonPlan
+        do { plan = try checkNormComparison(configuration) } catch { throw CommandFailure(error.description) }
         let stylizer = try models.loadStylizer()
         do {
-            _ = try runNormComparison(configuration, stylizer: stylizer) { printError($0) }
+            _ = try runNormComparison(plan, stylizer: stylizer) { printError($0) }
         } catch {
             throw CommandFailure(error.description)
         }
