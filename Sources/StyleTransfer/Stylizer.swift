@@ -62,7 +62,7 @@ public final class Stylizer: Sendable {
     }
 
     /// The top-left `width` x `height` of a (1, 3, H, W) tensor as an image.
-    static func image(from tensor: Tensor, width: Int, height: Int) -> RGBImage {
+    public static func image(from tensor: Tensor, width: Int, height: Int) -> RGBImage {
         let (h, w) = (tensor.shape[2], tensor.shape[3])
         precondition(tensor.shape[0] == 1 && tensor.shape[1] == 3 && h >= height && w >= width)
         let values = tensor.values

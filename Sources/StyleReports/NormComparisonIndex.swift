@@ -1,0 +1,87 @@
+// Reports/NAME/index.html of `stylectl compare-norms`: parameters, CIN's cost, sheets and per-cell losses.
+
+import Foundation
+
+/// Writes `index.html`, referencing only the sheets and images that exist in `folder`.
+func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) throws(NormComparisonError) {
+    let d = manifest.definition
+    let cin = manifest.cin
+    let name = URL(fileURLWithPath: folder).lastPathComponent
+    func files(_ inputs: [InputFile]) -> String {
+        inputs.map { "\(escape($0.path)) <code>\($0.sha256.prefix(16))…</code>" }.joined(separator: "<br>")
+    }
+    func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: folder + "/" + file) }
+    func link(_ file: String) -> String { exists(file) ? "<a href=\"\(escape(file))\">\(escape(file))</a>" : "(missing)" }
+    func number(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
+    var learning = "loaded from \(d.cinFile.map { files([$0]) } ?? "")"
+    if let options = d.learning {
+        learning = "learned from IN (gamma 1, beta 0) with Adam, lr \(options.learningRate), \(options.iterations) steps per style, "
+            + "content weight \(formatAlpha(options.contentWeight)), style weight \(formatAlpha(options.styleWeight)), seed \(options.seed), "
+            + String(format: "%.2f s", cin.learningSeconds ?? 0)
+        if let first = cin.firstLoss, let last = cin.lastLoss {
+            learning += "<br>total loss, first step → last step: " + zip(d.styles, zip(first, last)).map {
+                "\(escape($0.0.stem)) \(number(Double($0.1.0))) → \(number(Double($0.1.1)))"
+            }.joined(separator: "; ")
+        }
+        if let saved = cin.savedTo { learning += "<br>saved to \(escape(saved))" }
+    }
+    var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>stylectl compare-norms \(escape(name))</title>
+        <style>
+        body { font-family: sans-serif; margin: 2em; }
+        table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; }
+        </style></head><body>
+        <h1>stylectl compare-norms \(escape(name))</h1>
+        <p>Three normalisations at the relu4_1 bottleneck, one decoder: <b>IN</b> normalises the style away
+        (gamma 1, beta 0); <b>CIN</b> (Dumoulin et al. 2017) learns a scale gamma and shift beta per style and channel
+        by gradient descent on the content + style loss, the decoder fixed; <b>AdaIN</b> (Huang &amp; Belongie 2017)
+        takes them from the style image's statistics, gamma = sigma(f(s)), beta = mu(f(s)), with no learning.</p>
+        <h2>Parameters</h2>
+        <table>
+        <tr><th>tool version</th><td>\(escape(d.toolVersion))</td></tr>
+        <tr><th>content</th><td>\(files(d.contents))</td></tr>
+        <tr><th>style</th><td>\(files(d.styles))</td></tr>
+        <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)</td></tr>
+        <tr><th>vgg</th><td>\(files([d.vgg]))</td></tr>
+        <tr><th>decoder</th><td>\(files([d.decoder]))</td></tr>
+        <tr><th>CIN parameters</th><td>2 x C x S = 2 x \(cin.channels) x \(cin.styles) = \(cin.parameterCount) (AdaIN and IN: none)</td></tr>
+        <tr><th>CIN learning</th><td>\(learning)</td></tr>
+        <tr><th>interpolation weights</th><td>\(d.interpolationWeights.isEmpty ? "none (one style)" : d.interpolationWeights.map(formatAlpha).joined(separator: ", "))</td></tr>
+        </table>
+        <h2>Contact sheets</h2>
+        <p>Rows: the style images, then IN, CIN and AdaIN; columns: the styles. Interpolation strips: CIN (gamma, beta mixed) above AdaIN (outputs mixed).</p>
+
+        """
+    for sheet in manifest.sheets where exists(sheet) {
+        html += "<a href=\"\(escape(sheet))\"><img class=\"sheet\" src=\"\(escape(sheet))\" alt=\"\(escape(sheet))\"></a>\n"
+    }
+    html += """
+        <h2>Losses</h2>
+        <p>\(escape(manifest.metricsNote))</p>
+        <table>
+        <tr><th>content</th><th>method</th><th>style</th><th>image</th><th>style loss</th><th>content loss</th></tr>
+
+        """
+    for cell in manifest.cells {
+        html += "<tr><td>\(escape(d.contents[cell.content].stem))</td><td>\(cell.method.rawValue)</td>"
+            + "<td>\(cell.style.map { escape(d.styles[$0].stem) } ?? "")</td><td>\(link(cell.output))</td>"
+            + "<td class=\"num\">\(number(cell.styleLoss))</td><td class=\"num\">\(number(cell.contentLoss))</td></tr>\n"
+    }
+    html += "</table>\n"
+    if !manifest.interpolation.isEmpty {
+        html += "<h2>Interpolation</h2>\n<table>\n<tr><th>content</th><th>method</th><th>weight of \(escape(d.styles[1].stem))</th><th>image</th><th>content loss</th></tr>\n"
+        for cell in manifest.interpolation {
+            html += "<tr><td>\(escape(d.contents[cell.content].stem))</td><td>\(cell.method.rawValue)</td>"
+                + "<td class=\"num\">\(cell.weight.map(formatAlpha) ?? "")</td><td>\(link(cell.output))</td><td class=\"num\">\(number(cell.contentLoss))</td></tr>\n"
+        }
+        html += "</table>\n"
+    }
+    html += "<p>Full record: <a href=\"\(NormComparisonManifest.fileName)\">\(NormComparisonManifest.fileName)</a></p>\n</body></html>\n"
+    do {
+        try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"), options: .atomic)
+    } catch {
+        throw .failed("cannot write \(folder)/index.html: \(error.localizedDescription)")
+    }
+}

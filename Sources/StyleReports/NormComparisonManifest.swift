@@ -1,0 +1,91 @@
+// Reports/NAME/manifest.json of `stylectl compare-norms`: what was compared and each cell's result.
+
+import Foundation
+import StyleTransfer
+
+/// The three normalisations at the relu4_1 bottleneck, in the order of the contact sheet's rows.
+public enum NormalizationMethod: String, Codable, CaseIterable, Sendable {
+    /// Instance normalisation: gamma 1, beta 0.
+    case instance = "IN"
+    /// Conditional instance normalisation: gamma, beta learned per style.
+    case conditional = "CIN"
+    /// AdaIN: gamma, beta from the style image's statistics.
+    case adaptive = "AdaIN"
+}
+
+/// Everything that determines the comparison's images: a folder holding a manifest with an equal
+/// definition is the same report, and may be written again.
+public struct NormComparisonDefinition: Codable, Equatable, Sendable {
+    public var kind = "compare-norms"
+    public var toolVersion: String
+    public var contents: [InputFile]
+    public var styles: [InputFile]
+    public var contentSize: Int
+    public var styleSize: Int
+    public var vgg: InputFile
+    public var decoder: InputFile
+    /// How CIN's parameters were learned; nil when they were loaded (`cinFile`).
+    public var learning: CINLearningOptions?
+    /// The loaded CIN parameter file (`--cin`).
+    public var cinFile: InputFile?
+    /// Weights of the second style in the CIN-vs-AdaIN interpolation strip (none with one style).
+    public var interpolationWeights: [Float]
+}
+
+/// The record of a comparison.
+public struct NormComparisonManifest: Codable, Equatable, Sendable {
+    /// One image: a method with one style, or (in the interpolation strip) a mix of styles 1 and 2.
+    public struct Cell: Codable, Equatable, Sendable {
+        public var content: Int
+        public var method: NormalizationMethod
+        /// The style's index; nil in the interpolation strip.
+        public var style: Int?
+        /// The second style's weight in the interpolation strip (the first's is 1 - weight).
+        public var weight: Float?
+        /// The image's file name in the report folder.
+        public var output: String
+        /// Against the cell's style; nil in the interpolation strip (no single style).
+        public var styleLoss: Double?
+        public var contentLoss: Double
+    }
+
+    /// CIN's parameters: their count and, when learned here, the cost and the loss before and after.
+    public struct CINSummary: Codable, Equatable, Sendable {
+        public var channels: Int
+        public var styles: Int
+        /// 2 x C x S.
+        public var parameterCount: Int
+        public var learningSeconds: Double?
+        /// Per style, the total loss at the first and at the last step.
+        public var firstLoss: [Float]?
+        public var lastLoss: [Float]?
+        /// Where the learned parameters were saved (`--save-cin`).
+        public var savedTo: String?
+    }
+
+    public var definition: NormComparisonDefinition
+    public var cin: CINSummary
+    public var cells: [Cell]
+    public var interpolation: [Cell]
+    /// Contact sheet file names: one per content image, then the interpolation strips.
+    public var sheets: [String]
+    public var metricsNote = "pytorch-AdaIN net.py losses (MSE): content = MSE(relu4_1(g(t)), t) with t the normalised features (IN, CIN or AdaIN output), style = sum over relu1_1..relu4_1 of MSE of channel means and stds (unbiased, +1e-5) against the column's style image; g(t) is the decoder output before cropping and quantisation."
+
+    public static let fileName = "manifest.json"
+
+    public static func read(folder: String) throws -> NormComparisonManifest {
+        let data = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(fileName))
+        return try JSONDecoder().decode(NormComparisonManifest.self, from: data)
+    }
+
+    /// Writes the manifest atomically (a temporary file, renamed).
+    public func write(folder: String) throws(NormComparisonError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            try encoder.encode(self).write(to: URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName), options: .atomic)
+        } catch {
+            throw .failed("cannot write \(folder)/\(Self.fileName): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+// `runNormComparison` end to end on 32-pixel images with the seeded golden weights: the report's
+// files and links, CIN learned, saved and loaded, CIN with AdaIN's statistics giving AdaIN's
+// images, the report folder policy and bad input.
+
+import Foundation
+import ImageCodec
+@testable import StyleReports
+import StyleTransfer
+import Testing
+import TestSupport
+
+@Suite struct NormComparisonTests {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("norms-\(UUID().uuidString)")
+    let styles = [sharedImage("style/mondrian.jpg"), sharedImage("style/sketch.png")]
+
+    func stylizer() throws -> Stylizer {
+        _ = try TestPaths.golden("network/vgg_legacy.pth")
+        return try #require(goldenStylizer, "the golden weights in .goldens/network/ do not load")
+    }
+
+    func configuration(_ name: String, styles: [String]? = nil, iterations: Int = 3, loadCIN: String? = nil, saveCIN: String? = nil,
+                       overwrite: Bool = false) throws -> NormComparisonConfiguration {
+        _ = try stylizer()
+        return NormComparisonConfiguration(
+            contents: [sharedImage("content/cornell.jpg")], styles: styles ?? self.styles, contentSize: 32, styleSize: 32,
+            models: goldenModels!, folder: temp.appendingPathComponent(name).path, overwrite: overwrite, toolVersion: "test",
+            learning: CINLearningOptions(iterations: iterations, learningRate: 0.05), loadCIN: loadCIN, saveCIN: saveCIN,
+            interpolationSteps: 3)
+    }
+
+    func bytes(_ folder: String, _ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)) }
+
+    /// The `src` and `href` targets of an HTML page.
+    func references(_ html: String) -> [String] {
+        var found: [String] = []
+        for attribute in ["src=\"", "href=\""] {
+            var rest = html[...]
+            while let start = rest.range(of: attribute) {
+                rest = rest[start.upperBound...]
+                let end = rest.firstIndex(of: "\"")!
+                found.append(String(rest[..<end]))
+            }
+        }
+        return found
+    }
+
+    @Test func reportHasEveryFileAndLearnedCINReloadsIdentically() throws {
+        let saved = temp.appendingPathComponent("cin.json").path
+        let config = try configuration("learned", saveCIN: saved)
+        var lines: [String] = []
+        let manifest = try runNormComparison(config, stylizer: try stylizer()) { lines.append($0) }
+        #expect(lines.contains { $0.contains("step 3/3") })
+        #expect(manifest.cells.count == 3 * 2 && manifest.interpolation.count == 2 * 3)
+        #expect(manifest.cells.map(\.method) == [.instance, .instance, .conditional, .conditional, .adaptive, .adaptive])
+        #expect(manifest.cin.parameterCount == 2 * 512 * 2 && manifest.cin.learningSeconds! > 0)
+        let (first, last) = (try #require(manifest.cin.firstLoss), try #require(manifest.cin.lastLoss))
+        for s in 0 ..< 2 { #expect(last[s] < first[s], "style \(s): loss \(first[s]) -> \(last[s])") }
+        #expect(try NormComparisonManifest.read(folder: config.folder) == manifest)
+        #expect(manifest.sheets == ["norms-c01.png", "interpolation-c01.png"])
+        let sheet = try readImage(path: config.folder + "/norms-c01.png")
+        // SheetLayout's grid (2 columns, a row of styles and 3 methods), at least 600 wide for the legend.
+        #expect((sheet.width, sheet.height) == (600, SheetLayout.size(columns: 2, rows: 4).height))
+        let strip = try readImage(path: config.folder + "/interpolation-c01.png")
+        #expect((strip.width, strip.height) == (600, SheetLayout.size(columns: 3, rows: 2).height))
+        for cell in manifest.cells {
+            #expect(cell.styleLoss != nil && cell.contentLoss.isFinite)
+            let image = try readImage(path: config.folder + "/" + cell.output)
+            #expect(min(image.width, image.height) == 32)
+        }
+        // IN ignores the style: its images are the same for both styles; its style losses differ.
+        #expect(try bytes(config.folder, manifest.cells[0].output) == bytes(config.folder, manifest.cells[1].output))
+        #expect(manifest.cells[0].styleLoss != manifest.cells[1].styleLoss)
+        // The interpolation strip's endpoints are the single styles.
+        let cin = manifest.cells.filter { $0.method == .conditional }, adain = manifest.cells.filter { $0.method == .adaptive }
+        let interpolatedCIN = manifest.interpolation.filter { $0.method == .conditional }
+        let interpolatedAdaIN = manifest.interpolation.filter { $0.method == .adaptive }
+        #expect(try bytes(config.folder, interpolatedCIN[0].output) == bytes(config.folder, cin[0].output))
+        #expect(try bytes(config.folder, interpolatedCIN[2].output) == bytes(config.folder, cin[1].output))
+        #expect(try bytes(config.folder, interpolatedAdaIN[0].output) == bytes(config.folder, adain[0].output))
+        #expect(try bytes(config.folder, interpolatedAdaIN[2].output) == bytes(config.folder, adain[1].output))
+
+        let html = try String(contentsOfFile: config.folder + "/index.html", encoding: .utf8)
+        let found = references(html)
+        for file in manifest.sheets + (manifest.cells + manifest.interpolation).map(\.output) { #expect(found.contains(file), "\(file)") }
+        for reference in found {
+            #expect(!reference.contains("/") && !reference.contains(":"), "\(reference) is not a local file")
+            #expect(FileManager.default.fileExists(atPath: config.folder + "/" + reference), "\(reference)")
+        }
+        #expect(html.contains("2 x 512 x 2 = 2048"))
+
+        // The saved parameters, loaded: the same CIN images, nothing learned.
+        let reloaded = try runNormComparison(try configuration("loaded", loadCIN: saved), stylizer: try stylizer())
+        #expect(reloaded.cin.learningSeconds == nil && reloaded.definition.cinFile != nil)
+        for (a, b) in zip(manifest.cells, reloaded.cells) {
+            #expect(try bytes(config.folder, a.output) == bytes(temp.appendingPathComponent("loaded").path, b.output), "\(a.output)")
+        }
+    }
+
+    @Test func cinWithAdaINStatisticsGivesAdaINImages() throws {
+        let stylizer = try stylizer()
+        let features = try styles.map { path in
+            let image = try ImageSizing(size: 32).load(path: path)
+            return stylizer.encode(image)
+        }
+        let path = temp.appendingPathComponent("adain.json").path
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        try CINParameterFile(parameters: ConditionalInstanceNorm(adainStatisticsOf: features), styles: ["a", "b"], learning: nil).write(path: path)
+        let config = try configuration("adain", loadCIN: path)
+        let manifest = try runNormComparison(config, stylizer: stylizer)
+        let cin = manifest.cells.filter { $0.method == .conditional }, adain = manifest.cells.filter { $0.method == .adaptive }
+        for (a, b) in zip(cin, adain) {
+            #expect(try bytes(config.folder, a.output) == bytes(config.folder, b.output))
+            #expect(a.styleLoss == b.styleLoss && a.contentLoss == b.contentLoss)
+        }
+    }
+
+    @Test func aDifferentReportInTheFolderIsRefusedUnchanged() throws {
+        let config = try configuration("policy", styles: [styles[0]], iterations: 1)
+        let first = try runNormComparison(config, stylizer: try stylizer())
+        #expect(first.interpolation.isEmpty && first.sheets == ["norms-c01.png"])
+        let before = try FileManager.default.contentsOfDirectory(atPath: config.folder).sorted()
+        let html = try bytes(config.folder, "index.html")
+        var other = try configuration("policy", iterations: 1)
+        let stylizer = try stylizer()
+        do {
+            _ = try runNormComparison(other, stylizer: stylizer)
+            Issue.record("a different comparison was written over the report")
+        } catch {
+            guard case .reportExists(let folder, _) = error else { Issue.record("\(error)"); return }
+            #expect(folder == config.folder && error.description.contains("--overwrite"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: config.folder).sorted() == before)
+        #expect(try bytes(config.folder, "index.html") == html)
+        other.overwrite = true
+        let second = try runNormComparison(other, stylizer: stylizer)
+        #expect(second.cells.count == 6)
+        let after = Set(try FileManager.default.contentsOfDirectory(atPath: config.folder))
+        let outputs: [String] = (second.cells + second.interpolation).map(\.output)
+        let written: Set<String> = Set(second.sheets + outputs + ["index.html", "manifest.json"])
+        #expect(after == written)
+    }
+
+    @Test func badInputsNameTheFlagOrFile() throws {
+        let missing = temp.appendingPathComponent("nope.jpg").path
+        #expect(throws: NormComparisonError.missingInput(flag: "--style", path: missing)) {
+            try checkNormComparison(try configuration("bad", styles: [styles[0], missing]))
+        }
+        #expect(throws: NormComparisonError.emptyList(flag: "--style")) { try checkNormComparison(try configuration("bad", styles: [])) }
+        #expect(throws: NormComparisonError.self) { try checkNormComparison(try configuration("bad", iterations: 0)) }
+
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let garbage = temp.appendingPathComponent("garbage.json").path
+        try Data("{\"format\": 3}".utf8).write(to: URL(fileURLWithPath: garbage))
+        let bad = try configuration("bad", loadCIN: garbage)
+        do {
+            try checkNormComparison(bad)
+            Issue.record("a bad CIN file was accepted")
+        } catch {
+            guard case .cinFile(.malformed(let path, _)) = error else { Issue.record("\(error)"); return }
+            #expect(path == garbage && error.description.contains(garbage))
+        }
+        let one = temp.appendingPathComponent("one-style.json").path
+        try CINParameterFile(parameters: .instanceNormalization(channels: 512), styles: ["a.jpg"], learning: nil).write(path: one)
+        #expect(throws: NormComparisonError.cinFile(.styleCount(path: one, inFile: 1, given: 2))) {
+            try checkNormComparison(try configuration("bad", loadCIN: one))
+        }
+        let eight = temp.appendingPathComponent("eight-channels.json").path
+        try CINParameterFile(parameters: .instanceNormalization(channels: 8, styles: 2), styles: ["a", "b"], learning: nil).write(path: eight)
+        #expect(throws: NormComparisonError.cinFile(.channels(path: eight, inFile: 8, expected: 512))) {
+            try runNormComparison(try configuration("bad-channels", loadCIN: eight), stylizer: try stylizer())
+        }
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("bad").path))
+    }
+}

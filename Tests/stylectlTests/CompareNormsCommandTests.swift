@@ -1,0 +1,54 @@
+// `stylectl compare-norms`: the errors users see name the flag or file, before any weights load.
+
+import ArgumentParser
+import Foundation
+@testable import stylectl
+import Testing
+import TestSupport
+
+@Suite struct CompareNormsCommandTests {
+    let temp: URL = FileManager.default.temporaryDirectory.appendingPathComponent("compare-norms-\(UUID().uuidString)")
+
+    init() throws {
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+    }
+
+    func image(_ relative: String) -> String { TestPaths.sharedImages.appendingPathComponent(relative).path }
+
+    /// Parses and runs; returns the message the user would see, or nil on success.
+    func run(_ arguments: [String]) throws -> String? {
+        let models = ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path,
+                      "--decoder", try TestPaths.golden("network/decoder_legacy.pth").path]
+        do {
+            let command = try CompareNorms.parse(arguments + models + ["--reports-dir", temp.path])
+            try command.run()
+            return nil
+        } catch {
+            return CompareNorms.message(for: error)
+        }
+    }
+
+    @Test func missingStyleNamesFlagAndPath() throws {
+        let missing = temp.appendingPathComponent("nope.jpg").path
+        let message = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png") + "," + missing, "--report", "r"])
+        #expect(message?.contains("--style") == true && message?.contains(missing) == true, "\(message ?? "no error")")
+    }
+
+    @Test func emptyStyleListNamesTheFlag() throws {
+        let message = try run(["--content", image("content/cornell.jpg"), "--style", " , ", "--report", "r"])
+        #expect(message?.contains("--style") == true, "\(message ?? "no error")")
+    }
+
+    @Test func badCINFileNamesTheFile() throws {
+        let bad = temp.appendingPathComponent("bad.json").path
+        try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: bad))
+        let message = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r", "--cin", bad])
+        #expect(message?.contains(bad) == true, "\(message ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("r").path))
+    }
+
+    @Test func nonPositiveIterationsNameTheFlag() throws {
+        let message = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r", "--iterations", "0"])
+        #expect(message?.contains("--iterations") == true, "\(message ?? "no error")")
+    }
+}
