@@ -22,29 +22,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_adain import calc_mean_std, calc_style_loss  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def calc_mean_std(feat, eps=1e-5):
-    # pytorch-AdaIN function.py
-    size = feat.size()
-    N, C = size[:2]
-    feat_var = feat.view(N, C, -1).var(dim=2) + eps
-    feat_std = feat_var.sqrt().view(N, C, 1, 1)
-    feat_mean = feat.view(N, C, -1).mean(dim=2).view(N, C, 1, 1)
-    return feat_mean, feat_std
 
 
 def cin(x, gamma, beta):
     """gamma, beta: (C,), one style's row; the order of operations of adaptive_instance_normalization."""
     mean, std = calc_mean_std(x)
     return (x - mean.expand(x.size())) / std.expand(x.size()) * gamma.view(1, -1, 1, 1) + beta.view(1, -1, 1, 1)
-
-
-def calc_style_loss(input, target):
-    input_mean, input_std = calc_mean_std(input)
-    target_mean, target_std = calc_mean_std(target)
-    return F.mse_loss(input_mean, target_mean) + F.mse_loss(input_std, target_std)
 
 
 def seeded_conv(cin_, cout):

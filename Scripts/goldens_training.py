@@ -22,33 +22,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_adain import adaptive_instance_normalization  # noqa: E402
+from pytorch_adain import adaptive_instance_normalization, calc_content_loss, calc_mean_std, calc_style_loss  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def calc_mean_std(feat, eps=1e-5):
-    # pytorch-AdaIN function.py
-    size = feat.size()
-    N, C = size[:2]
-    feat_var = feat.view(N, C, -1).var(dim=2) + eps
-    feat_std = feat_var.sqrt().view(N, C, 1, 1)
-    feat_mean = feat.view(N, C, -1).mean(dim=2).view(N, C, 1, 1)
-    return feat_mean, feat_std
-
-
-def calc_content_loss(input, target):
-    # pytorch-AdaIN net.py
-    assert input.size() == target.size()
-    assert target.requires_grad is False
-    return F.mse_loss(input, target)
-
-
-def calc_style_loss(input, target):
-    assert target.requires_grad is False
-    input_mean, input_std = calc_mean_std(input)
-    target_mean, target_std = calc_mean_std(target)
-    return F.mse_loss(input_mean, target_mean) + F.mse_loss(input_std, target_std)
 
 
 def main():

@@ -1,6 +1,6 @@
 """The reference: pytorch-AdaIN's network and test-time pipeline, for golden files and benchmarks.
 
-The layer tables, calc_mean_std, adaptive_instance_normalization and style_transfer are those
+The layer tables, calc_mean_std, the losses, adaptive_instance_normalization and style_transfer are those
 of naoto0804/pytorch-AdaIN (net.py, function.py, test.py; MIT licence), so that stylectl is
 compared with what its users compare it with. pytorch-AdaIN's coral is in goldens_controls.py. Run with Debian's /usr/bin/python3 (python3-torch).
 """
@@ -110,6 +110,21 @@ def calc_mean_std(feat, eps=1e-5):
     feat_std = feat_var.sqrt().view(N, C, 1, 1)
     feat_mean = feat.view(N, C, -1).mean(dim=2).view(N, C, 1, 1)
     return feat_mean, feat_std
+
+
+def calc_content_loss(input, target):
+    # net.py's Net.calc_content_loss
+    assert (input.size() == target.size())
+    assert (target.requires_grad is False)
+    return nn.functional.mse_loss(input, target)
+
+
+def calc_style_loss(input, target):
+    # net.py's Net.calc_style_loss
+    assert (target.requires_grad is False)
+    input_mean, input_std = calc_mean_std(input)
+    target_mean, target_std = calc_mean_std(target)
+    return nn.functional.mse_loss(input_mean, target_mean) + nn.functional.mse_loss(input_std, target_std)
 
 
 def adaptive_instance_normalization(content_feat, style_feat):

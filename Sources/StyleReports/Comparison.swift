@@ -9,7 +9,7 @@ import Foundation
 /// Images are not copied: paths are relative to the comparison folder (e.g.
 /// `../with-color/r01-c01_….png`), so the page opens from disk as long as the comparison and
 /// sweep folders keep their places relative to each other (as in `Reports/`).
-public struct ComparisonManifest: Codable, Equatable, Sendable {
+public struct ComparisonManifest: JSONRecord, Equatable, Sendable {
     public struct Sweep: Codable, Equatable, Sendable {
         /// The sweep folder's name.
         public var name: String
@@ -47,9 +47,6 @@ public struct ComparisonManifest: Codable, Equatable, Sendable {
 
     public static let fileName = "comparison.json"
 
-    public static func read(folder: String) throws -> ComparisonManifest {
-        try JSONDecoder().decode(ComparisonManifest.self, from: Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(fileName)))
-    }
 }
 
 /// What `stylectl report` is asked to do.
@@ -183,9 +180,7 @@ public func runComparison(_ configuration: ComparisonConfiguration) throws(Compa
         manifest.sheets = try writeSheets(comparisonGrid(manifest, sweeps: sweeps, folder: folder), folder: folder,
                                           rowsPerSheet: configuration.rowsPerSheet)
         try writeComparisonIndex(manifest, sweeps: sweeps, folder: folder)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(manifest).write(to: URL(fileURLWithPath: folder).appendingPathComponent(ComparisonManifest.fileName), options: .atomic)
+        try manifest.write(folder: folder)
     } catch let error as SweepError {
         throw .failed(error.description)
     } catch {

@@ -4,7 +4,7 @@ import Foundation
 import StyleTransfer
 
 /// The record of a sweep, written after every cell so that an interrupted sweep can resume.
-public struct SweepManifest: Codable, Equatable, Sendable {
+public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// One row of the grid (indices into the definition).
     public struct Row: Codable, Equatable, Sendable {
         public var content: Int
@@ -139,22 +139,6 @@ public struct SweepManifest: Codable, Equatable, Sendable {
             }
         }
         self.cells = cells
-    }
-
-    public static func read(folder: String) throws -> SweepManifest {
-        let data = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(fileName))
-        return try JSONDecoder().decode(SweepManifest.self, from: data)
-    }
-
-    /// Writes the manifest atomically (a temporary file, renamed).
-    public func write(folder: String) throws(SweepError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName), options: .atomic)
-        } catch {
-            throw .failed("cannot write \(folder)/\(Self.fileName): \(error.localizedDescription)")
-        }
     }
 }
 

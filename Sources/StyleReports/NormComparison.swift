@@ -227,7 +227,7 @@ public func runNormComparison(
     var manifest = NormComparisonManifest(definition: definition, cin: summary, cells: cells, interpolation: interpolation, sheets: [])
     manifest.sheets = try writeComparisonSheets(manifest, folder: folder)
     try writeComparisonIndex(manifest, folder: folder)
-    try manifest.write(folder: folder)
+    do { try manifest.write(folder: folder) } catch { throw .failed(error.description) }
     return manifest
 }
 

@@ -33,7 +33,7 @@ public struct NormComparisonDefinition: Codable, Equatable, Sendable {
 }
 
 /// The record of a comparison.
-public struct NormComparisonManifest: Codable, Equatable, Sendable {
+public struct NormComparisonManifest: JSONRecord, Equatable, Sendable {
     /// One image: a method with one style, or (in the interpolation strip) a mix of styles 1 and 2.
     public struct Cell: Codable, Equatable, Sendable {
         public var content: Int
@@ -72,20 +72,4 @@ public struct NormComparisonManifest: Codable, Equatable, Sendable {
     public var metricsNote = "pytorch-AdaIN net.py losses (MSE): content = MSE(relu4_1(g(t)), t) with t the normalised features (IN, CIN or AdaIN output), style = sum over relu1_1..relu4_1 of MSE of channel means and stds (unbiased, +1e-5) against the column's style image; g(t) is the decoder output before cropping and quantisation."
 
     public static let fileName = "manifest.json"
-
-    public static func read(folder: String) throws -> NormComparisonManifest {
-        let data = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(fileName))
-        return try JSONDecoder().decode(NormComparisonManifest.self, from: data)
-    }
-
-    /// Writes the manifest atomically (a temporary file, renamed).
-    public func write(folder: String) throws(NormComparisonError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName), options: .atomic)
-        } catch {
-            throw .failed("cannot write \(folder)/\(Self.fileName): \(error.localizedDescription)")
-        }
-    }
 }
