@@ -181,10 +181,8 @@ public func runComparison(_ configuration: ComparisonConfiguration) throws(Compa
                                           rowsPerSheet: configuration.rowsPerSheet)
         try writeComparisonIndex(manifest, sweeps: sweeps, folder: folder)
         try manifest.write(folder: folder)
-    } catch let error as SweepError {
-        throw .failed(error.description)
     } catch {
-        throw .failed("cannot write \(configuration.folder)/\(ComparisonManifest.fileName): \(error.localizedDescription)")
+        throw .failed(error.description)
     }
     return manifest
 }

@@ -114,12 +114,12 @@ func modelsLegend(_ definition: SweepDefinition) -> String {
         + "stylectl \(definition.toolVersion)"
 }
 
-/// Draws `grid` into `folder` as `sheet-N.png`, removing older `sheet-N.png` beyond the new count,
-/// and returns the file names. A sheet holds at most `rowsPerSheet` rows and, for a grid of one
+/// Draws `grid` into `folder` as `NAME-N.png` (`sheet-1.png`, `sheet-2.png`, ...), removing older
+/// `NAME-N.png` beyond the new count, and returns the file names. A sheet holds at most `rowsPerSheet` rows and, for a grid of one
 /// group, ``SheetLayout/columnsPerSheet`` columns: a larger grid is split over several sheets, rows
 /// first, and each title says which page, rows and columns it shows. The headers and the legend
 /// are on every sheet.
-func writeSheets(_ grid: SheetGrid, folder: String, rowsPerSheet: Int) throws(SweepError) -> [String] {
+func writeSheets(_ grid: SheetGrid, folder: String, rowsPerSheet: Int, name: String = "sheet") throws(SweepError) -> [String] {
     func chunks(_ count: Int, _ size: Int) -> [Range<Int>] {
         stride(from: 0, to: count, by: size).map { $0 ..< min($0 + size, count) }
     }
@@ -127,9 +127,11 @@ func writeSheets(_ grid: SheetGrid, folder: String, rowsPerSheet: Int) throws(Sw
     let columns = grid.groups.count == 1 ? chunks(allColumns, SheetLayout.columnsPerSheet) : [0 ..< allColumns]
     let pages = chunks(grid.rows.count, rowsPerSheet).flatMap { rows in columns.map { (rows: rows, columns: $0) } }
     var images: [String: RGBImage] = [:]
+    /// An image shrunk to cell size once (libgd takes a picture pixel by pixel, slow for large ones).
     func image(_ path: String) -> RGBImage? {
         if let found = images[path] { return found }
-        guard let image = try? readImage(path: path) else { return nil }
+        guard var image = try? readImage(path: path) else { return nil }
+        if min(image.width, image.height) > SheetLayout.cell { image = resizeShorterSide(image, to: SheetLayout.cell) }
         images[path] = image
         return image
     }
@@ -146,12 +148,12 @@ func writeSheets(_ grid: SheetGrid, folder: String, rowsPerSheet: Int) throws(Sw
             if columns.count > 1 { title += ", columns \(page.columns.lowerBound + 1)-\(page.columns.upperBound)" }
             title += ")"
         }
-        try drawSheet(sheetGrid, rows: page.rows, folder: folder, file: "sheet-\(p + 1).png", title: title, image: image)
-        names.append("sheet-\(p + 1).png")
+        try drawSheet(sheetGrid, rows: page.rows, folder: folder, file: "\(name)-\(p + 1).png", title: title, image: image)
+        names.append("\(name)-\(p + 1).png")
     }
     var stale = pages.count + 1
-    while FileManager.default.fileExists(atPath: folder + "/sheet-\(stale).png") {
-        try? FileManager.default.removeItem(atPath: folder + "/sheet-\(stale).png")
+    while FileManager.default.fileExists(atPath: folder + "/\(name)-\(stale).png") {
+        try? FileManager.default.removeItem(atPath: folder + "/\(name)-\(stale).png")
         stale += 1
     }
     return names

@@ -56,12 +56,12 @@ import TestSupport
         let (first, last) = (try #require(manifest.cin.firstLoss), try #require(manifest.cin.lastLoss))
         for s in 0 ..< 2 { #expect(last[s] < first[s], "style \(s): loss \(first[s]) -> \(last[s])") }
         #expect(try NormComparisonManifest.read(folder: config.folder) == manifest)
-        #expect(manifest.sheets == ["norms-c01.png", "interpolation-c01.png"])
-        let sheet = try readImage(path: config.folder + "/norms-c01.png")
-        // SheetLayout's grid (2 columns, a row of styles and 3 methods), at least 600 wide for the legend.
-        #expect((sheet.width, sheet.height) == (600, SheetLayout.size(columns: 2, rows: 4).height))
-        let strip = try readImage(path: config.folder + "/interpolation-c01.png")
-        #expect((strip.width, strip.height) == (600, SheetLayout.size(columns: 3, rows: 2).height))
+        #expect(manifest.sheets == ["norms-c01-1.png", "interpolation-c01-1.png"])
+        let sheet = try readImage(path: config.folder + "/norms-c01-1.png")
+        // SheetLayout's grid: 2 columns, a row of styles and 3 methods.
+        #expect((sheet.width, sheet.height) == SheetLayout.size(columns: 2, rows: 4))
+        let strip = try readImage(path: config.folder + "/interpolation-c01-1.png")
+        #expect((strip.width, strip.height) == SheetLayout.size(columns: 3, rows: 2))
         for cell in manifest.cells {
             #expect(cell.styleLoss != nil && cell.contentLoss.isFinite)
             let image = try readImage(path: config.folder + "/" + cell.output)
@@ -117,7 +117,7 @@ import TestSupport
     @Test func aDifferentReportInTheFolderIsRefusedUnchanged() throws {
         let config = try configuration("policy", styles: [styles[0]], iterations: 1)
         let first = try runNormComparison(config, stylizer: try stylizer())
-        #expect(first.interpolation.isEmpty && first.sheets == ["norms-c01.png"])
+        #expect(first.interpolation.isEmpty && first.sheets == ["norms-c01-1.png"])
         let before = try FileManager.default.contentsOfDirectory(atPath: config.folder).sorted()
         let html = try bytes(config.folder, "index.html")
         var other = try configuration("policy", iterations: 1)

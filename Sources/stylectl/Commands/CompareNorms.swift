@@ -13,8 +13,8 @@ struct CompareNorms: ParsableCommand {
             IN normalises the content features (scale 1, shift 0); CIN (Dumoulin et al. 2017) learns a scale and \
             shift per style and channel (2 x 512 x S parameters) with Adam on the content + style loss over the \
             content images, the decoder fixed, starting from IN; AdaIN takes them from each style image's \
-            statistics. Writes Reports/NAME/: one PNG per cell, norms-cNN.png contact sheets (rows IN, CIN, \
-            AdaIN; columns the styles), interpolation-cNN.png (CIN vs AdaIN from the first style to the second), \
+            statistics. Writes Reports/NAME/: one PNG per cell, norms-cNN-1.png contact sheets (rows IN, CIN, \
+            AdaIN; columns the styles), interpolation-cNN-1.png (CIN vs AdaIN from the first style to the second), \
             index.html with each cell's style and content loss, CIN's learning time and parameter count, and \
             manifest.json. A folder holding anything else is refused unless --overwrite.
             """
