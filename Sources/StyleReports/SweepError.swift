@@ -20,7 +20,7 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
         case .emptyList(let flag):
             "'\(flag)' needs at least one value: the sweep's grid would be empty."
         case .invalidValue(let flag, let value, let expected):
-            "'\(flag)': unknown value '\(value)'; expected \(expected)."
+            "'\(flag)': '\(value)' is not allowed; expected \(expected)."
         case .unreadableFile(let path):
             "cannot read \(path)."
         case .reportExists(let folder, let reason):
