@@ -23,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_adain import calc_mean_std, calc_style_loss  # noqa: E402
+from pytorch_adain import calc_mean_std, calc_style_loss, seeded_conv, tiny_encoder  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,14 +32,6 @@ def cin(x, gamma, beta):
     """gamma, beta: (C,), one style's row; the order of operations of adaptive_instance_normalization."""
     mean, std = calc_mean_std(x)
     return (x - mean.expand(x.size())) / std.expand(x.size()) * gamma.view(1, -1, 1, 1) + beta.view(1, -1, 1, 1)
-
-
-def seeded_conv(cin_, cout):
-    conv = nn.Conv2d(cin_, cout, (3, 3))
-    with torch.no_grad():
-        conv.weight.copy_(torch.randn_like(conv.weight) * (2.0 / (9 * cin_)) ** 0.5)
-        conv.bias.copy_(torch.randn_like(conv.bias) * 0.1)
-    return conv
 
 
 def main():
@@ -66,32 +58,13 @@ def main():
     scalars["cin_style"] = style
 
     # Tiny networks.
-    enc_convs, layers = [], []
-    for row in [(3, 4), (4, 4), "pool", (4, 6), "pool", (6, 6), "pool", (6, 8)]:
-        if row == "pool":
-            layers.append(nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True))
-            continue
-        conv = seeded_conv(*row)
-        enc_convs.append(conv)
-        layers += [nn.ReflectionPad2d((1, 1, 1, 1)), conv, nn.ReLU()]
-    encoder = nn.Sequential(*layers)
-    relu_ends = [i + 1 for i, m in enumerate(layers) if isinstance(m, nn.ReLU)]
-    stage_ends = [relu_ends[0], relu_ends[2], relu_ends[3], relu_ends[4]]
-
-    def encode_with_intermediate(x):
-        feats, start = [], 0
-        for end in stage_ends:
-            x = encoder[start:end](x)
-            feats.append(x)
-            start = end
-        return feats
-
+    enc_convs, encode_with_intermediate = tiny_encoder()
     dec_convs = [seeded_conv(8, 4), seeded_conv(4, 4), seeded_conv(4, 3), seeded_conv(3, 3)]
     up = nn.Upsample(scale_factor=2, mode='nearest')
     pad = nn.ReflectionPad2d((1, 1, 1, 1))
     decoder = nn.Sequential(pad, dec_convs[0], nn.ReLU(), up, pad, dec_convs[1], nn.ReLU(), up,
                             pad, dec_convs[2], nn.ReLU(), up, pad, dec_convs[3])
-    for p in list(encoder.parameters()) + list(decoder.parameters()):
+    for p in decoder.parameters():
         p.requires_grad_(False)
     for k, conv in enumerate(enc_convs):
         save(f"enc_conv{k}_weight", conv.weight)

@@ -22,7 +22,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_adain import adaptive_instance_normalization, calc_content_loss, calc_mean_std, calc_style_loss  # noqa: E402
+from pytorch_adain import (adaptive_instance_normalization, calc_content_loss, calc_mean_std,  # noqa: E402
+                           calc_style_loss, tiny_encoder)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -59,33 +60,10 @@ def main():
     piece("meanstd", lambda x: torch.cat(calc_mean_std(x), dim=1), torch.randn(2, 3, 4, 5))
 
     # A tiny seeded encoder chain with the VGG encoder's structure, 3 -> 4 -> 4 | 6 | 6 | 8 channels.
-    plan = [(3, 4, "relu1_1"), (4, 4, None), "pool", (4, 6, "relu2_1"), "pool", (6, 6, "relu3_1"), "pool", (6, 8, "relu4_1")]
-    layers, convs = [], 0
-    for row in plan:
-        if row == "pool":
-            layers.append(nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True))
-            continue
-        conv = nn.Conv2d(row[0], row[1], (3, 3))
-        with torch.no_grad():
-            conv.weight.copy_(torch.randn_like(conv.weight) * (2.0 / (9 * row[0])) ** 0.5)
-            conv.bias.copy_(torch.randn_like(conv.bias) * 0.1)
-        save(f"enc_conv{convs}_weight", conv.weight)
-        save(f"enc_conv{convs}_bias", conv.bias)
-        convs += 1
-        layers += [nn.ReflectionPad2d((1, 1, 1, 1)), conv, nn.ReLU()]
-    encoder = nn.Sequential(*layers)
-    for p in encoder.parameters():
-        p.requires_grad_(False)
-    relu_ends = [i + 1 for i, m in enumerate(layers) if isinstance(m, nn.ReLU)]
-    stage_ends = [relu_ends[0], relu_ends[2], relu_ends[3], relu_ends[4]]
-
-    def encode_with_intermediate(x):
-        feats, start = [], 0
-        for end in stage_ends:
-            x = encoder[start:end](x)
-            feats.append(x)
-            start = end
-        return feats
+    enc_convs, encode_with_intermediate = tiny_encoder()
+    for k, conv in enumerate(enc_convs):
+        save(f"enc_conv{k}_weight", conv.weight)
+        save(f"enc_conv{k}_bias", conv.bias)
 
     g_t = torch.rand(2, 3, 11, 13)
     style = torch.rand(2, 3, 14, 10)

@@ -199,3 +199,44 @@ def rescale_decoder_output(t, std=0.2, mean=0.5):
         last.bias.mul_(scale)
         y = decoder(t)
         last.bias.add_(mean - y.mean().item())
+
+
+# Tiny seeded networks with the structure of pytorch-AdaIN's, for the gradient goldens
+# (goldens_training.py, goldens_norms.py).
+
+def seeded_conv(cin, cout):
+    """A 3x3 nn.Conv2d with He-normal weights and biases of order 0.1 (drawn after its default init)."""
+    conv = nn.Conv2d(cin, cout, (3, 3))
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn_like(conv.weight) * (2.0 / (9 * cin)) ** 0.5)
+        conv.bias.copy_(torch.randn_like(conv.bias) * 0.1)
+    return conv
+
+
+def tiny_encoder():
+    """The VGG encoder's structure with 3 -> 4 -> 4 | 6 | 6 | 8 channels (reflection pad, conv, ReLU,
+    ceil-mode max-pools), fixed. Returns its convolutions and net.py's encode_with_intermediate:
+    the outputs relu1_1, relu2_1, relu3_1, relu4_1."""
+    convs, layers = [], []
+    for row in [(3, 4), (4, 4), "pool", (4, 6), "pool", (6, 6), "pool", (6, 8)]:
+        if row == "pool":
+            layers.append(nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True))
+            continue
+        conv = seeded_conv(*row)
+        convs.append(conv)
+        layers += [nn.ReflectionPad2d((1, 1, 1, 1)), conv, nn.ReLU()]
+    encoder = nn.Sequential(*layers)
+    for p in encoder.parameters():
+        p.requires_grad_(False)
+    relu_ends = [i + 1 for i, m in enumerate(layers) if isinstance(m, nn.ReLU)]
+    stage_ends = [relu_ends[0], relu_ends[2], relu_ends[3], relu_ends[4]]
+
+    def encode_with_intermediate(x):
+        feats, start = [], 0
+        for end in stage_ends:
+            x = encoder[start:end](x)
+            feats.append(x)
+            start = end
+        return feats
+
+    return convs, encode_with_intermediate
