@@ -8,42 +8,9 @@ import Testing
 import TensorCore
 import TestSupport
 
-/// .goldens/norms: index.json's shapes and scalars and the raw float32 arrays.
-enum NormGoldens {
-    static func index() throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.golden("norms/index.json"))) as! [String: Any]
-    }
-
-    static func tensor(_ name: String) throws -> Tensor {
-        let arrays = try index()["arrays"] as! [String: [Int]]
-        var shape = try #require(arrays[name], "index.json has no array \(name)")
-        while shape.count < 4 { shape.append(1) }
-        return Tensor(shape: shape, values: try readFloats(TestPaths.golden("norms/\(name).f32")))
-    }
-
-    static func scalar(_ name: String) throws -> Any {
-        try #require((try index()["scalars"] as! [String: Any])[name], "index.json has no scalar \(name)")
-    }
-
-    static func convolution(_ name: String, relu: Bool) throws -> TrainingNetwork.Step {
-        let w = try tensor("\(name)_weight"), b = try tensor("\(name)_bias")
-        return .convolution(ConvolutionWeights(outChannels: w.shape[0], inChannels: w.shape[1], kernelHeight: 3, kernelWidth: 3,
-                                               weight: w.values, bias: b.values), padding: 1, relu: relu)
-    }
-
-    /// The script's tiny encoder: conv 3->4 (relu1_1), conv 4->4, pool, conv 4->6 (relu2_1), pool,
-    /// conv 6->6 (relu3_1), pool, conv 6->8 (relu4_1).
-    static func encoder() throws -> TrainingNetwork {
-        var steps: [TrainingNetwork.Step] = []
-        for k in 0 ..< 5 {
-            steps.append(try convolution("enc_conv\(k)", relu: true))
-            if k == 1 || k == 2 || k == 3 { steps.append(.maxPool) }
-        }
-        return TrainingNetwork(steps: steps, landmarks: [0, 3, 5, 7])
-    }
-
-    /// The script's tiny decoder: conv 8->4, up, conv 4->4, up, conv 4->3, up, conv 3->3 (no ReLU).
-    static func decoder() throws -> TrainingNetwork {
+extension ArrayGoldens {
+    /// goldens_norms.py's tiny decoder: conv 8->4, up, conv 4->4, up, conv 4->3, up, conv 3->3 (no ReLU).
+    fileprivate func cinDecoder() throws -> TrainingNetwork {
         var steps: [TrainingNetwork.Step] = []
         for k in 0 ..< 4 {
             steps.append(try convolution("dec_conv\(k)", relu: k < 3))
@@ -66,18 +33,18 @@ private func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Floa
 @Suite("Conditional instance normalisation")
 struct ConditionalInstanceNormTests {
     func goldenLayer() throws -> (cin: ConditionalInstanceNorm, x: Tensor, style: Int) {
-        let gamma = try NormGoldens.tensor("cin_gamma"), beta = try NormGoldens.tensor("cin_beta")
+        let gamma = try normGoldens.tensor("cin_gamma"), beta = try normGoldens.tensor("cin_beta")
         let cin = ConditionalInstanceNorm(channels: gamma.shape[1], gamma: gamma.values, beta: beta.values)
-        return (cin, try NormGoldens.tensor("cin_x"), try NormGoldens.scalar("cin_style") as! Int)
+        return (cin, try normGoldens.tensor("cin_x"), try normGoldens.scalar("cin_style") as! Int)
     }
 
     @Test func forwardAndBackwardMatchAutograd() throws {
         let (cin, x, style) = try goldenLayer()
         #expect(cin.styleCount == 3 && cin.parameterCount == 2 * 6 * 3)
-        expectClose(cin.apply(x, style: style).values, try NormGoldens.tensor("cin_out").values, tolerance: 1e-6, "CIN output")
-        let (dGamma, dBeta) = cin.backward(x, style: style, outputGradient: try NormGoldens.tensor("cin_g"))
-        expectClose(dGamma, try NormGoldens.tensor("cin_dgamma").values, tolerance: 1e-5, "d gamma")
-        expectClose(dBeta, try NormGoldens.tensor("cin_dbeta").values, tolerance: 1e-5, "d beta")
+        expectClose(cin.apply(x, style: style).values, try normGoldens.tensor("cin_out").values, tolerance: 1e-6, "CIN output")
+        let (dGamma, dBeta) = cin.backward(x, style: style, outputGradient: try normGoldens.tensor("cin_g"))
+        expectClose(dGamma, try normGoldens.tensor("cin_dgamma").values, tolerance: 1e-5, "d gamma")
+        expectClose(dBeta, try normGoldens.tensor("cin_dbeta").values, tolerance: 1e-5, "d beta")
     }
 
     @Test func backwardMatchesFiniteDifferences() {
@@ -150,27 +117,27 @@ struct ConditionalInstanceNormTests {
     }
 
     @Test func learningMatchesTorchAdamAndLowersTheLoss() throws {
-        let encoder = try NormGoldens.encoder(), decoder = try NormGoldens.decoder()
-        let steps = try NormGoldens.scalar("learn_steps") as! Int
-        let options = CINLearningOptions(iterations: steps, learningRate: Float(try NormGoldens.scalar("learn_lr") as! Double),
-                                         styleWeight: Float(try NormGoldens.scalar("learn_style_weight") as! Double))
+        let encoder = try normGoldens.tinyEncoder(), decoder = try normGoldens.cinDecoder()
+        let steps = try normGoldens.scalar("learn_steps") as! Int
+        let options = CINLearningOptions(iterations: steps, learningRate: Float(try normGoldens.scalar("learn_lr") as! Double),
+                                         styleWeight: Float(try normGoldens.scalar("learn_style_weight") as! Double))
         var reported = 0
         let result = learnConditionalInstanceNorm(
-            encoder: encoder, decoder: decoder, contents: [try NormGoldens.tensor("learn_content")],
-            styles: [try NormGoldens.tensor("learn_style0"), try NormGoldens.tensor("learn_style1")], options: options
+            encoder: encoder, decoder: decoder, contents: [try normGoldens.tensor("learn_content")],
+            styles: [try normGoldens.tensor("learn_style0"), try normGoldens.tensor("learn_style1")], options: options
         ) { _ in reported += 1 }
         #expect(reported == 2 * steps && result.seconds > 0)
         #expect(result.parameters.styleCount == 2 && result.parameters.parameterCount == 2 * 8 * 2)
         for s in 0 ..< 2 {
-            let losses = (try NormGoldens.scalar("learn_losses\(s)") as! [Double]).map(Float.init)
+            let losses = (try normGoldens.scalar("learn_losses\(s)") as! [Double]).map(Float.init)
             expectClose(result.lossHistory[s], losses, tolerance: 1e-4, "style \(s): loss before each step")
             #expect(zip(result.lossHistory[s], result.lossHistory[s].dropFirst()).allSatisfy { $0 > $1 }, "style \(s): \(result.lossHistory[s])")
             // Adam moves each parameter by about lr per step whatever the gradient's size, so float32
             // differences in small gradients show as differences of a small fraction of lr * steps.
             let row = s * 8 ..< (s + 1) * 8
             let bound = 1e-3 * options.learningRate * Float(steps)
-            for (name, actual, expected) in [("gamma", Array(result.parameters.gamma[row]), try NormGoldens.tensor("learn_gamma\(s)").values),
-                                             ("beta", Array(result.parameters.beta[row]), try NormGoldens.tensor("learn_beta\(s)").values)] {
+            for (name, actual, expected) in [("gamma", Array(result.parameters.gamma[row]), try normGoldens.tensor("learn_gamma\(s)").values),
+                                             ("beta", Array(result.parameters.beta[row]), try normGoldens.tensor("learn_beta\(s)").values)] {
                 let worst = maxAbsDifference(actual, expected)
                 #expect(worst.value <= bound, "style \(s): \(name) differs by \(worst.value) at \(worst.index) (\(actual[worst.index]) vs \(expected[worst.index]))")
                 // And it moved: the learned values are not the starting point.
@@ -180,10 +147,10 @@ struct ConditionalInstanceNormTests {
     }
 
     @Test func learningIsReproducible() throws {
-        let encoder = try NormGoldens.encoder(), decoder = try NormGoldens.decoder()
+        let encoder = try normGoldens.tinyEncoder(), decoder = try normGoldens.cinDecoder()
         var random = SeededRandom(seed: 21)
-        let contents = [try NormGoldens.tensor("learn_content"), randomTensor([1, 3, 16, 24], &random, scale: 0.5, offset: 0.5)]
-        let styles = [try NormGoldens.tensor("learn_style1")]
+        let contents = [try normGoldens.tensor("learn_content"), randomTensor([1, 3, 16, 24], &random, scale: 0.5, offset: 0.5)]
+        let styles = [try normGoldens.tensor("learn_style1")]
         let options = CINLearningOptions(iterations: 5, learningRate: 0.05, seed: 4)
         var order: [Int] = []
         let first = learnConditionalInstanceNorm(encoder: encoder, decoder: decoder, contents: contents, styles: styles, options: options) { order.append($0.content) }

@@ -14,7 +14,7 @@ import TestSupport
 private func tinyDecoder(step: Int = 0) throws -> TrainingNetwork {
     var steps: [TrainingNetwork.Step] = []
     for k in 0 ..< 4 {
-        let w = try TrainingGoldens.tensor("train_conv\(k)_weight\(step)"), b = try TrainingGoldens.tensor("train_conv\(k)_bias\(step)")
+        let w = try trainingGoldens.tensor("train_conv\(k)_weight\(step)"), b = try trainingGoldens.tensor("train_conv\(k)_bias\(step)")
         steps.append(.convolution(ConvolutionWeights(outChannels: w.shape[0], inChannels: w.shape[1], kernelHeight: 3, kernelWidth: 3,
                                                      weight: w.values, bias: b.values), padding: 1, relu: k < 3))
         if k < 3 { steps.append(.upsample) }
@@ -37,14 +37,14 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
     @Test("two train.py iterations on a tiny network: losses and decoder weights match PyTorch")
     func twoStepsMatchPyTorch() throws {
         let hyperparameters = TrainingHyperparameters(
-            learningRate: try TrainingGoldens.scalar("train_lr"), learningRateDecay: try TrainingGoldens.scalar("train_lr_decay"),
-            contentWeight: Float(try TrainingGoldens.scalar("train_content_weight")), styleWeight: Float(try TrainingGoldens.scalar("train_style_weight")))
-        var trainer = DecoderTrainer(encoder: try TrainingGoldens.encoder(), decoder: try tinyDecoder(), hyperparameters: hyperparameters)
+            learningRate: try trainingGoldens.double("train_lr"), learningRateDecay: try trainingGoldens.double("train_lr_decay"),
+            contentWeight: Float(try trainingGoldens.double("train_content_weight")), styleWeight: Float(try trainingGoldens.double("train_style_weight")))
+        var trainer = DecoderTrainer(encoder: try trainingGoldens.tinyEncoder(), decoder: try tinyDecoder(), hyperparameters: hyperparameters)
         for i in 0 ..< 2 {
-            let loss = trainer.step(content: try TrainingGoldens.tensor("train_content\(i)"), style: try TrainingGoldens.tensor("train_style\(i)"))
+            let loss = trainer.step(content: try trainingGoldens.tensor("train_content\(i)"), style: try trainingGoldens.tensor("train_style\(i)"))
             #expect(loss.iteration == i + 1)
             #expect(loss.learningRate == hyperparameters.learningRate / (1 + hyperparameters.learningRateDecay * Double(i)))
-            let (c, s) = (try TrainingGoldens.scalar("train_loss_content\(i + 1)"), try TrainingGoldens.scalar("train_loss_style\(i + 1)"))
+            let (c, s) = (try trainingGoldens.double("train_loss_content\(i + 1)"), try trainingGoldens.double("train_loss_style\(i + 1)"))
             #expect(abs(Double(loss.content) - c) <= 1e-5 * c, "step \(i + 1) content loss \(loss.content), PyTorch \(c)")
             #expect(abs(Double(loss.style) - s) <= 1e-5 * s, "step \(i + 1) style loss \(loss.style), PyTorch \(s)")
             let expected = try tinyDecoder(step: i + 1).convolutions
@@ -70,7 +70,7 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         let content = try imageFolder("content", ["cornell.jpg", "lenna.jpg"], side: 24)
         let style = try imageFolder("style", ["sketch.png", "mondrian.jpg"], side: 24)
         defer { try? FileManager.default.removeItem(atPath: content); try? FileManager.default.removeItem(atPath: style) }
-        let trainer = DecoderTrainer(encoder: try TrainingGoldens.encoder(), decoder: try tinyDecoder(),
+        let trainer = DecoderTrainer(encoder: try trainingGoldens.tinyEncoder(), decoder: try tinyDecoder(),
                                      hyperparameters: TrainingHyperparameters(learningRate: 1e-2, learningRateDecay: 0))
         // Whole images (crop = image size), both in every batch: the same batch each iteration.
         var session = TrainingSession(
@@ -87,7 +87,7 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         let content = try imageFolder("content", ["cornell.jpg", "lenna.jpg", "modern.jpg"], side: 24)
         let style = try imageFolder("style", ["sketch.png", "mondrian.jpg"], side: 20)
         defer { try? FileManager.default.removeItem(atPath: content); try? FileManager.default.removeItem(atPath: style) }
-        let (encoder, decoder) = (try TrainingGoldens.encoder(), try tinyDecoder())
+        let (encoder, decoder) = (try trainingGoldens.tinyEncoder(), try tinyDecoder())
         let folders = { () throws in
             (try TrainingImageFolder(path: content, option: "--content-dir", imageSize: 24, cropSize: 16),
              try TrainingImageFolder(path: style, option: "--style-dir", imageSize: 0, cropSize: 16))
@@ -132,10 +132,10 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         let folder = try TrainingImageFolder(path: content, option: "--content-dir", imageSize: 16, cropSize: 16)
         let path = try TestPaths.golden("network/decoder.safetensors").path
         #expect(throws: TrainingError.self) {
-            _ = try TrainingSession.resume(statePath: path, encoder: try TrainingGoldens.encoder(), decoder: try tinyDecoder(), content: folder, style: folder)
+            _ = try TrainingSession.resume(statePath: path, encoder: try trainingGoldens.tinyEncoder(), decoder: try tinyDecoder(), content: folder, style: folder)
         }
         do {
-            _ = try TrainingSession.resume(statePath: path, encoder: try TrainingGoldens.encoder(), decoder: try tinyDecoder(), content: folder, style: folder)
+            _ = try TrainingSession.resume(statePath: path, encoder: try trainingGoldens.tinyEncoder(), decoder: try tinyDecoder(), content: folder, style: folder)
         } catch let error as TrainingError {
             guard case .badState(let p, _) = error else { Issue.record("expected badState, got \(error)"); return }
             #expect(p == path && error.description.contains(path))
@@ -161,7 +161,7 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         }
         let good = try TrainingImageFolder(path: root + "/small", option: "--style-dir", imageSize: 32, cropSize: 16)
         func firstIteration(content: TrainingImageFolder) throws(TrainingError) {
-            var session = TrainingSession(trainer: DecoderTrainer(encoder: try! TrainingGoldens.encoder(), decoder: try! tinyDecoder()),
+            var session = TrainingSession(trainer: DecoderTrainer(encoder: try! trainingGoldens.tinyEncoder(), decoder: try! tinyDecoder()),
                                           content: content, style: good, batchSize: 1, seed: 0)
             _ = try session.iterate()
         }

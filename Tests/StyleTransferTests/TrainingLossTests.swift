@@ -2,42 +2,10 @@
 // differences and against PyTorch autograd / torch.optim.Adam (.goldens/training,
 // Scripts/goldens_training.py).
 
-import Foundation
 import StyleTransfer
 import Testing
 import TensorCore
 import TestSupport
-
-/// .goldens/training: index.json's shapes and scalars and the raw float32 arrays.
-enum TrainingGoldens {
-    static func index() throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.golden("training/index.json"))) as! [String: Any]
-    }
-
-    static func tensor(_ name: String) throws -> Tensor {
-        let arrays = try index()["arrays"] as! [String: [Int]]
-        var shape = try #require(arrays[name], "index.json has no array \(name)")
-        while shape.count < 4 { shape.append(1) }
-        return Tensor(shape: shape, values: try readFloats(TestPaths.golden("training/\(name).f32")))
-    }
-
-    static func scalar(_ name: String) throws -> Double {
-        try #require((try index()["scalars"] as! [String: Any])[name] as? Double, "index.json has no scalar \(name)")
-    }
-
-    /// The script's tiny encoder: conv 3->4 (relu1_1), conv 4->4, pool, conv 4->6 (relu2_1), pool,
-    /// conv 6->6 (relu3_1), pool, conv 6->8 (relu4_1), each after reflection padding and with a ReLU.
-    static func encoder() throws -> TrainingNetwork {
-        var steps: [TrainingNetwork.Step] = []
-        for k in 0 ..< 5 {
-            let w = try tensor("enc_conv\(k)_weight"), b = try tensor("enc_conv\(k)_bias")
-            steps.append(.convolution(ConvolutionWeights(outChannels: w.shape[0], inChannels: w.shape[1], kernelHeight: 3, kernelWidth: 3,
-                                                         weight: w.values, bias: b.values), padding: 1, relu: true))
-            if k == 1 || k == 2 || k == 3 { steps.append(.maxPool) }
-        }
-        return TrainingNetwork(steps: steps, landmarks: [0, 3, 5, 7])
-    }
-}
 
 private func randomTensor(_ shape: [Int], _ random: inout SeededRandom, scale: Float = 1, offset: Float = 0) -> Tensor {
     Tensor(shape: shape, values: (0 ..< shape.reduce(1, *)).map { _ in random.uniform() * scale + offset })
@@ -124,33 +92,33 @@ struct TrainingLossFiniteDifferenceTests {
 struct TrainingGoldenTests {
     @Test("calc_mean_std backward")
     func meanStd() throws {
-        let x = try TrainingGoldens.tensor("meanstd_in0"), g = try TrainingGoldens.tensor("meanstd_g")
+        let x = try trainingGoldens.tensor("meanstd_in0"), g = try trainingGoldens.tensor("meanstd_g")
         let (n, c) = (x.batch, x.channels)
         // g is (N, 2C): the mean's gradient then the std's for each image.
         let gm = (0 ..< n * c).map { g.values[($0 / c) * 2 * c + $0 % c] }
         let gs = (0 ..< n * c).map { g.values[($0 / c) * 2 * c + c + $0 % c] }
         var dx = Tensor(zeros: x.shape)
         calcMeanStdBackward(x, dMean: gm, dStd: gs, accumulatingInto: &dx)
-        let expected = try TrainingGoldens.tensor("meanstd_din0")
+        let expected = try trainingGoldens.tensor("meanstd_din0")
         #expect(allClose(dx.values, expected.values, rtol: 1e-4, atol: 1e-5), "\(maxAbsDifference(dx.values, expected.values))")
     }
 
     @Test("AdaIN loss and its gradient through a tiny encoder chain")
     func adainLoss() throws {
-        let encoder = try TrainingGoldens.encoder()
-        let decoded = try TrainingGoldens.tensor("loss_decoded")
+        let encoder = try trainingGoldens.tinyEncoder()
+        let decoded = try trainingGoldens.tensor("loss_decoded")
         let features = encoder.forward(decoded).features
         for (k, feature) in features.enumerated() {
-            let expected = try TrainingGoldens.tensor("loss_feat\(k)")
+            let expected = try trainingGoldens.tensor("loss_feat\(k)")
             #expect(feature.shape == expected.shape && allClose(feature.values, expected.values, rtol: 1e-4, atol: 1e-5), "feature \(k)")
         }
-        let styleWeight = Float(try TrainingGoldens.scalar("style_weight"))
-        let result = StyleTransfer.adainLoss(encoder: encoder, decoded: decoded, target: try TrainingGoldens.tensor("loss_target"),
-                                             styleFeatures: encoder.features(try TrainingGoldens.tensor("loss_style")), styleWeight: styleWeight)
-        #expect(abs(Double(result.content) - (try TrainingGoldens.scalar("loss_content"))) <= 1e-5 * (try TrainingGoldens.scalar("loss_content")))
-        #expect(abs(Double(result.style) - (try TrainingGoldens.scalar("loss_style"))) <= 1e-5 * (try TrainingGoldens.scalar("loss_style")))
-        #expect(abs(Double(result.total) - (try TrainingGoldens.scalar("loss_total"))) <= 1e-5 * (try TrainingGoldens.scalar("loss_total")))
-        let expected = try TrainingGoldens.tensor("loss_grad")
+        let styleWeight = Float(try trainingGoldens.double("style_weight"))
+        let result = StyleTransfer.adainLoss(encoder: encoder, decoded: decoded, target: try trainingGoldens.tensor("loss_target"),
+                                             styleFeatures: encoder.features(try trainingGoldens.tensor("loss_style")), styleWeight: styleWeight)
+        #expect(abs(Double(result.content) - (try trainingGoldens.double("loss_content"))) <= 1e-5 * (try trainingGoldens.double("loss_content")))
+        #expect(abs(Double(result.style) - (try trainingGoldens.double("loss_style"))) <= 1e-5 * (try trainingGoldens.double("loss_style")))
+        #expect(abs(Double(result.total) - (try trainingGoldens.double("loss_total"))) <= 1e-5 * (try trainingGoldens.double("loss_total")))
+        let expected = try trainingGoldens.tensor("loss_grad")
         let scale = expected.values.reduce(0) { max($0, abs($1)) }
         let worst = maxAbsDifference(result.gradient.values, expected.values)
         #expect(worst.value <= 1e-4 * scale, "gradient: max abs difference \(worst.value) at \(worst.index), scale \(scale)")
@@ -158,15 +126,15 @@ struct TrainingGoldenTests {
 
     @Test("Adam steps as torch.optim.Adam", arguments: ["adam", "adamwd"])
     func adam(name: String) throws {
-        let settings = try #require((try TrainingGoldens.index()["scalars"] as! [String: Any])[name] as? [String: Any])
+        let settings = try #require((try trainingGoldens.index()["scalars"] as! [String: Any])[name] as? [String: Any])
         let betas = settings["betas"] as? [Double] ?? [0.9, 0.999]
         let optimizer = Adam(learningRate: Float(settings["lr"] as! Double), beta1: Float(betas[0]), beta2: Float(betas[1]),
                              eps: Float(settings["eps"] as? Double ?? 1e-8), weightDecay: Float(settings["weight_decay"] as? Double ?? 0))
-        var parameters = try TrainingGoldens.tensor("\(name)_param0").values
+        var parameters = try trainingGoldens.tensor("\(name)_param0").values
         var state = Adam.State(count: parameters.count)
         for step in 1 ... 5 {
-            optimizer.step(&parameters, gradient: try TrainingGoldens.tensor("\(name)_grad\(step)").values, state: &state)
-            let expected = try TrainingGoldens.tensor("\(name)_param\(step)").values
+            optimizer.step(&parameters, gradient: try trainingGoldens.tensor("\(name)_grad\(step)").values, state: &state)
+            let expected = try trainingGoldens.tensor("\(name)_param\(step)").values
             #expect(allClose(parameters, expected, rtol: 1e-6, atol: 1e-6), "step \(step): \(maxAbsDifference(parameters, expected))")
         }
         #expect(state.step == 5)

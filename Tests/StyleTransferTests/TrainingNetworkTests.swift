@@ -20,29 +20,25 @@ import TestSupport
 }
 
 @Suite struct TrainingDecoderChainTests {
-    /// The script's tiny decoder: pad, conv 4->5, ReLU, upsample, pad, conv 5->3.
+    /// goldens_training.py's tiny decoder chain: pad, conv 4->5, ReLU, upsample, pad, conv 5->3.
     static func decoder() throws -> TrainingNetwork {
-        func conv(_ k: Int, relu: Bool) throws -> TrainingNetwork.Step {
-            let w = try TrainingGoldens.tensor("dec_conv\(k)_weight"), b = try TrainingGoldens.tensor("dec_conv\(k)_bias")
-            return .convolution(ConvolutionWeights(outChannels: w.shape[0], inChannels: w.shape[1], kernelHeight: 3, kernelWidth: 3,
-                                                   weight: w.values, bias: b.values), padding: 1, relu: relu)
-        }
-        return TrainingNetwork(steps: [try conv(0, relu: true), .upsample, try conv(1, relu: false)], landmarks: [2])
+        TrainingNetwork(steps: [try trainingGoldens.convolution("dec_conv0", relu: true), .upsample,
+                                try trainingGoldens.convolution("dec_conv1", relu: false)], landmarks: [2])
     }
 
     @Test("decoder chain: output, input and weight gradients match PyTorch autograd")
     func gradients() throws {
         let decoder = try Self.decoder()
-        let pass = decoder.forward(try TrainingGoldens.tensor("dec_in"))
-        let expectedOut = try TrainingGoldens.tensor("dec_out")
+        let pass = decoder.forward(try trainingGoldens.tensor("dec_in"))
+        let expectedOut = try trainingGoldens.tensor("dec_out")
         #expect(pass.output.shape == expectedOut.shape)
         #expect(allClose(pass.output.values, expectedOut.values, rtol: 1e-5, atol: 1e-5), "output: \(maxAbsDifference(pass.output.values, expectedOut.values))")
-        let (input, convolutions) = decoder.backward(pass, featureGradients: [try TrainingGoldens.tensor("dec_g")], weights: true)
-        let din = try TrainingGoldens.tensor("dec_din")
+        let (input, convolutions) = decoder.backward(pass, featureGradients: [try trainingGoldens.tensor("dec_g")], weights: true)
+        let din = try trainingGoldens.tensor("dec_din")
         #expect(allClose(input.values, din.values, rtol: 1e-4, atol: 1e-4), "input gradient: \(maxAbsDifference(input.values, din.values))")
         #expect(convolutions.count == 2)
         for (k, gradient) in convolutions.enumerated() {
-            let dw = try TrainingGoldens.tensor("dec_conv\(k)_dweight").values, db = try TrainingGoldens.tensor("dec_conv\(k)_dbias").values
+            let dw = try trainingGoldens.tensor("dec_conv\(k)_dweight").values, db = try trainingGoldens.tensor("dec_conv\(k)_dbias").values
             #expect(allClose(gradient.weight, dw, rtol: 1e-4, atol: 1e-4), "conv \(k) weight gradient: \(maxAbsDifference(gradient.weight, dw))")
             #expect(allClose(gradient.bias, db, rtol: 1e-4, atol: 1e-4), "conv \(k) bias gradient: \(maxAbsDifference(gradient.bias, db))")
         }

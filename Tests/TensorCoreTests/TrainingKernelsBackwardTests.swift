@@ -2,7 +2,6 @@
 // forward (sums in Double) on tiny shapes, the oneDNN convolution against naive loops, and all of
 // them against PyTorch autograd (.goldens/training, Scripts/goldens_training.py).
 
-import Foundation
 import Testing
 import TensorCore
 import TestSupport
@@ -178,70 +177,60 @@ struct TrainingConvolutionReferenceTests {
     }
 }
 
-/// .goldens/training: index.json's shapes and the raw float32 arrays.
-enum TrainingKernelGoldens {
-    static func tensor(_ name: String) throws -> Tensor {
-        let index = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.golden("training/index.json"))) as! [String: Any]
-        let arrays = index["arrays"] as! [String: [Int]]
-        var shape = try #require(arrays[name], "index.json has no array \(name)")
-        while shape.count < 4 { shape.append(1) }
-        return Tensor(shape: shape, values: try readFloats(TestPaths.golden("training/\(name).f32")))
-    }
-}
-
 @Suite("Training kernels vs PyTorch autograd")
 struct TrainingKernelsGoldenTests {
-    typealias G = TrainingKernelGoldens
+    /// .goldens/training (Scripts/goldens_training.py).
+    let goldens = ArrayGoldens("training")
 
     @Test("reflection pad")
     func pad() throws {
-        let (x, g) = (try G.tensor("pad_in0"), try G.tensor("pad_g"))
-        expectClose(TrainingKernels.reflectionPad1Forward(x), try G.tensor("pad_out"), "forward")
+        let (x, g) = (try goldens.tensor("pad_in0"), try goldens.tensor("pad_g"))
+        expectClose(TrainingKernels.reflectionPad1Forward(x), try goldens.tensor("pad_out"), "forward")
         var dx = Tensor(zeros: x.shape)
         TrainingKernels.reflectionPad1Backward(g, accumulatingInto: &dx)
-        expectClose(dx, try G.tensor("pad_din0"), "backward")
+        expectClose(dx, try goldens.tensor("pad_din0"), "backward")
     }
 
     @Test("convolution")
     func convolution() throws {
-        let (x, wt, b, g) = (try G.tensor("conv_in0"), try G.tensor("conv_in1"), try G.tensor("conv_in2"), try G.tensor("conv_g"))
+        let (x, wt, b, g) = (try goldens.tensor("conv_in0"), try goldens.tensor("conv_in1"), try goldens.tensor("conv_in2"), try goldens.tensor("conv_g"))
         let w = ConvolutionWeights(outChannels: wt.shape[0], inChannels: wt.shape[1], kernelHeight: 3, kernelWidth: 3, weight: wt.values, bias: b.values)
-        expectClose(TrainingKernels.convolutionForward(x, w), try G.tensor("conv_out"), "forward")
+        expectClose(TrainingKernels.convolutionForward(x, w), try goldens.tensor("conv_out"), "forward")
         var dx = Tensor(zeros: x.shape)
         TrainingKernels.convolutionBackwardData(g, w, accumulatingInto: &dx)
-        expectClose(dx, try G.tensor("conv_din0"), "dInput")
+        expectClose(dx, try goldens.tensor("conv_din0"), "dInput")
         var dw = [Float](repeating: 0, count: w.weight.count), db = [Float](repeating: 0, count: w.outChannels)
         TrainingKernels.convolutionBackwardWeights(g, input: x, w, accumulatingInto: &dw, &db)
-        #expect(allClose(dw, try G.tensor("conv_din1").values, rtol: 1e-4, atol: 1e-4))
-        #expect(allClose(db, try G.tensor("conv_din2").values, rtol: 1e-4, atol: 1e-4))
+        #expect(allClose(dw, try goldens.tensor("conv_din1").values, rtol: 1e-4, atol: 1e-4))
+        #expect(allClose(db, try goldens.tensor("conv_din2").values, rtol: 1e-4, atol: 1e-4))
     }
 
     @Test("ReLU")
     func relu() throws {
-        let (x, g) = (try G.tensor("relu_in0"), try G.tensor("relu_g"))
+        let (x, g) = (try goldens.tensor("relu_in0"), try goldens.tensor("relu_g"))
         let y = TrainingKernels.reluForward(x)
-        expectClose(y, try G.tensor("relu_out"), "forward")
+        expectClose(y, try goldens.tensor("relu_out"), "forward")
         var dx = Tensor(zeros: x.shape)
         TrainingKernels.reluBackward(g, output: y, accumulatingInto: &dx)
-        expectClose(dx, try G.tensor("relu_din0"), "backward")
+        expectClose(dx, try goldens.tensor("relu_din0"), "backward")
     }
 
     @Test("max-pool, random and with ties", arguments: ["pool", "pooltie"])
     func maxPool(name: String) throws {
-        let (x, g) = (try G.tensor("\(name)_in0"), try G.tensor("\(name)_g"))
+        let (x, g) = (try goldens.tensor("\(name)_in0"), try goldens.tensor("\(name)_g"))
         let (y, argmax) = TrainingKernels.maxPool2x2CeilForward(x)
-        expectClose(y, try G.tensor("\(name)_out"), "forward")
+        expectClose(y, try goldens.tensor("\(name)_out"), "forward")
         var dx = Tensor(zeros: x.shape)
         TrainingKernels.maxPool2x2CeilBackward(g, argmax: argmax, accumulatingInto: &dx)
-        expectClose(dx, try G.tensor("\(name)_din0"), rtol: 0, atol: 0, "backward")
+        expectClose(dx, try goldens.tensor("\(name)_din0"), rtol: 0, atol: 0, "backward")
     }
 
     @Test("nearest upsampling")
     func upsample() throws {
-        let (x, g) = (try G.tensor("upsample_in0"), try G.tensor("upsample_g"))
-        expectClose(TrainingKernels.upsampleNearest2xForward(x), try G.tensor("upsample_out"), "forward")
+        let (x, g) = (try goldens.tensor("upsample_in0"), try goldens.tensor("upsample_g"))
+        expectClose(TrainingKernels.upsampleNearest2xForward(x), try goldens.tensor("upsample_out"), "forward")
         var dx = Tensor(zeros: x.shape)
         TrainingKernels.upsampleNearest2xBackward(g, accumulatingInto: &dx)
-        expectClose(dx, try G.tensor("upsample_din0"), "backward")
+        expectClose(dx, try goldens.tensor("upsample_din0"), "backward")
     }
 }
