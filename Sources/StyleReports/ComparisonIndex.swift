@@ -11,16 +11,13 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
     let differing = differingParameters(sweeps.map(\.manifest.definition))
     let summaries = sweeps.map { parameterSummary($0.manifest.definition) }
     let files = FileManager.default
-    var html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>stylectl report \(escape(name))</title>
-        <style>
-        body { font-family: sans-serif; margin: 2em; max-width: 110em; }
-        table { border-collapse: collapse; margin-bottom: 1em; } td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; } td.diff { color: #555; }
+    let style = """
+        body { max-width: 110em; }
+        table { margin-bottom: 1em; } td, th { padding: 3px 8px; vertical-align: top; }
+        td.diff { color: #555; }
         table.metrics td, table.metrics th { white-space: nowrap; } .scroll { overflow-x: auto; }
         tr.differs td, tr.differs th { background: #fff4d6; }
-        img.sheet { max-width: 100%; display: block; margin-bottom: 1em; border: 1px solid #ddd; }
+        img.sheet { border: 1px solid #ddd; }
         .row { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 1.5em; }
         figure { margin: 0; } figure.cell { border: 1px solid #ccc; padding: 6px; }
         figure.cell > figcaption { font-weight: bold; font-size: 0.9em; margin-bottom: 4px; }
@@ -29,8 +26,8 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
         .pair .missing { display: flex; align-items: center; justify-content: center; color: #888; font-size: 0.8em; }
         .pair figcaption { font-size: 0.75em; line-height: 1.3; }
         .pair figcaption .name { display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-        </style></head><body>
-        <h1>stylectl report \(escape(name))</h1>
+        """
+    var html = """
         <p>\(sweeps.count) sweeps of the same grid, \(manifest.rows) rows x \(manifest.columns) columns, side by side.
         They differ in: <b>\(escape(differing.isEmpty ? "nothing in their parameters" : differing.joined(separator: ", ")))</b>.
         Images are the sweeps' own files, linked by relative paths: keep this folder beside the sweep folders.</p>
@@ -100,12 +97,8 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
         }
         html += "</tr>\n"
     }
-    html += "</table></div>\n<p>Full record: <a href=\"\(ComparisonManifest.fileName)\">\(ComparisonManifest.fileName)</a></p>\n</body></html>\n"
-    do {
-        try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"), options: .atomic)
-    } catch {
-        throw .failed("cannot write \(folder)/index.html: \(error.localizedDescription)")
-    }
+    html += "</table></div>\n"
+    try writePage(folder: folder, title: "stylectl report \(name)", style: style, body: html, record: ComparisonManifest.fileName)
 }
 
 private func format(_ value: Double) -> String { String(format: "%.4g", value) }

@@ -6,30 +6,19 @@ import Foundation
 func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) throws(SweepError) {
     let d = manifest.definition
     let name = URL(fileURLWithPath: folder).lastPathComponent
-    func files(_ inputs: [InputFile]) -> String {
-        inputs.map { "\(escape($0.path)) <code>\($0.sha256.prefix(16))…</code>" }.joined(separator: "<br>")
-    }
     var html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>stylectl sweep \(escape(name))</title>
-        <style>
-        body { font-family: sans-serif; margin: 2em; }
-        table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; } td a { white-space: nowrap; }
-        </style></head><body>
-        <h1>stylectl sweep \(escape(name))</h1>
         <h2>Parameters</h2>
         <table>
         <tr><th>tool version</th><td>\(escape(d.toolVersion))</td></tr>
         <tr><th>grid</th><td>\(d.grid.rawValue)\(d.steps.map { ", \($0) steps" } ?? "")</td></tr>
-        <tr><th>content</th><td>\(files(d.contents))</td></tr>
-        <tr><th>style</th><td>\(files(d.styles))</td></tr>
-        <tr><th>mask</th><td>\(d.masks.isEmpty ? "none" : files(d.masks) + (d.stretchMask ? " (stretched)" : ""))</td></tr>
+        <tr><th>content</th><td>\(fileList(d.contents))</td></tr>
+        <tr><th>style</th><td>\(fileList(d.styles))</td></tr>
+        <tr><th>mask</th><td>\(d.masks.isEmpty ? "none" : fileList(d.masks) + (d.stretchMask ? " (stretched)" : ""))</td></tr>
         <tr><th>alpha</th><td>\(d.alphas.map(formatAlpha).joined(separator: ", "))</td></tr>
         <tr><th>preserve-color</th><td>\(d.preserveColors.joined(separator: ", "))</td></tr>
         <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)</td></tr>
-        <tr><th>vgg</th><td>\(files([d.vgg]))</td></tr>
-        <tr><th>decoder</th><td>\(files([d.decoder]))</td></tr>
+        <tr><th>vgg</th><td>\(fileList([d.vgg]))</td></tr>
+        <tr><th>decoder</th><td>\(fileList([d.decoder]))</td></tr>
         </table>
         <h2>Contact sheets</h2>
 
@@ -56,12 +45,39 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
             + "<td class=\"num\">\(number(cell.seconds, "%.3f"))</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
             + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td></tr>\n"
     }
-    html += "</table>\n<p>Full record: <a href=\"\(SweepManifest.fileName)\">\(SweepManifest.fileName)</a></p>\n</body></html>\n"
+    html += "</table>\n"
+    try writePage(folder: folder, title: "stylectl sweep \(name)", style: "td a { white-space: nowrap; }", body: html,
+                  record: SweepManifest.fileName)
+}
+
+/// Writes `folder/index.html` atomically: a page that opens from disk (no server, no scripts) with
+/// the reports' common style plus `style`, the heading `title`, `body` (HTML), and a link to the
+/// report's JSON record `record`.
+func writePage(folder: String, title: String, style: String = "", body: String, record: String) throws(SweepError) {
+    let html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>
+        body { font-family: sans-serif; margin: 2em; }
+        table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; }
+        \(style)
+        </style></head><body>
+        <h1>\(escape(title))</h1>
+        \(body)<p>Full record: <a href="\(record)">\(record)</a></p>
+        </body></html>
+
+        """
     do {
         try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"), options: .atomic)
     } catch {
         throw .failed("cannot write \(folder)/index.html: \(error.localizedDescription)")
     }
+}
+
+/// Input files as a page lists them: each path with the start of its sha256.
+func fileList(_ inputs: [InputFile]) -> String {
+    inputs.map { "\(escape($0.path)) <code>\($0.sha256.prefix(16))…</code>" }.joined(separator: "<br>")
 }
 
 func escape(_ text: String) -> String {

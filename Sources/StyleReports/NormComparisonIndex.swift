@@ -7,13 +7,10 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
     let d = manifest.definition
     let cin = manifest.cin
     let name = URL(fileURLWithPath: folder).lastPathComponent
-    func files(_ inputs: [InputFile]) -> String {
-        inputs.map { "\(escape($0.path)) <code>\($0.sha256.prefix(16))…</code>" }.joined(separator: "<br>")
-    }
     func exists(_ file: String) -> Bool { FileManager.default.fileExists(atPath: folder + "/" + file) }
     func link(_ file: String) -> String { exists(file) ? "<a href=\"\(escape(file))\">\(escape(file))</a>" : "(missing)" }
     func number(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
-    var learning = "loaded from \(d.cinFile.map { files([$0]) } ?? "")"
+    var learning = "loaded from \(d.cinFile.map { fileList([$0]) } ?? "")"
     if let options = d.learning {
         learning = "learned from IN (gamma 1, beta 0) with Adam, lr \(options.learningRate), \(options.iterations) steps per style, "
             + "content weight \(formatAlpha(options.contentWeight)), style weight \(formatAlpha(options.styleWeight)), seed \(options.seed), "
@@ -26,14 +23,6 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         if let saved = cin.savedTo { learning += "<br>saved to \(escape(saved))" }
     }
     var html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>stylectl compare-norms \(escape(name))</title>
-        <style>
-        body { font-family: sans-serif; margin: 2em; }
-        table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-        td.num { text-align: right; font-variant-numeric: tabular-nums; } img.sheet { max-width: 100%; display: block; margin-bottom: 1em; }
-        </style></head><body>
-        <h1>stylectl compare-norms \(escape(name))</h1>
         <p>Three normalisations at the relu4_1 bottleneck, one decoder: <b>IN</b> normalises the style away
         (gamma 1, beta 0); <b>CIN</b> (Dumoulin et al. 2017) learns a scale gamma and shift beta per style and channel
         by gradient descent on the content + style loss, the decoder fixed; <b>AdaIN</b> (Huang &amp; Belongie 2017)
@@ -41,11 +30,11 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         <h2>Parameters</h2>
         <table>
         <tr><th>tool version</th><td>\(escape(d.toolVersion))</td></tr>
-        <tr><th>content</th><td>\(files(d.contents))</td></tr>
-        <tr><th>style</th><td>\(files(d.styles))</td></tr>
+        <tr><th>content</th><td>\(fileList(d.contents))</td></tr>
+        <tr><th>style</th><td>\(fileList(d.styles))</td></tr>
         <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)</td></tr>
-        <tr><th>vgg</th><td>\(files([d.vgg]))</td></tr>
-        <tr><th>decoder</th><td>\(files([d.decoder]))</td></tr>
+        <tr><th>vgg</th><td>\(fileList([d.vgg]))</td></tr>
+        <tr><th>decoder</th><td>\(fileList([d.decoder]))</td></tr>
         <tr><th>CIN parameters</th><td>2 x C x S = 2 x \(cin.channels) x \(cin.styles) = \(cin.parameterCount) (AdaIN and IN: none)</td></tr>
         <tr><th>CIN learning</th><td>\(learning)</td></tr>
         <tr><th>interpolation weights</th><td>\(d.interpolationWeights.isEmpty ? "none (one style)" : d.interpolationWeights.map(formatAlpha).joined(separator: ", "))</td></tr>
@@ -78,10 +67,7 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         }
         html += "</table>\n"
     }
-    html += "<p>Full record: <a href=\"\(NormComparisonManifest.fileName)\">\(NormComparisonManifest.fileName)</a></p>\n</body></html>\n"
     do {
-        try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"), options: .atomic)
-    } catch {
-        throw .failed("cannot write \(folder)/index.html: \(error.localizedDescription)")
-    }
+        try writePage(folder: folder, title: "stylectl compare-norms \(name)", body: html, record: NormComparisonManifest.fileName)
+    } catch { throw .failed(error.description) }
 }
