@@ -108,6 +108,26 @@ def coral(source, target):
     return source_f_transfer.view(source.size())
 
 
+def coral_float64(source, target):
+    """coral above computed in float64 throughout (torch.svd, torch.inverse, torch.mm in double):
+    the reference near float rounding that float32 torch, whose sums over thousands of pixels
+    carry their own rounding, cannot be."""
+    def normalised(feat):
+        f = feat.double().reshape(3, -1)
+        mean, std = f.mean(dim=-1, keepdim=True), f.std(dim=-1, keepdim=True)
+        return (f - mean) / std, mean, std
+
+    def mat_sqrt(x):
+        u, d, v = torch.svd(x)
+        return u @ d.pow(0.5).diag() @ v.t()
+
+    eye = torch.eye(3, dtype=torch.float64)
+    s_norm, _, _ = normalised(source)
+    t_norm, t_mean, t_std = normalised(target)
+    transfer = mat_sqrt(t_norm @ t_norm.t() + eye) @ torch.inverse(mat_sqrt(s_norm @ s_norm.t() + eye)) @ s_norm
+    return (transfer * t_std + t_mean).view(source.size())
+
+
 def build_weights():
     """goldens_network.py's weights: seeded init, then the decoder output rescaled on its images."""
     ref.seeded_weights(0)
@@ -247,6 +267,7 @@ def main():
         style = ref.load_image(COLOR_STYLE, STYLE_SIZE)
         coral_style = coral(style[0], content[0]).unsqueeze(0)
         arrays["coral_style"] = coral_style
+        arrays["coral_style_f64"] = coral_float64(style[0], content[0]).unsqueeze(0)
         arrays["coral_decoded"] = ref.style_transfer(encoder, decoder, content, coral_style, 1.0)
 
         # Colour preservation: luminance-only transfer (Gatys et al. 2017), alpha 1.

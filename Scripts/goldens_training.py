@@ -9,7 +9,7 @@ saves the loss terms and d loss / d g(t); a tiny decoder chain (pad, conv, ReLU,
 saves its input and weight gradients; the Adam case saves torch.optim.Adam's parameters after
 each of a few steps; the AdaIN training case runs two steps of pytorch-AdaIN's train.py (net.py's
 loss, adjust_learning_rate, Adam) on a tiny seeded decoder behind the tiny encoder and saves the
-decoder's weights after each step and the logged losses. index.json gives every array's shape and the scalars; arrays are raw
+decoder's weights before and after each step, the gradients of each step and the logged losses. index.json gives every array's shape and the scalars; arrays are raw
 little-endian float32 (*.f32), row-major.
 """
 
@@ -157,6 +157,9 @@ def main():
         loss = loss_c + loss_s
         optimizer.zero_grad()
         loss.backward()
+        for k, conv in enumerate(train_convs):  # the gradients at the weights of step i
+            save(f"train_conv{k}_dweight{i + 1}", conv.weight.grad)
+            save(f"train_conv{k}_dbias{i + 1}", conv.bias.grad)
         optimizer.step()
         scalars[f"train_loss_content{i + 1}"] = loss_c.item()
         scalars[f"train_loss_style{i + 1}"] = loss_s.item()

@@ -40,6 +40,19 @@ public func maxAbsDifference(_ a: [Float], _ b: [Float]) -> (value: Float, index
     return (worst, at)
 }
 
+/// ||a - b|| / ||b|| in the Euclidean norm, in Double (b the reference; ||a|| when b is zero): how
+/// llm.c compares gradients, insensitive to the rounding of single near-zero elements.
+public func relativeNormError(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count, "lengths differ: \(a.count) != \(b.count)")
+    var (difference, reference) = (0.0, 0.0)
+    for i in a.indices {
+        let d = Double(a[i]) - Double(b[i])
+        difference += d * d
+        reference += Double(b[i]) * Double(b[i])
+    }
+    return reference > 0 ? (difference / reference).squareRoot() : difference.squareRoot()
+}
+
 /// Whether every element satisfies |a - b| <= atol + rtol * |b| (numpy's `allclose`, b the reference).
 public func allClose(_ a: [Float], _ b: [Float], rtol: Float = 1e-4, atol: Float = 1e-5) -> Bool {
     guard a.count == b.count else { return false }

@@ -71,18 +71,29 @@ public struct DecoderTrainer: Sendable {
         iteration = 0
     }
 
-    /// One step on a batch: `loss_c, loss_s = net(content, style)` of net.py, then
-    /// `adjust_learning_rate`, `loss.backward()` and `optimizer.step()` of train.py.
+    /// The losses of one batch and their gradients with respect to the decoder's convolutions:
+    /// `loss_c, loss_s = net(content, style)` of net.py and `loss.backward()` of train.py, without
+    /// the optimiser step.
+    public struct Evaluation: Sendable {
+        /// contentWeight * L_c.
+        public var content: Float
+        /// styleWeight * L_s.
+        public var style: Float
+        /// content + style.
+        public var total: Float
+        /// d total / d weight and bias, one per convolution of ``decoder``, in its order.
+        public var gradients: [TrainingNetwork.ConvolutionGradient]
+    }
+
+    /// The forward and backward pass of one batch with the decoder's current weights.
     ///
     /// t = AdaIN(f(c), f(s)) (Eq. 9); L_c = mse(f(g(t)), t) (Eq. 12); L_s = sum over relu1_1 ...
-    /// relu4_1 of the mean and std mse (Eq. 13); the decoder's weights take one Adam step on
-    /// d(lambda_c L_c + lambda_s L_s)/dw.
+    /// relu4_1 of the mean and std mse (Eq. 13); the gradients are d(lambda_c L_c + lambda_s L_s)/dw.
     ///
     /// content and style are (N, 3, H, W) and (N, 3, H', W') in [0, 1], the same N.
     ///
-    /// - Parameter trace: called after each phase with its name and wall-clock seconds (for
-    ///   stylebench's profile).
-    public mutating func step(content: Tensor, style: Tensor, trace: ((String, Double) -> Void)? = nil) -> TrainingLoss {
+    /// - Parameter trace: called after each phase with its name and wall-clock seconds.
+    public func evaluate(content: Tensor, style: Tensor, trace: ((String, Double) -> Void)? = nil) -> Evaluation {
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap(_ phase: String) {
             guard let trace else { return }
@@ -90,7 +101,6 @@ public struct DecoderTrainer: Sendable {
             trace(phase, Double(now - clock) / 1e9)
             clock = now
         }
-        let rate = hyperparameters.learningRate(at: iteration)
         let contentFeature = inferenceEncoder?.encode(content) ?? encoder.features(content)[encoder.landmarks.count - 1]
         let styleFeatures = inferenceEncoder?.encodeWithIntermediates(style) ?? encoder.features(style)
         let t = adaptiveInstanceNormalization(content: contentFeature, style: styleFeatures[styleFeatures.count - 1])
@@ -102,7 +112,21 @@ public struct DecoderTrainer: Sendable {
         lap("loss: encoder forward and backward on g(t)")
         let gradients = decoder.backward(pass, featureGradients: [loss.gradient], weights: true).convolutions
         lap("decoder backward")
+        return Evaluation(content: hyperparameters.contentWeight * loss.content, style: hyperparameters.styleWeight * loss.style,
+                          total: loss.total, gradients: gradients)
+    }
+
+    /// One step on a batch: ``evaluate(content:style:trace:)``, then train.py's
+    /// `adjust_learning_rate` and `optimizer.step()`: the decoder's weights take one Adam step.
+    ///
+    /// - Parameter trace: called after each phase with its name and wall-clock seconds (for
+    ///   stylebench's profile).
+    public mutating func step(content: Tensor, style: Tensor, trace: ((String, Double) -> Void)? = nil) -> TrainingLoss {
+        let rate = hyperparameters.learningRate(at: iteration)
+        let evaluation = evaluate(content: content, style: style, trace: trace)
+        let start = DispatchTime.now().uptimeNanoseconds
         let adam = Adam(learningRate: Float(rate))
+        let gradients = evaluation.gradients
         decoder.convolutions = decoder.convolutions.enumerated().map { k, w in
             var (weight, bias) = (w.weight, w.bias)
             adam.step(&weight, gradient: gradients[k].weight, state: &moments[2 * k])
@@ -110,9 +134,9 @@ public struct DecoderTrainer: Sendable {
             return ConvolutionWeights(outChannels: w.outChannels, inChannels: w.inChannels, kernelHeight: w.kernelHeight,
                                       kernelWidth: w.kernelWidth, weight: weight, bias: bias)
         }
-        lap("Adam")
+        trace?("Adam", Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         iteration += 1
-        let (c, s) = (hyperparameters.contentWeight * loss.content, hyperparameters.styleWeight * loss.style)
-        return TrainingLoss(iteration: iteration, content: c, style: s, total: loss.total, learningRate: rate)
+        return TrainingLoss(iteration: iteration, content: evaluation.content, style: evaluation.style,
+                            total: evaluation.total, learningRate: rate)
     }
 }
