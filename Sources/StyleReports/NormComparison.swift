@@ -138,6 +138,10 @@ public func runNormComparison(
 ) throws(NormComparisonError) -> NormComparisonManifest {
     let (configuration, definition, loaded) = (plan.configuration, plan.definition, plan.cinFile)
     let folder = configuration.folder
+    _ = try inspectComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
+    let lock: ReportFolderLock
+    do { lock = try ReportFolder(folder).lock() } catch { throw .failed(error.description) }
+    defer { lock.release() }
     try prepareComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
 
     func load(_ path: String, size: Int) throws(NormComparisonError) -> RGBImage {
@@ -238,27 +242,26 @@ func inspectComparisonFolder(_ folder: String, definition: NormComparisonDefinit
     var isFolder: ObjCBool = false
     guard files.fileExists(atPath: folder, isDirectory: &isFolder) else { return nil }
     guard isFolder.boolValue else { throw .reportExists(folder: folder, reason: "it is a file") }
+    // An unusable record is not trusted: with --overwrite, none of its names is removed.
     let old = try? NormComparisonManifest.read(folder: folder)
     if let old, old.definition == definition { return old }
-    if old == nil && ((try? files.contentsOfDirectory(atPath: folder)) ?? []).isEmpty { return nil }
+    if old == nil && ReportFolder(folder).entries().isEmpty { return nil }
     let reason = old != nil ? "it holds a comparison with other inputs or settings"
         : files.fileExists(atPath: folder + "/" + NormComparisonManifest.fileName) ? "it holds another report's manifest.json" : "it holds files but no manifest.json"
     guard overwrite else { throw .reportExists(folder: folder, reason: reason) }
     return old
 }
 
-/// Checks the folder, creates it or removes what an earlier comparison wrote there.
+/// Checks the locked folder and removes what an earlier comparison wrote there (regular files
+/// only, names checked by the record's reader).
 func prepareComparisonFolder(_ folder: String, definition: NormComparisonDefinition, overwrite: Bool) throws(NormComparisonError) {
-    let files = FileManager.default
     let old = try inspectComparisonFolder(folder, definition: definition, overwrite: overwrite)
+    let report = ReportFolder(folder)
     if let old {
         let names = [NormComparisonManifest.fileName, "index.html"] + old.sheets + (old.cells + old.interpolation).map(\.output)
-        for name in names where !name.contains("/") { try? files.removeItem(atPath: folder + "/" + name) }
+        for name in names { report.removeFile(name) }
     }
     if overwrite && old == nil {
-        for name in [NormComparisonManifest.fileName, "index.html"] { try? files.removeItem(atPath: folder + "/" + name) }
-    }
-    do { try files.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-        throw .failed("cannot create the report folder \(folder): \(error.localizedDescription)")
+        for name in [NormComparisonManifest.fileName, "index.html"] { report.removeFile(name) }
     }
 }
