@@ -172,11 +172,13 @@ public struct ReportFolder: Sendable {
         return removed
     }
 
-    /// Removes this process's temporary files in the folder (an interrupted write), regular files only.
-    func removeOwnTemporaries() {
+    /// Removes this process's temporary files in the folder (interrupted writes; regular files
+    /// only) and the lock file: what ``removeInFlightTemporaryFiles()`` does for each locked folder.
+    func removeInFlightFiles() {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
             if let temporary = TemporaryName(name), temporary.pid == getpid() { removeFile(name) }
         }
+        unlink(file(Self.lockName))
     }
 }
 
@@ -246,8 +248,5 @@ final class ActiveReportFolders: @unchecked Sendable {
 /// their lock files: what an interrupted run (SIGINT, SIGTERM) would otherwise leave. For the
 /// CLI's signal handler, which then exits; the kernel releases the locks themselves.
 public func removeInFlightTemporaryFiles() {
-    for folder in ActiveReportFolders.shared.folders {
-        folder.removeOwnTemporaries()
-        unlink(folder.file(ReportFolder.lockName))
-    }
+    for folder in ActiveReportFolders.shared.folders { folder.removeInFlightFiles() }
 }

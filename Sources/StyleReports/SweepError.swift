@@ -35,7 +35,7 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
         case .invalidSpec(let file, let reason):
             "spec file \(file): \(reason)."
         case .invalidRecord(let file, let reason):
-            "\(file) is not a valid report record: \(reason). Nothing was read from it; remove it or run the report again with --overwrite."
+            "\(file) cannot be read as a report record: \(reason)"
         case .reportBusy(let folder, let pid):
             "another stylectl run is writing \(folder)" + (pid.map { " (pid \($0))" } ?? "")
                 + "; wait for it to finish or choose another report folder. Nothing was changed."

@@ -138,10 +138,10 @@ public enum SpecLimits {
     public static let bytes = 1 << 20
     /// `[` and `{` characters in the whole text: each nesting level of a flow collection needs one,
     /// so this bounds the flow nesting; a spec needs one per list.
-    public static let brackets = 200
+    public static let brackets = 64
     /// Columns of a line's indentation and block indicators (` `, `-`, `?`, `:`): each nesting
     /// level of a block collection takes at least one more, so this bounds the block nesting.
-    public static let indentation = 64
+    public static let indentation = 32
     /// Nodes of a YAML spec after alias expansion (1,000 paths in each of several lists fit).
     public static let nodes = 20_000
 
