@@ -3,7 +3,8 @@
 import Foundation
 import StyleTransfer
 
-/// The record of a sweep, written after every cell so that an interrupted sweep can resume.
+/// The record of a sweep, rewritten as cells finish (``runSweep(_:stylizer:progress:)``) so that
+/// an interrupted sweep can resume. Read back, it is checked (``validate(record:)``) before use.
 public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// One row of the grid (indices into the definition).
     public struct Row: Codable, Equatable, Sendable {

@@ -114,6 +114,8 @@ import TestSupport
             usleep(20_000)
         }
         #expect(process.isRunning, "the sweep ended before it could be interrupted")
+        // The other process holds the folder's lock: a run from here is refused, naming its pid.
+        #expect(throws: SweepError.reportBusy(folder: folder, pid: process.processIdentifier)) { try ReportFolder(folder).lock() }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 143)
