@@ -36,9 +36,8 @@ public struct SweepProgress: Sendable {
 ///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
 ///   the style loss are computed once per style (per transform), by the encoder pass that also
 ///   gives the pipeline the style's relu4_1.
-/// - The manifest is rewritten after every cell while the sweep is small (at most
-///   ``manifestEveryCellLimit`` cells), else at most every ``manifestInterval`` seconds, and at the
-///   end; the contact sheets and `index.html` at the end. A cell finished after the last write is
+/// - The manifest is rewritten as ``ManifestSchedule`` says (after every cell of a small sweep, at
+///   most every few seconds for a large one) and at the end; the contact sheets and `index.html` at the end. A cell finished after the last write is
 ///   not recorded: a resumed sweep computes it again (its image on disk is not trusted without
 ///   its record).
 public func runSweep(
@@ -71,7 +70,7 @@ public func runSweep(
         }
     }
     try manifest.write(folder: folder)
-    var lastWrite = Date()
+    var schedule = ManifestSchedule(cells: manifest.cells.count)
 
     let pipeline = ControlledStylizer(
         stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
@@ -105,10 +104,7 @@ public func runSweep(
             manifest.cells[i].styleLoss = losses.style
             manifest.cells[i].contentLoss = losses.content
         }
-        if manifest.cells.count <= manifestEveryCellLimit || Date().timeIntervalSince(lastWrite) >= manifestInterval {
-            try manifest.write(folder: folder)
-            lastWrite = Date()
-        }
+        if schedule.isDue() { try manifest.write(folder: folder) }
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
     }
     try manifest.write(folder: folder)
@@ -117,11 +113,29 @@ public func runSweep(
     return manifest
 }
 
-/// Sweeps of at most this many cells rewrite their manifest (under about 200 KB) after every cell.
-public let manifestEveryCellLimit = 200
+/// When a sweep rewrites its manifest after a cell: always while the sweep has at most
+/// ``everyCellLimit`` cells (a manifest under about 200 KB), else once ``interval`` seconds have
+/// passed since the last write, so that a sweep of thousands of cells does not spend its time
+/// rewriting megabytes per cell.
+struct ManifestSchedule {
+    static let everyCellLimit = 200
+    static let interval: TimeInterval = 10
 
-/// Larger sweeps rewrite their manifest at most this often, in seconds.
-public let manifestInterval: TimeInterval = 10
+    let cells: Int
+    private var lastWrite: Date
+
+    init(cells: Int, now: Date = Date()) {
+        self.cells = cells
+        lastWrite = now
+    }
+
+    /// Whether to write now; if so, counts it as written.
+    mutating func isDue(now: Date = Date()) -> Bool {
+        guard cells <= Self.everyCellLimit || now.timeIntervalSince(lastWrite) >= Self.interval else { return false }
+        lastWrite = now
+        return true
+    }
+}
 
 /// The style loss's targets of each style image, computed once per colour-preservation transform
 /// (which, for coral and luminance, depends on the content image).
