@@ -45,13 +45,22 @@ public struct NormComparisonConfiguration: Sendable {
         self.interpolationSteps = interpolationSteps
     }
 
-    /// Checks the values without reading any file.
+    /// Checks the values without reading any file, lists and steps within ``SweepLimits``.
     public func validate() throws(NormComparisonError) {
         if contents.isEmpty { throw .emptyList(flag: "--content") }
         if styles.isEmpty { throw .emptyList(flag: "--style") }
+        for (flag, count) in [("--content", contents.count), ("--style", styles.count)] where count > SweepLimits.files {
+            throw .invalidValue(flag: flag, value: "\(count) values", expected: "at most \(SweepLimits.files) values")
+        }
+        if !(2 ... SweepLimits.steps).contains(interpolationSteps) {
+            throw .invalidValue(flag: "--interpolate-steps", value: "\(interpolationSteps)", expected: "2 to \(SweepLimits.steps)")
+        }
+        let cells = contents.count * (3 * styles.count + 2 * interpolationSteps)
+        if cells > SweepLimits.cells {
+            throw .invalidValue(flag: "--content, --style", value: "\(cells) images", expected: "at most \(SweepLimits.cells) images per report")
+        }
         if contentSize < 0 { throw .invalidValue(flag: "--content-size", value: "\(contentSize)", expected: "0 or more") }
         if styleSize < 0 { throw .invalidValue(flag: "--style-size", value: "\(styleSize)", expected: "0 or more") }
-        if interpolationSteps < 2 { throw .invalidValue(flag: "--interpolate-steps", value: "\(interpolationSteps)", expected: "2 or more") }
         if loadCIN != nil && saveCIN != nil { throw .invalidValue(flag: "--save-cin", value: saveCIN!, expected: "no --save-cin with --cin (nothing is learned)") }
         if loadCIN == nil {
             if learning.iterations < 1 { throw .invalidValue(flag: "--iterations", value: "\(learning.iterations)", expected: "1 or more") }
