@@ -112,12 +112,16 @@ public struct NormComparisonPlan: Sendable {
     let cinFile: CINParameterFile?
 }
 
-/// Checks the inputs, a CIN file and the report folder without changing anything; lets a caller
-/// fail before loading the network, then run the plan.
+/// Checks the inputs, a CIN file and the report folder (not being written by another run: its
+/// lock is tried and released) without changing anything; lets a caller fail before loading the
+/// network, then run the plan.
 @discardableResult
 public func checkNormComparison(_ configuration: NormComparisonConfiguration) throws(NormComparisonError) -> NormComparisonPlan {
     let (definition, file) = try configuration.definition()
     _ = try inspectComparisonFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite)
+    if FileManager.default.fileExists(atPath: configuration.folder) {
+        do { try ReportFolder(configuration.folder).lock().release() } catch { throw .failed(error.description) }
+    }
     return NormComparisonPlan(configuration: configuration, definition: definition, cinFile: file)
 }
 

@@ -160,9 +160,13 @@ struct StyleStatisticsCache {
 
 /// Checks the inputs and the report folder without changing anything: fails as
 /// ``runSweep(_:stylizer:progress:)`` would for empty lists, bad values, missing inputs or a folder
-/// holding a different sweep (without `overwrite`). Lets a caller fail before loading the network.
+/// holding a different sweep (without `overwrite`), or a folder another run is writing (its lock is
+/// tried and released). Lets a caller fail before loading the network.
 public func checkSweep(_ configuration: SweepConfiguration) throws(SweepError) {
-    _ = try inspectFolder(configuration.folder, definition: try configuration.definition(), overwrite: configuration.overwrite)
+    if case .missing = try inspectFolder(configuration.folder, definition: try configuration.definition(), overwrite: configuration.overwrite) {
+        return
+    }
+    try ReportFolder(configuration.folder).lock().release()
 }
 
 /// What is in a report folder.
