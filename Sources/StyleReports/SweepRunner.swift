@@ -37,9 +37,9 @@ public struct SweepProgress: Sendable {
 ///   the style loss are computed once per style (per transform), by the encoder pass that also
 ///   gives the pipeline the style's relu4_1.
 /// - The manifest is rewritten as ``ManifestSchedule`` says (after every cell of a small sweep, at
-///   most every few seconds for a large one) and at the end; the contact sheets and `index.html` at the end. A cell finished after the last write is
-///   not recorded: a resumed sweep computes it again (its image on disk is not trusted without
-///   its record).
+///   most every few seconds for a large one) and at the end; the contact sheets and `index.html`
+///   at the end. A cell finished after the last write is not recorded: a resumed sweep computes it
+///   again (its image on disk is not trusted without its record).
 public func runSweep(
     _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in }
 ) throws(SweepError) -> SweepManifest {

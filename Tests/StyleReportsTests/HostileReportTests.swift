@@ -168,6 +168,17 @@ import Glibc
         }
     }
 
+    @Test func comparisonsBeyondTheLimitsAreRefusedBeforeReading() {
+        let many = (0 ..< 27).map { fixtures.folder("missing-\($0)") }
+        #expect(throws: ComparisonError.badSweep(folder: "27 folders", reason: "are more than the 26 a comparison shows (A to Z)")) {
+            try runComparison(ComparisonConfiguration(sweeps: many, folder: fixtures.folder("many"), toolVersion: "test"))
+        }
+        #expect(throws: ComparisonError.badOutput(folder: fixtures.folder("tall"), reason: "cannot have 101 rows per sheet (1 to 100)", overwrite: false)) {
+            try runComparison(ComparisonConfiguration(sweeps: Array(many.prefix(2)), folder: fixtures.folder("tall"), toolVersion: "test", rowsPerSheet: 101))
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixtures.temp.path))
+    }
+
     // MARK: 4. One writer per report folder
 
     @Test func aSecondRunIntoALockedFolderFailsAtOnce() throws {
