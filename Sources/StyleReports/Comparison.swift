@@ -47,6 +47,31 @@ public struct ComparisonManifest: JSONRecord, Equatable, Sendable {
 
     public static let fileName = "comparison.json"
 
+    /// Refuses a comparison record whose sheets or images are not plain file names (an image is
+    /// its sweep's folder, `/`, a plain name), whose cells do not fill rows x columns exactly, or
+    /// whose counts exceed ``SweepLimits``.
+    public func validate(record: String) throws(SweepError) {
+        func bad(_ reason: String) -> SweepError { .invalidRecord(file: record, reason: reason) }
+        guard (2 ... SweepLimits.comparedSweeps).contains(sweeps.count) else {
+            throw bad("\(sweeps.count) sweeps; a comparison has 2 to \(SweepLimits.comparedSweeps)")
+        }
+        guard (1 ... SweepLimits.cells).contains(rows), (1 ... SweepLimits.cells).contains(columns), rows * columns <= SweepLimits.cells,
+              cells.count == rows * columns else {
+            throw bad("\(cells.count) cells for a grid of \(rows) rows x \(columns) columns")
+        }
+        for (i, sheet) in sheets.enumerated() { _ = try ReportFileName.check(sheet, field: "sheets[\(i)]", record: record) }
+        for (i, cell) in cells.enumerated() {
+            guard cell.row == i / columns, cell.column == i % columns, cell.sweeps.count == sweeps.count else {
+                throw bad("cells[\(i)] is not row \(i / columns), column \(i % columns) with one entry per sweep")
+            }
+            for (s, entry) in cell.sweeps.enumerated() {
+                guard let image = entry.image else { continue }
+                let prefix = sweeps[s].folder + "/"
+                guard image.hasPrefix(prefix) else { throw bad("cells[\(i)].sweeps[\(s)].image '\(image.prefix(80))' is not in \(sweeps[s].folder)") }
+                _ = try ReportFileName.check(String(image.dropFirst(prefix.count)), field: "cells[\(i)].sweeps[\(s)].image", record: record)
+            }
+        }
+    }
 }
 
 /// What `stylectl report` is asked to do.
@@ -84,6 +109,12 @@ struct ComparedSweep {
 /// anything but a sweep.
 func checkComparison(_ configuration: ComparisonConfiguration) throws(ComparisonError) -> [ComparedSweep] {
     guard configuration.sweeps.count >= 2 else { throw .tooFewSweeps(count: configuration.sweeps.count) }
+    guard configuration.sweeps.count <= SweepLimits.comparedSweeps else {
+        throw .badSweep(folder: "\(configuration.sweeps.count) folders", reason: "are more than the \(SweepLimits.comparedSweeps) a comparison shows (A to Z)")
+    }
+    guard (1 ... SweepLimits.rowsPerSheet).contains(configuration.rowsPerSheet) else {
+        throw .badOutput(folder: configuration.folder, reason: "cannot have \(configuration.rowsPerSheet) rows per sheet (1 to \(SweepLimits.rowsPerSheet))", overwrite: false)
+    }
     let files = FileManager.default
     var sweeps: [ComparedSweep] = []
     for path in configuration.sweeps {
@@ -98,10 +129,10 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(Comparison
         }
         let manifest: SweepManifest
         let digest: String
-        do {
-            manifest = try SweepManifest.read(folder: folder)
-            digest = try SHA256Digest.file(manifestPath)
-        } catch {
+        do { manifest = try SweepManifest.read(folder: folder) } catch {
+            throw .badSweep(folder: path, reason: "has a \(SweepManifest.fileName) that cannot be used: \(error.description)")
+        }
+        do { digest = try SHA256Digest.file(manifestPath) } catch {
             throw .badSweep(folder: path, reason: "has a \(SweepManifest.fileName) that cannot be read (\(error.localizedDescription))")
         }
         sweeps.append(ComparedSweep(folder: folder, manifest: manifest, manifestSHA256: digest))
@@ -115,6 +146,10 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(Comparison
                 "its grid has \(b.rows.count) rows x \(b.columns.count) columns, the first \(a.rows.count) x \(a.columns.count)\(changed)")
         }
     }
+    if sweeps.count * first.manifest.columns.count > SweepLimits.comparisonColumns {
+        throw .incomparable(folder: configuration.sweeps[1], first: configuration.sweeps[0], reason:
+            "\(sweeps.count) sweeps of \(first.manifest.columns.count) columns make a sheet of \(sweeps.count * first.manifest.columns.count) columns, more than \(SweepLimits.comparisonColumns); compare fewer sweeps or sweeps of fewer columns")
+    }
 
     let output = absolutePath(configuration.folder)
     if sweeps.contains(where: { $0.folder == output }) {
@@ -126,7 +161,7 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(Comparison
     if files.fileExists(atPath: output + "/" + SweepManifest.fileName) {
         throw .badOutput(folder: configuration.folder, reason: "holds a sweep (\(SweepManifest.fileName))", overwrite: false)
     }
-    let contents = (try? files.contentsOfDirectory(atPath: output)) ?? []
+    let contents = ReportFolder(output).entries()
     if contents.isEmpty || configuration.overwrite { return sweeps }
     let folders = sweeps.map { relativePath(from: output, to: $0.folder) }
     if let previous = try? ComparisonManifest.read(folder: output), previous.sweeps.map(\.folder) == folders,
@@ -148,12 +183,14 @@ func isComparisonFile(_ name: String) -> Bool {
 /// before writing anything when ``checkComparison(_:)`` does. With `overwrite`, an earlier
 /// comparison's files in the folder are replaced and other files are left alone.
 public func runComparison(_ configuration: ComparisonConfiguration) throws(ComparisonError) -> ComparisonManifest {
-    let sweeps = try checkComparison(configuration)
+    _ = try checkComparison(configuration)
     let folder = absolutePath(configuration.folder)
     let files = FileManager.default
-    do { try files.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-        throw .failed("cannot create the --output folder \(configuration.folder): \(error.localizedDescription)")
-    }
+    let lock: ReportFolderLock
+    do { lock = try ReportFolder(folder).lock() } catch { throw .failed(error.description) }
+    defer { lock.release() }
+    // Checked again under the lock: another run may have changed the folders meanwhile.
+    let sweeps = try checkComparison(configuration)
     let first = sweeps[0].manifest
     var manifest = ComparisonManifest(
         toolVersion: configuration.toolVersion,
@@ -174,9 +211,8 @@ public func runComparison(_ configuration: ComparisonConfiguration) throws(Compa
         }
     }
     do {
-        if let old = try? files.contentsOfDirectory(atPath: folder) {
-            for name in old where name.hasPrefix("sheet-") && name.hasSuffix(".png") { try? files.removeItem(atPath: folder + "/" + name) }
-        }
+        let report = ReportFolder(folder)
+        for name in report.entries() where name.hasPrefix("sheet-") && name.hasSuffix(".png") { report.removeFile(name) }
         manifest.sheets = try writeSheets(comparisonGrid(manifest, sweeps: sweeps, folder: folder), folder: folder,
                                           rowsPerSheet: configuration.rowsPerSheet)
         try writeComparisonIndex(manifest, sweeps: sweeps, folder: folder)

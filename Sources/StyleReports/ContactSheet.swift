@@ -152,10 +152,7 @@ func writeSheets(_ grid: SheetGrid, folder: String, rowsPerSheet: Int, name: Str
         names.append("\(name)-\(p + 1).png")
     }
     var stale = pages.count + 1
-    while FileManager.default.fileExists(atPath: folder + "/\(name)-\(stale).png") {
-        try? FileManager.default.removeItem(atPath: folder + "/\(name)-\(stale).png")
-        stale += 1
-    }
+    while ReportFolder(folder).removeFile("\(name)-\(stale).png") { stale += 1 }
     return names
 }
 

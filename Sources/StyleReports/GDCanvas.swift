@@ -63,9 +63,7 @@ final class GDCanvas {
         var size: Int32 = 0
         guard let bytes = gdImagePngPtr(image, &size) else { throw .failed("libgd could not encode \(path)") }
         defer { gdFree(bytes) }
-        let data = Data(bytes: bytes, count: Int(size))
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw .failed("cannot write \(path): \(error.localizedDescription)")
-        }
+        let url = URL(fileURLWithPath: path)
+        try ReportFolder(url.deletingLastPathComponent().path).writeAtomically(Data(bytes: bytes, count: Int(size)), name: url.lastPathComponent)
     }
 }

@@ -68,11 +68,7 @@ func writePage(folder: String, title: String, style: String = "", body: String, 
         </body></html>
 
         """
-    do {
-        try Data(html.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent("index.html"), options: .atomic)
-    } catch {
-        throw .failed("cannot write \(folder)/index.html: \(error.localizedDescription)")
-    }
+    try ReportFolder(folder).writeAtomically(Data(html.utf8), name: "index.html")
 }
 
 /// Input files as a page lists them: each path with the start of its sha256.

@@ -1,4 +1,5 @@
-// The JSON records a report folder holds (manifest.json, comparison.json): read, and written atomically.
+// The JSON records a report folder holds (manifest.json, comparison.json): read with bounds and
+// checked, and written atomically.
 
 import Foundation
 
@@ -6,24 +7,68 @@ import Foundation
 /// runs of the same report give the same bytes and a diff of two records is readable.
 public protocol JSONRecord: Codable {
     static var fileName: String { get }
+
+    /// Checks what decoding cannot: every file name is a plain name inside the folder
+    /// (``ReportFileName``), counts and indices agree and are within ``SweepLimits``. `record` is
+    /// the file's path, for the error.
+    ///
+    /// - Throws: ``SweepError/invalidRecord(file:reason:)``.
+    func validate(record: String) throws(SweepError)
 }
 
+/// The largest record read: a sweep of ``SweepLimits/cells`` cells takes about 10 MB.
+public let maximumRecordBytes = 64 << 20
+
 extension JSONRecord {
-    /// Reads `folder/fileName`; throws Foundation's error for a missing or malformed file.
-    public static func read(folder: String) throws -> Self {
-        try JSONDecoder().decode(Self.self, from: Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(fileName)))
+    /// Reads `folder/fileName` and checks it (``validate(record:)``): a regular file of at most
+    /// ``maximumRecordBytes``.
+    ///
+    /// - Throws: ``SweepError/unreadableFile(path:)`` for a missing file,
+    ///   ``SweepError/invalidRecord(file:reason:)`` for anything else wrong.
+    public static func read(folder: String) throws(SweepError) -> Self {
+        let path = folder + "/" + fileName
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .unreadableFile(path: path) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .invalidRecord(file: path, reason: "not a regular file") }
+        guard info.st_size <= maximumRecordBytes else {
+            throw .invalidRecord(file: path, reason: "\(info.st_size) bytes, more than the \(maximumRecordBytes) a report writes")
+        }
+        let record: Self
+        do {
+            record = try JSONDecoder().decode(Self.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch let error as DecodingError {
+            throw .invalidRecord(file: path, reason: "not a \(fileName) of this tool (\(decodingProblem(error)))")
+        } catch {
+            throw .invalidRecord(file: path, reason: error.localizedDescription)
+        }
+        try record.validate(record: path)
+        return record
     }
 
-    /// Writes `folder/fileName` atomically (a temporary file, renamed).
+    /// Writes `folder/fileName` atomically (``ReportFolder/writeAtomically(_:name:)``).
     ///
     /// - Throws: ``SweepError/failed(_:)`` naming the file.
     public func write(folder: String) throws(SweepError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do {
-            try encoder.encode(self).write(to: URL(fileURLWithPath: folder).appendingPathComponent(Self.fileName), options: .atomic)
-        } catch {
+        let data: Data
+        do { data = try encoder.encode(self) } catch {
             throw .failed("cannot write \(folder)/\(Self.fileName): \(error.localizedDescription)")
         }
+        try ReportFolder(folder).writeAtomically(data, name: Self.fileName)
+    }
+}
+
+/// A decoding error as one line: what is wrong and at which key.
+private func decodingProblem(_ error: DecodingError) -> String {
+    func at(_ context: DecodingError.Context) -> String {
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+        return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+    }
+    switch error {
+    case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+        return at(context)
+    @unknown default:
+        return "\(error)"
     }
 }

@@ -3,7 +3,8 @@
 import Foundation
 import StyleTransfer
 
-/// The record of a sweep, written after every cell so that an interrupted sweep can resume.
+/// The record of a sweep, rewritten as cells finish (``runSweep(_:stylizer:progress:)``) so that
+/// an interrupted sweep can resume. Read back, it is checked (``validate(record:)``) before use.
 public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// One row of the grid (indices into the definition).
     public struct Row: Codable, Equatable, Sendable {
@@ -152,4 +153,45 @@ public func formatAlpha(_ alpha: Float) -> String {
 /// A file-name-safe version of a stem.
 func safeName(_ text: String) -> String {
     String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+}
+
+extension SweepManifest {
+    /// Refuses a manifest a report cannot trust (a file anyone can edit): lists beyond
+    /// ``SweepLimits``, a grid whose cells do not fill rows x columns exactly in row-major order,
+    /// row and column indices outside the definition's lists, cell outputs that are not plain file
+    /// names (``ReportFileName``), negative or non-finite seconds.
+    public func validate(record: String) throws(SweepError) {
+        func bad(_ reason: String) -> SweepError { .invalidRecord(file: record, reason: reason) }
+        let d = definition
+        for (key, count, limit) in [("definition.contents", d.contents.count, SweepLimits.files), ("definition.styles", d.styles.count, SweepLimits.files),
+                                    ("definition.masks", d.masks.count, SweepLimits.files), ("definition.alphas", d.alphas.count, SweepLimits.alphas),
+                                    ("definition.preserveColors", d.preserveColors.count, SweepLimits.preserveColors)] where count > limit {
+            throw bad("\(key) has \(count) items, more than \(limit)")
+        }
+        if d.contents.isEmpty || d.styles.isEmpty { throw bad("the definition has no contents or no styles") }
+        if let steps = d.steps, !(2 ... SweepLimits.steps).contains(steps) { throw bad("definition.steps is \(steps), not 2 to \(SweepLimits.steps)") }
+        if d.contentSize < 0 || d.styleSize < 0 { throw bad("a negative content or style size") }
+        guard (1 ... SweepLimits.cells).contains(rows.count), (1 ... SweepLimits.cells).contains(columns.count),
+              rows.count * columns.count <= SweepLimits.cells else {
+            throw bad("a grid of \(rows.count) rows x \(columns.count) columns; a sweep has 1 to \(SweepLimits.cells) cells")
+        }
+        guard cells.count == rows.count * columns.count else {
+            throw bad("\(cells.count) cells for a grid of \(rows.count) rows x \(columns.count) columns (\(rows.count * columns.count))")
+        }
+        for (r, row) in rows.enumerated() {
+            if !d.contents.indices.contains(row.content) || !(row.style.map(d.styles.indices.contains) ?? true) {
+                throw bad("rows[\(r)] names a content or style the definition does not have")
+            }
+        }
+        for (c, column) in columns.enumerated() where !(column.mask.map(d.masks.indices.contains) ?? true) {
+            throw bad("columns[\(c)] names a mask the definition does not have")
+        }
+        for (i, cell) in cells.enumerated() {
+            if cell.row != i / columns.count || cell.column != i % columns.count {
+                throw bad("cells[\(i)] is row \(cell.row), column \(cell.column); row-major order needs row \(i / columns.count), column \(i % columns.count) (each cell once)")
+            }
+            _ = try ReportFileName.check(cell.output, field: "cells[\(i)].output", record: record)
+            if let seconds = cell.seconds, !(seconds >= 0 && seconds.isFinite) { throw bad("cells[\(i)].seconds is \(seconds)") }
+        }
+    }
 }

@@ -45,13 +45,22 @@ public struct NormComparisonConfiguration: Sendable {
         self.interpolationSteps = interpolationSteps
     }
 
-    /// Checks the values without reading any file.
+    /// Checks the values without reading any file, lists and steps within ``SweepLimits``.
     public func validate() throws(NormComparisonError) {
         if contents.isEmpty { throw .emptyList(flag: "--content") }
         if styles.isEmpty { throw .emptyList(flag: "--style") }
+        for (flag, count) in [("--content", contents.count), ("--style", styles.count)] where count > SweepLimits.files {
+            throw .invalidValue(flag: flag, value: "\(count) values", expected: "at most \(SweepLimits.files) values")
+        }
+        if !(2 ... SweepLimits.steps).contains(interpolationSteps) {
+            throw .invalidValue(flag: "--interpolate-steps", value: "\(interpolationSteps)", expected: "2 to \(SweepLimits.steps)")
+        }
+        let cells = contents.count * (3 * styles.count + 2 * interpolationSteps)
+        if cells > SweepLimits.cells {
+            throw .invalidValue(flag: "--content, --style", value: "\(cells) images", expected: "at most \(SweepLimits.cells) images per report")
+        }
         if contentSize < 0 { throw .invalidValue(flag: "--content-size", value: "\(contentSize)", expected: "0 or more") }
         if styleSize < 0 { throw .invalidValue(flag: "--style-size", value: "\(styleSize)", expected: "0 or more") }
-        if interpolationSteps < 2 { throw .invalidValue(flag: "--interpolate-steps", value: "\(interpolationSteps)", expected: "2 or more") }
         if loadCIN != nil && saveCIN != nil { throw .invalidValue(flag: "--save-cin", value: saveCIN!, expected: "no --save-cin with --cin (nothing is learned)") }
         if loadCIN == nil {
             if learning.iterations < 1 { throw .invalidValue(flag: "--iterations", value: "\(learning.iterations)", expected: "1 or more") }
@@ -103,12 +112,16 @@ public struct NormComparisonPlan: Sendable {
     let cinFile: CINParameterFile?
 }
 
-/// Checks the inputs, a CIN file and the report folder without changing anything; lets a caller
-/// fail before loading the network, then run the plan.
+/// Checks the inputs, a CIN file and the report folder (not being written by another run: its
+/// lock is tried and released) without changing anything; lets a caller fail before loading the
+/// network, then run the plan.
 @discardableResult
 public func checkNormComparison(_ configuration: NormComparisonConfiguration) throws(NormComparisonError) -> NormComparisonPlan {
     let (definition, file) = try configuration.definition()
     _ = try inspectComparisonFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite)
+    if FileManager.default.fileExists(atPath: configuration.folder) {
+        do { try ReportFolder(configuration.folder).lock().release() } catch { throw .failed(error.description) }
+    }
     return NormComparisonPlan(configuration: configuration, definition: definition, cinFile: file)
 }
 
@@ -138,6 +151,10 @@ public func runNormComparison(
 ) throws(NormComparisonError) -> NormComparisonManifest {
     let (configuration, definition, loaded) = (plan.configuration, plan.definition, plan.cinFile)
     let folder = configuration.folder
+    _ = try inspectComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
+    let lock: ReportFolderLock
+    do { lock = try ReportFolder(folder).lock() } catch { throw .failed(error.description) }
+    defer { lock.release() }
     try prepareComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
 
     func load(_ path: String, size: Int) throws(NormComparisonError) -> RGBImage {
@@ -238,27 +255,26 @@ func inspectComparisonFolder(_ folder: String, definition: NormComparisonDefinit
     var isFolder: ObjCBool = false
     guard files.fileExists(atPath: folder, isDirectory: &isFolder) else { return nil }
     guard isFolder.boolValue else { throw .reportExists(folder: folder, reason: "it is a file") }
+    // An unusable record is not trusted: with --overwrite, none of its names is removed.
     let old = try? NormComparisonManifest.read(folder: folder)
     if let old, old.definition == definition { return old }
-    if old == nil && ((try? files.contentsOfDirectory(atPath: folder)) ?? []).isEmpty { return nil }
+    if old == nil && ReportFolder(folder).entries().isEmpty { return nil }
     let reason = old != nil ? "it holds a comparison with other inputs or settings"
         : files.fileExists(atPath: folder + "/" + NormComparisonManifest.fileName) ? "it holds another report's manifest.json" : "it holds files but no manifest.json"
     guard overwrite else { throw .reportExists(folder: folder, reason: reason) }
     return old
 }
 
-/// Checks the folder, creates it or removes what an earlier comparison wrote there.
+/// Checks the locked folder and removes what an earlier comparison wrote there (regular files
+/// only, names checked by the record's reader).
 func prepareComparisonFolder(_ folder: String, definition: NormComparisonDefinition, overwrite: Bool) throws(NormComparisonError) {
-    let files = FileManager.default
     let old = try inspectComparisonFolder(folder, definition: definition, overwrite: overwrite)
+    let report = ReportFolder(folder)
     if let old {
         let names = [NormComparisonManifest.fileName, "index.html"] + old.sheets + (old.cells + old.interpolation).map(\.output)
-        for name in names where !name.contains("/") { try? files.removeItem(atPath: folder + "/" + name) }
+        for name in names { report.removeFile(name) }
     }
     if overwrite && old == nil {
-        for name in [NormComparisonManifest.fileName, "index.html"] { try? files.removeItem(atPath: folder + "/" + name) }
-    }
-    do { try files.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-        throw .failed("cannot create the report folder \(folder): \(error.localizedDescription)")
+        for name in [NormComparisonManifest.fileName, "index.html"] { report.removeFile(name) }
     }
 }

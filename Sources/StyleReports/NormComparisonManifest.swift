@@ -72,4 +72,22 @@ public struct NormComparisonManifest: JSONRecord, Equatable, Sendable {
     public var metricsNote = "pytorch-AdaIN net.py losses (MSE): content = MSE(relu4_1(g(t)), t) with t the normalised features (IN, CIN or AdaIN output), style = sum over relu1_1..relu4_1 of MSE of channel means and stds (unbiased, +1e-5) against the column's style image; g(t) is the decoder output before cropping and quantisation."
 
     public static let fileName = "manifest.json"
+
+    /// Refuses a record whose images or sheets are not plain file names (``ReportFileName``), or
+    /// whose cells name contents or styles the definition does not have.
+    public func validate(record: String) throws(SweepError) {
+        let d = definition
+        if d.contents.count > SweepLimits.files || d.styles.count > SweepLimits.files || cells.count + interpolation.count > SweepLimits.cells {
+            throw .invalidRecord(file: record, reason: "more than \(SweepLimits.files) inputs or \(SweepLimits.cells) cells")
+        }
+        for (i, sheet) in sheets.enumerated() { _ = try ReportFileName.check(sheet, field: "sheets[\(i)]", record: record) }
+        for (list, key) in [(cells, "cells"), (interpolation, "interpolation")] {
+            for (i, cell) in list.enumerated() {
+                _ = try ReportFileName.check(cell.output, field: "\(key)[\(i)].output", record: record)
+                if !d.contents.indices.contains(cell.content) || !(cell.style.map(d.styles.indices.contains) ?? true) {
+                    throw .invalidRecord(file: record, reason: "\(key)[\(i)] names a content or style the definition does not have")
+                }
+            }
+        }
+    }
 }

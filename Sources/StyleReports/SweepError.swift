@@ -13,6 +13,11 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
     case unknownSpecKey(key: String, file: String)
     /// A spec file cannot be read or parsed, or a key's value has the wrong type.
     case invalidSpec(file: String, reason: String)
+    /// A record read from a report folder (`manifest.json`, `comparison.json`) is malformed or
+    /// holds values a report cannot use (a file name outside the folder, a grid that does not add up).
+    case invalidRecord(file: String, reason: String)
+    /// Another run holds the report folder's lock (``ReportFolder/lock()``); `pid` as it wrote it.
+    case reportBusy(folder: String, pid: Int32?)
     case failed(String)
 
     public var description: String {
@@ -29,6 +34,11 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
             "spec file \(file): unknown key '\(key)'; the keys are the sweep's flags without dashes: \(SweepRequest.specKeys.joined(separator: ", "))."
         case .invalidSpec(let file, let reason):
             "spec file \(file): \(reason)."
+        case .invalidRecord(let file, let reason):
+            "\(file) cannot be read as a report record: \(reason)"
+        case .reportBusy(let folder, let pid):
+            "another stylectl run is writing \(folder)" + (pid.map { " (pid \($0))" } ?? "")
+                + "; wait for it to finish or choose another report folder. Nothing was changed."
         case .failed(let message):
             message
         }

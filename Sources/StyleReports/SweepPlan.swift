@@ -114,13 +114,42 @@ public struct SweepConfiguration: Sendable {
         }
     }
 
-    /// Checks the lists (none empty: the grid would be empty), the number of styles for the grid,
-    /// alphas in [0, 1], steps and sizes, and that each mask fits the styles.
+    /// The number of rows and columns of the grid, from the lists' lengths alone.
+    var gridSize: (rows: Int, columns: Int) {
+        let across = preserveColors.count * alphas.count
+        return switch grid {
+        case .styles: (contents.count * styles.count, across)
+        case .interpolation: (contents.count, across * steps)
+        case .bilinear: (contents.count * steps, across * steps)
+        case .masks: (contents.count, across * masks.count)
+        }
+    }
+
+    /// Checks the lists (none empty: the grid would be empty; none longer than ``SweepLimits``),
+    /// the number of styles for the grid, alphas in [0, 1], steps and sizes, the number of cells,
+    /// and that each mask fits the styles: before any file is read.
     public func validate() throws(SweepError) {
         if contents.isEmpty { throw .emptyList(flag: "--content") }
         if styles.isEmpty { throw .emptyList(flag: styleFlag) }
         if alphas.isEmpty { throw .emptyList(flag: "--alpha") }
         if preserveColors.isEmpty { throw .emptyList(flag: "--preserve-color") }
+        for (flag, count, limit) in [("--content", contents.count, SweepLimits.files), (styleFlag, styles.count, SweepLimits.files),
+                                     ("--mask", masks.count, SweepLimits.files), ("--alpha", alphas.count, SweepLimits.alphas),
+                                     ("--preserve-color", preserveColors.count, SweepLimits.preserveColors)] where count > limit {
+            throw .invalidValue(flag: flag, value: "\(count) values", expected: "at most \(limit) values")
+        }
+        if grid == .interpolation || grid == .bilinear, !(2 ... SweepLimits.steps).contains(steps) {
+            throw .invalidValue(flag: "--steps", value: "\(steps)", expected: "2 to \(SweepLimits.steps)")
+        }
+        if rowsPerSheet < 1 || rowsPerSheet > SweepLimits.rowsPerSheet {
+            throw .invalidValue(flag: "rowsPerSheet", value: "\(rowsPerSheet)", expected: "1 to \(SweepLimits.rowsPerSheet)")
+        }
+        let size = gridSize
+        if size.rows * size.columns > SweepLimits.cells {
+            throw .invalidValue(flag: "--content, \(styleFlag), --alpha, --preserve-color" + (grid == .masks ? ", --mask" : grid == .styles ? "" : ", --steps"),
+                                value: "\(size.rows) rows x \(size.columns) columns = \(size.rows * size.columns) cells",
+                                expected: "at most \(SweepLimits.cells) cells per sweep (split it into several sweeps)")
+        }
         for alpha in alphas where !(0 ... 1).contains(alpha) {
             throw .invalidValue(flag: "--alpha", value: "\(alpha)", expected: "numbers in [0, 1]")
         }
@@ -145,10 +174,6 @@ public struct SweepConfiguration: Sendable {
                 }
             }
         }
-        if grid == .interpolation || grid == .bilinear, steps < 2 {
-            throw .invalidValue(flag: "--steps", value: "\(steps)", expected: "2 or more")
-        }
-        if rowsPerSheet < 1 { throw .invalidValue(flag: "rowsPerSheet", value: "\(rowsPerSheet)", expected: "1 or more") }
     }
 
     /// Reads and hashes every input: the definition recorded in the manifest.

@@ -22,10 +22,13 @@ public struct SweepProgress: Sendable {
 
 /// Runs the sweep `configuration` describes into its report folder and returns the manifest.
 ///
-/// - The folder is created if missing. If it holds a `manifest.json` with an equal
-///   ``SweepDefinition``, cells whose image exists and whose result is recorded are skipped.
-///   If it holds a different manifest, or files but no manifest, the sweep fails without changing
-///   anything, unless `overwrite`: then the old manifest's images, sheets and index are removed.
+/// - The folder is created if missing, and locked for the whole run (``ReportFolder/lock()``): a
+///   second run into it fails at once. Temporary files that killed runs left there are removed.
+/// - If it holds a `manifest.json` with an equal ``SweepDefinition``, cells whose result is
+///   recorded and whose image decodes at the expected size (the content's, after sizing) are
+///   skipped; the others are computed again. If it holds a different manifest, or files but no
+///   manifest, the sweep fails without changing anything, unless `overwrite`: then the old
+///   manifest's images, sheets and index are removed (regular files inside the folder only).
 /// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:)``),
 ///   stylized by one ``ControlledStylizer`` whose feature caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
@@ -33,23 +36,41 @@ public struct SweepProgress: Sendable {
 ///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
 ///   the style loss are computed once per style (per transform), by the encoder pass that also
 ///   gives the pipeline the style's relu4_1.
-/// - The manifest is rewritten after every cell; the contact sheets and `index.html` at the end.
+/// - The manifest is rewritten as ``ManifestSchedule`` says (after every cell of a small sweep, at
+///   most every few seconds for a large one) and at the end; the contact sheets and `index.html`
+///   at the end. A cell finished after the last write is not recorded: a resumed sweep computes it
+///   again (its image on disk is not trusted without its record).
 public func runSweep(
     _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in }
 ) throws(SweepError) -> SweepManifest {
     let definition = try configuration.definition()
     let folder = configuration.folder
+    _ = try inspectFolder(folder, definition: definition, overwrite: configuration.overwrite)
+    let lock = try ReportFolder(folder).lock()
+    defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
     if let previous = try prepareFolder(folder, definition: definition, overwrite: configuration.overwrite) {
+        var sizes: [String: (width: Int, height: Int)] = [:]
         for i in manifest.cells.indices where previous.cells.indices.contains(i) {
             let old = previous.cells[i]
-            if old.isDone && old.output == manifest.cells[i].output
-                && FileManager.default.fileExists(atPath: folder + "/" + old.output) {
-                manifest.cells[i] = old
+            guard old.isDone && old.output == manifest.cells[i].output else { continue }
+            let content = manifest.cells[i].content
+            if sizes[content] == nil {
+                do {
+                    let sized = try ImageSizing(size: definition.contentSize).load(path: content)
+                    sizes[content] = (sized.width, sized.height)
+                } catch { throw .failed(error.description) }
             }
+            guard let image = try? readImage(path: folder + "/" + old.output),
+                  image.width == sizes[content]!.width, image.height == sizes[content]!.height else { continue }
+            // Only the results: the parameters are the definition's, not the old record's.
+            manifest.cells[i].seconds = old.seconds
+            manifest.cells[i].styleLoss = old.styleLoss
+            manifest.cells[i].contentLoss = old.contentLoss
         }
     }
     try manifest.write(folder: folder)
+    var schedule = ManifestSchedule(cells: manifest.cells.count)
 
     let pipeline = ControlledStylizer(
         stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
@@ -83,12 +104,37 @@ public func runSweep(
             manifest.cells[i].styleLoss = losses.style
             manifest.cells[i].contentLoss = losses.content
         }
-        try manifest.write(folder: folder)
+        if schedule.isDue() { try manifest.write(folder: folder) }
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
     }
+    try manifest.write(folder: folder)
     let sheets = try writeContactSheets(manifest, folder: folder, rowsPerSheet: configuration.rowsPerSheet)
     try writeIndex(manifest, folder: folder, sheets: sheets)
     return manifest
+}
+
+/// When a sweep rewrites its manifest after a cell: always while the sweep has at most
+/// ``everyCellLimit`` cells (a manifest under about 200 KB), else once ``interval`` seconds have
+/// passed since the last write, so that a sweep of thousands of cells does not spend its time
+/// rewriting megabytes per cell.
+struct ManifestSchedule {
+    static let everyCellLimit = 200
+    static let interval: TimeInterval = 10
+
+    let cells: Int
+    private var lastWrite: Date
+
+    init(cells: Int, now: Date = Date()) {
+        self.cells = cells
+        lastWrite = now
+    }
+
+    /// Whether to write now; if so, counts it as written.
+    mutating func isDue(now: Date = Date()) -> Bool {
+        guard cells <= Self.everyCellLimit || now.timeIntervalSince(lastWrite) >= Self.interval else { return false }
+        lastWrite = now
+        return true
+    }
 }
 
 /// The style loss's targets of each style image, computed once per colour-preservation transform
@@ -114,9 +160,13 @@ struct StyleStatisticsCache {
 
 /// Checks the inputs and the report folder without changing anything: fails as
 /// ``runSweep(_:stylizer:progress:)`` would for empty lists, bad values, missing inputs or a folder
-/// holding a different sweep (without `overwrite`). Lets a caller fail before loading the network.
+/// holding a different sweep (without `overwrite`), or a folder another run is writing (its lock is
+/// tried and released). Lets a caller fail before loading the network.
 public func checkSweep(_ configuration: SweepConfiguration) throws(SweepError) {
-    _ = try inspectFolder(configuration.folder, definition: try configuration.definition(), overwrite: configuration.overwrite)
+    if case .missing = try inspectFolder(configuration.folder, definition: try configuration.definition(), overwrite: configuration.overwrite) {
+        return
+    }
+    try ReportFolder(configuration.folder).lock().release()
 }
 
 /// What is in a report folder.
@@ -136,12 +186,17 @@ func inspectFolder(_ folder: String, definition: SweepDefinition, overwrite: Boo
     let reason: String
     var old: SweepManifest?
     if files.fileExists(atPath: folder + "/" + SweepManifest.fileName) {
-        old = try? SweepManifest.read(folder: folder)
-        if let old, old.definition == definition { return .reusable(old) }
-        reason = old.map { "its manifest.json differs in " + differences($0.definition, definition).joined(separator: ", ") }
-            ?? "its manifest.json cannot be read"
+        do {
+            let read = try SweepManifest.read(folder: folder)
+            if read.definition == definition { return .reusable(read) }
+            old = read
+            reason = "its manifest.json differs in " + differences(read.definition, definition).joined(separator: ", ")
+        } catch {
+            // Not trusted: with --overwrite, none of its names is removed.
+            reason = "its manifest.json cannot be used: \(error.description)"
+        }
     } else {
-        if ((try? files.contentsOfDirectory(atPath: folder)) ?? []).isEmpty { return .reusable(nil) }
+        if ReportFolder(folder).entries().isEmpty { return .reusable(nil) }
         reason = "it holds files but no manifest.json"
     }
     guard overwrite else { throw .reportExists(folder: folder, reason: reason) }
@@ -160,11 +215,12 @@ func prepareFolder(_ folder: String, definition: SweepDefinition, overwrite: Boo
     case .reusable(let old):
         return old
     case .replace(let old):
-        // Remove only what a sweep writes there.
+        // Remove only what a sweep writes there, and only regular files (names checked by the manifest's reader).
+        let report = ReportFolder(folder)
         var names = [SweepManifest.fileName, "index.html"]
-        names += ((try? files.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".png") }
+        names += report.entries().filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".png") }
         names += old?.cells.map(\.output) ?? []
-        for name in names where !name.contains("/") { try? files.removeItem(atPath: folder + "/" + name) }
+        for name in names { report.removeFile(name) }
         return nil
     }
 }

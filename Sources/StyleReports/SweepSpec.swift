@@ -18,22 +18,35 @@ extension SweepRequest {
     /// (images, masks, `reports-dir`, `vgg`, `decoder`) are relative to the spec file's folder.
     /// Keys left out take the flags' defaults.
     ///
+    /// The file is read only when it is a regular file of at most ``SpecLimits/bytes``, nested
+    /// within ``SpecLimits`` (checked on the text, before a parser recurses), and a YAML file's
+    /// tree, its aliases expanded, holds at most ``SpecLimits/nodes`` nodes.
+    ///
     /// - Throws: ``SweepError/unknownSpecKey(key:file:)`` for a key that is not a flag,
-    ///   ``SweepError/invalidSpec(file:reason:)`` for an unreadable file or a value of the wrong type.
+    ///   ``SweepError/invalidSpec(file:reason:)`` for an unreadable or oversized file or a value of
+    ///   the wrong type.
     public init(specFile: String) throws(SweepError) {
         self.init()
-        let text: String
-        do { text = try String(contentsOfFile: specFile, encoding: .utf8) } catch { throw .invalidSpec(file: specFile, reason: "cannot be read") }
+        let format = URL(fileURLWithPath: specFile).pathExtension.lowercased()
+        guard ["json", "yaml", "yml"].contains(format) else {
+            throw .invalidSpec(file: specFile, reason: "the name must end in .json, .yaml or .yml")
+        }
+        let text = try SpecLimits.text(of: specFile)
         let parsed: Any?
-        switch URL(fileURLWithPath: specFile).pathExtension.lowercased() {
-        case "json":
+        if format == "json" {
             do { parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
                 throw .invalidSpec(file: specFile, reason: "not valid JSON (\(error.localizedDescription))")
             }
-        case "yaml", "yml":
-            do { parsed = try Yams.load(yaml: text) } catch { throw .invalidSpec(file: specFile, reason: "not valid YAML (\(error))") }
-        default:
-            throw .invalidSpec(file: specFile, reason: "the name must end in .json, .yaml or .yml")
+        } else {
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch { throw .invalidSpec(file: specFile, reason: "not valid YAML (\(error))") }
+            if let node {
+                var budget = SpecLimits.nodes
+                guard SpecLimits.count(node, budget: &budget) else {
+                    throw .invalidSpec(file: specFile, reason: "more than \(SpecLimits.nodes) values once its aliases (*name) are expanded; a sweep spec needs no aliases: write the values out")
+                }
+            }
+            parsed = node?.any
         }
         guard let mapping = parsed as? [String: Any] else {
             throw .invalidSpec(file: specFile, reason: "the top level must be a mapping of the sweep's flags (without dashes) to values")
@@ -113,5 +126,79 @@ private struct SpecValues {
         guard let value = mapping[key] else { return nil }
         guard let flag = value as? Bool else { throw wrongType(key, "true or false") }
         return flag
+    }
+}
+
+/// Bounds on a spec file, checked before its text reaches a parser: a spec is a mapping of a few
+/// flags to scalars and lists, a few kilobytes; anything far larger or deeper is refused rather
+/// than handed to a parser that may allocate without bound (YAML aliases, "billion laughs") or
+/// recurse once per level (Yams' composer, deep `[[[[...`).
+public enum SpecLimits {
+    /// The file's size: 1 MiB holds thousands of paths.
+    public static let bytes = 1 << 20
+    /// `[` and `{` characters in the whole text: each nesting level of a flow collection needs one,
+    /// so this bounds the flow nesting; a spec needs one per list.
+    public static let brackets = 64
+    /// Columns of a line's indentation and block indicators (` `, `-`, `?`, `:`): each nesting
+    /// level of a block collection takes at least one more, so this bounds the block nesting.
+    public static let indentation = 32
+    /// Nodes of a YAML spec after alias expansion (1,000 paths in each of several lists fit).
+    public static let nodes = 20_000
+
+    /// The text of a spec file: a regular file (not a FIFO or device, which could block or never
+    /// end) of at most ``bytes`` bytes of UTF-8, within the nesting bounds.
+    static func text(of path: String) throws(SweepError) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .invalidSpec(file: path, reason: "cannot be read") }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .invalidSpec(file: path, reason: "is not a regular file") }
+        guard info.st_size <= bytes else {
+            throw .invalidSpec(file: path, reason: "is \(info.st_size) bytes; a spec file has at most \(bytes) (1 MiB)")
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= bytes,
+              let text = String(data: data, encoding: .utf8) else {
+            throw .invalidSpec(file: path, reason: "cannot be read as UTF-8 text of at most \(bytes) bytes")
+        }
+        var openers = 0
+        var lineStart = true
+        var prefix = 0
+        for byte in data {
+            if byte == UInt8(ascii: "\n") {
+                (lineStart, prefix) = (true, 0)
+                continue
+            }
+            if lineStart {
+                if [UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "?"), UInt8(ascii: ":"), UInt8(ascii: "\t")].contains(byte) {
+                    prefix += 1
+                    if prefix > indentation {
+                        throw .invalidSpec(file: path, reason: "a line is indented by more than \(indentation) columns (nested too deep for a sweep spec)")
+                    }
+                } else {
+                    lineStart = false
+                }
+            }
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") {
+                openers += 1
+                if openers > brackets {
+                    throw .invalidSpec(file: path, reason: "more than \(brackets) '[' and '{' (nested too deep for a sweep spec, which needs one per list)")
+                }
+            }
+        }
+        return text
+    }
+
+    /// Whether `node` has at most `budget` nodes, aliases counted as often as they appear;
+    /// stops as soon as the budget is spent.
+    static func count(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar: return true
+        case .sequence(let items):
+            for item in items where !count(item, budget: &budget) { return false }
+            return true
+        case .mapping(let pairs):
+            for (key, value) in pairs where !count(key, budget: &budget) || !count(value, budget: &budget) { return false }
+            return true
+        }
     }
 }

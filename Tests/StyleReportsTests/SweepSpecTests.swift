@@ -2,6 +2,9 @@
 // types and empty lists are refused naming the key and the file.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import StyleReports
 import StyleTransfer
 import Testing
@@ -104,6 +107,83 @@ import TestSupport
         #expect(alpha.preserveColors == [.none, .coral, .luminance])
         for path in corners.contents + corners.corners! + alpha.contents + alpha.styles! {
             #expect(FileManager.default.fileExists(atPath: path), "\(path)")
+        }
+    }
+
+    // MARK: Hostile spec files
+
+    /// Runs `body` on a thread with a 512 KiB stack (as small as the cooperative pool's threads),
+    /// so that a parser recursing once per nesting level would overflow here rather than pass.
+    func onSmallStack(_ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread { body(); done.signal() }
+        thread.stackSize = 512 << 10
+        thread.start()
+        done.wait()
+    }
+
+    @Test func yamlAliasBombIsRefusedQuickly() throws {
+        // "Billion laughs": 9 levels of 9 aliases, 9^9 strings once expanded, in under 500 bytes.
+        var text = "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for level in 1 ... 8 {
+            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ",") + "]\n"
+        }
+        text += "content: *a8\n"
+        #expect(text.utf8.count < 600)
+        let bomb = try write("bomb.yaml", text)
+        let start = Date()
+        #expect(throws: SweepError.invalidSpec(file: bomb, reason: "more than 20000 values once its aliases (*name) are expanded; a sweep spec needs no aliases: write the values out")) {
+            try SweepRequest(specFile: bomb)
+        }
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    @Test func deepNestingIsRefusedBeforeParsing() throws {
+        let flow = try write("deep.yaml", "content: " + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "\n")
+        let json = try write("deep.json", "{\"content\": " + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}")
+        let block = try write("block.yaml", (0 ..< 500).map { String(repeating: " ", count: $0) + "- " }.joined(separator: "\n") + "x\n")
+        let compact = try write("compact.yaml", "content:\n" + String(repeating: "- ", count: 10_000) + "x\n")
+        let brackets = "more than 64 '[' and '{' (nested too deep for a sweep spec, which needs one per list)"
+        let indented = "a line is indented by more than 32 columns (nested too deep for a sweep spec)"
+        for (file, reason) in [(flow, brackets), (json, brackets), (block, indented), (compact, indented)] {
+            nonisolated(unsafe) var error: SweepError?
+            onSmallStack { do { _ = try SweepRequest(specFile: file) } catch let e as SweepError { error = e } catch {} }
+            #expect(error == .invalidSpec(file: file, reason: reason), "\(file)")
+        }
+    }
+
+    @Test func theDeepestNestingAllowedParsesOnASmallStack() throws {
+        // Within the limits: 64 nested flow lists under 32 columns of compact block lists, the most
+        // the text scan lets through; Yams must compose it without overflowing a small stack.
+        let text = "content:\n" + String(repeating: "- ", count: 16) + String(repeating: "[", count: 64) + "x" + String(repeating: "]", count: 64) + "\n"
+        let deep = try write("deepest.yaml", text)
+        nonisolated(unsafe) var error: SweepError?
+        onSmallStack { do { _ = try SweepRequest(specFile: deep) } catch let e as SweepError { error = e } catch {} }
+        #expect(error == .invalidSpec(file: deep, reason: "'content' must be a list of strings or numbers"))
+    }
+
+    @Test func oversizedAndSpecialSpecFilesAreRefused() throws {
+        let big = try write("big.yaml", "content: a.jpg\n# " + String(repeating: "x", count: 1 << 20) + "\n")
+        #expect(throws: SweepError.invalidSpec(file: big, reason: "is \(1 << 20 + 18) bytes; a spec file has at most 1048576 (1 MiB)")) {
+            try SweepRequest(specFile: big)
+        }
+        let fifo = temp.appendingPathComponent("fifo.yaml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: SweepError.invalidSpec(file: fifo, reason: "is not a regular file")) { try SweepRequest(specFile: fifo) }
+        let folder = temp.appendingPathComponent("folder.json").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        #expect(throws: SweepError.invalidSpec(file: folder, reason: "is not a regular file")) { try SweepRequest(specFile: folder) }
+    }
+
+    @Test func longListsInASpecNameTheKeyAndTheLimit() throws {
+        let alphas = try write("alphas.yaml", "content: a.jpg\nstyle: b.jpg\nreport: r\nalpha: [" + Array(repeating: "0.5", count: 500).joined(separator: ",") + "]\n")
+        let models = ModelFiles(vgg: "/nowhere/vgg.pth", decoder: "/nowhere/decoder.pth")
+        #expect(throws: SweepError.invalidValue(flag: "--alpha", value: "500 values", expected: "at most 101 values")) {
+            try SweepRequest(specFile: alphas).configuration(models: models, toolVersion: "test")
+        }
+        let steps = try write("steps.json", #"{"content": "a.jpg", "interpolate": "a.jpg,b.jpg", "report": "r", "steps": 4611686018427387904}"#)
+        #expect(throws: SweepError.invalidValue(flag: "--steps", value: "4611686018427387904", expected: "2 to 101")) {
+            try SweepRequest(specFile: steps).configuration(models: models, toolVersion: "test")
         }
     }
 }

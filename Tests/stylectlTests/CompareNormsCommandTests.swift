@@ -51,4 +51,12 @@ import TestSupport
         let message = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r", "--iterations", "0"])
         #expect(message?.contains("--iterations") == true, "\(message ?? "no error")")
     }
+
+    @Test func interpolationStepsBeyondTheLimitNameTheFlag() throws {
+        for steps in ["1", "102", "4611686018427387904"] {
+            let message = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r", "--interpolate-steps", steps])
+            #expect(message?.contains("'--interpolate-steps': '\(steps)' is not allowed; expected 2 to 101") == true, "\(message ?? "no error")")
+        }
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("r").path))
+    }
 }

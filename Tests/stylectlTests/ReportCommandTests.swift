@@ -62,4 +62,28 @@ import TestSupport
         #expect(rows?.contains("--rows-per-sheet") == true, "\(rows ?? "no error")")
         #expect(!FileManager.default.fileExists(atPath: temp.path + "/out"))
     }
+
+    /// A sweep's manifest tampered to link outside the sweeps, or with fewer cells than its grid.
+    @Test func tamperedSweepManifestsAreRefusedNamingTheFile() throws {
+        #expect(try sweep("one", preserveColor: "none") == nil)
+        #expect(try sweep("two", preserveColor: "coral") == nil)
+        let manifest = URL(fileURLWithPath: temp.path + "/two/manifest.json")
+        let good = try Data(contentsOf: manifest)
+        let sweeps = "\(temp.path)/one,\(temp.path)/two"
+        let output = temp.appendingPathComponent("tampered").path
+        for (edit, words) in [("../../etc/passwd", ["cells[0].output '../../etc/passwd'", "contains '/'"]), ("", ["0 cells for a grid of 1 rows x 1 columns"])] {
+            var object = try JSONSerialization.jsonObject(with: good) as! [String: Any]
+            if edit.isEmpty {
+                object["cells"] = [Any]()
+            } else {
+                var cells = object["cells"] as! [[String: Any]]
+                cells[0]["output"] = edit
+                object["cells"] = cells
+            }
+            try JSONSerialization.data(withJSONObject: object).write(to: manifest)
+            let message = run(Report.self, ["--sweeps", sweeps, "--output", output])
+            #expect(message?.contains(manifest.path) == true && words.allSatisfy { message?.contains($0) == true }, "\(message ?? "no error")")
+            #expect(!FileManager.default.fileExists(atPath: output))
+        }
+    }
 }

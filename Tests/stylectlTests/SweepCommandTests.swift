@@ -2,6 +2,9 @@
 
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import StyleReports
 import StyleTransfer
 @testable import stylectl
@@ -66,5 +69,61 @@ import TestSupport
         try Data(#"{"content": "a.jpg", "style": "b.jpg", "colour": "coral"}"#.utf8).write(to: URL(fileURLWithPath: unknown))
         let refused = run(["--spec", unknown])
         #expect(refused?.contains("'colour'") == true && refused?.contains(unknown) == true, "\(refused ?? "no error")")
+    }
+
+    var models: [String] {
+        get throws { ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path, "--decoder", try TestPaths.golden("network/decoder_legacy.pth").path] }
+    }
+
+    @Test func stepsBeyondTheLimitAreRefusedNamingTheFlag() throws {
+        for steps in ["102", "100000", "4611686018427387904"] {
+            let message = run(["--content", image("content/cornell.jpg"), "--interpolate", "\(image("style/sketch.png")),\(image("style/mondrian.jpg"))",
+                               "--steps", steps, "--report", "steps", "--reports-dir", temp.path] + (try models))
+            #expect(message?.contains("'--steps': '\(steps)' is not allowed; expected 2 to 101") == true, "\(message ?? "no error")")
+        }
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("steps").path))
+    }
+
+    @Test func aLockedReportFolderIsRefusedNamingThePid() throws {
+        let folder = temp.appendingPathComponent("busy").path
+        let held = try ReportFolder(folder).lock()
+        defer { held.release() }
+        let message = run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--content-size", "32",
+                           "--style-size", "32", "--report", "busy", "--reports-dir", temp.path] + (try models))
+        #expect(message?.contains("another stylectl run is writing \(folder) (pid \(getpid()))") == true, "\(message ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [ReportFolder.lockName])
+    }
+
+    /// SIGTERM to a running `stylectl sweep` (the built executable): exit status 143, and neither
+    /// temporary files nor the lock are left in the report folder.
+    @Test func sigtermLeavesNoTemporaryFiles() throws {
+        let executable = TestPaths.repoRoot.appendingPathComponent(".build/debug/stylectl")
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path))
+        let folder = temp.appendingPathComponent("interrupted").path
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["sweep", "--content", image("content/cornell.jpg"), "--interpolate", "\(image("style/sketch.png")),\(image("style/mondrian.jpg"))",
+                             "--steps", "40", "--alpha", "0.25,0.5,0.75,1", "--content-size", "64", "--style-size", "64", "--no-metrics",
+                             "--report", "interrupted", "--reports-dir", temp.path] + (try models)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the first cell image, then interrupt mid-sweep.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && process.isRunning
+                && !((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains(where: { $0.hasPrefix("r01-c02") }) {
+            usleep(20_000)
+        }
+        #expect(process.isRunning, "the sweep ended before it could be interrupted")
+        // The other process holds the folder's lock: a run from here is refused, naming its pid.
+        #expect(throws: SweepError.reportBusy(folder: folder, pid: process.processIdentifier)) { try ReportFolder(folder).lock() }
+        // The same sweep from the command, here: refused before its network loads.
+        let second = run(process.arguments!.dropFirst().map { $0 })
+        #expect(second?.contains("another stylectl run is writing \(folder) (pid \(process.processIdentifier))") == true, "\(second ?? "no error")")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(!left.contains { $0.hasSuffix(".tmp") || $0.hasPrefix(".dat.nosync") || $0 == ReportFolder.lockName }, "\(left)")
+        #expect(left.contains(SweepManifest.fileName))
     }
 }

@@ -83,6 +83,8 @@ struct CompareNorms: ParsableCommand {
         let plan: NormComparisonPlan
         do { plan = try checkNormComparison(configuration) } catch { throw CommandFailure(error.description) }
         let stylizer = try models.loadStylizer()
+        let interrupts = InterruptCleanup()
+        defer { interrupts.uninstall() }
         do {
             _ = try runNormComparison(plan, stylizer: stylizer) { printError($0) }
         } catch {

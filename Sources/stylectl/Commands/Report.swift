@@ -36,6 +36,8 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        let interrupts = InterruptCleanup()
+        defer { interrupts.uninstall() }
         do {
             let folders = try parseList(sweeps, flag: "--sweeps")
             let comparison = try runComparison(ComparisonConfiguration(

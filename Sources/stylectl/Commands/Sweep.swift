@@ -44,7 +44,7 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Stretch masks whose aspect ratio differs from the content's.")
     var stretchMask = false
 
-    @Option(help: "With --interpolate or --corners: the number of weights from 0 to 1 (default 5).")
+    @Option(help: "With --interpolate or --corners: the number of weights from 0 to 1, 2 to 101 (default 5).")
     var steps: Int?
 
     @Option(help: "Alphas in [0, 1], comma-separated (default 1).")
@@ -126,6 +126,8 @@ struct Sweep: ParsableCommand {
         let stylizer: Stylizer
         do { stylizer = try Stylizer(models: configuration.models) } catch { throw CommandFailure(error.description) }
         let manifest: SweepManifest
+        let interrupts = InterruptCleanup()
+        defer { interrupts.uninstall() }
         do {
             manifest = try runSweep(configuration, stylizer: stylizer) { progress in
                 FileHandle.standardError.write(Data((progress.description + "\n").utf8))
@@ -135,5 +137,34 @@ struct Sweep: ParsableCommand {
         }
         let done = manifest.cells.filter(\.isDone).count
         FileHandle.standardError.write(Data("sweep: \(done) cells in \(configuration.folder)/ (index.html, manifest.json)\n".utf8))
+    }
+}
+
+/// SIGINT and SIGTERM during a run that writes a report folder: the folder's in-flight temporary
+/// files and its lock file are removed (``removeInFlightTemporaryFiles()``), then the process
+/// exits with 128 + the signal (130, 143), as a shell reports a process killed by it.
+final class InterruptCleanup {
+    private static let signals = [SIGINT, SIGTERM]
+    private let sources: [any DispatchSourceSignal]
+
+    /// Installs the handlers until ``uninstall()``. The signals' default action (ending the
+    /// process at once) is turned off first, so that the dispatch sources receive them.
+    init() {
+        sources = Self.signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                removeInFlightTemporaryFiles()
+                exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Removes the handlers and restores the signals' default action.
+    func uninstall() {
+        for source in sources { source.cancel() }
+        for number in Self.signals { signal(number, SIG_DFL) }
     }
 }

@@ -1,0 +1,252 @@
+// A report folder as every report command uses it: file names read from records checked once,
+// removal of regular files only, one writer at a time (a lock), and no temporary files left behind.
+
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file name read from a record (a manifest's cell `output`, a sheet name): a plain name of a
+/// file directly inside the report folder.
+///
+/// Records are files on disk that anyone can edit; a name such as `..`, `` (empty), `.`,
+/// `../../etc/passwd` or `/tmp/x` would otherwise make a report read, link or delete outside
+/// its folder. Every name taken from a record goes through ``check(_:)`` before it is joined to a
+/// folder.
+public enum ReportFileName {
+    /// Why `name` is not a plain file name, or nil when it is one: not empty, not `.` or `..`, no
+    /// `/`, no NUL, at most 255 bytes (the longest name Linux allows).
+    public static func problem(_ name: String) -> String? {
+        if name.isEmpty { return "is empty" }
+        if name == "." || name == ".." { return "is '\(name)', not a file name" }
+        if name.contains("/") { return "contains '/' (only plain file names inside the report folder are allowed)" }
+        if name.utf8.contains(0) { return "contains a NUL byte" }
+        if name.utf8.count > 255 { return "is longer than 255 bytes" }
+        return nil
+    }
+
+    /// `name` if it is a plain file name.
+    ///
+    /// - Throws: ``SweepError/invalidRecord(file:reason:)`` naming `record` (the record file that
+    ///   held the name) and the field.
+    public static func check(_ name: String, field: String, record: String) throws(SweepError) -> String {
+        if let problem = problem(name) {
+            throw .invalidRecord(file: record, reason: "\(field) '\(name.prefix(80))' \(problem)")
+        }
+        return name
+    }
+}
+
+/// A report folder: where a sweep, a comparison or a compare-norms report writes.
+public struct ReportFolder: Sendable {
+    /// The name of the lock file each writer holds (``lock()``).
+    public static let lockName = ".stylectl.lock"
+
+    public let path: String
+
+    public init(_ path: String) {
+        self.path = path
+    }
+
+    /// `path/name` for a name already checked with ``ReportFileName/check(_:field:record:)``.
+    func file(_ name: String) -> String { path + "/" + name }
+
+    /// Whether `name` is one of the bookkeeping files of a run (the lock, a temporary file), which
+    /// do not make a folder "hold files".
+    static func isBookkeeping(_ name: String) -> Bool {
+        name == lockName || TemporaryName(name) != nil
+    }
+
+    /// The folder's entries, without the bookkeeping files (the lock, temporary files).
+    func entries() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { !Self.isBookkeeping($0) }
+    }
+
+    /// Removes `name` if it is a regular file (not a folder, not a symbolic link, which is left as
+    /// it is rather than followed); a name that is not a plain file name is never removed.
+    /// Returns whether a file was removed.
+    @discardableResult
+    func removeFile(_ name: String) -> Bool {
+        guard ReportFileName.problem(name) == nil else { return false }
+        var info = stat()
+        guard lstat(file(name), &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        return unlink(file(name)) == 0
+    }
+
+    /// Writes `data` as `name` atomically: to a temporary file of this folder named as ImageCodec
+    /// names its own (`.NAME.<pid>-<random>.tmp`, see ``TemporaryName``), flushed, then renamed
+    /// over `name`. On failure the temporary file is removed.
+    func writeAtomically(_ data: Data, name: String) throws(SweepError) {
+        var temporary = ""
+        var fd: Int32 = -1
+        while fd < 0 {
+            temporary = file(".\(name).\(getpid())-\(UInt32.random(in: .min ... .max)).tmp")
+            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if fd < 0 && errno != EEXIST {
+                throw .failed("cannot write \(file(name)): cannot create a file in its folder: \(String(cString: strerror(errno)))")
+            }
+        }
+        var failure: String?
+        data.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let count = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                written += count
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil && rename(temporary, file(name)) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw .failed("cannot write \(file(name)): \(failure)")
+        }
+    }
+
+    /// Takes the folder's lock (creating the folder if missing): `flock(LOCK_EX | LOCK_NB)` on
+    /// ``lockName``, holding this process's id. The lock is per open file: a second run, or a
+    /// second ``lock()`` in this process, fails at once instead of waiting. Then removes the stale
+    /// temporary files of earlier runs that were killed (``removeStaleTemporaries()``).
+    ///
+    /// - Throws: ``SweepError/reportBusy(folder:pid:)`` when another run holds the lock,
+    ///   ``SweepError/failed(_:)`` when the folder or the lock file cannot be made.
+    public func lock() throws(SweepError) -> ReportFolderLock {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw .failed("cannot create the report folder \(path): \(error.localizedDescription)")
+        }
+        let lockPath = file(Self.lockName)
+        // The file is unlinked when released: after taking the lock, check that it is still the
+        // file at the path (not one a releasing run just unlinked), else take the new one.
+        for _ in 0 ..< 100 {
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            guard fd >= 0 else {
+                throw .failed("cannot create the lock file \(lockPath): \(String(cString: strerror(errno)))")
+            }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                let holder = Self.pid(in: fd)
+                close(fd)
+                throw .reportBusy(folder: path, pid: holder)
+            }
+            var opened = stat(), linked = stat()
+            if fstat(fd, &opened) == 0, lstat(lockPath, &linked) == 0, opened.st_ino == linked.st_ino, opened.st_dev == linked.st_dev {
+                let text = "\(getpid())\n"
+                _ = ftruncate(fd, 0)
+                _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+                let held = ReportFolderLock(folder: self, descriptor: fd)
+                removeStaleTemporaries()
+                return held
+            }
+            close(fd)
+        }
+        throw .failed("cannot take the lock \(lockPath): it keeps being replaced")
+    }
+
+    /// The process id written in a lock file, if any.
+    private static func pid(in fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Removes the temporary files that runs killed while writing left in the folder (SIGKILL, a
+    /// crash): ImageCodec's and ``writeAtomically(_:name:)``'s `.NAME.<pid>-<random>.tmp` whose
+    /// process is dead, and Foundation's `.dat.nosync…` of atomic writes (no process id: only
+    /// removed under the lock, which no other writer holds). Only regular files. Call with the
+    /// lock held. Returns the names removed.
+    @discardableResult
+    func removeStaleTemporaries() -> [String] {
+        var removed: [String] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            guard let temporary = TemporaryName(name) else { continue }
+            if let pid = temporary.pid, pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            if removeFile(name) { removed.append(name) }
+        }
+        return removed
+    }
+
+    /// Removes this process's temporary files in the folder (interrupted writes; regular files
+    /// only) and the lock file: what ``removeInFlightTemporaryFiles()`` does for each locked folder.
+    func removeInFlightFiles() {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            if let temporary = TemporaryName(name), temporary.pid == getpid() { removeFile(name) }
+        }
+        unlink(file(Self.lockName))
+    }
+}
+
+/// The name of a temporary file of an atomic write: `.NAME.<pid>-<random>.tmp` (ImageCodec's
+/// `writeImage` and ``ReportFolder/writeAtomically(_:name:)``; `pid` set) or `.dat.nosync…`
+/// (Foundation's `.atomic` writes; no pid).
+struct TemporaryName {
+    var pid: Int32?
+
+    init?(_ name: String) {
+        if name.hasPrefix(".dat.nosync") {
+            pid = nil
+            return
+        }
+        guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return nil }
+        let core = name.dropLast(4)
+        guard let dot = core.lastIndex(of: "."), dot != core.startIndex else { return nil }
+        let parts = core[core.index(after: dot)...].split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt32(parts[1]) != nil else { return nil }
+        self.pid = pid
+    }
+}
+
+/// The lock of a report folder (``ReportFolder/lock()``), held until ``release()`` or until the
+/// process ends (the kernel releases it then, even after SIGKILL). While held, the folder is in
+/// the registry that ``removeInFlightTemporaryFiles()`` cleans.
+public final class ReportFolderLock: @unchecked Sendable {
+    public let folder: ReportFolder
+    private var descriptor: Int32
+
+    init(folder: ReportFolder, descriptor: Int32) {
+        self.folder = folder
+        self.descriptor = descriptor
+        ActiveReportFolders.shared.insert(self)
+    }
+
+    /// Unlinks the lock file and releases the lock (once; later calls do nothing).
+    public func release() {
+        ActiveReportFolders.shared.remove(self)
+        guard descriptor >= 0 else { return }
+        unlink(folder.file(ReportFolder.lockName))
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}
+
+/// The report folders this process holds locked, for the signal handler of the CLI.
+final class ActiveReportFolders: @unchecked Sendable {
+    static let shared = ActiveReportFolders()
+    private let guardLock = NSLock()
+    private var locks: [ObjectIdentifier: ReportFolder] = [:]
+
+    func insert(_ lock: ReportFolderLock) {
+        guardLock.withLock { locks[ObjectIdentifier(lock)] = lock.folder }
+    }
+
+    func remove(_ lock: ReportFolderLock) {
+        guardLock.withLock { _ = locks.removeValue(forKey: ObjectIdentifier(lock)) }
+    }
+
+    var folders: [ReportFolder] { guardLock.withLock { Array(locks.values) } }
+}
+
+/// Removes the temporary files this process is writing in the report folders it holds locked, and
+/// their lock files: what an interrupted run (SIGINT, SIGTERM) would otherwise leave. For the
+/// CLI's signal handler, which then exits; the kernel releases the locks themselves.
+public func removeInFlightTemporaryFiles() {
+    for folder in ActiveReportFolders.shared.folders { folder.removeInFlightFiles() }
+}
