@@ -80,7 +80,7 @@ public enum StyleTransferError: Error, CustomStringConvertible {
         case .sizeOutOfRange(let option, let size):
             return "'\(option)' must be in 0...\(ImageSizing.maximumSize) (0 keeps the image's size), got \(size)"
         case .insufficientMemory(let path, let width, let height, let needed, let available, let source, let largest):
-            let fit = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits"
+            let fit = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images (lower --style-size)"
             return "stylizing '\(path)' at \(width)x\(height) pixels needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) is available (\(source)); \(fit)"
         case .invalidMemorySetting(let variable, let value):
             return "\(variable) must be a number of bytes (optionally with a K, M or G suffix, powers of 1024), got '\(value)'"

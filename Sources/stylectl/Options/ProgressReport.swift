@@ -10,20 +10,20 @@ struct ProgressReport {
     let count: Int
     private(set) var failures: [String] = []
     /// Where lines go: ``printError(_:)``, or a test's collector.
-    let print: (String) -> Void
+    let emit: (String) -> Void
 
-    init(count: Int, print: @escaping (String) -> Void = printError) {
+    init(count: Int, emit: @escaping (String) -> Void = printError) {
         self.count = count
-        self.print = print
+        self.emit = emit
     }
 
     mutating func record(index: Int, output: String, seconds: Double, error: (any Error)?) {
         let counter = "[\(index + 1)/\(count)]"
         if let error {
             failures.append("\(error)")
-            if count > 1 { print(escapingControlCharacters("\(counter) failed: \(error)", keepingNewlines: true)) }
+            if count > 1 { emit(escapingControlCharacters("\(counter) failed: \(error)", keepingNewlines: true)) }
         } else {
-            print(escapingControlCharacters("\(counter) \(output) (\(String(format: "%.2f", seconds)) s)"))
+            emit(escapingControlCharacters("\(counter) \(output) (\(String(format: "%.2f", seconds)) s)"))
         }
     }
 
