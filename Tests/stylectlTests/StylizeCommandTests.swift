@@ -231,6 +231,9 @@ import TestSupport
         let name = temp.appendingPathComponent("a\u{1B}]0;pwned\u{7}b.jpg").path
         let message = run(["--content", name, "--style", style("sketch.png"), "--output", temp.path + "/o.png"] + (try unloadableModels()))
         #expect(message == "--content: '\(temp.path)/a\\x1B]0;pwned\\x07b.jpg' does not exist", "\(message ?? "no error")")
+        let mode = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", temp.path + "/o.png",
+                        "--mask-mode", "x\u{1B}[2J"])
+        #expect(mode?.hasPrefix("--mask-mode: unknown mode 'x\\x1B[2J'") == true, "\(mode ?? "no error")")
         var lines: [String] = []
         var report = ProgressReport(count: 2) { lines.append($0) }
         report.record(index: 0, output: temp.path + "/x\u{1B}[2J.png", seconds: 1, error: nil)

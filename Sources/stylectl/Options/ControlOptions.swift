@@ -40,10 +40,12 @@ struct ControlOptions: ParsableArguments {
     /// before any image is read.
     func validate() throws {
         if let preserveColor {
-            do { _ = try ColorPreservation(parsing: preserveColor) } catch { throw ValidationError(error.description) }
+            do { _ = try ColorPreservation(parsing: preserveColor) } catch {
+                throw ValidationError(escapingControlCharacters(error.description))
+            }
         }
         guard SpatialMask.Mode(rawValue: maskMode.lowercased()) != nil else {
-            throw ValidationError(StyleControlError.unknownMaskMode(maskMode).description)
+            throw ValidationError(escapingControlCharacters(StyleControlError.unknownMaskMode(maskMode).description))
         }
     }
 
