@@ -90,7 +90,7 @@ public struct ImageSizing: Sendable, Equatable {
 
     /// The largest `size` accepted: 2^14. A shorter side of 16384 pixels is at least 268 million
     /// pixels, above ImageCodec's default pixel limit (Pillow's 178,956,970), and a stylization
-    /// of it needs about 300 GB of activations (``StylizationMemory``); larger values can only be
+    /// of it needs over 200 GB (``StylizationMemory``); larger values can only be
     /// typing mistakes, so they are refused at parse time rather than after reading the image.
     public static let maximumSize = 16384
 
