@@ -16,40 +16,15 @@ public struct StylizationPair: Sendable, Equatable {
         self.output = output
     }
 
-    /// pytorch-AdaIN's output name: `<content stem>_stylized_<style stem>.<ext>`.
-    public static func outputName(content: String, style: String, extension ext: String = "png") -> String {
-        func stem(_ path: String) -> String { ((path as NSString).lastPathComponent as NSString).deletingPathExtension }
-        return "\(stem(content))_stylized_\(stem(style)).\(ext)"
-    }
-
-    /// The pairs that `stylectl stylize --content C --style S --output O` makes.
-    ///
-    /// A file and a file give one pair; `output` is the image to write, or a folder (existing, or
-    /// written with a trailing `/`) to write `<content>_stylized_<style>.png` into. When either input
-    /// is a folder, every JPEG and PNG in it (sorted by name) is paired with every style, and the
-    /// results go into the folder `output`, which is created if needed.
-    public static func plan(content: String, style: String, output: String) throws(StyleTransferError) -> [StylizationPair] {
-        let contents = try images(at: content, option: "--content")
-        let styles = try images(at: style, option: "--style")
-        var isFolder: ObjCBool = false
-        let outputExists = FileManager.default.fileExists(atPath: output, isDirectory: &isFolder)
-        let batch = contents.isFolder || styles.isFolder
-        if batch || output.hasSuffix("/") || (outputExists && isFolder.boolValue) {
-            if outputExists && !isFolder.boolValue {
-                throw .outputNotAFolder(path: output, reason: "it is an existing file")
-            }
-            do {
-                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            } catch {
-                throw .outputNotAFolder(path: output, reason: "it cannot be created")
-            }
-            return contents.paths.flatMap { c in
-                styles.paths.map { s in
-                    StylizationPair(content: c, style: s, output: (output as NSString).appendingPathComponent(outputName(content: c, style: s)))
-                }
-            }
+    /// The pairs that `stylectl stylize --content C --style S --output O` makes: the jobs of
+    /// ``StylizationJob/plan(content:styles:output:otherInputs:)`` with one style, which says how
+    /// outputs are named and what is refused before any work.
+    public static func plan(
+        content: String, style: String, output: String, otherInputs: [(option: String, path: String)] = []
+    ) throws(StyleTransferError) -> [StylizationPair] {
+        try StylizationJob.plan(content: content, styles: [style], output: output, otherInputs: otherInputs).map {
+            StylizationPair(content: $0.content, style: $0.styles[0], output: $0.output)
         }
-        return [StylizationPair(content: contents.paths[0], style: styles.paths[0], output: output)]
     }
 
     static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]

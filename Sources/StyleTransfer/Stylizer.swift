@@ -79,23 +79,53 @@ public final class Stylizer: Sendable {
 }
 
 /// How an input image is sized before encoding, as pytorch-AdaIN's `test_transform`.
+///
+/// With `size` 0 and `crop`, the centre square of the unresized image (side: its shorter side) is
+/// taken; pytorch-AdaIN has no such case (its `CenterCrop(0)` fails).
 public struct ImageSizing: Sendable, Equatable {
     /// The shorter side is resized to `size` (with antialiasing, as PIL); 0 keeps the original size.
     public var size: Int
-    /// Take the centre `size` x `size` square after resizing.
+    /// Take the centre `size` x `size` square after resizing (the shorter side's square for size 0).
     public var crop: Bool
+
+    /// The largest `size` accepted: 2^14. A shorter side of 16384 pixels is at least 268 million
+    /// pixels, above ImageCodec's default pixel limit (Pillow's 178,956,970), and a stylization
+    /// of it needs over 200 GB (``StylizationMemory``); larger values can only be
+    /// typing mistakes, so they are refused at parse time rather than after reading the image.
+    public static let maximumSize = 16384
 
     public init(size: Int, crop: Bool = false) {
         self.size = size
         self.crop = crop
     }
 
+    /// Refuses a size outside `0 ... maximumSize`, naming `option` (`--content-size`, `--style-size`).
+    public static func check(size: Int, option: String) throws(StyleTransferError) {
+        guard (0 ... maximumSize).contains(size) else { throw .sizeOutOfRange(option: option, size: size) }
+    }
+
+    /// The width and height an image of `width` x `height` pixels (both positive) has after
+    /// sizing, without ImageCodec's pixel limit (for estimates; ``load(path:)`` applies it); nil
+    /// when a side would not fit in an `Int`.
+    public func sizedDimensions(width: Int, height: Int) -> (width: Int, height: Int)? {
+        if crop {
+            let side = size > 0 ? size : min(width, height)
+            return (side, side)
+        }
+        guard size > 0 else { return (width, height) }
+        return try? shorterSideSize(width: width, height: height, to: size, limits: ImageLimits(maxPixels: .max))
+    }
+
     /// Reads an image file and sizes it; fails when the result is too small to encode.
     public func load(path: String) throws(StyleTransferError) -> RGBImage {
         var image: RGBImage
-        do { image = try readImage(path: path) } catch { throw .image(error) }
-        if size > 0 { image = resizeShorterSide(image, to: size) }
-        if crop && size > 0 { image = centerCrop(image, size: size) }
+        do {
+            image = try readImage(path: path)
+            if size > 0 { image = try resizeShorterSide(image, to: size) }
+            if crop { image = try centerCrop(image, size: size > 0 ? size : min(image.width, image.height)) }
+        } catch {
+            throw .image(error)
+        }
         let minimum = VGGEncoder.minimumImageSide
         guard image.width >= minimum && image.height >= minimum else {
             throw .imageTooSmall(path: path, width: image.width, height: image.height, minimum: minimum)

@@ -71,6 +71,37 @@ import TestSupport
                 && text?.contains("more regions than styles") == true, "\(text ?? "no error")")
     }
 
+    /// A label map of 3 or 4 levels with 2 styles is not silently thresholded in auto mode: the
+    /// message names the colours and the style count, and binary and soft modes still read it.
+    @Test(arguments: [3, 4])
+    func autoModeRefusesALabelMapForTwoStyles(levels: Int) throws {
+        let bands = MaskShape.bands(levels).image(width: 32, height: 32)
+        let text = message {
+            _ = try SpatialMask(paths: ["bands.png"]).regionWeights(images: [bands], styleCount: 2, featureWidth: 4, featureHeight: 4)
+        }
+        let colours = levels == 3 ? "3 colours (#000000, #808080, #FFFFFF)" : "4 colours (#000000, #555555, #AAAAAA, #FFFFFF)"
+        #expect(text == "--mask: 'bands.png' has \(colours) but --style gives 2 styles; --mask-mode auto reads one mask for two styles only when it is black and white. For a label map give one style per colour; to threshold grey levels at 0.5 use --mask-mode binary, to use them as weights --mask-mode soft", "\(text ?? "no error")")
+        for mode in [SpatialMask.Mode.binary, .soft] {
+            let weights = try SpatialMask(paths: ["bands.png"], mode: mode).regionWeights(images: [bands], styleCount: 2, featureWidth: 4, featureHeight: 4)
+            #expect(weights.regions == 2)
+        }
+        let twoColours = try SpatialMask(paths: ["halves.png"]).regionWeights(
+            images: [MaskShape.halves.image(width: 32, height: 32)], styleCount: 2, featureWidth: 4, featureHeight: 4)
+        #expect(Array(twoColours.values.prefix(4)) == [1, 1, 0, 0])
+    }
+
+    /// `stylectl mask --width 3037000500 --height 3037000500` crashed: 3037000500^2 overflows Int.
+    @Test(arguments: [(3_037_000_500, 3_037_000_500), (0, 10), (10, -1), (16385, 1), (16384, 16384), (Int.max, Int.max)])
+    func maskSizesAreBoundedWithoutOverflow(size: (Int, Int)) {
+        let text = message { try MaskShape.checkSize(width: size.0, height: size.1) }
+        #expect(text == "a mask must be 1...16384 pixels wide and high and have at most 178956970 pixels, got --width \(size.0) --height \(size.1)", "\(text ?? "no error")")
+    }
+
+    @Test func maskSizesWithinTheBoundsPass() throws {
+        try MaskShape.checkSize(width: 1, height: 16384)
+        try MaskShape.checkSize(width: 16384, height: 10922)  // 178,946,048 pixels
+    }
+
     @Test func aRegionTooSmallForTheFeatureMap() {
         // A 64 x 64 mask with a 4-pixel white corner: one position of the 8 x 8 feature map.
         var pixels = [Float](repeating: 0, count: 3 * 64 * 64)

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import ImageCodec
 @testable import stylectl
 import Testing
 import TestSupport
@@ -91,5 +92,187 @@ import TestSupport
         #expect(message == nil, "\(message ?? "")")
         let written = try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
         #expect(written == ["cornell_stylized_sketch.png", "modern_stylized_sketch.png"])
+    }
+
+    func seededModels() throws -> [String] {
+        ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path,
+         "--decoder", try TestPaths.golden("network/decoder_legacy.pth").path]
+    }
+
+    /// A decoder file that cannot be loaded: a command that reads it fails with its name, so a
+    /// refusal with another message proves the check ran before the weights were loaded.
+    func unloadableModels() throws -> [String] {
+        let bad = temp.appendingPathComponent("bad_decoder.pth")
+        try Data("not a checkpoint".utf8).write(to: bad)
+        return ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path, "--decoder", bad.path]
+    }
+
+    func copy(_ source: String, to name: String, in folder: URL? = nil) throws -> URL {
+        let target = (folder ?? temp).appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: source, toPath: target.path)
+        return target
+    }
+
+    /// `--output mine.jpg --content mine.jpg` replaced the photo with exit code 0.
+    @Test func outputThatIsTheContentIsRefusedAndTheContentKept() throws {
+        let mine = try copy(content("cornell.jpg"), to: "mine.jpg")
+        let before = try Data(contentsOf: mine)
+        for output in [mine.path, temp.path + "/./mine.jpg"] {
+            let message = run(["--content", mine.path, "--style", style("sketch.png"), "--output", output] + (try unloadableModels()))
+            #expect(message == "--output: '\(output)' is the same file as --content '\(mine.path)'; writing it would replace that input. Choose another output path", "\(message ?? "no error")")
+        }
+        #expect(try Data(contentsOf: mine) == before)
+    }
+
+    /// The same for a style, a mask and a weight file (one named .png, so that only identity tells).
+    @Test func outputThatIsAStyleMaskOrWeightFileIsRefused() throws {
+        let styleCopy = try copy(style("sketch.png"), to: "s.png")
+        let mask = try copy(TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png").path, to: "m.png")
+        let decoder = try copy(try TestPaths.golden("network/decoder_legacy.pth").path, to: "decoder.png")
+        let vgg = try TestPaths.golden("network/vgg_legacy.pth").path
+        let base = ["--content", content("cornell.jpg"), "--vgg", vgg, "--decoder", decoder.path]
+        let cases: [([String], String, String)] = [
+            (["--style", styleCopy.path, "--output", styleCopy.path], "--style", styleCopy.path),
+            (["--style", styleCopy.path + "," + style("sketch.png"), "--mask", mask.path, "--output", mask.path], "--mask", mask.path),
+            (["--style", styleCopy.path, "--output", decoder.path], "--decoder", decoder.path),
+        ]
+        for (arguments, option, input) in cases {
+            let message = run(base + arguments)
+            #expect(message?.hasPrefix("--output: '\(input)' is the same file as \(option) '\(input)'") == true, "\(message ?? "no error")")
+        }
+        #expect(try Data(contentsOf: decoder) == Data(contentsOf: try TestPaths.golden("network/decoder_legacy.pth")))
+        #expect(try Data(contentsOf: mask) == Data(contentsOf: TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png")))
+    }
+
+    /// A folder holding a.jpg and a.png gave one a_stylized_sketch.png, the second replacing the first.
+    @Test func twoImagesWithOneStemGiveTwoOutputs() throws {
+        let contents = temp.appendingPathComponent("contents")
+        _ = try copy(content("cornell.jpg"), to: "a.jpg", in: contents)
+        _ = try copy(content("modern.jpg"), to: "b.jpg", in: contents)
+        try writeTestImage(width: 24, height: 24, to: contents.appendingPathComponent("a.png").path)
+        let output = temp.appendingPathComponent("out")
+        let message = run(["--content", contents.path, "--style", style("sketch.png"), "--output", output.path,
+                           "--content-size", "24", "--style-size", "24"] + (try seededModels()))
+        #expect(message == nil, "\(message ?? "")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output.path).sorted()
+                == ["a.jpg_stylized_sketch.png", "a.png_stylized_sketch.png", "b_stylized_sketch.png"])
+    }
+
+    /// Re-running a folder job with --output the content folder stylized the earlier outputs.
+    @Test func outputFolderThatIsTheContentFolderIsRefused() throws {
+        let contents = temp.appendingPathComponent("contents")
+        _ = try copy(content("cornell.jpg"), to: "cornell.jpg", in: contents)
+        let message = run(["--content", contents.path, "--style", style("sketch.png"), "--output", contents.path] + (try unloadableModels()))
+        #expect(message == "--output: folder '\(contents.path)' is the --content folder; its outputs would be taken as inputs by the next run. Choose another output folder", "\(message ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: contents.path) == ["cornell.jpg"])
+    }
+
+    /// 100000 or 20000 crashed allocating 102 or 30 GB; absurd sizes are refused at parse time.
+    @Test(arguments: ["--content-size", "--style-size"], ["20000", "100000", "-1"])
+    func absurdSizesAreRefusedAtParseTime(option: String, size: String) throws {
+        let message = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", temp.path + "/o.png", option, size])
+        #expect(message == "'\(option)' must be in 0...16384 (0 keeps the image's size), got \(size)", "\(message ?? "no error")")
+    }
+
+    /// --content-size 16384 is allowed but needs about 270 GB: refused before the weights are read,
+    /// with the size that fits (this machine's MemAvailable, far below that).
+    @Test func stylizationTooLargeForMemoryIsRefusedBeforeLoadingWeights() throws {
+        let output = temp.appendingPathComponent("o.png")
+        let message = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", output.path,
+                           "--content-size", "16384"] + (try unloadableModels()))
+        #expect(message?.hasPrefix("stylizing '\(content("cornell.jpg"))' at 23328x16384 pixels needs about ") == true
+                && message?.contains("the largest --content-size that fits is ") == true, "\(message ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: output.path))
+    }
+
+    /// A 10000 x 10000 photo at --content-size 0 crashed (rc 132); its header alone is enough to refuse it.
+    @Test func hugePhotoAtSizeZeroIsRefusedFromItsHeader() throws {
+        let photo = temp.appendingPathComponent("huge.png")
+        try pngHeader(width: 10000, height: 10000).write(to: photo)
+        let message = run(["--content", photo.path, "--style", style("sketch.png"), "--output", temp.path + "/o.png",
+                           "--content-size", "0"] + (try unloadableModels()))
+        #expect(message?.hasPrefix("stylizing '\(photo.path)' at 10000x10000 pixels needs about 8") == true
+                && message?.contains("the largest --content-size that fits is ") == true, "\(message ?? "no error")")
+    }
+
+    /// `--alpha -0.1` said "Missing value for '--alpha'".
+    @Test(arguments: [["--alpha", "-0.1"], ["--alpha=-0.1"]])
+    func negativeAlphaIsOutOfRangeInBothForms(alpha: [String]) {
+        let message = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", temp.path + "/o.png"] + alpha)
+        #expect(message == "'--alpha' must be in [0, 1], got -0.1.", "\(message ?? "no error")")
+    }
+
+    /// --crop with --content-size 0 was silently ignored; it takes the shorter side's centre square.
+    @Test func cropWithSizeZeroGivesASquare() throws {
+        let wide = temp.appendingPathComponent("wide.png")
+        try writeTestImage(width: 40, height: 24, to: wide.path)
+        let output = temp.appendingPathComponent("o.png")
+        let message = run(["--content", wide.path, "--style", style("sketch.png"), "--output", output.path,
+                           "--content-size", "0", "--style-size", "32", "--crop"] + (try seededModels()))
+        #expect(message == nil, "\(message ?? "")")
+        let image = try readImage(path: output.path)
+        #expect(image.width == 24 && image.height == 24)
+    }
+
+    /// `--output x.gif` was refused only after the whole stylization; so was a missing folder.
+    @Test func badOutputIsRefusedBeforeLoadingWeights() throws {
+        let gif = temp.appendingPathComponent("x.gif").path
+        #expect(run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", gif] + (try unloadableModels()))
+                == "--output: cannot write '\(gif)': '.gif' is not supported; use .png, .jpg, .jpeg")
+        let missing = temp.appendingPathComponent("missing/o.png").path
+        #expect(run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", missing] + (try unloadableModels()))
+                == "--output: cannot write '\(missing)': its folder '\(temp.path)/missing' does not exist")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["bad_decoder.pth"])
+    }
+
+    /// A file name with ESC was echoed raw to the terminal.
+    @Test func controlCharactersInPathsAreEscaped() throws {
+        let name = temp.appendingPathComponent("a\u{1B}]0;pwned\u{7}b.jpg").path
+        let message = run(["--content", name, "--style", style("sketch.png"), "--output", temp.path + "/o.png"] + (try unloadableModels()))
+        #expect(message == "--content: '\(temp.path)/a\\x1B]0;pwned\\x07b.jpg' does not exist", "\(message ?? "no error")")
+        let mode = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", temp.path + "/o.png",
+                        "--mask-mode", "x\u{1B}[2J"])
+        #expect(mode?.hasPrefix("--mask-mode: unknown mode 'x\\x1B[2J'") == true, "\(mode ?? "no error")")
+        var lines: [String] = []
+        var report = ProgressReport(count: 2) { lines.append($0) }
+        report.record(index: 0, output: temp.path + "/x\u{1B}[2J.png", seconds: 1, error: nil)
+        #expect(lines == ["[1/2] \(temp.path)/x\\x1B[2J.png (1.00 s)"])
+    }
+
+    /// "[1/1] failed: ..." and then "Error: ..." said the same thing twice.
+    @Test func aSingleFailureIsReportedOnce() throws {
+        var lines: [String] = []
+        var single = ProgressReport(count: 1) { lines.append($0) }
+        single.record(index: 0, output: "o.png", seconds: 1, error: CommandFailure("broken"))
+        #expect(lines.isEmpty)
+        #expect(throws: CommandFailure.self) { try single.finish() }
+        do { try single.finish() } catch { #expect("\(error)" == "broken") }
+        var several = ProgressReport(count: 2) { lines.append($0) }
+        several.record(index: 0, output: "o.png", seconds: 1, error: CommandFailure("broken"))
+        several.record(index: 1, output: "p.png", seconds: 1, error: nil)
+        #expect(lines == ["[1/2] failed: broken", "[2/2] p.png (1.00 s)"])
+        do { try several.finish() } catch { #expect("\(error)" == "1 of 2 stylizations failed") }
+    }
+
+    /// A grey gradient PNG of the given size.
+    func writeTestImage(width: Int, height: Int, to path: String) throws {
+        let plane = (0 ..< width * height).map { Float($0 % width) / Float(width) }
+        try writeImage(RGBImage(width: width, height: height, pixels: plane + plane + plane), path: path)
+    }
+
+    /// The first bytes of a PNG declaring `width` x `height` 8-bit RGB pixels, without its pixels.
+    func pngHeader(width: Int, height: Int) -> Data {
+        func bigEndian(_ value: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8((value >> $0) & 0xFF) } }
+        func crc32(_ bytes: [UInt8]) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0 ..< 8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            return ~crc
+        }
+        let chunk = Array("IHDR".utf8) + bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0]
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bigEndian(13) + chunk + bigEndian(Int(crc32(chunk))))
     }
 }

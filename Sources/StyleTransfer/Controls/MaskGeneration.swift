@@ -20,7 +20,23 @@ public enum MaskShape: Sendable, Equatable {
     /// with two styles, the centre the first.
     case radial
 
-    /// The mask as a grey RGB image.
+    /// The largest width or height ``image(width:height:)`` is asked for by `stylectl mask`: the
+    /// largest content size (``ImageSizing/maximumSize``); a mask larger than the content is
+    /// only sampled down.
+    public static let maximumSide = ImageSizing.maximumSize
+    /// The most pixels a mask may have: ImageCodec's default limit for reading an image (Pillow's
+    /// 178,956,970), so that every mask written can be read back; 2.1 GB as float RGB.
+    public static let maximumPixels = ImageLimits.defaultMaxPixels
+
+    /// Refuses a size ``image(width:height:)`` must not be asked for (checked without overflow).
+    public static func checkSize(width: Int, height: Int) throws(StyleControlError) {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard (1 ... maximumSide).contains(width), (1 ... maximumSide).contains(height), !overflow, pixels <= maximumPixels else {
+            throw .maskSizeOutOfRange(width: width, height: height)
+        }
+    }
+
+    /// The mask as a grey RGB image; the size must pass ``checkSize(width:height:)``.
     public func image(width: Int, height: Int) -> RGBImage {
         precondition(width > 0 && height > 0, "a mask needs a positive size, got \(width)x\(height)")
         if case .bands(let count) = self { precondition(count >= 2, "bands need at least 2 regions, got \(count)") }

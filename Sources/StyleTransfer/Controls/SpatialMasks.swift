@@ -23,7 +23,9 @@ public struct SpatialMask: Sendable, Equatable {
     /// How mask images become per-style weights.
     public enum Mode: String, Sendable, CaseIterable {
         /// `binary` when there are as many masks as styles or one mask and two styles; `labels` for
-        /// one mask and more than two styles.
+        /// one mask and more than two styles. One mask for two styles must then hold at most two
+        /// colours: a label map of more levels, or a soft mask, is refused rather than thresholded
+        /// (``StyleControlError/maskNotTwoColoured(path:colours:styles:)``).
         case auto
         /// Grey levels are thresholded at 0.5 (grey >= 0.5 is white), so anti-aliased edges go to
         /// the nearer side. One mask and two styles: white is the first style, black the second
@@ -105,6 +107,10 @@ public struct SpatialMask: Sendable, Equatable {
         var weights = [Float](repeating: 0, count: styleCount * plane)
         switch try layout(styleCount: styleCount) {
         case .twoRegions(let soft):
+            if mode == .auto {
+                let colours = Set(Self.colourKeys(images[0]))
+                if colours.count > 2 { throw .maskNotTwoColoured(path: paths[0], colours: colours.sorted(), styles: styleCount) }
+            }
             let grey = Self.sampledGrey(images[0], featureWidth: featureWidth, featureHeight: featureHeight)
             for p in 0 ..< plane {
                 let m = soft ? grey[p] : (grey[p] >= 0.5 ? 1 : 0)

@@ -28,6 +28,13 @@ public enum StyleControlError: Error, CustomStringConvertible {
     case maskUnreadable(ImageCodecError)
     /// A label map holds a different number of colours (regions) than there are styles.
     case maskRegionCount(path: String, regions: Int, styles: Int)
+    /// In auto mode, one mask for two styles holds more than two colours: it may be a label map
+    /// for more styles, or a soft or anti-aliased mask, and reading it as binary would be a guess.
+    /// `colours` are the distinct colours as `0xRRGGBB`, increasing.
+    case maskNotTwoColoured(path: String, colours: [UInt32], styles: Int)
+    /// `stylectl mask`'s width or height is outside 1 ... ``MaskShape/maximumSide``, or the mask
+    /// would have more than ``MaskShape/maximumPixels`` pixels.
+    case maskSizeOutOfRange(width: Int, height: Int)
     /// The mask's aspect ratio differs from the content image's and stretching was not asked for.
     case maskAspectRatio(path: String, maskWidth: Int, maskHeight: Int, contentWidth: Int, contentHeight: Int)
     /// A style's region covers fewer than two positions of the feature map, so its content
@@ -68,6 +75,12 @@ public enum StyleControlError: Error, CustomStringConvertible {
                 ? "more regions than styles (an anti-aliased or JPEG mask has extra grey levels; save label maps as PNG without smoothing)"
                 : "fewer regions than styles"
             return "--mask: '\(path)' has \(regions) distinct grey levels or colours but --style gives \(styles) styles: \(hint)"
+        case .maskNotTwoColoured(let path, let colours, let styles):
+            let shown = colours.prefix(8).map { "#" + String(String($0 | 0x100_0000, radix: 16, uppercase: true).dropFirst()) }
+            let list = shown.joined(separator: ", ") + (colours.count > shown.count ? ", ..." : "")
+            return "--mask: '\(path)' has \(colours.count) colours (\(list)) but --style gives \(styles) styles; --mask-mode auto reads one mask for two styles only when it is black and white. For a label map give one style per colour; to threshold grey levels at 0.5 use --mask-mode binary, to use them as weights --mask-mode soft"
+        case .maskSizeOutOfRange(let width, let height):
+            return "a mask must be 1...\(MaskShape.maximumSide) pixels wide and high and have at most \(MaskShape.maximumPixels) pixels, got --width \(width) --height \(height)"
         case .maskAspectRatio(let path, let mw, let mh, let cw, let ch):
             return "--mask: '\(path)' is \(mw)x\(mh) but the content image is \(cw)x\(ch) (after --content-size and --crop), another aspect ratio; use a mask shaped like the content, or --stretch-mask to stretch it"
         case .maskRegionTooSmall(let region, let fw, let fh):

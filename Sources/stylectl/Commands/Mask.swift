@@ -1,6 +1,7 @@
-// `stylectl mask`: draws a spatial-control mask of any size and writes it as PNG (or JPEG).
+// `stylectl mask`: draws a spatial-control mask of any size and writes it as PNG.
 
 import ArgumentParser
+import Foundation
 import ImageCodec
 import StyleTransfer
 
@@ -10,7 +11,9 @@ struct Mask: ParsableCommand {
         discussion: """
             halves and ellipse are binary masks for two styles (white is the first style); bands is a \
             label map of --regions grey levels, black (the top band) the first style; radial is a soft \
-            mask for --mask-mode soft. Write masks as PNG: JPEG adds grey levels.
+            mask for --mask-mode soft. Masks are written as PNG only: JPEG's lossy compression adds grey \
+            levels that change a binary mask or a label map. Width and height are 1...16384, at most \
+            178956970 pixels in all (the largest image stylectl reads).
             """
     )
 
@@ -21,10 +24,10 @@ struct Mask: ParsableCommand {
     @Option(help: "The shape of the mask.")
     var shape: Shape
 
-    @Option(help: "Width in pixels.")
+    @Option(parsing: .unconditional, help: "Width in pixels (1...16384).")
     var width: Int = 512
 
-    @Option(help: "Height in pixels.")
+    @Option(parsing: .unconditional, help: "Height in pixels (1...16384).")
     var height: Int = 512
 
     @Option(help: "Number of bands (styles) for --shape bands, at least 2. Default: 3.")
@@ -34,8 +37,12 @@ struct Mask: ParsableCommand {
     var output: String
 
     func validate() throws {
-        guard width > 0 else { throw ValidationError("'--width' must be positive, got \(width).") }
-        guard height > 0 else { throw ValidationError("'--height' must be positive, got \(height).") }
+        do { try MaskShape.checkSize(width: width, height: height) } catch { throw ValidationError(error.description) }
+        let ext = (output as NSString).pathExtension.lowercased()
+        guard ext == "png" else {
+            throw ValidationError(escapingControlCharacters(
+                "'--output' must be a .png file, got '\(output)': JPEG's lossy compression adds grey levels to a mask."))
+        }
         if let regions {
             guard shape == .bands else {
                 throw ValidationError("'--regions' applies to --shape bands only; \(shape.rawValue) has 2 regions.")

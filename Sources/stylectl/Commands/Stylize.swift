@@ -10,7 +10,13 @@ struct Stylize: ParsableCommand {
         discussion: """
             Gives the same pictures as pytorch-AdaIN's test.py from the same weights. Folders for \
             --content or --style stylize every pair into the --output folder as \
-            <content>_stylized_<style>.png. Images are written to a temporary file and renamed, so a \
+            <content>_stylized_<style>.png; when two images of a folder differ only in their \
+            extension (a.jpg, a.png), their names keep it (a.jpg_stylized_s.png). Before any work, \
+            stylize refuses an output that is an input file, two inputs with one output, an output \
+            folder that is an input folder, an output extension other than .png, .jpg or .jpeg, and \
+            a stylization that needs more memory than is available (MemAvailable, or \
+            $STYLECTL_MAX_MEMORY in bytes or with a K, M or G suffix), saying the largest \
+            --content-size that fits. Images are written to a temporary file and renamed, so a \
             failure never leaves a half-written image.
             """
     )
@@ -24,16 +30,18 @@ struct Stylize: ParsableCommand {
     @Option(help: "The output image (.png or .jpg), or a folder.")
     var output: String
 
-    @Option(help: "Content-style trade-off in [0, 1]: 1 is full stylization, 0 reconstructs the content.")
+    // `.unconditional`: the next argument is the value even when it starts with '-', so that
+    // `--alpha -0.1` is refused as out of range rather than read as a missing value.
+    @Option(parsing: .unconditional, help: "Content-style trade-off in [0, 1]: 1 is full stylization, 0 reconstructs the content.")
     var alpha: Float = 1
 
-    @Option(help: "Resize the content image's shorter side to this many pixels (0 keeps its size).")
+    @Option(parsing: .unconditional, help: "Resize the content image's shorter side to this many pixels, at most 16384 (0 keeps its size).")
     var contentSize: Int = 512
 
-    @Option(help: "Resize the style image's shorter side to this many pixels (0 keeps its size).")
+    @Option(parsing: .unconditional, help: "Resize the style image's shorter side to this many pixels, at most 16384 (0 keeps its size).")
     var styleSize: Int = 512
 
-    @Flag(help: "Take the centre square of both images after resizing.")
+    @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side).")
     var crop = false
 
     @OptionGroup var models: ModelOptions
@@ -42,26 +50,35 @@ struct Stylize: ParsableCommand {
 
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
-        guard contentSize >= 0 else { throw ValidationError("'--content-size' must be 0 or more, got \(contentSize).") }
-        guard styleSize >= 0 else { throw ValidationError("'--style-size' must be 0 or more, got \(styleSize).") }
+        do {
+            try ImageSizing.check(size: contentSize, option: "--content-size")
+            try ImageSizing.check(size: styleSize, option: "--style-size")
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
+        let contentSizing = ImageSizing(size: contentSize, crop: crop)
+        let styleSizing = ImageSizing(size: styleSize, crop: crop)
+        let files = try models.locate()
         if controls.applies(toStyle: style) {
             try controls.run(
                 content: content, style: style, output: output, alpha: alpha,
-                contentSizing: ImageSizing(size: contentSize, crop: crop),
-                styleSizing: ImageSizing(size: styleSize, crop: crop),
-                models: models)
+                contentSizing: contentSizing, styleSizing: styleSizing, models: models, files: files)
             return
         }
         let pairs: [StylizationPair]
-        do { pairs = try StylizationPair.plan(content: content, style: style, output: output) } catch { throw CommandFailure(error.description) }
+        do {
+            pairs = try StylizationPair.plan(content: content, style: style, output: output, otherInputs: files.inputs)
+            try StylizationMemory.check(
+                jobs: pairs.map { StylizationJob(content: $0.content, styles: [$0.style], output: $0.output) },
+                contentSizing: contentSizing, styleSizing: styleSizing)
+        } catch {
+            throw CommandFailure(error.description)
+        }
         let batch = BatchStylization(
-            stylizer: try models.loadStylizer(),
-            contentSizing: ImageSizing(size: contentSize, crop: crop),
-            styleSizing: ImageSizing(size: styleSize, crop: crop),
-            alpha: alpha)
+            stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing, alpha: alpha)
         var report = ProgressReport(count: pairs.count)
         batch.run(pairs) { outcome in
             report.record(index: outcome.index, output: outcome.pair.output, seconds: outcome.seconds, error: outcome.error)

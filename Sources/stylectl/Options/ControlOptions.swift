@@ -29,21 +29,23 @@ struct ControlOptions: ParsableArguments {
         valueName: "method"))
     var preserveColor: String?
 
-    /// Whether `stylize` must run through ``run(content:style:output:alpha:contentSizing:styleSizing:models:)``:
+    /// Whether `stylize` must run through ``run(content:style:output:alpha:contentSizing:styleSizing:models:files:)``:
     /// several styles, or any control given. Otherwise the plain pipeline applies.
     func applies(toStyle style: String) -> Bool {
         StyleControls.list(style).count > 1 || styleWeights != nil || mask != nil || preserveColor != nil
     }
 
     /// Checks `--preserve-color` and `--mask-mode` at parse time; weights and masks are checked
-    /// against the styles in ``run(content:style:output:alpha:contentSizing:styleSizing:models:)``
+    /// against the styles in ``run(content:style:output:alpha:contentSizing:styleSizing:models:files:)``
     /// before any image is read.
     func validate() throws {
         if let preserveColor {
-            do { _ = try ColorPreservation(parsing: preserveColor) } catch { throw ValidationError(error.description) }
+            do { _ = try ColorPreservation(parsing: preserveColor) } catch {
+                throw ValidationError(escapingControlCharacters(error.description))
+            }
         }
         guard SpatialMask.Mode(rawValue: maskMode.lowercased()) != nil else {
-            throw ValidationError(StyleControlError.unknownMaskMode(maskMode).description)
+            throw ValidationError(escapingControlCharacters(StyleControlError.unknownMaskMode(maskMode).description))
         }
     }
 
@@ -57,41 +59,29 @@ struct ControlOptions: ParsableArguments {
     ///
     /// One `--style` entry may be a folder: every pair is stylized, as the plain pipeline does.
     /// Several entries must be image files; each content image gives one output, named
-    /// `<content>_stylized_<style1>_<style2>....png` when `output` is a folder.
+    /// `<content>_stylized_<style1>_<style2>....png` when `output` is a folder. Outputs are
+    /// planned and checked, the controls validated and the memory estimated before the weights
+    /// `files` are loaded (``StylizationJob/plan(content:styles:output:otherInputs:)``).
     func run(
         content: String, style: String, output: String, alpha: Float,
-        contentSizing: ImageSizing, styleSizing: ImageSizing, models: ModelOptions
+        contentSizing: ImageSizing, styleSizing: ImageSizing, models: ModelOptions, files: ModelFiles
     ) throws {
         let styles = StyleControls.list(style)
         var jobs: [(content: String, controls: StyleControls, output: String)] = []
         do {
-            if styles.count == 1 {
-                for pair in try StylizationPair.plan(content: content, style: styles[0], output: output) {
-                    jobs.append((pair.content, try controls(styles: [pair.style], alpha: alpha), pair.output))
-                }
-            } else {
-                for path in styles {
-                    var isFolder: ObjCBool = false
-                    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-                        throw CommandFailure("--style: '\(path)' is a folder; several styles must be image files")
-                    }
-                }
-                let mix = try controls(styles: styles, alpha: alpha)
-                let stems = styles.map { ((($0 as NSString).lastPathComponent) as NSString).deletingPathExtension }
-                for pair in try StylizationPair.plan(content: content, style: styles[0], output: output) {
-                    // In folder mode the plan names outputs after the first style; name them after all.
-                    let name = StylizationPair.outputName(content: pair.content, style: stems.joined(separator: "_") + ".png")
-                    let path = pair.output == output ? output : ((pair.output as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
-                    jobs.append((pair.content, mix, path))
-                }
-            }
+            let masks = mask.map(StyleControls.list) ?? []
+            let planned = try StylizationJob.plan(
+                content: content, styles: styles, output: output,
+                otherInputs: masks.map { (option: "--mask", path: $0) } + files.inputs)
+            for job in planned { jobs.append((job.content, try controls(styles: job.styles, alpha: alpha), job.output)) }
+            try StylizationMemory.check(jobs: planned, contentSizing: contentSizing, styleSizing: styleSizing)
         } catch let error as StyleTransferError {
             throw CommandFailure(error.description)
         } catch let error as StyleControlError {
             throw CommandFailure(error.description)
         }
 
-        let pipeline = ControlledStylizer(stylizer: try models.loadStylizer(), contentSizing: contentSizing, styleSizing: styleSizing)
+        let pipeline = ControlledStylizer(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing)
         var report = ProgressReport(count: jobs.count)
         for (index, job) in jobs.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds

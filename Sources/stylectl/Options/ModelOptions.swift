@@ -10,18 +10,30 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "The decoder weights (decoder.pth, .pth zip or .safetensors). Default: $STYLECTL_MODELS, then Models/.")
     var decoder: String?
 
+    /// Finds the weight files (without reading them), or fails with a message that says what to do.
+    func locate() throws -> ModelFiles {
+        do { return try ModelFiles.locate(vgg: vgg, decoder: decoder) } catch { throw CommandFailure(error.description) }
+    }
+
     /// Finds the files and loads the network, or fails with a message that says what to do.
     func loadStylizer() throws -> Stylizer {
-        do {
-            return try Stylizer(models: try ModelFiles.locate(vgg: vgg, decoder: decoder))
-        } catch {
-            throw CommandFailure(error.description)
-        }
+        try loadStylizer(try locate())
+    }
+
+    /// Loads the network from files found by ``locate()``.
+    func loadStylizer(_ files: ModelFiles) throws -> Stylizer {
+        do { return try Stylizer(models: files) } catch { throw CommandFailure(error.description) }
     }
 }
 
-/// A failure already explained to the user: printed as `Error: <message>`, exit code 1.
+extension ModelFiles {
+    /// The weight files as inputs an output must not replace, with their options.
+    var inputs: [(option: String, path: String)] { [("--vgg", vgg), ("--decoder", decoder)] }
+}
+
+/// A failure already explained to the user: printed as `Error: <message>`, exit code 1. Control
+/// characters (of file names in the message) are escaped (``escapingControlCharacters(_:keepingNewlines:)``).
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    init(_ description: String) { self.description = escapingControlCharacters(description, keepingNewlines: true) }
 }

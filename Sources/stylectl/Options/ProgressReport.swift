@@ -1,22 +1,29 @@
 // Progress lines for a run of stylizations, and the failure that ends the command.
 
 import Foundation
+import StyleTransfer
 
 /// Prints one line per finished stylization to standard error (standard output stays clean for
-/// scripts) and remembers the failures.
+/// scripts), control characters of paths escaped, and remembers the failures. A single stylization's failure is not printed here: it is
+/// the command's error, printed once by ``finish()``'s caller.
 struct ProgressReport {
     let count: Int
     private(set) var failures: [String] = []
+    /// Where lines go: ``printError(_:)``, or a test's collector.
+    let emit: (String) -> Void
 
-    init(count: Int) { self.count = count }
+    init(count: Int, emit: @escaping (String) -> Void = printError) {
+        self.count = count
+        self.emit = emit
+    }
 
     mutating func record(index: Int, output: String, seconds: Double, error: (any Error)?) {
         let counter = "[\(index + 1)/\(count)]"
         if let error {
             failures.append("\(error)")
-            printError("\(counter) failed: \(error)")
+            if count > 1 { emit(escapingControlCharacters("\(counter) failed: \(error)", keepingNewlines: true)) }
         } else {
-            printError("\(counter) \(output) (\(String(format: "%.2f", seconds)) s)")
+            emit(escapingControlCharacters("\(counter) \(output) (\(String(format: "%.2f", seconds)) s)"))
         }
     }
 
@@ -27,6 +34,7 @@ struct ProgressReport {
     }
 }
 
+/// Prints a line to standard error with control characters escaped (they come from file names).
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((escapingControlCharacters(line, keepingNewlines: true) + "\n").utf8))
 }
