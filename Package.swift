@@ -58,7 +58,6 @@ let package = Package(
 for target in package.targets where target.type != .system && target.name != "CCodecShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
-    settings.append(.unsafeFlags(["-Ounchecked"], .when(configuration: .release)))
     // The manifest's SHA-256 of the weight files (94 MB) takes ~20 s unoptimised: optimise the
     // sweep library in debug builds (swift test) too.
     if target.name == "StyleReports" { settings.append(.unsafeFlags(["-O"], .when(configuration: .debug))) }
