@@ -153,8 +153,11 @@ public struct SweepConfiguration: Sendable {
         for alpha in alphas where !(0 ... 1).contains(alpha) {
             throw .invalidValue(flag: "--alpha", value: "\(alpha)", expected: "numbers in [0, 1]")
         }
-        if contentSize < 0 { throw .invalidValue(flag: "--content-size", value: "\(contentSize)", expected: "0 or more") }
-        if styleSize < 0 { throw .invalidValue(flag: "--style-size", value: "\(styleSize)", expected: "0 or more") }
+        for (flag, size) in [("--content-size", contentSize), ("--style-size", styleSize)] {
+            do { try ImageSizing.check(size: size, option: flag) } catch {
+                throw .invalidValue(flag: flag, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
+            }
+        }
         let joined = styles.joined(separator: ",")
         switch grid {
         case .styles:
@@ -179,12 +182,12 @@ public struct SweepConfiguration: Sendable {
     /// Reads and hashes every input: the definition recorded in the manifest.
     public func definition() throws(SweepError) -> SweepDefinition {
         try validate()
-        func inputs(_ paths: [String], flag: String) throws(SweepError) -> [InputFile] {
+        func inputs(_ paths: [String], flag: String, kind: String = "image") throws(SweepError) -> [InputFile] {
             var files: [InputFile] = []
             for path in paths {
                 var isFolder: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-                    throw .invalidValue(flag: flag, value: path, expected: "an existing image file")
+                    throw .invalidValue(flag: flag, value: path, expected: "an existing \(kind) file")
                 }
                 files.append(try InputFile(path: path))
             }
@@ -200,8 +203,8 @@ public struct SweepConfiguration: Sendable {
             alphas: alphas,
             preserveColors: preserveColors.map(\.rawValue),
             contentSize: contentSize, styleSize: styleSize,
-            vgg: try inputs([models.vgg], flag: "--vgg")[0],
-            decoder: try inputs([models.decoder], flag: "--decoder")[0])
+            vgg: try inputs([models.vgg], flag: "--vgg", kind: "weight")[0],
+            decoder: try inputs([models.decoder], flag: "--decoder", kind: "weight")[0])
     }
 }
 

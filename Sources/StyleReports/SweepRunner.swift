@@ -160,10 +160,23 @@ struct StyleStatisticsCache {
 
 /// Checks the inputs and the report folder without changing anything: fails as
 /// ``runSweep(_:stylizer:progress:)`` would for empty lists, bad values, missing inputs or a folder
-/// holding a different sweep (without `overwrite`), or a folder another run is writing (its lock is
-/// tried and released). Lets a caller fail before loading the network.
+/// holding a different sweep (without `overwrite`), a folder another run is writing (its lock is
+/// tried and released), or a cell that needs more memory than is available (as `stylize` checks it:
+/// ``StylizationMemory``, from the images' headers). Lets a caller fail before loading the network.
 public func checkSweep(_ configuration: SweepConfiguration) throws(SweepError) {
-    if case .missing = try inspectFolder(configuration.folder, definition: try configuration.definition(), overwrite: configuration.overwrite) {
+    let definition = try configuration.definition()
+    // Each distinct stylization of the grid against the memory available, as `stylize` checks it.
+    var seen = Set<[String]>()
+    let jobs = SweepManifest(definition: definition).cells.compactMap { cell -> StylizationJob? in
+        seen.insert([cell.content] + cell.styles).inserted ? StylizationJob(content: cell.content, styles: cell.styles, output: cell.output) : nil
+    }
+    do {
+        try StylizationMemory.check(jobs: jobs, contentSizing: ImageSizing(size: definition.contentSize),
+                                    styleSizing: ImageSizing(size: definition.styleSize))
+    } catch {
+        throw .failed(error.description)
+    }
+    if case .missing = try inspectFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite) {
         return
     }
     try ReportFolder(configuration.folder).lock().release()

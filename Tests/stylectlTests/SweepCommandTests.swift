@@ -84,6 +84,20 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("steps").path))
     }
 
+    /// `stylize`'s size limit and memory estimate hold for sweeps too, before the network loads.
+    @Test func sizesBeyondTheLimitOrTheMemoryAreRefusedBeforeWork() throws {
+        let inputs = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--reports-dir", temp.path] + (try models)
+        let missing = run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "weights",
+                           "--reports-dir", temp.path, "--vgg", temp.path + "/vgg.pth", "--decoder", temp.path + "/decoder.pth"])
+        #expect(missing?.hasSuffix("is not allowed; expected an existing weight file.") == true, "\(missing ?? "no error")")
+        let tooLarge = run(inputs + ["--content-size", "20000", "--report", "large"])
+        #expect(tooLarge?.contains("'--content-size': '20000' is not allowed; expected 0 to 16384") == true, "\(tooLarge ?? "no error")")
+        let tooMuchMemory = run(inputs + ["--content-size", "16384", "--report", "memory"])
+        #expect(tooMuchMemory?.contains("stylizing '\(image("content/cornell.jpg"))' at 23328x16384 pixels needs about ") == true
+                && tooMuchMemory?.contains("the largest --content-size that fits is ") == true, "\(tooMuchMemory ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+
     @Test func aLockedReportFolderIsRefusedNamingThePid() throws {
         let folder = temp.appendingPathComponent("busy").path
         let held = try ReportFolder(folder).lock()
