@@ -59,8 +59,11 @@ public struct NormComparisonConfiguration: Sendable {
         if cells > SweepLimits.cells {
             throw .invalidValue(flag: "--content, --style", value: "\(cells) images", expected: "at most \(SweepLimits.cells) images per report")
         }
-        if contentSize < 0 { throw .invalidValue(flag: "--content-size", value: "\(contentSize)", expected: "0 or more") }
-        if styleSize < 0 { throw .invalidValue(flag: "--style-size", value: "\(styleSize)", expected: "0 or more") }
+        for (flag, size) in [("--content-size", contentSize), ("--style-size", styleSize)] {
+            do { try ImageSizing.check(size: size, option: flag) } catch {
+                throw .invalidValue(flag: flag, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
+            }
+        }
         if loadCIN != nil && saveCIN != nil { throw .invalidValue(flag: "--save-cin", value: saveCIN!, expected: "no --save-cin with --cin (nothing is learned)") }
         if loadCIN == nil {
             if learning.iterations < 1 { throw .invalidValue(flag: "--iterations", value: "\(learning.iterations)", expected: "1 or more") }
@@ -112,12 +115,23 @@ public struct NormComparisonPlan: Sendable {
     let cinFile: CINParameterFile?
 }
 
-/// Checks the inputs, a CIN file and the report folder (not being written by another run: its
-/// lock is tried and released) without changing anything; lets a caller fail before loading the
-/// network, then run the plan.
+/// Checks the inputs, a CIN file, the memory a stylization of each pair needs (``StylizationMemory``)
+/// and the report folder (not being written by another run: its lock is tried and released)
+/// without changing anything; lets a caller fail before loading the network, then run the plan.
 @discardableResult
 public func checkNormComparison(_ configuration: NormComparisonConfiguration) throws(NormComparisonError) -> NormComparisonPlan {
     let (definition, file) = try configuration.definition()
+    // Each content with each style against the memory available, as `stylize` checks it: a lower
+    // bound, since learning CIN keeps the training network's activations besides.
+    let jobs = definition.contents.flatMap { content in
+        definition.styles.map { StylizationJob(content: content.path, styles: [$0.path], output: "") }
+    }
+    do {
+        try StylizationMemory.check(jobs: jobs, contentSizing: ImageSizing(size: definition.contentSize),
+                                    styleSizing: ImageSizing(size: definition.styleSize))
+    } catch {
+        throw .failed(error.description)
+    }
     _ = try inspectComparisonFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite)
     if FileManager.default.fileExists(atPath: configuration.folder) {
         do { try ReportFolder(configuration.folder).lock().release() } catch { throw .failed(error.description) }

@@ -52,6 +52,17 @@ import TestSupport
         #expect(message?.contains("--iterations") == true, "\(message ?? "no error")")
     }
 
+    /// `stylize`'s size limit and memory estimate hold here too, before the network loads.
+    @Test func sizesBeyondTheLimitOrTheMemoryAreRefusedBeforeWork() throws {
+        let inputs = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r"]
+        let tooLarge = try run(inputs + ["--style-size", "20000"])
+        #expect(tooLarge?.contains("'--style-size': '20000' is not allowed; expected 0 to 16384") == true, "\(tooLarge ?? "no error")")
+        let tooMuchMemory = try run(inputs + ["--content-size", "16384"])
+        #expect(tooMuchMemory?.contains("stylizing '\(image("content/cornell.jpg"))' at 23328x16384 pixels needs about ") == true,
+                "\(tooMuchMemory ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("r").path))
+    }
+
     @Test func interpolationStepsBeyondTheLimitNameTheFlag() throws {
         for steps in ["1", "102", "4611686018427387904"] {
             let message = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r", "--interpolate-steps", steps])
