@@ -63,7 +63,30 @@ static void grey_row_to_rgb(const unsigned char *grey, unsigned char *rgb, int w
     for (int x = 0; x < width; x++, rgb += 3) rgb[0] = rgb[1] = rgb[2] = grey[x];
 }
 
-CImageStatus cjpeg_decode(const unsigned char *data, size_t size, CImageDecoded *out) {
+CImageStatus cjpeg_read_size(const unsigned char *data, size_t size, CImageDecoded *out) {
+    struct jpeg_decompress_struct cinfo;
+    struct error_manager manager;
+
+    memset(out, 0, sizeof *out);
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = &manager.pub;
+    install(&manager, out->message);
+    if (setjmp(manager.jump)) {
+        // jpeg_mem_src warns JWRN_JPEG_EOF when the data runs out; emit_message makes it fatal.
+        int code = manager.pub.msg_code;
+        jpeg_destroy_decompress(&cinfo);
+        return code == JWRN_JPEG_EOF ? CIMAGE_TRUNCATED_HEADER : code == JERR_EMPTY_IMAGE ? CIMAGE_EMPTY : CIMAGE_CORRUPT;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    out->width = (int)cinfo.image_width;
+    out->height = (int)cinfo.image_height;
+    jpeg_destroy_decompress(&cinfo);
+    return CIMAGE_OK;
+}
+
+CImageStatus cjpeg_decode(const unsigned char *data, size_t size, size_t max_pixels, CImageDecoded *out) {
     struct jpeg_decompress_struct cinfo;
     struct error_manager manager;
     unsigned char *volatile pixels = NULL;
@@ -83,6 +106,15 @@ CImageStatus cjpeg_decode(const unsigned char *data, size_t size, CImageDecoded 
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+
+    // JPEG limits width and height to 65535 each: the product fits in size_t. Checked before
+    // jpeg_start_decompress, which allocates libjpeg's buffers for the whole width.
+    if ((size_t)cinfo.image_width * cinfo.image_height > max_pixels) {
+        out->width = (int)cinfo.image_width;
+        out->height = (int)cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return CIMAGE_TOO_MANY_PIXELS;
+    }
 
     // What Pillow asks libjpeg for (JpegImagePlugin: mode from the number of components;
     // JpegDecode.c: out_color_space from the raw mode, DCT method and upsampling left at defaults).

@@ -39,7 +39,7 @@ static void read_bytes(png_structp png, png_bytep target, size_t count) {
     reader->position += count;
 }
 
-CImageStatus cpng_decode(const unsigned char *data, size_t size, CImageDecoded *out) {
+CImageStatus cpng_decode(const unsigned char *data, size_t size, size_t max_pixels, CImageDecoded *out) {
     struct reader reader;
     png_structp png = NULL;
     png_infop info = NULL;
@@ -66,6 +66,15 @@ CImageStatus cpng_decode(const unsigned char *data, size_t size, CImageDecoded *
     }
     png_set_read_fn(png, &reader, read_bytes);
     png_read_info(png, info);
+
+    // IHDR limits width and height to 2^31 - 1 each: the product fits in 64 bits.
+    uint64_t declared = (uint64_t)png_get_image_width(png, info) * png_get_image_height(png, info);
+    if (declared > max_pixels) {
+        out->width = (int)png_get_image_width(png, info);
+        out->height = (int)png_get_image_height(png, info);
+        png_destroy_read_struct(&png, &info, NULL);
+        return CIMAGE_TOO_MANY_PIXELS;
+    }
 
     int color_type = png_get_color_type(png, info);
     int bit_depth = png_get_bit_depth(png, info);

@@ -20,35 +20,62 @@ import Darwin
 ///   computed in double precision and rounded once to float. (Pillow's `convert("RGB")` drops
 ///   alpha instead, and reduces 16-bit samples to 8 bits; opaque 8-bit PNGs match it exactly.)
 ///
-/// - Throws: ``ImageCodecError`` naming the file: `fileNotFound`, `unreadable`, `emptyFile`,
-///   `notAnImage`, `corruptJPEG`, `corruptPNG` or `emptyImage`.
-public func readImage(path: String) throws(ImageCodecError) -> RGBImage {
-    let bytes = try readFile(path: path)
-    if bytes.isEmpty { throw .emptyFile(path: path) }
-    let format: ImageFormat
-    if bytes.starts(with: ImageFormat.jpegSignature) {
-        format = .jpeg
-    } else if bytes.starts(with: ImageFormat.pngSignature) {
-        format = .png
-        if declaresEmptyPNG(bytes) { throw .emptyImage(path: path) }
-    } else {
-        throw .notAnImage(path: path)
-    }
+/// The file must be a regular file of at most `limits.maxFileBytes` bytes, and its header must
+/// declare at most `limits.maxPixels` pixels: both are checked before the file is read or any pixel
+/// memory is allocated.
+///
+/// - Throws: ``ImageCodecError`` naming the file: `fileNotFound`, `unreadable`, `notARegularFile`,
+///   `fileTooLarge`, `emptyFile`, `notAnImage`, `tooManyPixels`, `corruptJPEG`, `corruptPNG`,
+///   `emptyImage` or `invalidLimitSetting`.
+public func readImage(path: String, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+    try limits.check()
+    let file = try InputFile(path: path, limits: limits)
+    let bytes = try file.readAll()
+    let format = try imageFormat(bytes, path: path)
+    if format == .png { _ = try pngHeaderSize(bytes, path: path, limits: limits) }
 
     var decoded = CImageDecoded()
+    let maxPixels = limits.maxPixels
     let status = bytes.withUnsafeBufferPointer { data in
-        format == .jpeg ? cjpeg_decode(data.baseAddress, data.count, &decoded)
-                        : cpng_decode(data.baseAddress, data.count, &decoded)
+        format == .jpeg ? cjpeg_decode(data.baseAddress, data.count, maxPixels, &decoded)
+                        : cpng_decode(data.baseAddress, data.count, maxPixels, &decoded)
     }
     defer { cimage_free(decoded.samples) }
-    let message = withUnsafeBytes(of: decoded.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-    switch status {
-    case CIMAGE_OK: break
-    case CIMAGE_EMPTY: throw .emptyImage(path: path)
-    case CIMAGE_OUT_OF_MEMORY: throw .unreadable(path: path, reason: message)
-    default: throw format == .jpeg ? .corruptJPEG(path: path, reason: message) : .corruptPNG(path: path, reason: message)
-    }
+    try check(status, decoded, format: format, path: path, limits: limits)
     return image(from: decoded)
+}
+
+/// The width and height an image file's header declares, read without decoding any pixel: the
+/// first 33 bytes of a PNG (its IHDR chunk), or a JPEG up to its first start-of-scan marker
+/// (libjpeg's `jpeg_read_header`). For estimating the memory a piece of work will need before
+/// starting it. The same checks as ``readImage(path:limits:)`` apply to the file and the header.
+///
+/// - Throws: ``ImageCodecError`` naming the file, as ``readImage(path:limits:)`` does.
+public func readImageSize(path: String, limits: ImageLimits = .standard) throws(ImageCodecError) -> (width: Int, height: Int) {
+    try limits.check()
+    let file = try InputFile(path: path, limits: limits)
+    // Enough for any PNG header, and for a JPEG whose markers before the first scan are small;
+    // larger metadata (EXIF thumbnails, ICC profiles) makes it read on, doubling each time.
+    var prefix = try file.read(upTo: 65536)
+    let format = try imageFormat(prefix, path: path)
+    if format == .png { return try pngHeaderSize(prefix, path: path, limits: limits) }
+    while true {
+        var decoded = CImageDecoded()
+        let status = prefix.withUnsafeBufferPointer { cjpeg_read_size($0.baseAddress, $0.count, &decoded) }
+        if status == CIMAGE_TRUNCATED_HEADER && prefix.count < file.size {
+            let longer = try file.read(upTo: min(2 * prefix.count, file.size))
+            if longer.count > prefix.count {  // else the file shrank meanwhile: it is truncated
+                prefix = longer
+                continue
+            }
+        }
+        try check(status == CIMAGE_TRUNCATED_HEADER ? CIMAGE_CORRUPT : status, decoded, format: .jpeg, path: path, limits: limits)
+        let (width, height) = (Int(decoded.width), Int(decoded.height))
+        if !limits.allows(width: width, height: height) {
+            throw .tooManyPixels(path: path, width: width, height: height, limit: limits.maxPixels)
+        }
+        return (width, height)
+    }
 }
 
 private enum ImageFormat {
@@ -58,41 +85,125 @@ private enum ImageFormat {
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 }
 
-/// Whether a PNG's IHDR chunk (always first, at byte 8) declares a width or height of 0.
-/// libpng would reject such a header as invalid; this tells the case apart.
-private func declaresEmptyPNG(_ bytes: [UInt8]) -> Bool {
-    guard bytes.count >= 24, bytes[12 ..< 16].elementsEqual("IHDR".utf8) else { return false }
-    let bigEndian = { (at: Int) in bytes[at ..< at + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
-    return bigEndian(16) == 0 || bigEndian(20) == 0
+/// The format the first bytes announce.
+private func imageFormat(_ bytes: [UInt8], path: String) throws(ImageCodecError) -> ImageFormat {
+    if bytes.isEmpty { throw .emptyFile(path: path) }
+    if bytes.starts(with: ImageFormat.jpegSignature) { return .jpeg }
+    if bytes.starts(with: ImageFormat.pngSignature) { return .png }
+    throw .notAnImage(path: path)
 }
 
-/// The whole file, or the reason it cannot be read.
-private func readFile(path: String) throws(ImageCodecError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-        let code = errno
-        if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
-        throw .unreadable(path: path, reason: systemMessage(code))
+/// The size a PNG's IHDR chunk (always first, at byte 8) declares, checked against the limits.
+/// libpng would reject a width or height of 0 as an invalid header; this tells the case apart.
+private func pngHeaderSize(_ bytes: [UInt8], path: String, limits: ImageLimits) throws(ImageCodecError) -> (width: Int, height: Int) {
+    guard bytes.count >= 33, bytes[12 ..< 16].elementsEqual("IHDR".utf8) else {
+        throw .corruptPNG(path: path, reason: "the file does not start with an IHDR chunk")
     }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: systemMessage(errno)) }
-    if (info.st_mode & S_IFMT) == S_IFDIR { throw .unreadable(path: path, reason: "it is a folder") }
+    let bigEndian = { (at: Int) in Int(bytes[at ..< at + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }) }
+    let (width, height) = (bigEndian(16), bigEndian(20))
+    if width == 0 || height == 0 { throw .emptyImage(path: path) }
+    // The PNG specification's limit; libpng refuses larger values.
+    if width > Int(Int32.max) || height > Int(Int32.max) {
+        throw .corruptPNG(path: path, reason: "IHDR declares \(width) x \(height) pixels, above the PNG maximum of 2^31 - 1 per side")
+    }
+    if !limits.allows(width: width, height: height) {
+        throw .tooManyPixels(path: path, width: width, height: height, limit: limits.maxPixels)
+    }
+    return (width, height)
+}
 
-    var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0))
-    var filled = 0
-    while true {
-        if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 65536))) }
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw .unreadable(path: path, reason: systemMessage(errno))
-        }
-        if count == 0 { break }
-        filled += count
+/// The error a decoder's status means, if any.
+private func check(
+    _ status: CImageStatus, _ decoded: CImageDecoded, format: ImageFormat, path: String, limits: ImageLimits
+) throws(ImageCodecError) {
+    let message = withUnsafeBytes(of: decoded.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    switch status {
+    case CIMAGE_OK: return
+    case CIMAGE_EMPTY: throw .emptyImage(path: path)
+    case CIMAGE_OUT_OF_MEMORY: throw .unreadable(path: path, reason: message)
+    case CIMAGE_TOO_MANY_PIXELS:
+        throw .tooManyPixels(path: path, width: Int(decoded.width), height: Int(decoded.height), limit: limits.maxPixels)
+    default: throw format == .jpeg ? .corruptJPEG(path: path, reason: message) : .corruptPNG(path: path, reason: message)
     }
-    bytes.removeSubrange(filled...)
-    return bytes
+}
+
+/// An input file opened for reading, known to be a regular file within the byte limit.
+///
+/// It is opened with `O_NONBLOCK`, so that opening a FIFO returns at once instead of waiting for
+/// a writer, and checked with `fstat` before any byte is read: a FIFO would block (or never
+/// end), a device such as `/dev/zero` would never end.
+private final class InputFile {
+    let path: String
+    let descriptor: Int32
+    /// The size `fstat` reported.
+    let size: Int
+
+    init(path: String, limits: ImageLimits) throws(ImageCodecError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
+            throw .unreadable(path: path, reason: systemMessage(code))
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw .unreadable(path: path, reason: systemMessage(code))
+        }
+        let size = Int(info.st_size)
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            if size > limits.maxFileBytes {
+                close(fd)
+                throw .fileTooLarge(path: path, bytes: size, limit: limits.maxFileBytes)
+            }
+        case S_IFDIR:
+            close(fd)
+            throw .unreadable(path: path, reason: "it is a folder")
+        case let kind:
+            close(fd)
+            throw .notARegularFile(path: path, kind: fileKind(kind))
+        }
+        self.descriptor = fd
+        self.size = size
+    }
+
+    deinit { close(descriptor) }
+
+    /// The whole file (as large as `fstat` said: a file that grew meanwhile is read no further).
+    func readAll() throws(ImageCodecError) -> [UInt8] {
+        try read(upTo: size)
+    }
+
+    /// Up to `count` bytes from the start of the file; fewer if it is shorter.
+    func read(upTo count: Int) throws(ImageCodecError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, count - filled, off_t(filled)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: systemMessage(errno))
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+}
+
+/// What a non-regular file is, for ``ImageCodecError/notARegularFile(path:kind:)``.
+private func fileKind(_ mode: mode_t) -> String {
+    switch mode {
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFSOCK: return "a socket"
+    default: return "a special file"
+    }
 }
 
 /// `strerror` as a Swift string.

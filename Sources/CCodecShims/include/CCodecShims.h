@@ -25,6 +25,10 @@ typedef enum {
     CIMAGE_EMPTY = 2,
     /// Memory for the pixels could not be allocated.
     CIMAGE_OUT_OF_MEMORY = 3,
+    /// The header declares more than `max_pixels` pixels; width and height hold what it declares.
+    CIMAGE_TOO_MANY_PIXELS = 4,
+    /// The data ends before the header does (cjpeg_read_size only: more data may complete it).
+    CIMAGE_TRUNCATED_HEADER = 5,
 } CImageStatus;
 
 /// A decoded image: interleaved samples, row after row, top row first.
@@ -45,8 +49,13 @@ typedef struct {
 /// `convert("RGB")`: libjpeg's default (accurate integer) DCT and fancy upsampling; greyscale
 /// replicated to R, G and B; CMYK read with Adobe's inverted convention and converted as Pillow
 /// does. libjpeg warnings about corrupt or missing data (such as "Premature end of JPEG file")
-/// are errors, so a truncated file fails instead of decoding to grey.
-CImageStatus cjpeg_decode(const unsigned char *data, size_t size, CImageDecoded *out);
+/// are errors, so a truncated file fails instead of decoding to grey. A header declaring more
+/// than `max_pixels` pixels is refused (CIMAGE_TOO_MANY_PIXELS) before any pixel memory is allocated.
+CImageStatus cjpeg_decode(const unsigned char *data, size_t size, size_t max_pixels, CImageDecoded *out);
+
+/// Reads only a JPEG's header (jpeg_read_header, up to the first start-of-scan) into `out`'s
+/// width and height; no samples. CIMAGE_TRUNCATED_HEADER when `data` ends inside the header.
+CImageStatus cjpeg_read_size(const unsigned char *data, size_t size, CImageDecoded *out);
 
 /// Encodes 8-bit interleaved RGB as a baseline JPEG (4:2:0 chroma subsampling, optimised Huffman
 /// tables) at `quality` in 1...100. On success `*jpeg` holds `*jpeg_size` bytes.
@@ -57,8 +66,9 @@ CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int q
 /// Decodes a PNG held in memory with libpng, without any gamma or colour-space transform (gAMA,
 /// sRGB, iCCP and cHRM chunks are ignored, as Pillow ignores them): palettes and greyscale expand
 /// to RGB, transparency (alpha channel or tRNS) to a straight alpha channel; 1, 2 and 4-bit
-/// samples are scaled to 8 bits and 16-bit samples are kept.
-CImageStatus cpng_decode(const unsigned char *data, size_t size, CImageDecoded *out);
+/// samples are scaled to 8 bits and 16-bit samples are kept. A header declaring more than
+/// `max_pixels` pixels is refused (CIMAGE_TOO_MANY_PIXELS) before any pixel memory is allocated.
+CImageStatus cpng_decode(const unsigned char *data, size_t size, size_t max_pixels, CImageDecoded *out);
 
 /// Releases a buffer returned by these functions.
 void cimage_free(void *buffer);
