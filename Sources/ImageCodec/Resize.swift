@@ -4,22 +4,37 @@
 /// The size torchvision's `transforms.Resize(size)` (an integer size) gives an image: the shorter
 /// side becomes `size`, the longer `int(size * long / short)` (torchvision 0.14's
 /// `_compute_resized_output_size`, without `max_size`).
-public func shorterSideSize(width: Int, height: Int, to size: Int) -> (width: Int, height: Int) {
-    precondition(width > 0 && height > 0 && size > 0, "sizes must be positive")
+///
+/// - Throws: ``ImageCodecError/invalidOutputSize(width:height:request:)`` for a size or side of 0
+///   or less, ``ImageCodecError/outputTooLarge(width:height:request:limit:)`` when the result would
+///   have more than `limits.maxPixels` pixels (computed without overflow, so any `Int` is refused
+///   cleanly, not wrapped).
+public func shorterSideSize(
+    width: Int, height: Int, to size: Int, limits: ImageLimits = .standard
+) throws(ImageCodecError) -> (width: Int, height: Int) {
+    try limits.check()
+    let request = "to a shorter side of \(size)"
+    guard width > 0 && height > 0 && size > 0 else { throw .invalidOutputSize(width: width, height: height, request: request) }
     let (short, long) = width <= height ? (width, height) : (height, width)
-    // Python's true division of integers is correctly rounded, as is Double's (exact below 2^53).
-    let newLong = Int(Double(size * long) / Double(short))
+    let tooLarge = ImageCodecError.outputTooLarge(width: width, height: height, request: request, limit: limits.maxPixels)
+    let (product, overflow) = size.multipliedReportingOverflow(by: long)
+    // Python's true division of integers is correctly rounded, as is Double's (exact below 2^53;
+    // larger products are far above any pixel limit).
+    guard !overflow, let newLong = Int(exactly: (Double(product) / Double(short)).rounded(.towardZero)),
+          limits.allows(width: size, height: newLong)
+    else { throw tooLarge }
     return width <= height ? (size, newLong) : (newLong, size)
 }
 
 /// torchvision's `transforms.Resize(size)` on a PIL image: the shorter side becomes `size`
-/// (``shorterSideSize(width:height:to:)``), resampled with ``resizeBilinear(_:width:height:)``.
+/// (``shorterSideSize(width:height:to:limits:)``), resampled with ``resizeBilinear(_:width:height:limits:)``.
 /// `size == 0` returns the image unchanged, as does a size it already has.
-public func resizeShorterSide(_ image: RGBImage, to size: Int) -> RGBImage {
-    precondition(size >= 0, "size must not be negative, got \(size)")
+///
+/// - Throws: as ``shorterSideSize(width:height:to:limits:)``, before any allocation.
+public func resizeShorterSide(_ image: RGBImage, to size: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
     if size == 0 { return image }
-    let target = shorterSideSize(width: image.width, height: image.height, to: size)
-    return resizeBilinear(image, width: target.width, height: target.height)
+    let target = try shorterSideSize(width: image.width, height: image.height, to: size, limits: limits)
+    return try resizeBilinear(image, width: target.width, height: target.height, limits: limits)
 }
 
 /// Pillow's `Image.resize((width, height), Image.BILINEAR)` for an RGB image: a triangle filter
@@ -32,8 +47,17 @@ public func resizeShorterSide(_ image: RGBImage, to size: Int) -> RGBImage {
 /// bytes of an 8-bit source. Sources with more precision (16-bit PNGs, transparency composited
 /// on white) are rounded to the nearest level; Pillow, which loads 16-bit RGB as 8-bit by keeping
 /// the high byte, can differ from that by one level. The result's values are multiples of 1/255.
-public func resizeBilinear(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
-    precondition(width > 0 && height > 0, "the output size must be positive, got \(width) x \(height)")
+///
+/// - Throws: ``ImageCodecError/invalidOutputSize(width:height:request:)`` for a side of 0 or less,
+///   ``ImageCodecError/outputTooLarge(width:height:request:limit:)`` for more than
+///   `limits.maxPixels` pixels; both before any allocation.
+public func resizeBilinear(_ image: RGBImage, width: Int, height: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+    try limits.check()
+    let request = "to \(width) x \(height)"
+    guard width > 0 && height > 0 else { throw .invalidOutputSize(width: image.width, height: image.height, request: request) }
+    guard limits.allows(width: width, height: height) else {
+        throw .outputTooLarge(width: image.width, height: image.height, request: request, limit: limits.maxPixels)
+    }
     if width == image.width && height == image.height { return image }
     let source = quantize(image.pixels)
     let vertical = ResampleCoefficients(inputSize: image.height, outputSize: height)
@@ -59,8 +83,17 @@ public func resizeBilinear(_ image: RGBImage, width: Int, height: Int) -> RGBIma
 /// torchvision's `transforms.CenterCrop(size)`: the centred `size` x `size` square, its corner at
 /// `int(round((h - size) / 2.0))`, `int(round((w - size) / 2.0))` (Python rounds halves to even).
 /// A side shorter than `size` is first padded with black, `(size - side) // 2` before it.
-public func centerCrop(_ image: RGBImage, size: Int) -> RGBImage {
-    precondition(size > 0, "crop size must be positive, got \(size)")
+///
+/// - Throws: ``ImageCodecError/invalidOutputSize(width:height:request:)`` for a size of 0 or less,
+///   ``ImageCodecError/outputTooLarge(width:height:request:limit:)`` for more than
+///   `limits.maxPixels` pixels; both before any allocation.
+public func centerCrop(_ image: RGBImage, size: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+    try limits.check()
+    let request = "to a centre square of \(size) x \(size)"
+    guard size > 0 else { throw .invalidOutputSize(width: image.width, height: image.height, request: request) }
+    guard limits.allows(width: size, height: size) else {
+        throw .outputTooLarge(width: image.width, height: image.height, request: request, limit: limits.maxPixels)
+    }
     if size == image.width && size == image.height { return image }
     func start(_ side: Int) -> Int {
         side < size ? -((size - side) / 2) : Int((Double(side - size) / 2).rounded(.toNearestOrEven))

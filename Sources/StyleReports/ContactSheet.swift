@@ -131,7 +131,10 @@ func writeSheets(_ grid: SheetGrid, folder: String, rowsPerSheet: Int, name: Str
     func image(_ path: String) -> RGBImage? {
         if let found = images[path] { return found }
         guard var image = try? readImage(path: path) else { return nil }
-        if min(image.width, image.height) > SheetLayout.cell { image = resizeShorterSide(image, to: SheetLayout.cell) }
+        if min(image.width, image.height) > SheetLayout.cell {
+            guard let shrunk = try? resizeShorterSide(image, to: SheetLayout.cell) else { return nil }
+            image = shrunk
+        }
         images[path] = image
         return image
     }

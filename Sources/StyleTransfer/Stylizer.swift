@@ -93,9 +93,13 @@ public struct ImageSizing: Sendable, Equatable {
     /// Reads an image file and sizes it; fails when the result is too small to encode.
     public func load(path: String) throws(StyleTransferError) -> RGBImage {
         var image: RGBImage
-        do { image = try readImage(path: path) } catch { throw .image(error) }
-        if size > 0 { image = resizeShorterSide(image, to: size) }
-        if crop && size > 0 { image = centerCrop(image, size: size) }
+        do {
+            image = try readImage(path: path)
+            if size > 0 { image = try resizeShorterSide(image, to: size) }
+            if crop && size > 0 { image = try centerCrop(image, size: size) }
+        } catch {
+            throw .image(error)
+        }
         let minimum = VGGEncoder.minimumImageSide
         guard image.width >= minimum && image.height >= minimum else {
             throw .imageTooSmall(path: path, width: image.width, height: image.height, minimum: minimum)

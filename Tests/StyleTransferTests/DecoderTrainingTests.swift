@@ -28,7 +28,7 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for name in names {
         let image = try readImage(path: TestPaths.sharedImages.appendingPathComponent("\(kind)/\(name)").path)
-        try writeImage(resizeBilinear(image, width: side, height: side), path: folder + "/" + (name as NSString).deletingPathExtension + ".png")
+        try writeImage(try resizeBilinear(image, width: side, height: side), path: folder + "/" + (name as NSString).deletingPathExtension + ".png")
     }
     return folder
 }

@@ -16,7 +16,7 @@ import TestSupport
             try FileManager.default.createDirectory(at: temp.appendingPathComponent(kind), withIntermediateDirectories: true)
             for name in names {
                 let image = try readImage(path: images + "/\(kind)/\(name)")
-                try writeImage(resizeBilinear(image, width: 32, height: 32),
+                try writeImage(try resizeBilinear(image, width: 32, height: 32),
                                path: temp.path + "/\(kind)/" + (name as NSString).deletingPathExtension + ".png")
             }
         }

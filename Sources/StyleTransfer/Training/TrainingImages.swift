@@ -47,8 +47,12 @@ public struct TrainingImageFolder: Sendable {
     func crop(_ index: Int, random: inout SeededRandom) throws(TrainingError) -> [Float] {
         let path = paths[index]
         var image: RGBImage
-        do { image = try readImage(path: path) } catch { throw .unreadableImage(error) }
-        if imageSize > 0 { image = resizeBilinear(image, width: imageSize, height: imageSize) }
+        do {
+            image = try readImage(path: path)
+            if imageSize > 0 { image = try resizeBilinear(image, width: imageSize, height: imageSize) }
+        } catch {
+            throw .unreadableImage(error)
+        }
         guard image.width >= cropSize && image.height >= cropSize else {
             throw .imageSmallerThanCrop(path: path, width: image.width, height: image.height, crop: cropSize)
         }
