@@ -43,6 +43,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints", "TensorCore"]),
+        // Seeded mutation fuzzing of the file readers (images, weight files, sweep specs, manifests).
+        .executableTarget(
+            name: "stylefuzz",
+            dependencies: [
+                "ImageCodec", "Checkpoints", "StyleTransfer", "StyleReports", "TensorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -58,7 +66,6 @@ let package = Package(
 for target in package.targets where target.type != .system && target.name != "CCodecShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
-    settings.append(.unsafeFlags(["-Ounchecked"], .when(configuration: .release)))
     // The manifest's SHA-256 of the weight files (94 MB) takes ~20 s unoptimised: optimise the
     // sweep library in debug builds (swift test) too.
     if target.name == "StyleReports" { settings.append(.unsafeFlags(["-O"], .when(configuration: .debug))) }
