@@ -98,6 +98,24 @@ import TestSupport
         #expect(try loadStateDict(path: path) == tensors)
     }
 
+    /// A FIFO used to block the open forever, /dev/zero to be read until memory ran out.
+    @Test func onlyRegularFilesAreRead() throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("pipe.pth").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let start = Date()
+        for (path, kind) in [(fifo, "a FIFO (named pipe)"), ("/dev/zero", "a character device"), (folder.path, "a folder")] {
+            let expected = CheckpointError.unreadable(path: path, reason: "it is \(kind), not a regular file")
+            #expect(throws: expected) { try loadStateDict(path: path) }
+            #expect(throws: expected) { try loadSafeTensorsMetadata(path: path) }
+        }
+        #expect(Date().timeIntervalSince(start) < 5)
+        let missing = folder.appendingPathComponent("missing.pth").path
+        #expect(throws: CheckpointError.unreadable(path: missing, reason: "no such file")) { try loadStateDict(path: missing) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["pipe.pth"])
+    }
+
     private func loadFrom(_ data: Data, _ path: String) throws -> [String: StoredTensor] {
         try readInMemory(data, path: path).get()
     }
