@@ -45,7 +45,6 @@ struct TrainingStateHeader: Codable {
             throw StateFieldError(field: "hyperparameters.\(name)", problem: "is \(value); it must be 0 or more")
         }
         guard batchSize >= 1 else { throw StateFieldError(field: "batchSize", problem: "is \(batchSize); it must be at least 1") }
-        let maxPixels = ImageLimits.standard.maxPixels
         for (name, sizes) in [("contentSizes", contentSizes), ("styleSizes", styleSizes)] {
             let (imageSize, cropSize) = (sizes[0], sizes[1])
             guard cropSize >= VGGEncoder.minimumImageSide else {
@@ -54,11 +53,11 @@ struct TrainingStateHeader: Codable {
             guard imageSize == 0 || imageSize >= cropSize else {
                 throw StateFieldError(field: name, problem: "holds the image size \(imageSize); it must be 0 or at least the crop size \(cropSize)")
             }
-            let (batchPixels, overflow) = cropSize.multipliedReportingOverflow(by: cropSize).partialValue.multipliedReportingOverflow(by: batchSize)
-            guard ImageLimits.standard.allowsSquare(side: imageSize), ImageLimits.standard.allowsSquare(side: cropSize),
-                  !overflow, batchPixels <= maxPixels
+            let limits = ImageLimits.standard
+            guard limits.allows(width: imageSize, height: imageSize), limits.allows(width: cropSize, height: cropSize),
+                  limits.allows(width: cropSize * cropSize, height: batchSize)  // cropSize^2 fits: checked just before
             else {
-                throw StateFieldError(field: name, problem: "holds the sizes \(sizes) with batchSize \(batchSize): more than \(maxPixels) pixels per image or batch")
+                throw StateFieldError(field: name, problem: "holds the sizes \(sizes) with batchSize \(batchSize): more than \(limits.maxPixels) pixels per image or batch")
             }
         }
         for (name, sampler, count) in [("contentSampler", contentSampler, contentCount), ("styleSampler", styleSampler, styleCount)] {
@@ -91,14 +90,6 @@ struct StateFieldError: Error {
     var problem: String
 
     var detail: String { "field '\(field)' \(problem)" }
-}
-
-extension ImageLimits {
-    /// Whether a `side` x `side` square is within the pixel limit (computed without overflow).
-    func allowsSquare(side: Int) -> Bool {
-        let (pixels, overflow) = side.multipliedReportingOverflow(by: side)
-        return !overflow && pixels <= maxPixels
-    }
 }
 
 extension TrainingSession {
