@@ -43,6 +43,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints", "TensorCore"]),
+        // Seeded mutation fuzzing of the file readers (images, weight files, sweep specs, manifests).
+        .executableTarget(
+            name: "stylefuzz",
+            dependencies: [
+                "ImageCodec", "Checkpoints", "StyleTransfer", "StyleReports", "TensorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),

@@ -26,7 +26,7 @@ enum SafeTensors {
         guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
             throw .malformed(path: path, detail: "the header is not a JSON object")
         }
-        var result: [String: StoredTensor] = [:]
+        var layouts: [TensorLayout] = []
         for (key, entry) in header where key != "__metadata__" {
             guard let entry = entry as? [String: Any], let dtype = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int],
@@ -41,12 +41,54 @@ enum SafeTensors {
             guard offsets[1] <= data.count - dataStart else {
                 throw .truncated(path: path, detail: "data of '\(key)' ends \(offsets[1]) bytes after the header, file has \(data.count - dataStart)")
             }
-            let begin = data.startIndex + dataStart + offsets[0]
+            layouts.append(TensorLayout(key: key, dtype: dt, shape: shape, count: count, begin: offsets[0], end: offsets[1]))
+        }
+        try checkTiling(layouts, bufferSize: data.count - dataStart, path: path)
+
+        var result: [String: StoredTensor] = [:]
+        for layout in layouts {
+            let begin = data.startIndex + dataStart + layout.begin
             let values = data.withUnsafeBytes { raw in
-                dt.decode(UnsafeRawBufferPointer(rebasing: raw[(begin - data.startIndex)...].prefix(count * dt.byteSize)), count: count)
+                layout.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[(begin - data.startIndex)...].prefix(layout.end - layout.begin)), count: layout.count)
             }
-            result[key] = StoredTensor(shape: shape, values: values)
+            result[layout.key] = StoredTensor(shape: layout.shape, values: values)
         }
         return result
+    }
+
+    /// Where one tensor's data lies, relative to the end of the header.
+    private struct TensorLayout {
+        var key: String
+        var dtype: TensorDType
+        var shape: [Int]
+        var count: Int
+        var begin: Int
+        var end: Int
+    }
+
+    /// The tensors' byte ranges must tile the data exactly, as the safetensors library requires
+    /// (`validate` in safetensors/src/tensor.rs): sorted by offset, each starts where the previous
+    /// ends, the first at 0 and the last at the end of the file. Overlapping ranges would let one
+    /// stored value feed two tensors (a crafted file could alias weights), and gaps or trailing
+    /// bytes mean a damaged or hand-edited file.
+    private static func checkTiling(_ layouts: [TensorLayout], bufferSize: Int, path: String) throws(CheckpointError) {
+        let sorted = layouts.sorted { ($0.begin, $0.end, $0.key) < ($1.begin, $1.end, $1.key) }
+        var previous: TensorLayout?
+        for layout in sorted {
+            let expected = previous?.end ?? 0
+            if layout.begin < expected, let previous {
+                throw .malformed(path: path, detail: "the data of tensors '\(previous.key)' (bytes \(previous.begin)..<\(previous.end)) and '\(layout.key)' (bytes \(layout.begin)..<\(layout.end)) overlap")
+            }
+            if layout.begin > expected {
+                let after = previous.map { "after tensor '\($0.key)' (which ends at byte \($0.end))" } ?? "at the start of the data"
+                throw .malformed(path: path, detail: "\(layout.begin - expected) bytes \(after) belong to no tensor; tensor '\(layout.key)' starts at byte \(layout.begin)")
+            }
+            previous = layout
+        }
+        let end = previous?.end ?? 0
+        if end != bufferSize {
+            let last = previous.map { "after the last tensor, '\($0.key)'," } ?? "(the header declares no tensor)"
+            throw .malformed(path: path, detail: "\(bufferSize - end) bytes at the end of the data \(last) belong to no tensor")
+        }
     }
 }

@@ -43,10 +43,7 @@ public func writeSafeTensors(_ tensors: [String: StoredTensor], metadata: [Strin
 /// - Throws: ``CheckpointError`` naming the file: `unreadable`, `unknownFormat` (not safetensors),
 ///   `truncated` or `malformed`.
 public func loadSafeTensorsMetadata(path: String) throws(CheckpointError) -> [String: String] {
-    guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-        let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
-        throw .unreadable(path: path, reason: reason)
-    }
+    let data = try mappedWeightFile(path: path)
     guard SafeTensors.isSafeTensors(data) else { throw .unknownFormat(path: path) }
     let headerSize = Int(clamping: data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
     guard headerSize <= data.count - 8 else { throw .truncated(path: path, detail: "header of \(headerSize) bytes, file has \(data.count)") }

@@ -16,20 +16,14 @@ import Foundation
 ///
 /// - Parameter path: the file to read.
 /// - Returns: every tensor in the file by its key (for example `"2.weight"`), as `Float`.
-/// - Throws: ``CheckpointError``, naming the file: `unreadable` (missing), `unknownFormat`,
-///   `truncated` or `malformed` (damaged), `forbiddenObject` (a pickle names anything but a
+/// - Throws: ``CheckpointError``, naming the file: `unreadable` (missing,
+///   or not a regular file: a folder, a FIFO, a device), `unknownFormat`, `truncated` or
+///   `malformed` (damaged), `forbiddenObject` (a pickle names anything but a
 ///   state_dict's objects, for example a whole pickled model), `notAStateDict` / `notATensor` (naming
 ///   the key), `unsupportedDType` (an integer tensor, naming its key), `unsupportedFeature` (a
 ///   compressed zip entry, a big-endian file).
 public func loadStateDict(path: String) throws(CheckpointError) -> [String: StoredTensor] {
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-    } catch {
-        let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
-        throw .unreadable(path: path, reason: reason)
-    }
-    return try readStateDict(data, path: path)
+    try readStateDict(mappedWeightFile(path: path), path: path)
 }
 
 /// Reads a state_dict from a file's bytes; `path` is only for messages.

@@ -9,13 +9,17 @@
 /// end records. This reader follows APPNOTE.TXT: it finds the end of central directory record (zip64
 /// if present), reads sizes and offsets from the central directory (zip64 extra field 0x0001 when a
 /// field is 0xFFFFFFFF) and skips each local header's name and extra field to reach the data. It only
-/// hands out stored entries; anything compressed or encrypted is refused.
+/// hands out stored entries, each checked against the CRC-32 of its central directory entry (a
+/// flipped bit in a tensor would otherwise load as a wrong weight); anything compressed or
+/// encrypted is refused.
 struct ZipArchive {
     struct Entry {
         var name: String
         /// Compression method: 0 stored, 8 deflate, ...
         var method: UInt16
         var flags: UInt16
+        /// The CRC-32 of the uncompressed data.
+        var crc32: UInt32
         var compressedSize: Int
         var uncompressedSize: Int
         var localHeaderOffset: Int
@@ -42,7 +46,7 @@ struct ZipArchive {
             guard end - offset >= 46, u32(offset) == 0x0201_4B50 else {
                 throw malformed("central directory entry \(entries.count) at byte \(offset) is damaged")
             }
-            let method = u16(offset + 10), flags = u16(offset + 8)
+            let method = u16(offset + 10), flags = u16(offset + 8), crc32 = u32(offset + 16)
             var compressedSize = Int(u32(offset + 20)), uncompressedSize = Int(u32(offset + 24))
             let nameLength = Int(u16(offset + 28)), extraLength = Int(u16(offset + 30)), commentLength = Int(u16(offset + 32))
             var localOffset = Int(u32(offset + 42))
@@ -71,7 +75,7 @@ struct ZipArchive {
             }
             entryIndex[name] = entries.count
             entries.append(Entry(
-                name: name, method: method, flags: flags, compressedSize: compressedSize,
+                name: name, method: method, flags: flags, crc32: crc32, compressedSize: compressedSize,
                 uncompressedSize: uncompressedSize, localHeaderOffset: localOffset))
             offset += 46 + nameLength + extraLength + commentLength
         }
@@ -81,7 +85,7 @@ struct ZipArchive {
         entryIndex[name].map { entries[$0] }
     }
 
-    /// The bytes of a stored (uncompressed, unencrypted) entry, in place.
+    /// The bytes of a stored (uncompressed, unencrypted) entry, in place, once their CRC-32 matches.
     func contents(of entry: Entry) throws(CheckpointError) -> UnsafeRawBufferPointer {
         guard entry.flags & 1 == 0 else {
             throw .unsupportedFeature(path: path, detail: "zip entry '\(entry.name)' is encrypted")
@@ -102,7 +106,17 @@ struct ZipArchive {
         guard entry.compressedSize >= 0, start <= bytes.count, entry.compressedSize <= bytes.count - start else {
             throw .truncated(path: path, detail: "zip entry '\(entry.name)' ends past the end of the file (\(bytes.count) bytes)")
         }
-        return UnsafeRawBufferPointer(rebasing: bytes[start ..< start + entry.compressedSize])
+        let contents = UnsafeRawBufferPointer(rebasing: bytes[start ..< start + entry.compressedSize])
+        let computed = CRC32.checksum(contents)
+        guard computed == entry.crc32 else {
+            throw malformed("zip member '\(entry.name)' fails its CRC-32 check (the archive records \(hex(entry.crc32)), its data gives \(hex(computed))): the file is damaged; download or save it again")
+        }
+        return contents
+    }
+
+    private func hex(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     // MARK: End of central directory

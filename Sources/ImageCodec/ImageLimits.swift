@@ -58,8 +58,9 @@ public struct ImageLimits: Sendable, Equatable {
         if let invalidSetting { throw invalidSetting }
     }
 
-    /// Whether `width` x `height` pixels are within the limit (computed without overflow).
-    func allows(width: Int, height: Int) -> Bool {
+    /// Whether `width` x `height` pixels are within the limit (computed without overflow, so any
+    /// pair of `Int`s is answered).
+    public func allows(width: Int, height: Int) -> Bool {
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
         return !overflow && pixels <= maxPixels
     }

@@ -96,7 +96,8 @@ private func imageFormat(_ bytes: [UInt8], path: String) throws(ImageCodecError)
 /// The size a PNG's IHDR chunk (always first, at byte 8) declares, checked against the limits.
 /// libpng would reject a width or height of 0 as an invalid header; this tells the case apart.
 private func pngHeaderSize(_ bytes: [UInt8], path: String, limits: ImageLimits) throws(ImageCodecError) -> (width: Int, height: Int) {
-    guard bytes.count >= 33, bytes[12 ..< 16].elementsEqual("IHDR".utf8) else {
+    guard bytes.count >= 33 else { throw .corruptPNG(path: path, reason: "file is truncated (it ends inside the IHDR header)") }
+    guard bytes[12 ..< 16].elementsEqual("IHDR".utf8) else {
         throw .corruptPNG(path: path, reason: "the file does not start with an IHDR chunk")
     }
     let bigEndian = { (at: Int) in Int(bytes[at ..< at + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }) }

@@ -11,7 +11,7 @@ import TensorCore
 import TestSupport
 
 /// The script's tiny training decoder 8 -> 6 -> 4 -> 4 -> 3 at its weights after `step` steps.
-private func tinyDecoder(step: Int = 0) throws -> TrainingNetwork {
+func tinyDecoder(step: Int = 0) throws -> TrainingNetwork {
     var steps: [TrainingNetwork.Step] = []
     for k in 0 ..< 4 {
         let w = try trainingGoldens.tensor("train_conv\(k)_weight\(step)"), b = try trainingGoldens.tensor("train_conv\(k)_bias\(step)")

@@ -3,6 +3,7 @@
 
 import Checkpoints
 import Foundation
+import ImageCodec
 import TensorCore
 
 /// The non-tensor part of the state, stored as JSON in the file's `__metadata__` under
@@ -22,6 +23,73 @@ struct TrainingStateHeader: Codable {
     /// Adam's step count of every tensor (all equal to `iteration` in a run of this trainer).
     var adamSteps: [Int]
     var history: [TrainingRecord]
+
+    /// The most iterations a state may record: far beyond any run (train.py's default is 160,000),
+    /// far below where counting on would overflow.
+    static let maxIteration = 1 << 40
+
+    /// Refuses a header whose numbers this trainer could not have written, or that do not fit the
+    /// folders and the network (`contentCount` and `styleCount` images, `parameterCount` tensors):
+    /// every number is checked before it sizes, indexes or divides anything, the same rules as
+    /// `stylectl train`'s options. The detail names the field.
+    func check(contentCount: Int, styleCount: Int, parameterCount: Int) throws(StateFieldError) {
+        guard (0 ... Self.maxIteration).contains(iteration) else {
+            throw StateFieldError(field: "iteration", problem: "is \(iteration); it must be in 0...\(Self.maxIteration)")
+        }
+        let h = hyperparameters
+        guard h.learningRate > 0 && h.learningRate.isFinite else {
+            throw StateFieldError(field: "hyperparameters.learningRate", problem: "is \(h.learningRate); it must be positive")
+        }
+        for (name, value) in [("learningRateDecay", h.learningRateDecay), ("contentWeight", Double(h.contentWeight)), ("styleWeight", Double(h.styleWeight))]
+            where !(value >= 0 && value.isFinite) {
+            throw StateFieldError(field: "hyperparameters.\(name)", problem: "is \(value); it must be 0 or more")
+        }
+        guard batchSize >= 1 else { throw StateFieldError(field: "batchSize", problem: "is \(batchSize); it must be at least 1") }
+        for (name, sizes) in [("contentSizes", contentSizes), ("styleSizes", styleSizes)] {
+            let (imageSize, cropSize) = (sizes[0], sizes[1])
+            guard cropSize >= VGGEncoder.minimumImageSide else {
+                throw StateFieldError(field: name, problem: "holds the crop size \(cropSize); it must be at least \(VGGEncoder.minimumImageSide)")
+            }
+            guard imageSize == 0 || imageSize >= cropSize else {
+                throw StateFieldError(field: name, problem: "holds the image size \(imageSize); it must be 0 or at least the crop size \(cropSize)")
+            }
+            let limits = ImageLimits.standard
+            guard limits.allows(width: imageSize, height: imageSize), limits.allows(width: cropSize, height: cropSize),
+                  limits.allows(width: cropSize * cropSize, height: batchSize)  // cropSize^2 fits: checked just before
+            else {
+                throw StateFieldError(field: name, problem: "holds the sizes \(sizes) with batchSize \(batchSize): more than \(limits.maxPixels) pixels per image or batch")
+            }
+        }
+        for (name, sampler, count) in [("contentSampler", contentSampler, contentCount), ("styleSampler", styleSampler, styleCount)] {
+            // A pass over another number of images is replaced by a new one; its order is still checked.
+            guard sampler.order.sorted() == Array(0 ..< sampler.order.count) else {
+                throw StateFieldError(field: "\(name).order", problem: "is not an order of the images 0..<\(sampler.order.count) (\(count) in the folder)")
+            }
+            guard (0 ... sampler.order.count).contains(sampler.position) else {
+                throw StateFieldError(field: "\(name).position", problem: "is \(sampler.position); it must be in 0...\(sampler.order.count)")
+            }
+        }
+        guard adamSteps.count == parameterCount else {
+            throw StateFieldError(field: "adamSteps", problem: "holds \(adamSteps.count) step counts; the decoder has \(parameterCount) parameter tensors")
+        }
+        if let bad = adamSteps.first(where: { $0 != iteration }) {
+            throw StateFieldError(field: "adamSteps", problem: "holds the step count \(bad); every one must equal the iteration, \(iteration)")
+        }
+        guard history.count == iteration else {
+            throw StateFieldError(field: "history", problem: "holds \(history.count) records for \(iteration) iterations")
+        }
+        if let i = history.indices.first(where: { history[$0].loss.iteration != $0 + 1 }) {
+            throw StateFieldError(field: "history", problem: "record \(i) is of iteration \(history[i].loss.iteration), not \(i + 1)")
+        }
+    }
+}
+
+/// A field of the state's header that is out of range, for ``TrainingError/badState(path:detail:)``.
+struct StateFieldError: Error {
+    var field: String
+    var problem: String
+
+    var detail: String { "field '\(field)' \(problem)" }
 }
 
 extension TrainingSession {
@@ -75,6 +143,11 @@ extension TrainingSession {
               header.format == 1, let state = UInt64(header.random), header.contentSizes.count == 2, header.styleSizes.count == 2 else {
             throw .badState(path: statePath, detail: "it is not a stylectl training state (no valid '\(stateKey)' metadata)")
         }
+        do {
+            try header.check(contentCount: content.paths.count, styleCount: style.paths.count, parameterCount: 2 * decoder.convolutions.count)
+        } catch {
+            throw .badState(path: statePath, detail: error.detail)
+        }
         var convolutions: [ConvolutionWeights] = []
         var moments: [Adam.State] = []
         for (k, w) in decoder.convolutions.enumerated() {
@@ -82,12 +155,19 @@ extension TrainingSession {
                   weight.shape == [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], bias.shape == [w.outChannels] else {
                 throw .badState(path: statePath, detail: "convolution \(k) of the decoder is missing or has another shape")
             }
+            for (name, tensor) in [("decoder.\(k).weight", weight), ("decoder.\(k).bias", bias)] where !tensor.values.allSatisfy(\.isFinite) {
+                throw .badState(path: statePath, detail: "tensor '\(name)' holds a value that is not finite (NaN or infinity)")
+            }
             convolutions.append(ConvolutionWeights(outChannels: w.outChannels, inChannels: w.inChannels, kernelHeight: w.kernelHeight,
                                                    kernelWidth: w.kernelWidth, weight: weight.values, bias: bias.values))
             for (part, count) in [("weight", w.weight.count), ("bias", w.bias.count)] {
                 guard let m = tensors["adam.\(k).\(part).exp_avg"], let v = tensors["adam.\(k).\(part).exp_avg_sq"],
                       m.values.count == count, v.values.count == count, moments.count < header.adamSteps.count else {
                     throw .badState(path: statePath, detail: "Adam's moments of convolution \(k)'s \(part) are missing or have another size")
+                }
+                // exp_avg_sq is a running mean of squares: a negative value would give NaN from its square root.
+                guard m.values.allSatisfy(\.isFinite), v.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw .badState(path: statePath, detail: "tensor 'adam.\(k).\(part).exp_avg' or '.exp_avg_sq' holds a value that is not finite (or a negative exp_avg_sq)")
                 }
                 var adam = Adam.State(count: count)
                 adam.expAvg = m.values
