@@ -119,9 +119,13 @@ private func encodeJPEG(_ image: RGBImage, quality: Int, path: String) throws(Im
     return Array(UnsafeBufferPointer(start: jpeg, count: size))
 }
 
-/// Writes `bytes` to a new temporary file beside `path`, flushes it to disk and renames it over
-/// `path`; on any failure the temporary file is removed.
-private func replaceAtomically(path: String, with bytes: [UInt8]) throws(ImageCodecError) {
+/// Writes `bytes` to a new temporary file beside `path`, named `.NAME.<pid>-<random>.tmp`, flushes
+/// it to disk and renames it over `path`; on any failure the temporary file is removed. A process
+/// killed meanwhile leaves the temporary file, which the name lets a later run recognise as its
+/// own and remove once that process is gone (StyleReports' report folders do).
+///
+/// - Throws: ``ImageCodecError/writeFailed(path:reason:)``.
+public func replaceAtomically(path: String, with bytes: [UInt8]) throws(ImageCodecError) {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path

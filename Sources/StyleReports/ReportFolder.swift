@@ -2,6 +2,7 @@
 // removal of regular files only, one writer at a time (a lock), and no temporary files left behind.
 
 import Foundation
+import ImageCodec
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -75,38 +76,12 @@ public struct ReportFolder: Sendable {
         return unlink(file(name)) == 0
     }
 
-    /// Writes `data` as `name` atomically: to a temporary file of this folder named as ImageCodec
-    /// names its own (`.NAME.<pid>-<random>.tmp`, see ``TemporaryName``), flushed, then renamed
-    /// over `name`. On failure the temporary file is removed.
+    /// Writes `data` as `name` atomically, as ImageCodec writes images (``replaceAtomically(path:with:)``:
+    /// a temporary file `.NAME.<pid>-<random>.tmp` of this folder, flushed, then renamed over `name`).
     func writeAtomically(_ data: Data, name: String) throws(SweepError) {
-        var temporary = ""
-        var fd: Int32 = -1
-        while fd < 0 {
-            temporary = file(".\(name).\(getpid())-\(UInt32.random(in: .min ... .max)).tmp")
-            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            if fd < 0 && errno != EEXIST {
-                throw .failed("cannot write \(file(name)): cannot create a file in its folder: \(String(cString: strerror(errno)))")
-            }
-        }
-        var failure: String?
-        data.withUnsafeBytes { buffer in
-            var written = 0
-            while written < buffer.count {
-                let count = write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                written += count
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0 && failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil && rename(temporary, file(name)) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw .failed("cannot write \(file(name)): \(failure)")
+        do { try replaceAtomically(path: file(name), with: [UInt8](data)) } catch {
+            guard case .writeFailed(_, let reason) = error else { throw .failed(error.description) }
+            throw .failed("cannot write \(file(name)): \(reason)")
         }
     }
 
