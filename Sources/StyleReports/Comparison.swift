@@ -1,6 +1,7 @@
 // stylectl report: two or more sweeps of the same grid shape side by side, in a comparison folder.
 
 import Foundation
+import StyleTransfer
 
 /// The record of a comparison, `comparison.json` in its folder: which sweeps (with the sha256 of
 /// their manifests, so a later change of a sweep is visible), how they differ, and each cell's
@@ -53,11 +54,11 @@ public struct ComparisonManifest: JSONRecord, Equatable, Sendable {
     public func validate(record: String) throws(SweepError) {
         func bad(_ reason: String) -> SweepError { .invalidRecord(file: record, reason: reason) }
         guard (2 ... SweepLimits.comparedSweeps).contains(sweeps.count) else {
-            throw bad("\(sweeps.count) sweeps; a comparison has 2 to \(SweepLimits.comparedSweeps)")
+            throw bad("\(counted(sweeps.count, "sweep")); a comparison has 2 to \(SweepLimits.comparedSweeps)")
         }
         guard (1 ... SweepLimits.cells).contains(rows), (1 ... SweepLimits.cells).contains(columns), rows * columns <= SweepLimits.cells,
               cells.count == rows * columns else {
-            throw bad("\(cells.count) cells for a grid of \(rows) rows x \(columns) columns")
+            throw bad("\(counted(cells.count, "cell")) for a grid of \(counted(rows, "row")) x \(counted(columns, "column"))")
         }
         for (i, sheet) in sheets.enumerated() { _ = try ReportFileName.check(sheet, field: "sheets[\(i)]", record: record) }
         for (i, cell) in cells.enumerated() {
@@ -143,12 +144,12 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(Comparison
         if a.rows.count != b.rows.count || a.columns.count != b.columns.count {
             let changed = a.definition == b.definition ? "" : "; they differ in " + differences(a.definition, b.definition).joined(separator: ", ")
             throw .incomparable(folder: path, first: configuration.sweeps[0], reason:
-                "its grid has \(b.rows.count) rows x \(b.columns.count) columns, the first \(a.rows.count) x \(a.columns.count)\(changed)")
+                "its grid has \(counted(b.rows.count, "row")) x \(counted(b.columns.count, "column")), the first \(a.rows.count) x \(a.columns.count)\(changed)")
         }
     }
     if sweeps.count * first.manifest.columns.count > SweepLimits.comparisonColumns {
         throw .incomparable(folder: configuration.sweeps[1], first: configuration.sweeps[0], reason:
-            "\(sweeps.count) sweeps of \(first.manifest.columns.count) columns make a sheet of \(sweeps.count * first.manifest.columns.count) columns, more than \(SweepLimits.comparisonColumns); compare fewer sweeps or sweeps of fewer columns")
+            "\(sweeps.count) sweeps of \(counted(first.manifest.columns.count, "column")) make a sheet of \(sweeps.count * first.manifest.columns.count) columns, more than \(SweepLimits.comparisonColumns); compare fewer sweeps or sweeps of fewer columns")
     }
 
     let output = absolutePath(configuration.folder)

@@ -1,6 +1,7 @@
 // The comparison's index.html: the sweeps, their sheets, each cell side by side, and the metrics.
 
 import Foundation
+import StyleTransfer
 
 /// Writes `index.html` of a comparison: a page that opens from disk (no server, no scripts) and
 /// references only files that exist: its own sheets, the sweeps' images of finished cells and the
@@ -28,7 +29,7 @@ func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep
         .pair figcaption .name { display: block; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
         """
     var html = """
-        <p>\(sweeps.count) sweeps of the same grid, \(manifest.rows) rows x \(manifest.columns) columns, side by side.
+        <p>\(sweeps.count) sweeps of the same grid, \(counted(manifest.rows, "row")) x \(counted(manifest.columns, "column")), side by side.
         They differ in: <b>\(escape(differing.isEmpty ? "nothing in their parameters" : differing.joined(separator: ", ")))</b>.
         Images are the sweeps' own files, linked by relative paths: keep this folder beside the sweep folders.</p>
         <h2>Sweeps</h2>

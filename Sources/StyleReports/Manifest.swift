@@ -166,17 +166,17 @@ extension SweepManifest {
         for (key, count, limit) in [("definition.contents", d.contents.count, SweepLimits.files), ("definition.styles", d.styles.count, SweepLimits.files),
                                     ("definition.masks", d.masks.count, SweepLimits.files), ("definition.alphas", d.alphas.count, SweepLimits.alphas),
                                     ("definition.preserveColors", d.preserveColors.count, SweepLimits.preserveColors)] where count > limit {
-            throw bad("\(key) has \(count) items, more than \(limit)")
+            throw bad("\(key) has \(counted(count, "item")), more than \(limit)")
         }
         if d.contents.isEmpty || d.styles.isEmpty { throw bad("the definition has no contents or no styles") }
         if let steps = d.steps, !(2 ... SweepLimits.steps).contains(steps) { throw bad("definition.steps is \(steps), not 2 to \(SweepLimits.steps)") }
         if d.contentSize < 0 || d.styleSize < 0 { throw bad("a negative content or style size") }
         guard (1 ... SweepLimits.cells).contains(rows.count), (1 ... SweepLimits.cells).contains(columns.count),
               rows.count * columns.count <= SweepLimits.cells else {
-            throw bad("a grid of \(rows.count) rows x \(columns.count) columns; a sweep has 1 to \(SweepLimits.cells) cells")
+            throw bad("a grid of \(counted(rows.count, "row")) x \(counted(columns.count, "column")); a sweep has 1 to \(SweepLimits.cells) cells")
         }
         guard cells.count == rows.count * columns.count else {
-            throw bad("\(cells.count) cells for a grid of \(rows.count) rows x \(columns.count) columns (\(rows.count * columns.count))")
+            throw bad("\(counted(cells.count, "cell")) for a grid of \(counted(rows.count, "row")) x \(counted(columns.count, "column")) (\(rows.count * columns.count))")
         }
         for (r, row) in rows.enumerated() {
             if !d.contents.indices.contains(row.content) || !(row.style.map(d.styles.indices.contains) ?? true) {

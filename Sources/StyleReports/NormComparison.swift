@@ -50,14 +50,14 @@ public struct NormComparisonConfiguration: Sendable {
         if contents.isEmpty { throw .emptyList(flag: "--content") }
         if styles.isEmpty { throw .emptyList(flag: "--style") }
         for (flag, count) in [("--content", contents.count), ("--style", styles.count)] where count > SweepLimits.files {
-            throw .invalidValue(flag: flag, value: "\(count) values", expected: "at most \(SweepLimits.files) values")
+            throw .invalidValue(flag: flag, value: counted(count, "value"), expected: "at most \(counted(SweepLimits.files, "value"))")
         }
         if !(2 ... SweepLimits.steps).contains(interpolationSteps) {
             throw .invalidValue(flag: "--interpolate-steps", value: "\(interpolationSteps)", expected: "2 to \(SweepLimits.steps)")
         }
         let cells = contents.count * (3 * styles.count + 2 * interpolationSteps)
         if cells > SweepLimits.cells {
-            throw .invalidValue(flag: "--content, --style", value: "\(cells) images", expected: "at most \(SweepLimits.cells) images per report")
+            throw .invalidValue(flag: "--content, --style", value: counted(cells, "image"), expected: "at most \(SweepLimits.cells) images per report")
         }
         for (flag, size) in [("--content-size", contentSize), ("--style-size", styleSize)] {
             do { try ImageSizing.check(size: size, option: flag) } catch {

@@ -121,7 +121,7 @@ import Glibc
         let edits: [(String, (inout [String: Any]) -> Void)] = [
             ("cells[0] is row -1", { setCell(&$0, 0, "row", -1) }),
             ("cells[1] is row 0, column 0", { setCell(&$0, 1, "column", 0) }),
-            ("1 cells for a grid of 1 rows x 2 columns", { $0["cells"] = Array(($0["cells"] as! [Any]).prefix(1)) }),
+            ("1 cell for a grid of 1 row x 2 columns", { $0["cells"] = Array(($0["cells"] as! [Any]).prefix(1)) }),
             ("rows[0] names a content", { var rows = $0["rows"] as! [[String: Any]]; rows[0]["content"] = 1 << 40; $0["rows"] = rows }),
             ("definition.steps is 4611686018427387904", { var d = $0["definition"] as! [String: Any]; d["steps"] = 1 << 62; $0["definition"] = d }),
             ("cells[0].seconds is -1.0", { setCell(&$0, 0, "seconds", -1) }),
@@ -151,8 +151,8 @@ import Glibc
         let edits: [(String, (inout [String: Any]) -> Void)] = [
             ("cells[0].output '../outside.png'", { setCell(&$0, 0, "output", "../outside.png") }),
             ("cells[1].output '../../../../etc/passwd'", { setCell(&$0, 1, "output", "../../../../etc/passwd") }),
-            ("1 cells for a grid of 1 rows x 2 columns", { $0["cells"] = Array(($0["cells"] as! [Any]).prefix(1)) }),
-            ("0 cells for a grid of 1 rows x 2 columns", { $0["cells"] = [Any]() }),
+            ("1 cell for a grid of 1 row x 2 columns", { $0["cells"] = Array(($0["cells"] as! [Any]).prefix(1)) }),
+            ("0 cells for a grid of 1 row x 2 columns", { $0["cells"] = [Any]() }),
         ]
         for (reason, edit) in edits {
             try good.write(to: URL(fileURLWithPath: b + "/manifest.json"))
@@ -295,7 +295,7 @@ import Glibc
         #expect(refused(c) == .invalidValue(flag: "--alpha", value: "102 values", expected: "at most 101 values"))
         c.alphas = [Float](repeating: 0.5, count: 100)
         let error = refused(c)
-        #expect(error?.description.contains("1 rows x 10100 columns = 10100 cells") == true && error?.description.contains("--steps") == true
+        #expect(error?.description.contains("1 row x 10100 columns = 10100 cells") == true && error?.description.contains("--steps") == true
                 && error?.description.contains("at most 10000 cells") == true, "\(String(describing: error))")
         c.contents = [String](repeating: missing, count: 1001)
         c.alphas = [1]

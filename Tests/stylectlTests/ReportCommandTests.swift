@@ -71,7 +71,7 @@ import TestSupport
         let good = try Data(contentsOf: manifest)
         let sweeps = "\(temp.path)/one,\(temp.path)/two"
         let output = temp.appendingPathComponent("tampered").path
-        for (edit, words) in [("../../etc/passwd", ["cells[0].output '../../etc/passwd'", "contains '/'"]), ("", ["0 cells for a grid of 1 rows x 1 columns"])] {
+        for (edit, words) in [("../../etc/passwd", ["cells[0].output '../../etc/passwd'", "contains '/'"]), ("", ["0 cells for a grid of 1 row x 1 column"])] {
             var object = try JSONSerialization.jsonObject(with: good) as! [String: Any]
             if edit.isEmpty {
                 object["cells"] = [Any]()

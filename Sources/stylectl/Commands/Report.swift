@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import StyleReports
+import StyleTransfer
 
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +45,8 @@ struct Report: ParsableCommand {
                 sweeps: folders, folder: output, overwrite: overwrite,
                 toolVersion: StyleCtl.configuration.version, rowsPerSheet: rowsPerSheet))
             let differing = comparison.sweeps.flatMap(\.differsIn)
-            FileHandle.standardError.write(Data(("report: \(folders.count) sweeps in \(output)/ (index.html, "
+            let sweepCount = counted(folders.count, "sweep")
+            FileHandle.standardError.write(Data(("report: \(sweepCount) in \(output)/ (index.html, "
                 + "\(comparison.sheets.joined(separator: ", ")), \(ComparisonManifest.fileName)); they differ in "
                 + (differing.isEmpty ? "nothing" : Array(Set(differing)).sorted().joined(separator: ", ")) + "\n").utf8))
         } catch let error as SweepError {
