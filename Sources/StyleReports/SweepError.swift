@@ -1,11 +1,15 @@
 // The errors of a sweep, each naming the flag or folder to fix.
 
+import StyleTransfer
+
 /// Why a sweep cannot run; `description` names the flag, file or folder concerned.
 public enum SweepError: Error, Equatable, CustomStringConvertible {
     /// A list flag (e.g. `--alpha`) gave no values.
     case emptyList(flag: String)
     /// A list flag gave a value that is not allowed.
     case invalidValue(flag: String, value: String, expected: String)
+    /// A list flag holds an empty item (`a,,b`): ``commaList(_:flag:)``'s error, in the words `stylize` uses too.
+    case list(CommaListError)
     case unreadableFile(path: String)
     /// The report folder already holds a different sweep (or files of something else).
     case reportExists(folder: String, reason: String)
@@ -26,6 +30,8 @@ public enum SweepError: Error, Equatable, CustomStringConvertible {
             "'\(flag)' needs at least one value: the sweep's grid would be empty."
         case .invalidValue(let flag, let value, let expected):
             "'\(flag)': '\(value)' is not allowed; expected \(expected)."
+        case .list(let error):
+            error.description
         case .unreadableFile(let path):
             "cannot read \(path)."
         case .reportExists(let folder, let reason):

@@ -136,7 +136,7 @@ public struct SweepConfiguration: Sendable {
         for (flag, count, limit) in [("--content", contents.count, SweepLimits.files), (styleFlag, styles.count, SweepLimits.files),
                                      ("--mask", masks.count, SweepLimits.files), ("--alpha", alphas.count, SweepLimits.alphas),
                                      ("--preserve-color", preserveColors.count, SweepLimits.preserveColors)] where count > limit {
-            throw .invalidValue(flag: flag, value: "\(count) values", expected: "at most \(limit) values")
+            throw .invalidValue(flag: flag, value: counted(count, "value"), expected: "at most \(counted(limit, "value"))")
         }
         if grid == .interpolation || grid == .bilinear, !(2 ... SweepLimits.steps).contains(steps) {
             throw .invalidValue(flag: "--steps", value: "\(steps)", expected: "2 to \(SweepLimits.steps)")
@@ -147,8 +147,8 @@ public struct SweepConfiguration: Sendable {
         let size = gridSize
         if size.rows * size.columns > SweepLimits.cells {
             throw .invalidValue(flag: "--content, \(styleFlag), --alpha, --preserve-color" + (grid == .masks ? ", --mask" : grid == .styles ? "" : ", --steps"),
-                                value: "\(size.rows) rows x \(size.columns) columns = \(size.rows * size.columns) cells",
-                                expected: "at most \(SweepLimits.cells) cells per sweep (split it into several sweeps)")
+                                value: "\(counted(size.rows, "row")) x \(counted(size.columns, "column")) = \(counted(size.rows * size.columns, "cell"))",
+                                expected: "at most \(counted(SweepLimits.cells, "cell")) per sweep (split it into several sweeps)")
         }
         for alpha in alphas where !(0 ... 1).contains(alpha) {
             throw .invalidValue(flag: "--alpha", value: "\(alpha)", expected: "numbers in [0, 1]")
@@ -168,12 +168,12 @@ public struct SweepConfiguration: Sendable {
             if styles.count != 4 { throw .invalidValue(flag: "--corners", value: joined, expected: "four style images (top left, top right, bottom left, bottom right)") }
         case .masks:
             if masks.isEmpty { throw .emptyList(flag: "--mask") }
-            if styles.count < 2 { throw .invalidValue(flag: "--style", value: joined, expected: "two or more style images with --mask") }
+            if styles.count < 2 { throw .invalidValue(flag: "--style", value: joined, expected: StyleControls.maskStyleRequirement) }
             for mask in masks {
                 do {
                     try StyleControls(styles: styles, mask: SpatialMask(paths: [mask], stretch: stretchMask)).validate()
                 } catch {
-                    throw .invalidValue(flag: "--mask", value: mask, expected: "a mask for \(styles.count) styles (\(error.description))")
+                    throw .invalidValue(flag: "--mask", value: mask, expected: "a mask for \(counted(styles.count, "style")) (\(error.description))")
                 }
             }
         }
@@ -210,13 +210,14 @@ public struct SweepConfiguration: Sendable {
 
 // MARK: - Parsing list flags
 
-/// Splits a comma-separated flag value; fails naming the flag when there is no value.
+/// Splits a comma-separated flag value by the one rule of every command, ``commaList(_:flag:)``
+/// (items trimmed, an empty item refused naming its position). No item at all is
+/// ``SweepError/emptyList(flag:)``: the sweep's grid would be empty.
 public func parseList(_ text: String, flag: String) throws(SweepError) -> [String] {
-    let items = text.split(separator: ",", omittingEmptySubsequences: false)
-        .map { $0.trimmingCharacters(in: .whitespaces) }
-    if items.allSatisfy(\.isEmpty) { throw .emptyList(flag: flag) }
-    if let empty = items.first(where: \.isEmpty) { throw .invalidValue(flag: flag, value: empty, expected: "no empty items between commas") }
-    return items
+    do { return try commaList(text, flag: flag) } catch {
+        if case .noValue = error { throw .emptyList(flag: flag) }
+        throw .list(error)
+    }
 }
 
 /// `--alpha 0,0.25,1`: numbers in [0, 1].

@@ -19,7 +19,9 @@ public struct SweepRequest: Sendable, Equatable {
     /// `--mask m1,m2,...` (with `--style`).
     public var masks: [String]?
     public var stretchMask = false
-    public var steps = 5
+    /// `--steps N` of an `--interpolate` or `--corners` grid; nil is 5. Refused with `--style`,
+    /// whose grid has no weights to step through (``grid()``).
+    public var steps: Int?
     public var alphas: [Float] = [1]
     public var preserveColors: [ColorPreservation] = [.none]
     public var contentSize = 512
@@ -36,7 +38,8 @@ public struct SweepRequest: Sendable, Equatable {
 
     public init() {}
 
-    /// The grid and its styles, or an error naming the flags when not exactly one kind is given.
+    /// The grid and its styles, or an error naming the flags when not exactly one kind is given,
+    /// when `--mask` comes without `--style`, or `--steps` without `--interpolate` or `--corners`.
     public func grid() throws(SweepError) -> (grid: SweepGrid, styles: [String]) {
         let given = [("--style", styles), ("--interpolate", interpolate), ("--corners", corners)].filter { $0.1 != nil }
         guard given.count == 1, let styleList = given[0].1 else {
@@ -45,6 +48,9 @@ public struct SweepRequest: Sendable, Equatable {
         }
         if masks != nil && styles == nil {
             throw .invalidValue(flag: "--mask", value: masks!.joined(separator: ","), expected: "--mask with --style (two or more styles)")
+        }
+        if let steps, given[0].0 == "--style" {
+            throw .invalidValue(flag: "--steps", value: "\(steps)", expected: "--steps only with --interpolate or --corners: a --style grid has no weights to step through")
         }
         switch given[0].0 {
         case "--interpolate": return (.interpolation, styleList)
@@ -65,7 +71,7 @@ public struct SweepRequest: Sendable, Equatable {
     public func configuration(models: ModelFiles, toolVersion: String) throws(SweepError) -> SweepConfiguration {
         let (grid, styleList) = try grid()
         let configuration = SweepConfiguration(
-            grid: grid, contents: contents, styles: styleList, masks: masks ?? [], stretchMask: stretchMask, steps: steps,
+            grid: grid, contents: contents, styles: styleList, masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
             alphas: alphas, preserveColors: preserveColors, contentSize: contentSize, styleSize: styleSize,
             models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics)
         try configuration.validate()

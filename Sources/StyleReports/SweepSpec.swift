@@ -96,7 +96,7 @@ private struct SpecValues {
         return nil
     }
 
-    /// A list: an array of scalars or one comma-separated string.
+    /// A list: an array of scalars or one comma-separated string, whose empty items are refused as the flags' are.
     func strings(_ key: String) throws(SweepError) -> [String]? {
         guard let value = mapping[key] else { return nil }
         if let array = value as? [Any] {
@@ -108,7 +108,11 @@ private struct SpecValues {
             return items
         }
         guard let text = scalar(value) else { throw wrongType(key, "a list or a comma-separated string") }
-        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        // The flags' rule (``commaList(_:flag:)``); no item at all is an empty list, refused where the list is used.
+        do { return try commaList(text, flag: "--" + key) } catch {
+            if case .noValue = error { return [] }
+            throw .invalidSpec(file: file, reason: String(error.description.dropLast()))  // its own full stop
+        }
     }
 
     /// Paths, relative ones resolved against the spec file's folder.

@@ -186,4 +186,51 @@ import TestSupport
             try SweepRequest(specFile: steps).configuration(models: models, toolVersion: "test")
         }
     }
+
+    /// Issue 10: one comma-list rule for every command: items trimmed, an empty item refused
+    /// naming the flag and its position, no item at all the sweep's empty list.
+    @Test func oneCommaListRule() throws {
+        #expect(try commaList(" a.jpg ,b.jpg", flag: "--style") == ["a.jpg", "b.jpg"])
+        for (text, position) in [("a,,b", 2), (",a", 1), ("a,", 2), ("a, ,b", 2)] {
+            #expect(throws: CommaListError.emptyItem(flag: "--style", position: position, text: text)) { try commaList(text, flag: "--style") }
+            #expect(throws: SweepError.list(.emptyItem(flag: "--style", position: position, text: text))) { try parseList(text, flag: "--style") }
+        }
+        #expect(CommaListError.emptyItem(flag: "--style", position: 2, text: "a,,b").description
+                == "'--style': item 2 of 'a,,b' is empty; give one value between each pair of commas, with no leading or trailing comma.")
+        #expect(throws: SweepError.emptyList(flag: "--alpha")) { try parseAlphas(" , ") }
+        #expect(throws: SweepError.list(.emptyItem(flag: "--alpha", position: 3, text: "0,1,"))) { try parseAlphas("0,1,") }
+    }
+
+    /// Issue 10: a spec file's comma-separated string follows the flags' rule (it dropped empty
+    /// items), and `steps` with a `style` grid is refused as `--steps` is.
+    @Test func specListsAndStepsFollowTheFlagsRules() throws {
+        let emptyItem = try write("alpha.yaml", "content: a.jpg\nstyle: b.jpg\nalpha: \"0,,1\"\n")
+        #expect(throws: SweepError.invalidSpec(file: emptyItem, reason:
+            "'--alpha': item 2 of '0,,1' is empty; give one value between each pair of commas, with no leading or trailing comma")) {
+            try SweepRequest(specFile: emptyItem)
+        }
+        let steps = try write("steps.yaml", "content: a.jpg\nstyle: b.jpg\nsteps: 3\nreport: r\n")
+        #expect(throws: SweepError.invalidValue(flag: "--steps", value: "3",
+                                                expected: "--steps only with --interpolate or --corners: a --style grid has no weights to step through")) {
+            try SweepRequest(specFile: steps).grid()
+        }
+        #expect(try SweepRequest(specFile: try write("corners.yaml", "content: a.jpg\ncorners: a,b,c,d\nsteps: 3\n")).grid().grid == .bilinear)
+    }
+
+    /// Issue 10: counts in messages agree with their number ("1 cell", not "1 cells").
+    @Test func countsAgreeWithTheirNumber() throws {
+        #expect(counted(1, "cell") == "1 cell" && counted(0, "cell") == "0 cells" && counted(2, "row") == "2 rows")
+        #expect(counted(1, "match", plural: "matches") == "1 match" && counted(3, "match", plural: "matches") == "3 matches")
+        var request = SweepRequest()
+        request.contents = ["a.jpg"]
+        request.interpolate = ["a.jpg", "b.jpg"]
+        request.steps = 101
+        request.alphas = Array(repeating: 1, count: 101)
+        request.report = "r"
+        #expect(throws: SweepError.invalidValue(flag: "--content, --interpolate, --alpha, --preserve-color, --steps",
+                                                value: "1 row x 10201 columns = 10201 cells",
+                                                expected: "at most 10000 cells per sweep (split it into several sweeps)")) {
+            try request.configuration(models: ModelFiles(vgg: "/nowhere/vgg.pth", decoder: "/nowhere/decoder.pth"), toolVersion: "test")
+        }
+    }
 }

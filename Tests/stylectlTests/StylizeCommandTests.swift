@@ -275,4 +275,25 @@ import TestSupport
         let chunk = Array("IHDR".utf8) + bigEndian(width) + bigEndian(height) + [8, 2, 0, 0, 0]
         return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + bigEndian(13) + chunk + bigEndian(Int(crc32(chunk))))
     }
+
+    /// Issue 10: `StyleControls.list` dropped empty items, so `--style-weights 1,,3` gave two
+    /// weights and `--mask ,m.png` one mask without a word. Every comma-list flag of stylize now
+    /// refuses an empty item naming the flag and its position; nothing is written.
+    @Test func anEmptyListItemIsRefusedNamingTheFlagAndPosition() throws {
+        let styles = "\(style("sketch.png")),\(style("mondrian.jpg"))"
+        let mask = TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png").path
+        let cases: [(flag: String, value: String, position: Int, others: [String])] = [
+            ("--style", "\(style("sketch.png")),,\(style("mondrian.jpg"))", 2, []),
+            ("--style", " ,\(style("sketch.png"))", 1, []),
+            ("--style-weights", "1,,3", 2, ["--style", styles]),
+            ("--style-weights", "1,3,", 3, ["--style", styles]),
+            ("--mask", ",\(mask)", 1, ["--style", styles]),
+        ]
+        for (flag, value, position, others) in cases {
+            let message = run(["--content", content("cornell.jpg"), "--output", temp.path + "/o.png", flag, value] + others + (try modelArguments()))
+            #expect(message == "'\(flag)': item \(position) of '\(value)' is empty; give one value between each pair of commas, with no leading or trailing comma.",
+                    "\(message ?? "no error")")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
 }

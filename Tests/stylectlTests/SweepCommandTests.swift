@@ -140,4 +140,74 @@ import TestSupport
         #expect(!left.contains { $0.hasSuffix(".tmp") || $0.hasPrefix(".dat.nosync") || $0 == ReportFolder.lockName }, "\(left)")
         #expect(left.contains(SweepManifest.fileName))
     }
+
+    /// Issue 10: every comma-list flag refuses an empty item by one rule, naming the flag and the
+    /// item's position, in the words `stylize` uses; nothing is written.
+    @Test func anEmptyListItemIsRefusedNamingTheFlagAndPosition() throws {
+        let (cornell, sketch, mondrian) = (image("content/cornell.jpg"), image("style/sketch.png"), image("style/mondrian.jpg"))
+        let mask = TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png").path
+        let cases: [(grid: [String], flag: String, value: String, position: Int)] = [
+            (["--style", sketch], "--content", "\(cornell),,\(cornell)", 2),
+            ([], "--style", "\(sketch),,\(mondrian)", 2),
+            ([], "--style", ",\(sketch)", 1),
+            ([], "--style", "\(sketch),", 2),
+            ([], "--style", "\(sketch), ,\(mondrian)", 2),
+            ([], "--interpolate", "\(sketch),,\(mondrian)", 2),
+            ([], "--corners", "\(sketch),\(sketch),\(sketch),,\(mondrian)", 4),
+            (["--style", "\(sketch),\(mondrian)"], "--mask", "\(mask),", 2),
+            (["--style", sketch], "--alpha", "0,,1", 2),
+            (["--style", sketch], "--preserve-color", "none,,coral", 2),
+        ]
+        for (grid, flag, value, position) in cases {
+            let content = flag == "--content" ? [] : ["--content", cornell]
+            let message = run(content + grid + [flag, value, "--report", "r", "--reports-dir", temp.path] + (try models))
+            #expect(message == "'\(flag)': item \(position) of '\(value)' is empty; give one value between each pair of commas, with no leading or trailing comma.",
+                    "\(message ?? "no error")")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+
+    /// Issue 10: `stylize --style a,,b` was run on two styles while `sweep --style a,,b` was
+    /// refused; the same mistake now gives the same words in both commands.
+    @Test func stylizeAndSweepRefuseAnEmptyItemInTheSameWords() throws {
+        let styles = "\(image("style/sketch.png")),,\(image("style/mondrian.jpg"))"
+        let swept = run(["--content", image("content/cornell.jpg"), "--style", styles, "--report", "r", "--reports-dir", temp.path] + (try models))
+        let output = temp.appendingPathComponent("o.png").path
+        var stylized: String?
+        do { try Stylize.parse(["--content", image("content/cornell.jpg"), "--style", styles, "--output", output] + (try models)).run() } catch {
+            stylized = Stylize.message(for: error)
+        }
+        #expect(swept == "'--style': item 2 of '\(styles)' is empty; give one value between each pair of commas, with no leading or trailing comma.")
+        #expect(stylized == swept, "\(stylized ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+
+    /// Issue 10: `--steps` with a `--style` grid was silently ignored; it is refused, saying
+    /// which grids take it, and no report folder is made.
+    @Test func stepsWithoutInterpolateOrCornersAreRefused() throws {
+        let mask = TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png").path
+        for grid in [["--style", image("style/sketch.png")], ["--style", "\(image("style/sketch.png")),\(image("style/mondrian.jpg"))", "--mask", mask]] {
+            let message = run(["--content", image("content/cornell.jpg")] + grid + ["--steps", "3", "--report", "steps", "--reports-dir", temp.path] + (try models))
+            #expect(message == "'--steps': '3' is not allowed; expected --steps only with --interpolate or --corners: a --style grid has no weights to step through.",
+                    "\(message ?? "no error")")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+
+    /// Issue 10: `stylize` ran one style with a mask (nothing said what the other region gets)
+    /// where `sweep` refused it; both refuse it now in the same words.
+    @Test func oneStyleWithAMaskIsRefusedInTheSameWordsAsStylize() throws {
+        let (sketch, mask) = (image("style/sketch.png"), TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png").path)
+        let swept = run(["--content", image("content/cornell.jpg"), "--style", sketch, "--mask", mask, "--report", "r", "--reports-dir", temp.path] + (try models))
+        var stylized: String?
+        do {
+            try Stylize.parse(["--content", image("content/cornell.jpg"), "--style", sketch, "--mask", mask,
+                               "--output", temp.appendingPathComponent("o.png").path] + (try models)).run()
+        } catch {
+            stylized = Stylize.message(for: error)
+        }
+        #expect(swept == "'--style': '\(sketch)' is not allowed; expected two or more style images with --mask.", "\(swept ?? "no error")")
+        #expect(stylized == swept, "\(stylized ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
 }

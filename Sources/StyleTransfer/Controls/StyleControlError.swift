@@ -10,6 +10,11 @@ public enum StyleControlError: Error, CustomStringConvertible {
     case transfer(StyleTransferError)
     /// No style image was given.
     case noStyle
+    /// A comma-separated flag (`--style`, `--style-weights`, `--mask`) holds an empty item or no item.
+    case list(CommaListError)
+    /// A mask was given with one style: nothing would say what the mask's other regions get.
+    /// The words are those of `sweep` for the same mistake (``StyleControls/maskStyleRequirement``).
+    case maskWithOneStyle(style: String)
     /// A `--style-weights` entry is not a number.
     case weightNotANumber(String)
     /// The number of weights differs from the number of styles.
@@ -49,6 +54,10 @@ public enum StyleControlError: Error, CustomStringConvertible {
             return error.description
         case .noStyle:
             return "--style: no style image given"
+        case .list(let error):
+            return error.description
+        case .maskWithOneStyle(let style):
+            return "'--style': '\(style)' is not allowed; expected \(StyleControls.maskStyleRequirement)."
         case .weightNotANumber(let text):
             return "--style-weights: '\(text)' is not a number; give one non-negative number per style, separated by commas"
         case .weightCount(let weights, let styles):

@@ -36,7 +36,7 @@ public struct StyleControls: Sendable, Equatable {
 
     /// The controls from command-line values: `--style a.jpg,b.jpg`, `--style-weights 1,3`,
     /// `--mask m.png[,n.png...]`, `--mask-mode`, `--stretch-mask`, `--preserve-color`, `--alpha`.
-    /// Lists are split at commas (see ``list(_:)``). The result is validated.
+    /// Lists are split at commas by ``commaList(_:flag:)``: an empty item is refused. The result is validated.
     public init(
         styleList: String, weightList: String? = nil, maskList: String? = nil, maskMode: String = "auto",
         stretchMask: Bool = false, preserveColor: String? = nil, alpha: Float = 1
@@ -44,7 +44,7 @@ public struct StyleControls: Sendable, Equatable {
         var weights: [Float]?
         if let weightList {
             weights = []
-            for entry in Self.list(weightList) {
+            for entry in try Self.list(weightList, flag: "--style-weights") {
                 guard let weight = Float(entry) else { throw .weightNotANumber(entry) }
                 weights!.append(weight)
             }
@@ -52,20 +52,22 @@ public struct StyleControls: Sendable, Equatable {
         var mask: SpatialMask?
         if let maskList {
             guard let mode = SpatialMask.Mode(rawValue: maskMode.lowercased()) else { throw .unknownMaskMode(maskMode) }
-            mask = SpatialMask(paths: Self.list(maskList), mode: mode, stretch: stretchMask)
+            mask = SpatialMask(paths: try Self.list(maskList, flag: "--mask"), mode: mode, stretch: stretchMask)
         }
         var preservation = ColorPreservation.none
         if let preserveColor { preservation = try ColorPreservation(parsing: preserveColor) }
-        self.init(styles: Self.list(styleList), weights: weights, mask: mask, preserveColor: preservation, alpha: alpha)
+        self.init(styles: try Self.list(styleList, flag: "--style"), weights: weights, mask: mask, preserveColor: preservation, alpha: alpha)
         try validate()
     }
 
-    /// A comma-separated list, entries trimmed, empty ones dropped; a string naming an existing file
-    /// is one entry even if it holds a comma.
-    public static func list(_ text: String) -> [String] {
-        if FileManager.default.fileExists(atPath: text) { return [text] }
-        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// ``commaList(_:flag:)`` with its error as a ``StyleControlError``.
+    private static func list(_ text: String, flag: String) throws(StyleControlError) -> [String] {
+        do { return try commaList(text, flag: flag) } catch { throw .list(error) }
     }
+
+    /// What a mask needs of the styles, in the words both `stylize` and `sweep` use: a mask splits
+    /// the content into regions, and with one style nothing would say what the other regions get.
+    public static let maskStyleRequirement = "two or more style images with --mask"
 
     /// The weight of each style's AdaIN output, normalised to sum 1; equal weights when none are given.
     public func normalizedWeights() throws(StyleControlError) -> [Float] {
@@ -75,6 +77,7 @@ public struct StyleControls: Sendable, Equatable {
     /// Checks everything that can be checked without reading files.
     public func validate() throws(StyleControlError) {
         guard !styles.isEmpty else { throw .noStyle }
+        if mask != nil && styles.count < 2 { throw .maskWithOneStyle(style: styles.joined(separator: ",")) }
         guard (0 ... 1).contains(alpha) else { throw .transfer(.alphaOutOfRange(alpha)) }
         if weights != nil && mask != nil { throw .weightsWithMask }
         _ = try normalizedWeights()

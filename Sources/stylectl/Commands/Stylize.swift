@@ -61,16 +61,19 @@ struct Stylize: ParsableCommand {
     func run() throws {
         let contentSizing = ImageSizing(size: contentSize, crop: crop)
         let styleSizing = ImageSizing(size: styleSize, crop: crop)
+        // `--style` by the one comma-list rule of every command, before anything is read or written.
+        let styles: [String]
+        do { styles = try commaList(style, flag: "--style") } catch { throw CommandFailure(error.description) }
         let files = try models.locate()
-        if controls.applies(toStyle: style) {
+        if controls.applies(toStyles: styles) {
             try controls.run(
-                content: content, style: style, output: output, alpha: alpha,
+                content: content, styles: styles, output: output, alpha: alpha,
                 contentSizing: contentSizing, styleSizing: styleSizing, models: models, files: files)
             return
         }
         let pairs: [StylizationPair]
         do {
-            pairs = try StylizationPair.plan(content: content, style: style, output: output, otherInputs: files.inputs)
+            pairs = try StylizationPair.plan(content: content, style: styles[0], output: output, otherInputs: files.inputs)
             try StylizationMemory.check(
                 jobs: pairs.map { StylizationJob(content: $0.content, styles: [$0.style], output: $0.output) },
                 contentSizing: contentSizing, styleSizing: styleSizing)

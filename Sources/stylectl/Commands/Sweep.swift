@@ -44,7 +44,7 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Stretch masks whose aspect ratio differs from the content's.")
     var stretchMask = false
 
-    @Option(help: "With --interpolate or --corners: the number of weights from 0 to 1, 2 to 101 (default 5).")
+    @Option(help: "With --interpolate or --corners only: the number of weights from 0 to 1, 2 to 101 (default 5).")
     var steps: Int?
 
     @Option(help: "Alphas in [0, 1], comma-separated (default 1).")
@@ -136,7 +136,7 @@ struct Sweep: ParsableCommand {
             throw CommandFailure(error.description)
         }
         let done = manifest.cells.filter(\.isDone).count
-        FileHandle.standardError.write(Data("sweep: \(done) cells in \(configuration.folder)/ (index.html, manifest.json)\n".utf8))
+        FileHandle.standardError.write(Data("sweep: \(counted(done, "cell")) in \(configuration.folder)/ (index.html, manifest.json)\n".utf8))
     }
 }
 

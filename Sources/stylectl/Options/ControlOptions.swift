@@ -29,14 +29,14 @@ struct ControlOptions: ParsableArguments {
         valueName: "method"))
     var preserveColor: String?
 
-    /// Whether `stylize` must run through ``run(content:style:output:alpha:contentSizing:styleSizing:models:files:)``:
+    /// Whether `stylize` must run through ``run(content:styles:output:alpha:contentSizing:styleSizing:models:files:)``:
     /// several styles, or any control given. Otherwise the plain pipeline applies.
-    func applies(toStyle style: String) -> Bool {
-        StyleControls.list(style).count > 1 || styleWeights != nil || mask != nil || preserveColor != nil
+    func applies(toStyles styles: [String]) -> Bool {
+        styles.count > 1 || styleWeights != nil || mask != nil || preserveColor != nil
     }
 
     /// Checks `--preserve-color` and `--mask-mode` at parse time; weights and masks are checked
-    /// against the styles in ``run(content:style:output:alpha:contentSizing:styleSizing:models:files:)``
+    /// against the styles in ``run(content:styles:output:alpha:contentSizing:styleSizing:models:files:)``
     /// before any image is read.
     func validate() throws {
         if let preserveColor {
@@ -63,13 +63,17 @@ struct ControlOptions: ParsableArguments {
     /// planned and checked, the controls validated and the memory estimated before the weights
     /// `files` are loaded (``StylizationJob/plan(content:styles:output:otherInputs:)``).
     func run(
-        content: String, style: String, output: String, alpha: Float,
+        content: String, styles: [String], output: String, alpha: Float,
         contentSizing: ImageSizing, styleSizing: ImageSizing, models: ModelOptions, files: ModelFiles
     ) throws {
-        let styles = StyleControls.list(style)
         var jobs: [(content: String, controls: StyleControls, output: String)] = []
         do {
-            let masks = mask.map(StyleControls.list) ?? []
+            var masks: [String] = []
+            if let mask {
+                do throws(CommaListError) { masks = try commaList(mask, flag: "--mask") } catch { throw StyleControlError.list(error) }
+            }
+            // Refused before any file is planned, in the words `sweep` uses for the same mistake.
+            if mask != nil && styles.count < 2 { throw StyleControlError.maskWithOneStyle(style: styles.joined(separator: ",")) }
             let planned = try StylizationJob.plan(
                 content: content, styles: styles, output: output,
                 otherInputs: masks.map { (option: "--mask", path: $0) } + files.inputs)
