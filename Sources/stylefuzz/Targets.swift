@@ -109,6 +109,10 @@ enum FuzzTarget: String, CaseIterable {
                  "columns": [{"alpha": 0.5, "preserveColor": "none", "label": "alpha 0.5"}, {"alpha": 1, "preserveColor": "none", "label": "alpha 1"}],
                  "cells": [{"row": 0, "column": 0, "content": "/images/a.jpg", "styles": ["/images/a.jpg"], "alpha": 0.5,
                             "preserveColor": "none", "output": "r01-c01.png", "seconds": 1.25, "styleLoss": 2.5, "contentLoss": 10},
+                           {"row": 0, "column": 1, "content": "/images/a.jpg", "styles": ["/images/a.jpg"], "alpha": 1,
+                            "preserveColor": "none", "output": "r01-c02.png"},
+                           {"row": 1, "column": 0, "content": "/images/a.jpg", "styles": ["/images/b.jpg"], "alpha": 0.5,
+                            "preserveColor": "none", "output": "r02-c01.png", "seconds": 0.5},
                            {"row": 1, "column": 1, "content": "/images/a.jpg", "styles": ["/images/b.jpg"], "weights": [0.25, 0.75],
                             "mask": "/m.png", "alpha": 1, "preserveColor": "coral", "output": "r02-c02.png"}],
                  "metricsNote": "note"}
