@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         // YAML sweep specs (stylectl sweep --spec FILE.yaml).
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // SHA-256 of the manifests' inputs and weights.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - C libraries
@@ -32,7 +34,8 @@ let package = Package(
         .target(name: "Checkpoints"),
         .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),
         // Parameter sweeps, their manifests, metrics, contact sheets and HTML index (stylectl sweep).
-        .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams")]),
+        .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams"),
+                                                   .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Executables
         .executableTarget(
@@ -66,8 +69,5 @@ let package = Package(
 for target in package.targets where target.type != .system && target.name != "CCodecShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
-    // The manifest's SHA-256 of the weight files (94 MB) takes ~20 s unoptimised: optimise the
-    // sweep library in debug builds (swift test) too.
-    if target.name == "StyleReports" { settings.append(.unsafeFlags(["-O"], .when(configuration: .debug))) }
     target.swiftSettings = settings
 }
