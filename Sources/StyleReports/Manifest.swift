@@ -3,7 +3,7 @@
 import Foundation
 import StyleTransfer
 
-/// The record of a sweep, rewritten as cells finish (``runSweep(_:stylizer:progress:)``) so that
+/// The record of a sweep, rewritten as cells finish (``runSweep(_:stylizer:progress:notice:)``) so that
 /// an interrupted sweep can resume. Read back, it is checked (``validate(record:)``) before use.
 public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// One row of the grid (indices into the definition).

@@ -5,7 +5,7 @@ import ImageCodec
 import StyleTransfer
 import TensorCore
 
-/// What ``runSweep(_:stylizer:progress:)`` reports after each cell.
+/// What ``runSweep(_:stylizer:progress:notice:)`` reports after each cell.
 public struct SweepProgress: Sendable {
     public var index: Int
     public var count: Int
@@ -29,6 +29,10 @@ public struct SweepProgress: Sendable {
 ///   skipped; the others are computed again. If it holds a different manifest, or files but no
 ///   manifest, the sweep fails without changing anything, unless `overwrite`: then the old
 ///   manifest's images, sheets and index are removed (regular files inside the folder only).
+///   A folder that holds nothing but the manifest of a different sweep that finished no cell (a
+///   run that failed at its first cell: a content that is not an image, a mask of the wrong
+///   aspect) is replaced without `overwrite`, so that the corrected rerun under the same name is
+///   not refused; `notice` is told ("replacing FOLDER: its sweep had finished no cell").
 /// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:)``),
 ///   stylized by one ``ControlledStylizer`` whose feature caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
@@ -41,7 +45,8 @@ public struct SweepProgress: Sendable {
 ///   at the end. A cell finished after the last write is not recorded: a resumed sweep computes it
 ///   again (its image on disk is not trusted without its record).
 public func runSweep(
-    _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in }
+    _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in },
+    notice: (String) -> Void = { _ in }
 ) throws(SweepError) -> SweepManifest {
     let definition = try configuration.definition()
     let folder = configuration.folder
@@ -49,7 +54,7 @@ public func runSweep(
     let lock = try ReportFolder(folder).lock()
     defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
-    if let previous = try prepareFolder(folder, definition: definition, overwrite: configuration.overwrite) {
+    if let previous = try prepareFolder(folder, definition: definition, overwrite: configuration.overwrite, notice: notice) {
         var sizes: [String: (width: Int, height: Int)] = [:]
         for i in manifest.cells.indices where previous.cells.indices.contains(i) {
             let old = previous.cells[i]
@@ -159,7 +164,7 @@ struct StyleStatisticsCache {
 }
 
 /// Checks the inputs and the report folder without changing anything: fails as
-/// ``runSweep(_:stylizer:progress:)`` would for empty lists, bad values, missing inputs or a folder
+/// ``runSweep(_:stylizer:progress:notice:)`` would for empty lists, bad values, missing inputs or a folder
 /// holding a different sweep (without `overwrite`), a folder another run is writing (its lock is
 /// tried and released), or a cell that needs more memory than is available (as `stylize` checks it:
 /// ``StylizationMemory``, from the images' headers). Lets a caller fail before loading the network.
@@ -189,6 +194,17 @@ enum FolderState {
     case reusable(SweepManifest?)
     /// Holding something else, to be replaced (`overwrite`); the old manifest if readable.
     case replace(SweepManifest?)
+    /// Holding only the manifest of a different sweep with no cell done (``isAbandoned(_:manifest:)``):
+    /// replaced without `overwrite`.
+    case abandoned(SweepManifest)
+}
+
+/// Whether `folder`, holding `manifest` (of a different sweep), is what a sweep that failed
+/// before finishing any cell leaves: no cell done, and no entry but `manifest.json` besides the
+/// bookkeeping files (the lock, temporaries). Any finished cell, or any other file or folder
+/// (an image, notes, a subfolder), keeps the folder from being replaced without `overwrite`.
+func isAbandoned(_ folder: ReportFolder, manifest: SweepManifest) -> Bool {
+    !manifest.cells.contains(where: \.isDone) && folder.entries() == [SweepManifest.fileName]
 }
 
 func inspectFolder(_ folder: String, definition: SweepDefinition, overwrite: Bool) throws(SweepError) -> FolderState {
@@ -202,6 +218,7 @@ func inspectFolder(_ folder: String, definition: SweepDefinition, overwrite: Boo
         do {
             let read = try SweepManifest.read(folder: folder)
             if read.definition == definition { return .reusable(read) }
+            if isAbandoned(ReportFolder(folder), manifest: read) { return .abandoned(read) }
             old = read
             reason = "its manifest.json differs in " + differences(read.definition, definition).joined(separator: ", ")
         } catch {
@@ -216,8 +233,11 @@ func inspectFolder(_ folder: String, definition: SweepDefinition, overwrite: Boo
     return .replace(old)
 }
 
-/// Checks the report folder, creates or clears it, and returns the previous manifest of the same sweep, if any.
-func prepareFolder(_ folder: String, definition: SweepDefinition, overwrite: Bool) throws(SweepError) -> SweepManifest? {
+/// Checks the report folder, creates or clears it, and returns the previous manifest of the same
+/// sweep, if any. An abandoned folder (``FolderState/abandoned(_:)``) is cleared and `notice` told.
+func prepareFolder(
+    _ folder: String, definition: SweepDefinition, overwrite: Bool, notice: (String) -> Void = { _ in }
+) throws(SweepError) -> SweepManifest? {
     let files = FileManager.default
     switch try inspectFolder(folder, definition: definition, overwrite: overwrite) {
     case .missing:
@@ -227,15 +247,23 @@ func prepareFolder(_ folder: String, definition: SweepDefinition, overwrite: Boo
         return nil
     case .reusable(let old):
         return old
+    case .abandoned(let old):
+        notice("replacing \(folder): its sweep had finished no cell")
+        removeSweepFiles(ReportFolder(folder), manifest: old)
+        return nil
     case .replace(let old):
-        // Remove only what a sweep writes there, and only regular files (names checked by the manifest's reader).
-        let report = ReportFolder(folder)
-        var names = [SweepManifest.fileName, "index.html"]
-        names += report.entries().filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".png") }
-        names += old?.cells.map(\.output) ?? []
-        for name in names { report.removeFile(name) }
+        removeSweepFiles(ReportFolder(folder), manifest: old)
         return nil
     }
+}
+
+/// Removes what a sweep writes in its folder, and only regular files (names checked by the
+/// manifest's reader): the manifest, the index, the sheets and `manifest`'s cell images.
+func removeSweepFiles(_ report: ReportFolder, manifest old: SweepManifest?) {
+    var names = [SweepManifest.fileName, "index.html"]
+    names += report.entries().filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".png") }
+    names += old?.cells.map(\.output) ?? []
+    for name in names { report.removeFile(name) }
 }
 
 /// The names of the parameters in which two definitions differ.

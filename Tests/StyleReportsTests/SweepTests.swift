@@ -284,6 +284,53 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         #expect(!FileManager.default.fileExists(atPath: config.folder + "/" + oldOutput))
     }
 
+    /// Issue 10: a sweep that failed at its first cell left a manifest that refused the corrected
+    /// rerun under the same name. A folder holding only a manifest with no cell done (besides the
+    /// lock and temporary files) is replaced without `overwrite`, saying so; a finished cell or any
+    /// other file keeps the refusal, and the folder unchanged.
+    @Test func aFolderWhoseSweepFinishedNoCellIsReplaced() throws {
+        let config = try configuration("failed", styles: ["style/mondrian.jpg"], alphas: [1])
+        var failed = config
+        failed.contentSize = 32  // the mistake the rerun corrects
+        try FileManager.default.createDirectory(atPath: config.folder, withIntermediateDirectories: true)
+        try SweepManifest(definition: try failed.definition()).write(folder: config.folder)
+        // A temporary file of a dead process is bookkeeping, not a file of the user's.
+        let stale = ".manifest.json.2147483646-7.tmp"
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: config.folder + "/" + stale))
+        var notices: [String] = []
+        let manifest = try runSweep(config, stylizer: try stylizer(), notice: { notices.append($0) })
+        #expect(notices == ["replacing \(config.folder): its sweep had finished no cell"])
+        #expect(manifest.cells.allSatisfy { $0.isDone })
+        #expect(try SweepManifest.read(folder: config.folder) == manifest)
+        #expect(!FileManager.default.fileExists(atPath: config.folder + "/" + stale))
+
+        // A finished cell keeps the refusal: the folder is left as it was.
+        let done = temp.appendingPathComponent("failed-later").path
+        var oneDone = SweepManifest(definition: try failed.definition())
+        oneDone.cells[0].seconds = 1
+        try FileManager.default.createDirectory(atPath: done, withIntermediateDirectories: true)
+        try oneDone.write(folder: done)
+        // Any other file keeps it too, even beside a manifest with no cell done.
+        let kept = temp.appendingPathComponent("failed-with-notes").path
+        try FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: true)
+        try SweepManifest(definition: try failed.definition()).write(folder: kept)
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: kept + "/notes.txt"))
+        for folder in [done, kept] {
+            let before = try snapshot(folder)
+            var into = config
+            into.folder = folder
+            notices = []
+            do {
+                _ = try runSweep(into, stylizer: try stylizer(), notice: { notices.append($0) })
+                Issue.record("\(folder) was replaced without --overwrite")
+            } catch let error as SweepError {
+                #expect(error.description.hasPrefix("report folder \(folder) already exists with a different sweep (its manifest.json differs in --content-size)"), "\(error)")
+            }
+            #expect(notices.isEmpty)
+            #expect(try snapshot(folder) == before)
+        }
+    }
+
     @Test func sha256MatchesKnownDigests() {
         var empty = SHA256Digest()
         #expect(empty.finalize() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
