@@ -1,4 +1,5 @@
-// `stylectl sweep` end to end: a spec file run, the same sweep from flags, and mixing refused.
+// `stylectl sweep` end to end: a spec file run, the same sweep from flags, a spec adapted by flags,
+// and a failed sweep's folder replaced by its corrected rerun.
 
 import ArgumentParser
 import Foundation
@@ -60,15 +61,110 @@ import TestSupport
         #expect(configuration.folder == temp.appendingPathComponent("reports/cli").path)
     }
 
-    @Test func specAndFlagsCannotBeMixed() throws {
+    /// Issue 10: `--spec FILE --alpha 0.5` was refused ("either a spec file or flags"); a flag
+    /// given with a spec replaces the spec's key, and the other keys stay the spec's. An unknown
+    /// key is still refused naming it and the file.
+    @Test func aFlagGivenWithASpecReplacesItsKey() throws {
         let spec = temp.appendingPathComponent("mixed.json").path
-        try Data(#"{"content": "a.jpg", "style": "b.jpg", "report": "r"}"#.utf8).write(to: URL(fileURLWithPath: spec))
-        let message = run(["--spec", spec, "--alpha", "0.5"])
-        #expect(message?.contains("--alpha") == true && message?.contains(spec) == true, "\(message ?? "no error")")
+        try Data(#"{"content": "a.jpg", "style": "b.jpg", "alpha": [0, 1], "report": "r"}"#.utf8).write(to: URL(fileURLWithPath: spec))
+        let request = try Sweep.parse(["--spec", spec, "--alpha", "0.5"]).request()
+        #expect(request.alphas == [0.5])
+        #expect(request.contents == [temp.appendingPathComponent("a.jpg").path] && request.styles == [temp.appendingPathComponent("b.jpg").path])
+        #expect(request.report == "r")
         let unknown = temp.appendingPathComponent("unknown.json").path
         try Data(#"{"content": "a.jpg", "style": "b.jpg", "colour": "coral"}"#.utf8).write(to: URL(fileURLWithPath: unknown))
         let refused = run(["--spec", unknown])
         #expect(refused?.contains("'colour'") == true && refused?.contains(unknown) == true, "\(refused ?? "no error")")
+    }
+
+    /// `path` relative to `folder` (both absolute), with `..` for each folder of `folder` not shared.
+    func relative(_ path: String, from folder: String) -> String {
+        let base = URL(fileURLWithPath: folder).standardizedFileURL.pathComponents
+        let target = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        let common = zip(base, target).prefix(while: { $0 == $1 }).count
+        return (Array(repeating: "..", count: base.count - common) + target[common...]).joined(separator: "/")
+    }
+
+    /// Issue 10, as a user adapts an example: `sweep --spec corners.yaml --content-size 256`. The
+    /// flags replace the spec's sizes, alphas and report name; a relative path in the spec resolves
+    /// against the spec's folder, one given as a flag against the current folder; the sweep runs.
+    @Test func aSpecIsAdaptedFromTheCommandLine() throws {
+        let specs = temp.appendingPathComponent("specs").path
+        try FileManager.default.createDirectory(atPath: specs, withIntermediateDirectories: true)
+        let spec = specs + "/sizes.yaml"
+        try Data("""
+            content: \(image("content/cornell.jpg"))
+            style: [\(relative(image("style/sketch.png"), from: specs))]
+            alpha: [0, 0.5, 1]
+            content-size: 512
+            style-size: 512
+            report: big
+            reports-dir: reports
+            """.utf8).write(to: URL(fileURLWithPath: spec))
+        let content = relative(image("content/cornell.jpg"), from: FileManager.default.currentDirectoryPath)
+        let arguments = ["--spec", spec, "--content", content, "--content-size", "32", "--style-size", "32", "--alpha", "1",
+                         "--report", "small"] + (try models)
+        let request = try Sweep.parse(arguments).request()
+        #expect(request.contents == [content])
+        #expect(request.styles == [image("style/sketch.png")])
+        #expect(request.reportsDirectory == specs + "/reports")
+        #expect(request.contentSize == 32 && request.styleSize == 32 && request.alphas == [1] && request.report == "small")
+        #expect(run(arguments) == nil)
+        let manifest = try SweepManifest.read(folder: specs + "/reports/small")
+        #expect(manifest.cells.count == 1 && manifest.cells.allSatisfy(\.isDone))
+        #expect(manifest.definition.contents.map(\.path) == [image("content/cornell.jpg")])
+        #expect(manifest.definition.contentSize == 32 && manifest.definition.styleSize == 32)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: specs + "/reports") == ["small"])
+    }
+
+    /// A grid flag of another kind than the spec's cannot replace it without dropping one of
+    /// them: refused naming both, and nothing is written.
+    @Test func aGridFlagOfAnotherKindThanTheSpecsIsRefusedNamingBoth() throws {
+        let spec = temp.appendingPathComponent("corners.yaml").path
+        let corners = [image("style/sketch.png"), image("style/mondrian.jpg"), image("style/sketch.png"), image("style/mondrian.jpg")]
+        try Data("""
+            content: \(image("content/cornell.jpg"))
+            corners: [\(corners.joined(separator: ", "))]
+            report: corners
+            reports-dir: reports
+            """.utf8).write(to: URL(fileURLWithPath: spec))
+        let sketch = image("style/sketch.png")
+        let message = run(["--spec", spec, "--style", sketch] + (try models))
+        #expect(message == "'--style': '\(sketch)' is not allowed; expected one kind of grid: --spec \(spec) has 'corners'; give --corners to replace its list, or remove 'corners' from the spec to use --style.",
+                "\(message ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["corners.yaml"])
+        // The same kind replaces the spec's list.
+        let request = try Sweep.parse(["--spec", spec, "--corners", corners.reversed().joined(separator: ",")]).request()
+        #expect(request.corners == corners.reversed() && request.styles == nil)
+    }
+
+    /// Issue 10: a sweep that failed at its first cell (a mask of another aspect than the
+    /// content) left a manifest.json that refused the corrected rerun under the same --report.
+    /// The rerun replaces it; a folder with anything of the user's in it is still refused.
+    @Test func theCorrectedRerunOfASweepThatFailedAtItsFirstCellRuns() throws {
+        let mask = TestPaths.repoRoot.appendingPathComponent("Masks/halves_512.png").path
+        let arguments = ["--content", image("content/cornell.jpg"), "--style", "\(image("style/sketch.png")),\(image("style/mondrian.jpg"))",
+                         "--mask", mask, "--content-size", "32", "--style-size", "32", "--report", "masks", "--reports-dir", temp.path] + (try models)
+        let folder = temp.appendingPathComponent("masks").path
+        let failed = run(arguments)
+        #expect(failed?.contains("--stretch-mask") == true, "\(failed ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [SweepManifest.fileName])
+        #expect(run(arguments + ["--stretch-mask"]) == nil)
+        let manifest = try SweepManifest.read(folder: folder)
+        #expect(manifest.definition.stretchMask && manifest.cells.count == 1 && manifest.cells.allSatisfy(\.isDone))
+
+        // The same failure with a file of the user's beside its manifest: refused, nothing changed.
+        let other = arguments.map { $0 == "masks" ? "notes" : $0 }
+        let notesFolder = temp.appendingPathComponent("notes").path
+        #expect(run(other) != nil)
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: notesFolder + "/notes.txt"))
+        let before = try FileManager.default.contentsOfDirectory(atPath: notesFolder).sorted()
+        let manifestBefore = try Data(contentsOf: URL(fileURLWithPath: notesFolder + "/" + SweepManifest.fileName))
+        let refused = run(other + ["--stretch-mask"])
+        #expect(refused?.hasPrefix("report folder \(notesFolder) already exists with a different sweep (its manifest.json differs in --mask/--stretch-mask)") == true,
+                "\(refused ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: notesFolder).sorted() == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: notesFolder + "/" + SweepManifest.fileName)) == manifestBefore)
     }
 
     var models: [String] {

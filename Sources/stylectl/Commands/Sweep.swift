@@ -17,13 +17,17 @@ struct Sweep: ParsableCommand {
             (every parameter, sha256 of inputs and weights, per-cell seconds, style and content loss), \
             sheet-N.png and index.html. Each image is encoded once. An interrupted sweep resumes: cells \
             already in the folder with a matching manifest are skipped. A folder holding a different \
-            sweep is refused unless --overwrite. --spec FILE.json|.yaml gives the same parameters as \
-            keys (the flags without dashes; paths relative to the file) and cannot be combined with \
-            any other option: see Reports/examples/.
+            sweep is refused unless --overwrite; a folder whose sweep failed before finishing any cell, \
+            holding nothing but its manifest, is replaced (said on standard error). --spec \
+            FILE.json|.yaml gives the same parameters as keys (the flags without dashes; paths \
+            relative to the file): see Reports/examples/. Flags given with --spec replace the \
+            spec's value for the same key (a list flag the whole list; paths in flags relative to \
+            the current folder), e.g. --spec corners.yaml --content-size 256; a grid flag of \
+            another kind than the spec's (--style when it has corners) is refused.
             """
     )
 
-    @Option(help: "A JSON or YAML file of the sweep's parameters, instead of any other option.")
+    @Option(help: "A JSON or YAML file of the sweep's parameters; flags given too replace its values for the same keys.")
     var spec: String?
 
     @Option(help: "Content images, comma-separated.")
@@ -73,41 +77,48 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var models: ModelOptions
 
-    /// The request from the spec file, or from the flags.
+    /// The request from the flags, or from the spec file with the flags given replacing its keys.
+    ///
+    /// With `--spec` the file is read first (its relative paths against its own folder), then each
+    /// flag the user gave replaces the key of the same name (a list flag the whole list; a flag
+    /// such as `--overwrite` sets it); relative paths given as flags stay relative to the current
+    /// folder, as without a spec. A grid flag (`--style`, `--interpolate`, `--corners`) of another
+    /// kind than the spec's grid is refused naming both, rather than one of them being dropped.
     func request() throws(SweepError) -> SweepRequest {
-        if let spec {
-            let flags: [(String, Bool)] = [
-                ("--content", content != nil), ("--style", style != nil), ("--interpolate", interpolate != nil),
-                ("--corners", corners != nil), ("--mask", mask != nil), ("--stretch-mask", stretchMask), ("--steps", steps != nil),
-                ("--alpha", alpha != nil), ("--preserve-color", preserveColor != nil), ("--content-size", contentSize != nil),
-                ("--style-size", styleSize != nil), ("--report", report != nil), ("--reports-dir", reportsDir != nil),
-                ("--overwrite", overwrite), ("--no-metrics", noMetrics), ("--vgg", models.vgg != nil), ("--decoder", models.decoder != nil),
-            ]
-            if let mixed = flags.first(where: \.1) {
-                throw .invalidValue(flag: mixed.0, value: "given with --spec \(spec)",
-                                    expected: "either a spec file or flags: put '\(mixed.0.dropFirst(2))' in the spec file")
-            }
-            return try SweepRequest(specFile: spec)
-        }
         var request = SweepRequest()
-        guard let content else { throw .emptyList(flag: "--content") }
-        request.contents = try parseList(content, flag: "--content")
-        request.styles = try style.map { text throws(SweepError) in try parseList(text, flag: "--style") }
-        request.interpolate = try interpolate.map { text throws(SweepError) in try parseList(text, flag: "--interpolate") }
-        request.corners = try corners.map { text throws(SweepError) in try parseList(text, flag: "--corners") }
-        request.masks = try mask.map { text throws(SweepError) in try parseList(text, flag: "--mask") }
-        request.stretchMask = stretchMask
+        if let spec {
+            request = try SweepRequest(specFile: spec)
+            let specGrids = [("style", request.styles), ("interpolate", request.interpolate), ("corners", request.corners)]
+                .filter { $0.1 != nil }.map(\.0)
+            let flagGrids = [("--style", style), ("--interpolate", interpolate), ("--corners", corners)]
+                .compactMap { flag, value in value.map { (flag, $0) } }
+            for (flag, value) in flagGrids {
+                if let other = specGrids.first(where: { "--" + $0 != flag }) {
+                    throw .invalidValue(
+                        flag: flag, value: value,
+                        expected: "one kind of grid: --spec \(spec) has '\(other)'; give --\(other) to replace its list, or remove '\(other)' from the spec to use \(flag)")
+                }
+            }
+        } else if content == nil {
+            throw .emptyList(flag: "--content")
+        }
+        if let content { request.contents = try parseList(content, flag: "--content") }
+        if let style { request.styles = try parseList(style, flag: "--style") }
+        if let interpolate { request.interpolate = try parseList(interpolate, flag: "--interpolate") }
+        if let corners { request.corners = try parseList(corners, flag: "--corners") }
+        if let mask { request.masks = try parseList(mask, flag: "--mask") }
+        if stretchMask { request.stretchMask = true }
         if let steps { request.steps = steps }
         if let alpha { request.alphas = try parseAlphas(alpha) }
         if let preserveColor { request.preserveColors = try parsePreserveColors(preserveColor) }
         if let contentSize { request.contentSize = contentSize }
         if let styleSize { request.styleSize = styleSize }
-        request.report = report
+        if let report { request.report = report }
         if let reportsDir { request.reportsDirectory = reportsDir }
-        request.overwrite = overwrite
-        request.noMetrics = noMetrics
-        request.vgg = models.vgg
-        request.decoder = models.decoder
+        if overwrite { request.overwrite = true }
+        if noMetrics { request.noMetrics = true }
+        if let vgg = models.vgg { request.vgg = vgg }
+        if let decoder = models.decoder { request.decoder = decoder }
         return request
     }
 
@@ -129,9 +140,11 @@ struct Sweep: ParsableCommand {
         let interrupts = InterruptCleanup()
         defer { interrupts.uninstall() }
         do {
-            manifest = try runSweep(configuration, stylizer: stylizer) { progress in
+            manifest = try runSweep(configuration, stylizer: stylizer, progress: { progress in
                 FileHandle.standardError.write(Data((progress.description + "\n").utf8))
-            }
+            }, notice: { notice in
+                FileHandle.standardError.write(Data((notice + "\n").utf8))
+            })
         } catch {
             throw CommandFailure(error.description)
         }
