@@ -183,6 +183,19 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("steps").path))
     }
 
+    /// A mistake in the flags is named before the weights are looked for: with no `--vgg` and
+    /// `--decoder` (and, on a clean clone, no `Models/`), `--steps` with a `--style` grid and an
+    /// alpha out of range are what the user is told, not that the weights are missing.
+    @Test func flagMistakesAreNamedBeforeMissingWeights() throws {
+        let noWeights = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "r",
+                         "--reports-dir", temp.path]
+        let steps = run(noWeights + ["--steps", "3"])
+        #expect(steps?.hasPrefix("'--steps': '3' is not allowed") == true, "\(steps ?? "no error")")
+        let alpha = run(noWeights + ["--alpha", "0.5,2"])
+        #expect(alpha == "'--alpha': '2' is not allowed; expected numbers in [0, 1].", "\(alpha ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+
     /// `stylize`'s size limit and memory estimate hold for sweeps too, before the network loads.
     @Test func sizesBeyondTheLimitOrTheMemoryAreRefusedBeforeWork() throws {
         let inputs = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--reports-dir", temp.path] + (try models)

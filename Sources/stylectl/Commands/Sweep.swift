@@ -126,6 +126,9 @@ struct Sweep: ParsableCommand {
         let configuration: SweepConfiguration
         do {
             let request = try request()
+            // The flags' values first (as compare-norms does), so that a mistake in them is named
+            // before the weight files are looked for.
+            _ = try request.configuration(models: ModelFiles(vgg: "", decoder: ""), toolVersion: StyleCtl.configuration.version)
             let files: ModelFiles
             do { files = try ModelFiles.locate(vgg: request.vgg, decoder: request.decoder) } catch { throw CommandFailure(error.description) }
             configuration = try request.configuration(models: files, toolVersion: StyleCtl.configuration.version)
