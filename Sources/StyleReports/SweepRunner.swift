@@ -55,19 +55,21 @@ public func runSweep(
     defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
     if let previous = try prepareFolder(folder, definition: definition, overwrite: configuration.overwrite, notice: notice) {
-        var sizes: [String: (width: Int, height: Int)] = [:]
+        // The content's size after sizing, from its header: the size every cell of it has.
+        var sizes: [String: (width: Int, height: Int)?] = [:]
+        func sized(_ content: String) throws(SweepError) -> (width: Int, height: Int)? {
+            if let known = sizes[content] { return known }
+            let source: (width: Int, height: Int)
+            do { source = try readImageSize(path: content) } catch { throw .failed(error.description) }
+            let size = ImageSizing(size: definition.contentSize).sizedDimensions(width: source.width, height: source.height)
+            sizes[content] = size
+            return size
+        }
         for i in manifest.cells.indices where previous.cells.indices.contains(i) {
             let old = previous.cells[i]
             guard old.isDone && old.output == manifest.cells[i].output else { continue }
-            let content = manifest.cells[i].content
-            if sizes[content] == nil {
-                do {
-                    let sized = try ImageSizing(size: definition.contentSize).load(path: content)
-                    sizes[content] = (sized.width, sized.height)
-                } catch { throw .failed(error.description) }
-            }
-            guard let image = try? readImage(path: folder + "/" + old.output),
-                  image.width == sizes[content]!.width, image.height == sizes[content]!.height else { continue }
+            guard let expected = try sized(manifest.cells[i].content), let image = try? readImage(path: folder + "/" + old.output),
+                  image.width == expected.width, image.height == expected.height else { continue }
             // Only the results: the parameters are the definition's, not the old record's.
             manifest.cells[i].seconds = old.seconds
             manifest.cells[i].styleLoss = old.styleLoss
