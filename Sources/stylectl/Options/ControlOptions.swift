@@ -68,12 +68,9 @@ struct ControlOptions: ParsableArguments {
     ) throws {
         var jobs: [(content: String, controls: StyleControls, output: String)] = []
         do {
-            var masks: [String] = []
-            if let mask {
-                do throws(CommaListError) { masks = try commaList(mask, flag: "--mask") } catch { throw StyleControlError.list(error) }
-            }
-            // Refused before any file is planned, in the words `sweep` uses for the same mistake.
-            if mask != nil && styles.count < 2 { throw StyleControlError.maskWithOneStyle(style: styles.joined(separator: ",")) }
+            // The controls are validated before any file is planned (one style with a mask is
+            // refused in the words `sweep` uses for the same mistake); their masks are inputs too.
+            let masks = try controls(styles: styles, alpha: alpha).mask?.paths ?? []
             let planned = try StylizationJob.plan(
                 content: content, styles: styles, output: output,
                 otherInputs: masks.map { (option: "--mask", path: $0) } + files.inputs)
