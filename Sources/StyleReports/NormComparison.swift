@@ -171,20 +171,22 @@ public func runNormComparison(
     defer { lock.release() }
     try prepareComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
 
-    func load(_ path: String, size: Int) throws(NormComparisonError) -> RGBImage {
-        do { return try ImageSizing(size: size).load(path: path) } catch { throw .failed(error.description) }
+    // Every encoding and decoding goes through the one pipeline; IN and CIN build t themselves.
+    let pipeline = StylizationPipeline(
+        stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
+        contentCache: EncodingCache())
+    var contents: [Encoding] = [], styles: [Encoding] = []
+    do {
+        for file in definition.contents { contents.append(try pipeline.contentEncoding(file.path)) }
+        for file in definition.styles { styles.append(try pipeline.styleEncoding(file.path)) }
+    } catch {
+        throw .failed(error.description)
     }
-    var contentImages: [RGBImage] = [], styleImages: [RGBImage] = []
-    for file in definition.contents { contentImages.append(try load(file.path, size: definition.contentSize)) }
-    for file in definition.styles { styleImages.append(try load(file.path, size: definition.styleSize)) }
-    func tensor(_ image: RGBImage) -> Tensor { Tensor(shape: [1, 3, image.height, image.width], values: image.pixels) }
-    let contentFeatures = contentImages.map(stylizer.encode)
-    let styleFeatures = styleImages.map { stylizer.encoder.encodeWithIntermediates(tensor($0)) }
-    let channels = contentFeatures[0].channels
+    let channels = contents[0].features.channels
 
     // CIN's parameters: loaded, or learned from IN.
     let cin: ConditionalInstanceNorm
-    var summary = NormComparisonManifest.CINSummary(channels: channels, styles: styleImages.count, parameterCount: 2 * channels * styleImages.count)
+    var summary = NormComparisonManifest.CINSummary(channels: channels, styles: styles.count, parameterCount: 2 * channels * styles.count)
     if let loaded, let path = configuration.loadCIN {
         guard loaded.channels == channels else { throw .cinFile(.channels(path: path, inFile: loaded.channels, expected: channels)) }
         cin = loaded.parameters
@@ -194,10 +196,21 @@ public func runNormComparison(
             progress("warning: \(path) was learned for the styles \(loaded.styles.joined(separator: ", ")), given \(given.joined(separator: ", ")); its rows are used in that order")
         }
     } else {
-        progress("CIN: learning \(summary.parameterCount) parameters (\(styleImages.count) styles x 2 x \(channels)), \(definition.learning!.iterations) Adam steps per style")
+        progress("CIN: learning \(summary.parameterCount) parameters (\(styles.count) styles x 2 x \(channels)), \(definition.learning!.iterations) Adam steps per style")
+        // The learning runs on the training kernels, from the images sized as the pipeline sizes them.
+        func images(_ files: [InputFile], _ sizing: ImageSizing) throws(NormComparisonError) -> [Tensor] {
+            var tensors: [Tensor] = []
+            for file in files {
+                let image: RGBImage
+                do { image = try sizing.load(path: file.path) } catch { throw .failed(error.description) }
+                tensors.append(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+            }
+            return tensors
+        }
         let result = learnConditionalInstanceNorm(
             encoder: TrainingNetwork(stylizer.encoder), decoder: TrainingNetwork(stylizer.decoder),
-            contents: contentImages.map(tensor), styles: styleImages.map(tensor), options: definition.learning!
+            contents: try images(definition.contents, pipeline.contentSizing), styles: try images(definition.styles, pipeline.styleSizing),
+            options: definition.learning!
         ) { step in progress(step.description) }
         cin = result.parameters
         summary.learningSeconds = result.seconds
@@ -214,30 +227,29 @@ public func runNormComparison(
     }
     let instance = ConditionalInstanceNorm.instanceNormalization(channels: channels)
 
-    /// Decodes t, writes the cropped image and measures the losses (against `style`, if any).
-    func render(_ t: Tensor, content: Int, style: [Tensor]?, name: String) throws(NormComparisonError) -> (styleLoss: Double?, contentLoss: Double) {
-        let decoded = stylizer.decoder.decode(t)
-        let image = Stylizer.image(from: decoded, width: contentImages[content].width, height: contentImages[content].height)
-        do { try writeImage(image, path: folder + "/" + name) } catch { throw .failed(error.description) }
-        let output = stylizer.encoder.encodeWithIntermediates(decoded)
-        let losses = StylizationLosses(output: output, target: t, style: style.map { StyleStatistics(features: $0) })
+    /// Decodes t, writes the cropped image and measures the losses (against `style`'s statistics, if any).
+    func render(_ t: Tensor, content: Int, style: Int?, name: String) throws(NormComparisonError) -> (styleLoss: Double?, contentLoss: Double) {
+        let stylization = pipeline.decode(t, width: contents[content].width, height: contents[content].height,
+                                          styleTarget: style.map { styles[$0].statistics! })
+        do { try writeImage(stylization.image, path: folder + "/" + name) } catch { throw .failed(error.description) }
+        let losses = pipeline.losses(of: stylization)
         return (losses.style, losses.content)
     }
 
     var cells: [NormComparisonManifest.Cell] = [], interpolation: [NormComparisonManifest.Cell] = []
-    let total = contentImages.count * (3 * styleImages.count + 2 * definition.interpolationWeights.count)
-    for c in contentImages.indices {
-        let f = contentFeatures[c]
+    let total = contents.count * (3 * styles.count + 2 * definition.interpolationWeights.count)
+    for c in contents.indices {
+        let f = contents[c].features
         let contentName = String(format: "c%02d-", c + 1) + safeName(definition.contents[c].stem)
         for method in NormalizationMethod.allCases {
-            for s in styleImages.indices {
+            for s in styles.indices {
                 let t = switch method {
                 case .instance: instance.apply(f, style: 0)
                 case .conditional: cin.apply(f, style: s)
-                case .adaptive: adaptiveInstanceNormalization(content: f, style: styleFeatures[s][styleFeatures[s].count - 1])
+                case .adaptive: adaptiveInstanceNormalization(content: f, style: styles[s].features)
                 }
                 let name = "\(contentName)_\(method.rawValue.lowercased())_" + String(format: "s%02d-", s + 1) + safeName(definition.styles[s].stem) + ".png"
-                let (styleLoss, contentLoss) = try render(t, content: c, style: styleFeatures[s], name: name)
+                let (styleLoss, contentLoss) = try render(t, content: c, style: s, name: name)
                 cells.append(.init(content: c, method: method, style: s, output: name, styleLoss: styleLoss, contentLoss: contentLoss))
                 progress("[\(cells.count + interpolation.count)/\(total)] \(name): style loss \(String(format: "%.4g", styleLoss!)), content loss \(String(format: "%.4g", contentLoss))")
             }
@@ -246,7 +258,7 @@ public func runNormComparison(
             for weight in definition.interpolationWeights {
                 let t = switch method {
                 case .conditional: cin.interpolated(weights: [1 - weight, weight] + [Float](repeating: 0, count: cin.styleCount - 2)).apply(f, style: 0)
-                default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styleFeatures[0].last!, styleFeatures[1].last!], weights: [1 - weight, weight])
+                default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styles[0].features, styles[1].features], weights: [1 - weight, weight])
                 }
                 let name = "\(contentName)_interp-\(method.rawValue.lowercased())_w\(formatAlpha(weight)).png"
                 let (_, contentLoss) = try render(t, content: c, style: nil, name: name)

@@ -34,12 +34,11 @@ public struct SweepProgress: Sendable {
 ///   aspect) is replaced without `overwrite`, so that the corrected rerun under the same name is
 ///   not refused; `notice` is told ("replacing FOLDER: its sweep had finished no cell").
 /// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:)``),
-///   stylized by one ``ControlledStylizer`` whose feature caches hold every content and style
+///   run by one ``StylizationRunner`` whose pipeline's caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
 ///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
 ///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
-///   the style loss are computed once per style (per transform), by the encoder pass that also
-///   gives the pipeline the style's relu4_1.
+///   the style loss are stored with each style's encoding, from the same encoder pass.
 /// - The manifest is rewritten as ``ManifestSchedule`` says (after every cell of a small sweep, at
 ///   most every few seconds for a large one) and at the end; the contact sheets and `index.html`
 ///   at the end. A cell finished after the last write is not recorded: a resumed sweep computes it
@@ -79,10 +78,10 @@ public func runSweep(
     try manifest.write(folder: folder)
     var schedule = ManifestSchedule(cells: manifest.cells.count)
 
-    let pipeline = ControlledStylizer(
+    let pipeline = StylizationPipeline(
         stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
-        styleCache: FeatureCache(), contentCache: FeatureCache(capacity: 2 * definition.contents.count))
-    var statistics = StyleStatisticsCache(pipeline: pipeline)
+        styleCache: EncodingCache(), contentCache: EncodingCache(capacity: 2 * definition.contents.count))
+    let runner = StylizationRunner(pipeline: pipeline, measuresLosses: configuration.metrics)
     for i in manifest.cells.indices {
         let cell = manifest.cells[i]
         let label = manifest.rows[cell.row].label + " | " + manifest.columns[cell.column].label
@@ -90,27 +89,12 @@ public func runSweep(
             progress(SweepProgress(index: i, count: manifest.cells.count, cell: cell, label: label, skipped: true))
             continue
         }
-        let controls = cell.controls(stretchMask: definition.stretchMask)
-        let start = Date()
-        // The style targets first: their encoder pass also gives the styles' relu4_1 to the pipeline.
-        var style: StyleStatistics?
-        if configuration.metrics && cell.mask == nil {
-            let weights: [Float]
-            do { weights = try controls.normalizedWeights() } catch { throw .failed(error.description) }
-            var each: [StyleStatistics] = []
-            for path in cell.styles { each.append(try statistics.of(style: path, content: cell.content, mode: controls.preserveColor)) }
-            style = StyleStatistics.mix(each, weights: weights)
-        }
-        let result: ControlledStylizer.Stylization
-        do { result = try pipeline.stylizeKeepingTensors(content: cell.content, controls: controls) } catch { throw .failed(error.description) }
-        do { try writeImage(result.image, path: folder + "/" + cell.output) } catch { throw .failed(error.description) }
-        manifest.cells[i].seconds = Date().timeIntervalSince(start)
-
-        if configuration.metrics {
-            let losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(result.decoded), target: result.target, style: style)
-            manifest.cells[i].styleLoss = losses.style
-            manifest.cells[i].contentLoss = losses.content
-        }
+        let task = StylizationTask(content: cell.content, controls: cell.controls(stretchMask: definition.stretchMask), output: folder + "/" + cell.output)
+        let outcome = runner.run(task, index: i, count: manifest.cells.count)
+        if let error = outcome.error { throw .failed(error.description) }
+        manifest.cells[i].seconds = outcome.seconds
+        manifest.cells[i].styleLoss = outcome.losses?.style
+        manifest.cells[i].contentLoss = outcome.losses?.content
         if schedule.isDue() { try manifest.write(folder: folder) }
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
     }
@@ -141,27 +125,6 @@ struct ManifestSchedule {
         guard cells <= Self.everyCellLimit || now.timeIntervalSince(lastWrite) >= Self.interval else { return false }
         lastWrite = now
         return true
-    }
-}
-
-/// The style loss's targets of each style image, computed once per colour-preservation transform
-/// (which, for coral and luminance, depends on the content image).
-struct StyleStatisticsCache {
-    let pipeline: ControlledStylizer
-    private var stored: [String: StyleStatistics] = [:]
-
-    init(pipeline: ControlledStylizer) {
-        self.pipeline = pipeline
-    }
-
-    mutating func of(style: String, content: String, mode: ColorPreservation) throws(SweepError) -> StyleStatistics {
-        let key = [style, mode.rawValue, mode == .none ? "" : content].joined(separator: "\n")
-        if let found = stored[key] { return found }
-        let features: [Tensor]
-        do { features = try pipeline.styleFeatures(style: style, content: content, preserveColor: mode) } catch { throw .failed(error.description) }
-        let statistics = StyleStatistics(features: features)
-        stored[key] = statistics
-        return statistics
     }
 }
 

@@ -50,9 +50,9 @@ public struct StylizationJob: Sendable, Equatable {
         content: String, styles: [String], output: String, otherInputs: [(option: String, path: String)] = []
     ) throws(StyleTransferError) -> [StylizationJob] {
         guard !styles.isEmpty else { throw .inputNotFound(option: "--style", path: "") }
-        let contents = try StylizationPair.images(at: content, option: "--content")
+        let contents = try ImageFiles.at(content, option: "--content")
         var styleLists: [(paths: [String], isFolder: Bool)] = []
-        for style in styles { styleLists.append(try StylizationPair.images(at: style, option: "--style")) }
+        for style in styles { styleLists.append(try ImageFiles.at(style, option: "--style")) }
         if styles.count > 1, let folder = styles.indices.first(where: { styleLists[$0].isFolder }) {
             throw .severalStylesWithFolder(path: styles[folder])
         }

@@ -49,7 +49,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
     func expectRerunsFromTheManifest(folder: String) throws {
         let manifest = try SweepManifest.read(folder: folder)
         let d = manifest.definition
-        let pipeline = ControlledStylizer(stylizer: try Stylizer(models: ModelFiles(vgg: d.vgg.path, decoder: d.decoder.path)),
+        let pipeline = StylizationPipeline(stylizer: try Stylizer(models: ModelFiles(vgg: d.vgg.path, decoder: d.decoder.path)),
                                           contentSizing: ImageSizing(size: d.contentSize), styleSizing: ImageSizing(size: d.styleSize))
         let again = temp.appendingPathComponent("rerun-\(UUID().uuidString).png").path
         for cell in manifest.cells {

@@ -128,7 +128,7 @@ import TestSupport
 
     @Test func missingFilesNameTheirFlag() throws {
         let networks = try NetworkGoldens.networks.get()
-        let pipeline = ControlledStylizer(stylizer: Stylizer(encoder: networks.encoder, decoder: networks.decoder),
+        let pipeline = StylizationPipeline(stylizer: Stylizer(encoder: networks.encoder, decoder: networks.decoder),
                                           contentSizing: ImageSizing(size: 64), styleSizing: ImageSizing(size: 64))
         let content = ControlsGoldens.shared("content/blonde_girl.jpg")
         let style = ControlsGoldens.shared("style/sketch.png")

@@ -72,7 +72,7 @@ enum ControlsGoldens {
         // The same through the file-level API, cropped to the content's size.
         let controls = StyleControls(styles: index.interp_styles.map(ControlsGoldens.shared),
                                      weights: index.interp_weights, alpha: index.interp_alpha)
-        let pipeline = ControlledStylizer(stylizer: stylizer, contentSizing: ImageSizing(size: index.content_size),
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: index.content_size),
                                           styleSizing: ImageSizing(size: index.style_size))
         let image = try pipeline.stylize(content: ControlsGoldens.shared(index.content), controls: controls)
         let expected = ControlsGoldens.cropped(decoded, width: image.width, height: image.height)
@@ -97,7 +97,7 @@ enum ControlsGoldens {
 
         let controls = StyleControls(styles: index.mask_styles.map(ControlsGoldens.shared),
                                      mask: SpatialMask(paths: [ControlsGoldens.shared(index.mask)]), alpha: index.mask_alpha)
-        let pipeline = ControlledStylizer(stylizer: stylizer, contentSizing: ImageSizing(size: index.mask_content_size),
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: index.mask_content_size),
                                           styleSizing: ImageSizing(size: index.style_size))
         let image = try pipeline.stylize(content: ControlsGoldens.shared(index.mask_content), controls: controls)
         #expect(maxAbsDifference(image.pixels, ControlsGoldens.cropped(decoded, width: image.width, height: image.height)).value <= 1e-4)
@@ -146,7 +146,7 @@ enum ControlsGoldens {
                 "coral against float32 torch: \(float32Error) > N u x \(float32Scale) with N = \(reductionLength)")
 
         let controls = StyleControls(styles: [ControlsGoldens.shared(index.color_style)], preserveColor: .coral)
-        let pipeline = ControlledStylizer(stylizer: try ControlsGoldens.stylizer(), contentSizing: ImageSizing(size: index.content_size),
+        let pipeline = StylizationPipeline(stylizer: try ControlsGoldens.stylizer(), contentSizing: ImageSizing(size: index.content_size),
                                           styleSizing: ImageSizing(size: index.style_size))
         let image = try pipeline.stylize(content: ControlsGoldens.shared(index.content), controls: controls)
         let decoded = try ControlsGoldens.tensor("coral_decoded")
@@ -157,7 +157,7 @@ enum ControlsGoldens {
     @Test func luminanceTransferMatchesTorch() throws {
         let index = try ControlsGoldens.index()
         let controls = StyleControls(styles: [ControlsGoldens.shared(index.color_style)], preserveColor: .luminance)
-        let pipeline = ControlledStylizer(stylizer: try ControlsGoldens.stylizer(), contentSizing: ImageSizing(size: index.content_size),
+        let pipeline = StylizationPipeline(stylizer: try ControlsGoldens.stylizer(), contentSizing: ImageSizing(size: index.content_size),
                                           styleSizing: ImageSizing(size: index.style_size))
         let image = try pipeline.stylize(content: ControlsGoldens.shared(index.content), controls: controls)
         expectMatchesGolden(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels),

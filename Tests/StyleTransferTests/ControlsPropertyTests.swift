@@ -20,8 +20,8 @@ import TestSupport
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
     }
 
-    func pipeline(cache: FeatureCache = FeatureCache()) throws -> ControlledStylizer {
-        ControlledStylizer(stylizer: try ControlsGoldens.stylizer(), contentSizing: ImageSizing(size: 64),
+    func pipeline(cache: EncodingCache = EncodingCache()) throws -> StylizationPipeline {
+        StylizationPipeline(stylizer: try ControlsGoldens.stylizer(), contentSizing: ImageSizing(size: 64),
                            styleSizing: ImageSizing(size: 64), styleCache: cache)
     }
 
@@ -82,42 +82,44 @@ import TestSupport
     // MARK: - The feature cache
 
     @Test func eachStyleIsEncodedOnceAcrossCalls() throws {
-        let cache = FeatureCache()
+        let cache = EncodingCache()
         let pipeline = try pipeline(cache: cache)
         _ = try pipeline.stylize(content: content, controls: StyleControls(styles: [a, b], weights: [1, 3]))
         _ = try pipeline.stylize(content: content, controls: StyleControls(styles: [b]))
         _ = try pipeline.stylize(content: content, controls: StyleControls(styles: [a, b], mask: SpatialMask(paths: [mask])))
-        #expect(cache.statistics == FeatureCache.Statistics(hits: 3, misses: 2))
+        #expect(cache.statistics == EncodingCache.Statistics(hits: 3, misses: 2))
         // Another stylizer given the same cache reuses it; colour preservation is another encoding.
         _ = try self.pipeline(cache: cache).stylize(content: content, controls: StyleControls(styles: [a]))
         _ = try pipeline.stylize(content: content, controls: StyleControls(styles: [a], preserveColor: .coral))
-        #expect(cache.statistics == FeatureCache.Statistics(hits: 4, misses: 3))
+        #expect(cache.statistics == EncodingCache.Statistics(hits: 4, misses: 3))
     }
 
     @Test func concurrentRequestsForOneKeyEncodeOnce() throws {
-        let cache = FeatureCache()
-        let key = FeatureCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
+        let cache = EncodingCache()
+        let key = EncodingCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
         let encodings = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            let features = cache.features(for: key) {
+            let encoding = cache.encoding(for: key) { _ in
                 encodings.withLock { $0 += 1 }
                 Thread.sleep(forTimeInterval: 0.05)
-                return Tensor(shape: [1, 1, 1, 1], values: [42])
+                return Encoding(features: Tensor(shape: [1, 1, 1, 1], values: [42]), statistics: nil, width: 8, height: 8)
             }
-            #expect(features.values == [42])
+            #expect(encoding.features.values == [42])
         }
         #expect(encodings.withLock { $0 } == 1)
-        #expect(cache.statistics == FeatureCache.Statistics(hits: 7, misses: 1))
+        #expect(cache.statistics == EncodingCache.Statistics(hits: 7, misses: 1))
     }
 
+    let zeroEncoding = Encoding(features: Tensor(zeros: [1, 1, 1, 1]), statistics: nil, width: 8, height: 8)
+
     @Test func capacityDropsTheOldestEncoding() throws {
-        let cache = FeatureCache(capacity: 1)
-        let keyA = FeatureCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
-        let keyB = FeatureCache.Key(image: try ImageIdentity(path: b, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
-        for key in [keyA, keyA, keyB, keyA] { _ = cache.features(for: key) { Tensor(zeros: [1, 1, 1, 1]) } }
-        #expect(cache.statistics == FeatureCache.Statistics(hits: 1, misses: 3))
+        let cache = EncodingCache(capacity: 1)
+        let keyA = EncodingCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
+        let keyB = EncodingCache.Key(image: try ImageIdentity(path: b, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
+        for key in [keyA, keyA, keyB, keyA] { _ = cache.encoding(for: key) { _ in zeroEncoding } }
+        #expect(cache.statistics == EncodingCache.Statistics(hits: 1, misses: 3))
         cache.removeAll()
-        _ = cache.features(for: keyA) { Tensor(zeros: [1, 1, 1, 1]) }
+        _ = cache.encoding(for: keyA) { _ in zeroEncoding }
         #expect(cache.statistics.misses == 4)
     }
 

@@ -25,7 +25,7 @@ public struct TrainingImageFolder: Sendable {
             throw .folderNotFound(option: option, path: path)
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        let images = names.filter { StylizationPair.imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
+        let images = names.filter { ImageFiles.isImageName($0) }.sorted()
         guard !images.isEmpty else { throw .noImages(option: option, path: path) }
         paths = images.map { (path as NSString).appendingPathComponent($0) }
         self.imageSize = imageSize

@@ -58,33 +58,31 @@ struct Stylize: ParsableCommand {
         }
     }
 
+    /// Plans every stylization (outputs named and checked, controls validated, memory estimated)
+    /// before the weights load, then runs them through the one pipeline (``StylizationRunner``):
+    /// a failed stylization does not stop the others.
     func run() throws {
-        let contentSizing = ImageSizing(size: contentSize, crop: crop)
-        let styleSizing = ImageSizing(size: styleSize, crop: crop)
         // `--style` by the one comma-list rule of every command, before anything is read or written.
         let styles: [String]
         do { styles = try commaList(style, flag: "--style") } catch { throw CommandFailure(error.description) }
         let files = try models.locate()
-        if controls.applies(toStyles: styles) {
-            try controls.run(
-                content: content, styles: styles, output: output, alpha: alpha,
-                contentSizing: contentSizing, styleSizing: styleSizing, models: models, files: files)
-            return
-        }
-        let pairs: [StylizationPair]
+        let tasks: [StylizationTask]
         do {
-            pairs = try StylizationPair.plan(content: content, style: styles[0], output: output, otherInputs: files.inputs)
-            try StylizationMemory.check(
-                jobs: pairs.map { StylizationJob(content: $0.content, styles: [$0.style], output: $0.output) },
-                contentSizing: contentSizing, styleSizing: styleSizing)
-        } catch {
+            tasks = try StylizationTask.plan(
+                content: content, controls: try controls.controls(styles: styles, alpha: alpha), output: output, otherInputs: files.inputs)
+            try StylizationMemory.check(jobs: tasks.map(\.job), contentSizing: ImageSizing(size: contentSize, crop: crop),
+                                        styleSizing: ImageSizing(size: styleSize, crop: crop))
+        } catch let error as StyleControlError {
+            throw CommandFailure(error.description)
+        } catch let error as StyleTransferError {
             throw CommandFailure(error.description)
         }
-        let batch = BatchStylization(
-            stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing, alpha: alpha)
-        var report = ProgressReport(count: pairs.count)
-        batch.run(pairs) { outcome in
-            report.record(index: outcome.index, output: outcome.pair.output, seconds: outcome.seconds, error: outcome.error)
+        let pipeline = StylizationPipeline(
+            stylizer: try models.loadStylizer(files), contentSizing: ImageSizing(size: contentSize, crop: crop),
+            styleSizing: ImageSizing(size: styleSize, crop: crop))
+        var report = ProgressReport(count: tasks.count)
+        try StylizationRunner(pipeline: pipeline).run(tasks) { outcome in
+            report.record(index: outcome.index, output: outcome.task.output, seconds: outcome.seconds, error: outcome.error)
         }
         try report.finish()
     }

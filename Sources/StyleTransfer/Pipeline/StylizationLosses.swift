@@ -1,6 +1,5 @@
 // The AdaIN paper's content and style losses (Eq. 7 and 8) for a stylized result, as pytorch-AdaIN's net.py.
 
-import StyleTransfer
 import TensorCore
 
 /// The style loss's targets: the channel means and standard deviations (``calcMeanStd(_:eps:)``:

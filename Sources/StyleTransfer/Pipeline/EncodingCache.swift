@@ -1,4 +1,5 @@
-// A thread-safe store of relu4_1 encodings, keyed by what determines them, so each is computed once.
+// A thread-safe store of encodings (relu4_1 and, when asked, the style loss's statistics), keyed by what
+// determines them, so each is computed once.
 
 import Foundation
 import Synchronization
@@ -45,16 +46,40 @@ public enum EncodingTransform: Hashable, Sendable {
     case matchedLuminance(target: ImageIdentity)
 }
 
-/// Encodings `f(image)` shared across calls and threads, each computed once.
+/// What the encoder gives for one image: `f(image)` at relu4_1, and the statistics of relu1_1 ...
+/// relu4_1 when they were asked for (the style loss's targets, ``StyleStatistics``).
+///
+/// Both come from one encoder pass when the statistics are asked for
+/// (``VGGEncoder/encodeWithIntermediates(_:)``, whose relu4_1 is bit for bit ``VGGEncoder/encode(_:)``'s).
+public struct Encoding: Sendable {
+    /// relu4_1, shape (1, 512, ceil(H/8), ceil(W/8)).
+    public var features: Tensor
+    /// The channel means and stds of relu1_1, relu2_1, relu3_1 and relu4_1, or nil when not computed.
+    public var statistics: StyleStatistics?
+    /// The encoded image's size (after sizing).
+    public var width: Int
+    public var height: Int
+
+    public init(features: Tensor, statistics: StyleStatistics?, width: Int, height: Int) {
+        self.features = features
+        self.statistics = statistics
+        self.width = width
+        self.height = height
+    }
+}
+
+/// Encodings shared across calls and threads, each computed once.
 ///
 /// The key is the image file's identity (path, byte count, modification date, sizing) and the
 /// transform applied before encoding, which for colour preservation names the content image it
 /// matches. When several threads ask for the same key at once, one encodes and the others wait
 /// for its result; different keys are encoded concurrently. An encoding that throws is not stored.
+/// An encoding stored without statistics is replaced by one with them when they are asked for
+/// (counted as a miss).
 ///
 /// With a `capacity`, the oldest entry is dropped when a new one would exceed it; without, entries
 /// stay until ``removeAll()``. A relu4_1 encoding of a 512 x 512 image takes 8 MiB.
-public final class FeatureCache: Sendable {
+public final class EncodingCache: Sendable {
     public struct Key: Hashable, Sendable {
         public let image: ImageIdentity
         public let transform: EncodingTransform
@@ -65,15 +90,20 @@ public final class FeatureCache: Sendable {
         }
     }
 
-    /// How often ``features(for:encode:)`` found a stored encoding, and how often it encoded.
+    /// How often ``encoding(for:statistics:encode:)`` found a stored encoding, and how often it encoded.
     public struct Statistics: Sendable, Equatable {
         public var hits = 0
         public var misses = 0
+
+        public init(hits: Int = 0, misses: Int = 0) {
+            self.hits = hits
+            self.misses = misses
+        }
     }
 
     /// One key's encoding; its lock is held while encoding, so that waiters get the result.
     private final class Entry: Sendable {
-        let features = Mutex<Tensor?>(nil)
+        let encoding = Mutex<Encoding?>(nil)
     }
 
     private struct Table {
@@ -87,12 +117,15 @@ public final class FeatureCache: Sendable {
 
     /// - Parameter capacity: the most encodings kept (at least 1), or nil for no limit.
     public init(capacity: Int? = nil) {
-        precondition(capacity.map { $0 >= 1 } ?? true, "a FeatureCache's capacity is at least 1")
+        precondition(capacity.map { $0 >= 1 } ?? true, "an EncodingCache's capacity is at least 1")
         self.capacity = capacity
     }
 
-    /// The stored encoding for `key`, or `encode()`'s result, stored.
-    public func features<E: Error>(for key: Key, encode: () throws(E) -> Tensor) throws(E) -> Tensor {
+    /// The stored encoding for `key` (with ``Encoding/statistics`` when `statistics`), or
+    /// `encode(statistics)`'s result, stored.
+    public func encoding<E: Error>(
+        for key: Key, statistics: Bool = false, encode: (_ statistics: Bool) throws(E) -> Encoding
+    ) throws(E) -> Encoding {
         let entry = table.withLock { table in
             if let entry = table.entries[key] { return entry }
             let entry = Entry()
@@ -103,15 +136,15 @@ public final class FeatureCache: Sendable {
             }
             return entry
         }
-        return try entry.features.withLock { (stored: inout Tensor?) throws(E) -> Tensor in
-            if let stored {
+        return try entry.encoding.withLock { (stored: inout Encoding?) throws(E) -> Encoding in
+            if let stored, stored.statistics != nil || !statistics {
                 counts.withLock { $0.hits += 1 }
                 return stored
             }
-            let features = try encode()
-            stored = features
+            let encoding = try encode(statistics)
+            stored = encoding
             counts.withLock { $0.misses += 1 }
-            return features
+            return encoding
         }
     }
 

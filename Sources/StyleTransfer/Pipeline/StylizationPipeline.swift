@@ -1,0 +1,171 @@
+// The one stylization pipeline: image files and controls in, cached encodings, AdaIN, decoder, image out.
+
+import ImageCodec
+import TensorCore
+
+/// Turns a content image file and ``StyleControls`` into a stylized image: the only path every
+/// command takes (`stylize`, `sweep`, `compare-norms` through ``StylizationRunner`` or the
+/// building blocks below).
+///
+/// `output = g(alpha * t + (1 - alpha) * f(c))` with `t` AdaIN, the weighted sum of AdaINs
+/// (interpolation) or AdaIN per mask region (Huang & Belongie 2017, Eq. 11 and Sec. 7), `f` the
+/// VGG-19 encoder up to relu4_1 and `g` the decoder of ``stylizer``. One style without a mask gives
+/// bit for bit what ``Stylizer/stylize(content:style:alpha:width:height:)`` gives for the same
+/// encodings. The output has the content image's size (after sizing).
+///
+/// Encodings are kept in two ``EncodingCache``s under one key (file identity, sizing, colour
+/// transform): ``styleCache`` (unbounded by default), so a style used by several calls, copies of
+/// this value or other pipelines given the same cache is encoded once, and ``contentCache`` (the
+/// most recent content by default), so one content stylized with several controls is encoded once
+/// too. The style loss's statistics are stored with a style's encoding when a measured stylization
+/// first asks for them, from the same encoder pass.
+public struct StylizationPipeline: Sendable {
+    public let stylizer: Stylizer
+    public let contentSizing: ImageSizing
+    public let styleSizing: ImageSizing
+    public let styleCache: EncodingCache
+    public let contentCache: EncodingCache
+
+    public init(
+        stylizer: Stylizer, contentSizing: ImageSizing, styleSizing: ImageSizing,
+        styleCache: EncodingCache = EncodingCache(), contentCache: EncodingCache = EncodingCache(capacity: 1)
+    ) {
+        self.stylizer = stylizer
+        self.contentSizing = contentSizing
+        self.styleSizing = styleSizing
+        self.styleCache = styleCache
+        self.contentCache = contentCache
+    }
+
+    /// A stylized image with the tensors of the AdaIN paper's losses (Huang & Belongie 2017, Eq. 7 and 8).
+    public struct Stylization: Sendable {
+        /// The stylized image, as ``stylize(content:controls:)`` returns it.
+        public var image: RGBImage
+        /// `g(t)`: the decoder's output, shape (1, 3, 8 * ceil(H/8), 8 * ceil(W/8)), before the crop
+        /// to the content's size, clamping, quantisation and (luminance mode) the chroma recombination.
+        public var decoded: Tensor
+        /// `t`: the decoder's input after the alpha blend with `f(c)`, shape (1, 512, ceil(H/8), ceil(W/8)).
+        public var target: Tensor
+        /// The style loss's targets: the style's statistics, or the weighted mix of the styles'
+        /// (``StyleStatistics/mix(_:weights:)``); nil when not measured, or with a mask (regions have
+        /// no single target).
+        public var styleTarget: StyleStatistics?
+    }
+
+    /// Stylizes the image file `content` as `controls` describe.
+    ///
+    /// - Throws: ``StyleControlError``: invalid controls, missing or unreadable images (naming
+    ///   `--content`, `--style` or `--mask`), masks that do not fit.
+    public func stylize(content: String, controls: StyleControls) throws(StyleControlError) -> RGBImage {
+        try stylize(content: content, controls: controls, measuring: false).image
+    }
+
+    /// ``stylize(content:controls:)`` with `g(t)` and `t`; when `measuring`, also the style loss's
+    /// targets (``Stylization/styleTarget``, for ``losses(of:)``), computed by the encoder pass that
+    /// encodes each style (once per style and colour transform).
+    public func stylize(content: String, controls: StyleControls, measuring: Bool) throws(StyleControlError) -> Stylization {
+        try controls.validate()
+        let mode = controls.preserveColor
+        let contentID = try ImageIdentity(path: content, sizing: contentSizing, option: "--content")
+        // The content image is read only when needed: to encode it, or for colour preservation.
+        var loaded: RGBImage?
+        func contentImage() throws(StyleControlError) -> RGBImage {
+            if let loaded { return loaded }
+            let image = try load(content, sizing: contentSizing)
+            loaded = image
+            return image
+        }
+        let contentKey = EncodingCache.Key(image: contentID, transform: mode == .luminance ? .luminance : .none)
+        let contentEncoding = try contentCache.encoding(for: contentKey) { _ throws(StyleControlError) -> Encoding in
+            let image = try contentImage()
+            return Encoding(features: stylizer.encode(mode.contentInput(image)), statistics: nil, width: image.width, height: image.height)
+        }
+        let contentFeatures = contentEncoding.features
+        let (width, height) = (contentEncoding.width, contentEncoding.height)
+
+        let regions = try controls.mask?.regionWeights(
+            styleCount: controls.styles.count, contentWidth: width, contentHeight: height,
+            featureWidth: contentFeatures.width, featureHeight: contentFeatures.height)
+        let styleTransform = Self.styleTransform(mode, content: contentID)
+        var styles: [Encoding] = []
+        for path in controls.styles {
+            let key = EncodingCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, option: "--style"), transform: styleTransform)
+            styles.append(try styleCache.encoding(for: key, statistics: measuring) { statistics throws(StyleControlError) -> Encoding in
+                let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
+                return encode(image, statistics: statistics)
+            })
+        }
+
+        // AdaIN, AdaIN per region or the weighted sum of AdaINs, then Stylizer's alpha blend, decoder and crop.
+        let adain: Tensor
+        var styleTarget: StyleStatistics?
+        if let regions {
+            adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), regions: regions)
+        } else if styles.count == 1 {
+            adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features)
+            styleTarget = styles[0].statistics
+        } else {
+            let weights = try controls.normalizedWeights()
+            adain = interpolatedAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), weights: weights)
+            if measuring { styleTarget = StyleStatistics.mix(styles.map { $0.statistics! }, weights: weights) }
+        }
+        var stylization = decode(blend(adain, contentFeatures, alpha: controls.alpha), width: width, height: height, styleTarget: styleTarget)
+        if mode == .luminance { stylization.image = mode.output(stylization.image, content: try contentImage()) }
+        return stylization
+    }
+
+    /// `f(content)` of an image file as it is encoded without colour preservation, from
+    /// ``contentCache``: for callers that build `t` themselves (``NormalizationMethod``'s IN and CIN).
+    public func contentEncoding(_ content: String) throws(StyleControlError) -> Encoding {
+        let key = EncodingCache.Key(image: try ImageIdentity(path: content, sizing: contentSizing, option: "--content"), transform: .none)
+        return try contentCache.encoding(for: key) { _ throws(StyleControlError) -> Encoding in
+            encode(try load(content, sizing: contentSizing), statistics: false)
+        }
+    }
+
+    /// `f(style)` with the style loss's statistics, without colour preservation, from ``styleCache``.
+    public func styleEncoding(_ style: String) throws(StyleControlError) -> Encoding {
+        let key = EncodingCache.Key(image: try ImageIdentity(path: style, sizing: styleSizing, option: "--style"), transform: .none)
+        return try styleCache.encoding(for: key, statistics: true) { statistics throws(StyleControlError) -> Encoding in
+            encode(try load(style, sizing: styleSizing), statistics: statistics)
+        }
+    }
+
+    /// Decodes `t` and crops the result to `width` x `height` (the content's size): the last step
+    /// of every stylization. `styleTarget` is kept for ``losses(of:)``.
+    public func decode(_ target: Tensor, width: Int, height: Int, styleTarget: StyleStatistics? = nil) -> Stylization {
+        let decoded = stylizer.decoder.decode(target)
+        return Stylization(image: Stylizer.image(from: decoded, width: width, height: height), decoded: decoded,
+                           target: target, styleTarget: styleTarget)
+    }
+
+    /// The content and style losses of a stylization (``StylizationLosses``): one encoder pass of
+    /// `g(t)`; the style loss when the stylization has a style target.
+    public func losses(of stylization: Stylization) -> StylizationLosses {
+        StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(stylization.decoded),
+                          target: stylization.target, style: stylization.styleTarget)
+    }
+
+    /// One encoder pass: relu4_1 alone, or with the statistics of relu1_1 ... relu4_1.
+    private func encode(_ image: RGBImage, statistics: Bool) -> Encoding {
+        guard statistics else {
+            return Encoding(features: stylizer.encode(image), statistics: nil, width: image.width, height: image.height)
+        }
+        let features = stylizer.encoder.encodeWithIntermediates(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+        return Encoding(features: features[features.count - 1], statistics: StyleStatistics(features: features),
+                        width: image.width, height: image.height)
+    }
+
+    /// The transform of the style images under a colour-preservation mode for a content image.
+    private static func styleTransform(_ mode: ColorPreservation, content: ImageIdentity) -> EncodingTransform {
+        switch mode {
+        case .none: .none
+        case .coral: .coral(target: content)
+        case .luminance: .matchedLuminance(target: content)
+        }
+    }
+
+    private func load(_ path: String, sizing: ImageSizing) throws(StyleControlError) -> RGBImage {
+        do { return try sizing.load(path: path) } catch { throw .transfer(error) }
+    }
+}
