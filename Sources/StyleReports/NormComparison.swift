@@ -59,9 +59,9 @@ public struct NormComparisonConfiguration: Sendable {
         if cells > SweepLimits.cells {
             throw .invalidValue(flag: "--content, --style", value: counted(cells, "image"), expected: "at most \(SweepLimits.cells) images per report")
         }
-        for (flag, size) in [("--content-size", contentSize), ("--style-size", styleSize)] {
-            do { try ImageSizing.check(size: size, option: flag) } catch {
-                throw .invalidValue(flag: flag, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
+        for (role, size) in [(InputRole.content, contentSize), (.style, styleSize)] {
+            do { try ImageSizing.check(size: size, of: role) } catch {
+                throw .invalidValue(flag: role.sizeFlag!, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
             }
         }
         if loadCIN != nil && saveCIN != nil { throw .invalidValue(flag: "--save-cin", value: saveCIN!, expected: "no --save-cin with --cin (nothing is learned)") }

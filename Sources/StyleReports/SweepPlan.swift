@@ -153,9 +153,9 @@ public struct SweepConfiguration: Sendable {
         for alpha in alphas where !(0 ... 1).contains(alpha) {
             throw .invalidValue(flag: "--alpha", value: "\(alpha)", expected: "numbers in [0, 1]")
         }
-        for (flag, size) in [("--content-size", contentSize), ("--style-size", styleSize)] {
-            do { try ImageSizing.check(size: size, option: flag) } catch {
-                throw .invalidValue(flag: flag, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
+        for (role, size) in [(InputRole.content, contentSize), (.style, styleSize)] {
+            do { try ImageSizing.check(size: size, of: role) } catch {
+                throw .invalidValue(flag: role.sizeFlag!, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
             }
         }
         let joined = styles.joined(separator: ",")

@@ -15,16 +15,16 @@ public enum ImageFiles {
     /// A file as is, or the JPEG and PNG files of a folder sorted by name.
     ///
     /// - Throws: `inputNotFound` when nothing is at `path`, `noImagesInFolder` for a folder without
-    ///   images; both name `option`.
-    public static func at(_ path: String, option: String) throws(StyleTransferError) -> (paths: [String], isFolder: Bool) {
+    ///   images; both name `role`.
+    public static func at(_ path: String, role: InputRole) throws(StyleTransferError) -> (paths: [String], isFolder: Bool) {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw .inputNotFound(option: option, path: path)
+            throw .inputNotFound(role: role, path: path)
         }
         guard isFolder.boolValue else { return ([path], false) }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let images = names.filter(isImageName).sorted()
-        guard !images.isEmpty else { throw .noImagesInFolder(option: option, path: path) }
+        guard !images.isEmpty else { throw .noImagesInFolder(role: role, path: path) }
         return (images.map { (path as NSString).appendingPathComponent($0) }, true)
     }
 }

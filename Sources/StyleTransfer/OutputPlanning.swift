@@ -47,12 +47,12 @@ public struct StylizationJob: Sendable, Equatable {
     ///
     /// - Parameter otherInputs: further input files, with the option that names them in errors.
     public static func plan(
-        content: String, styles: [String], output: String, otherInputs: [(option: String, path: String)] = []
+        content: String, styles: [String], output: String, otherInputs: [(role: InputRole, path: String)] = []
     ) throws(StyleTransferError) -> [StylizationJob] {
-        guard !styles.isEmpty else { throw .inputNotFound(option: "--style", path: "") }
-        let contents = try ImageFiles.at(content, option: "--content")
+        guard !styles.isEmpty else { throw .inputNotFound(role: .style, path: "") }
+        let contents = try ImageFiles.at(content, role: .content)
         var styleLists: [(paths: [String], isFolder: Bool)] = []
-        for style in styles { styleLists.append(try ImageFiles.at(style, option: "--style")) }
+        for style in styles { styleLists.append(try ImageFiles.at(style, role: .style)) }
         if styles.count > 1, let folder = styles.indices.first(where: { styleLists[$0].isFolder }) {
             throw .severalStylesWithFolder(path: styles[folder])
         }
@@ -68,10 +68,10 @@ public struct StylizationJob: Sendable, Equatable {
             }
             if outputExists, let folder = FileIdentity(path: output) {
                 if contents.isFolder && FileIdentity(path: content) == folder {
-                    throw .outputFolderIsInputFolder(output: output, option: "--content")
+                    throw .outputFolderIsInputFolder(output: output, role: .content)
                 }
                 if styleLists[0].isFolder && FileIdentity(path: styles[0]) == folder {
-                    throw .outputFolderIsInputFolder(output: output, option: "--style")
+                    throw .outputFolderIsInputFolder(output: output, role: .style)
                 }
             }
             let contentNames = outputStems(contents.paths)
@@ -102,8 +102,8 @@ public struct StylizationJob: Sendable, Equatable {
             }
             firstWriter[job.output] = job
         }
-        let inputs = contents.paths.map { (option: "--content", path: $0) }
-            + styleLists.flatMap { list in list.paths.map { (option: "--style", path: $0) } } + otherInputs
+        let inputs = contents.paths.map { (role: InputRole.content, path: $0) }
+            + styleLists.flatMap { list in list.paths.map { (role: InputRole.style, path: $0) } } + otherInputs
         try checkOutputsAreNotInputs(jobs.map(\.output), inputs: inputs)
 
         if folderOutput {
@@ -149,12 +149,12 @@ public struct StylizationJob: Sendable, Equatable {
 
     /// Refuses any output that is the same file as an input (an output that does not exist yet
     /// cannot be one).
-    public static func checkOutputsAreNotInputs(_ outputs: [String], inputs: [(option: String, path: String)]) throws(StyleTransferError) {
+    public static func checkOutputsAreNotInputs(_ outputs: [String], inputs: [(role: InputRole, path: String)]) throws(StyleTransferError) {
         let identities = inputs.compactMap { input in FileIdentity(path: input.path).map { (input, $0) } }
         for output in outputs {
             guard let identity = FileIdentity(path: output) else { continue }
             if let (input, _) = identities.first(where: { $0.1 == identity }) {
-                throw .outputIsInput(output: output, option: input.option, input: input.path)
+                throw .outputIsInput(output: output, role: input.role, input: input.path)
             }
         }
     }

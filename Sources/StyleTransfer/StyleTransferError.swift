@@ -18,26 +18,26 @@ public enum StyleTransferError: Error, CustomStringConvertible {
     /// An image is smaller than the encoder's smallest input (after resizing and cropping).
     case imageTooSmall(path: String, width: Int, height: Int, minimum: Int)
     /// An input named by a command-line option does not exist.
-    case inputNotFound(option: String, path: String)
+    case inputNotFound(role: InputRole, path: String)
     /// A folder given as input holds no JPEG or PNG files.
-    case noImagesInFolder(option: String, path: String)
+    case noImagesInFolder(role: InputRole, path: String)
     /// Folder inputs need a folder output; the output path is an existing file or cannot be made a folder.
     case outputNotAFolder(path: String, reason: String)
     /// Several styles were given and one is a folder; several styles must be image files.
     case severalStylesWithFolder(path: String)
     /// The output resolves to an input file (the same device and inode, through any link): writing
     /// it would replace the input.
-    case outputIsInput(output: String, option: String, input: String)
+    case outputIsInput(output: String, role: InputRole, input: String)
     /// Two stylizations would write the same output file, the second replacing the first.
     case outputNameClash(output: String, first: String, second: String)
     /// The output folder is an input folder: a later run would take this run's outputs as inputs.
-    case outputFolderIsInputFolder(output: String, option: String)
+    case outputFolderIsInputFolder(output: String, role: InputRole)
     /// The output's folder is missing, not a folder, or not writable (checked before any work).
     case outputFolderUnusable(path: String, folder: String, reason: String)
     /// The output's extension is not one stylectl writes (checked before any work).
     case unsupportedOutput(path: String, extension: String, allowed: [String])
     /// `--content-size` or `--style-size` is negative or above ``ImageSizing/maximumSize``.
-    case sizeOutOfRange(option: String, size: Int)
+    case sizeOutOfRange(role: InputRole, size: Int)
     /// A stylization would need more memory than is available; `largestFittingSize` is the largest
     /// `--content-size` that fits (nil when none does).
     case insufficientMemory(path: String, width: Int, height: Int, needed: Int, available: Int,
@@ -60,25 +60,25 @@ public enum StyleTransferError: Error, CustomStringConvertible {
         case .alphaOutOfRange(let alpha): return "alpha must be in [0, 1], got \(alpha)"
         case .imageTooSmall(let path, let width, let height, let minimum):
             return "image '\(path)' is \(width)x\(height) pixels after sizing; the encoder needs at least \(minimum)x\(minimum)"
-        case .inputNotFound(let option, let path): return "\(option): '\(path)' does not exist"
-        case .noImagesInFolder(let option, let path): return "\(option): folder '\(path)' holds no .jpg, .jpeg or .png files"
+        case .inputNotFound(let role, let path): return "\(role.flag): '\(path)' does not exist"
+        case .noImagesInFolder(let role, let path): return "\(role.flag): folder '\(path)' holds no .jpg, .jpeg or .png files"
         case .outputNotAFolder(let path, let reason):
             return "--output: '\(path)' must be a folder when --content or --style is a folder (\(reason))"
         case .severalStylesWithFolder(let path):
             return "--style: '\(path)' is a folder; several styles must be image files"
-        case .outputIsInput(let output, let option, let input):
-            return "--output: '\(output)' is the same file as \(option) '\(input)'; writing it would replace that input. Choose another output path"
+        case .outputIsInput(let output, let role, let input):
+            return "--output: '\(output)' is the same file as \(role.flag) '\(input)'; writing it would replace that input. Choose another output path"
         case .outputNameClash(let output, let first, let second):
             return "--output: \(first) and \(second) would both be written to '\(output)', the second replacing the first; rename one of the inputs"
-        case .outputFolderIsInputFolder(let output, let option):
-            return "--output: folder '\(output)' is the \(option) folder; its outputs would be taken as inputs by the next run. Choose another output folder"
+        case .outputFolderIsInputFolder(let output, let role):
+            return "--output: folder '\(output)' is the \(role.flag) folder; its outputs would be taken as inputs by the next run. Choose another output folder"
         case .outputFolderUnusable(let path, let folder, let reason):
             return "--output: cannot write '\(path)': its folder '\(folder)' \(reason)"
         case .unsupportedOutput(let path, let ext, let allowed):
             let found = ext.isEmpty ? "it has no extension" : "'.\(ext)' is not supported"
             return "--output: cannot write '\(path)': \(found); use \(allowed.map { "." + $0 }.joined(separator: ", "))"
-        case .sizeOutOfRange(let option, let size):
-            return "'\(option)' must be in 0...\(ImageSizing.maximumSize) (0 keeps the image's size), got \(size)"
+        case .sizeOutOfRange(let role, let size):
+            return "'\(role.sizeFlag ?? role.flag)' must be in 0...\(ImageSizing.maximumSize) (0 keeps the image's size), got \(size)"
         case .insufficientMemory(let path, let width, let height, let needed, let available, let source, let largest):
             let fit = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images (lower --style-size)"
             return "stylizing '\(path)' at \(width)x\(height) pixels needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) is available (\(source)); \(fit)"

@@ -99,9 +99,9 @@ public struct ImageSizing: Sendable, Equatable {
         self.crop = crop
     }
 
-    /// Refuses a size outside `0 ... maximumSize`, naming `option` (`--content-size`, `--style-size`).
-    public static func check(size: Int, option: String) throws(StyleTransferError) {
-        guard (0 ... maximumSize).contains(size) else { throw .sizeOutOfRange(option: option, size: size) }
+    /// Refuses a size outside `0 ... maximumSize` for images of `role` (content or style).
+    public static func check(size: Int, of role: InputRole) throws(StyleTransferError) {
+        guard (0 ... maximumSize).contains(size) else { throw .sizeOutOfRange(role: role, size: size) }
     }
 
     /// The width and height an image of `width` x `height` pixels (both positive) has after

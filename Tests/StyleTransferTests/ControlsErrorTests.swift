@@ -20,13 +20,18 @@ import TestSupport
         }
     }
 
+    /// The message of validating typed controls built from list texts as `stylectl` splits them
+    /// (``commaList(_:flag:)``; weights must be numbers here: `stylectl`'s parse of them is tested there).
     func controls(
         styles: String = "a.jpg,b.jpg", weights: String? = nil, masks: String? = nil, maskMode: String = "auto",
         preserveColor: String? = nil, alpha: Float = 1
     ) -> String? {
         message {
-            _ = try StyleControls(styleList: styles, weightList: weights, maskList: masks, maskMode: maskMode,
-                                  preserveColor: preserveColor, alpha: alpha)
+            let mask = try masks.map { SpatialMask(paths: try commaList($0, flag: "--mask"), mode: try SpatialMask.Mode(parsing: maskMode)) }
+            try StyleControls(
+                styles: try commaList(styles, flag: "--style"), weights: try weights.map { try commaList($0, flag: "--style-weights").map { Float($0)! } },
+                mask: mask, preserveColor: try preserveColor.map { try ColorPreservation(parsing: $0) } ?? .none, alpha: alpha
+            ).validate()
         }
     }
 
@@ -36,17 +41,16 @@ import TestSupport
         #expect(text?.contains("--style-weights") == true && text?.contains("2 styles") == true, "\(text ?? "no error")")
     }
 
-    @Test(arguments: ["1,-1", "0,0", "1,x", "1,inf", "1,nan"])
+    @Test(arguments: ["1,-1", "0,0", "1,inf", "1,nan"])
     func weightsMustBeNonNegativeNumbersNotAllZero(weights: String) {
         let text = controls(weights: weights)
         #expect(text?.contains("--style-weights") == true, "\(text ?? "no error")")
     }
 
     @Test func validWeightsAreNormalised() throws {
-        let controls = try StyleControls(styleList: "a.jpg, b.jpg,c.jpg", weightList: "1, 3,0")
-        #expect(controls.styles == ["a.jpg", "b.jpg", "c.jpg"])
+        let controls = StyleControls(styles: ["a.jpg", "b.jpg", "c.jpg"], weights: [1, 3, 0])
         #expect(try controls.normalizedWeights() == [0.25, 0.75, 0])
-        #expect(try StyleControls(styleList: "a.jpg,b.jpg").normalizedWeights() == [0.5, 0.5])
+        #expect(try StyleControls(styles: ["a.jpg", "b.jpg"]).normalizedWeights() == [0.5, 0.5])
     }
 
     @Test func weightsCannotBeCombinedWithAMask() {

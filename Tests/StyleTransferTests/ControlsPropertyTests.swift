@@ -96,7 +96,7 @@ import TestSupport
 
     @Test func concurrentRequestsForOneKeyEncodeOnce() throws {
         let cache = EncodingCache()
-        let key = EncodingCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
+        let key = EncodingCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), role: .style), transform: .none)
         let encodings = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             let encoding = cache.encoding(for: key) { _ in
@@ -114,8 +114,8 @@ import TestSupport
 
     @Test func capacityDropsTheOldestEncoding() throws {
         let cache = EncodingCache(capacity: 1)
-        let keyA = EncodingCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
-        let keyB = EncodingCache.Key(image: try ImageIdentity(path: b, sizing: ImageSizing(size: 64), option: "--style"), transform: .none)
+        let keyA = EncodingCache.Key(image: try ImageIdentity(path: a, sizing: ImageSizing(size: 64), role: .style), transform: .none)
+        let keyB = EncodingCache.Key(image: try ImageIdentity(path: b, sizing: ImageSizing(size: 64), role: .style), transform: .none)
         for key in [keyA, keyA, keyB, keyA] { _ = cache.encoding(for: key) { _ in zeroEncoding } }
         #expect(cache.statistics == EncodingCache.Statistics(hits: 1, misses: 3))
         cache.removeAll()
@@ -126,12 +126,12 @@ import TestSupport
     @Test func aChangedFileHasAnotherIdentity() throws {
         let path = temp.appendingPathComponent("style.png").path
         try writeImage(MaskShape.halves.image(width: 16, height: 16), path: path)
-        let before = try ImageIdentity(path: path, sizing: ImageSizing(size: 64), option: "--style")
-        #expect(try ImageIdentity(path: path, sizing: ImageSizing(size: 64), option: "--style") == before)
-        #expect(try ImageIdentity(path: path, sizing: ImageSizing(size: 32), option: "--style") != before)
+        let before = try ImageIdentity(path: path, sizing: ImageSizing(size: 64), role: .style)
+        #expect(try ImageIdentity(path: path, sizing: ImageSizing(size: 64), role: .style) == before)
+        #expect(try ImageIdentity(path: path, sizing: ImageSizing(size: 32), role: .style) != before)
         try writeImage(MaskShape.ellipse.image(width: 16, height: 20), path: path)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 10)], ofItemAtPath: path)
-        #expect(try ImageIdentity(path: path, sizing: ImageSizing(size: 64), option: "--style") != before)
+        #expect(try ImageIdentity(path: path, sizing: ImageSizing(size: 64), role: .style) != before)
     }
 
     // MARK: - Colour preservation

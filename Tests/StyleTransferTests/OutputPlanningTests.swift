@@ -69,7 +69,7 @@ import TestSupport
         }
         let mask = folder.appendingPathComponent("mask.png").path
         let text = message {
-            _ = try StylizationJob.plan(content: content, styles: [style], output: mask, otherInputs: [("--mask", mask)])
+            _ = try StylizationJob.plan(content: content, styles: [style], output: mask, otherInputs: [(.mask, mask)])
         }
         #expect(text?.hasPrefix("--output: '\(mask)' is the same file as --mask '\(mask)'") == true, "\(text ?? "no error")")
         #expect(try Data(contentsOf: URL(fileURLWithPath: content)) == Data("mine.jpg".utf8))
@@ -164,10 +164,10 @@ import TestSupport
     }
 
     @Test func sizesAboveTheMaximumAreRefused() throws {
-        try ImageSizing.check(size: 16384, option: "--content-size")
-        try ImageSizing.check(size: 0, option: "--content-size")
+        try ImageSizing.check(size: 16384, of: .content)
+        try ImageSizing.check(size: 0, of: .content)
         for size in [16385, 100_000, -1] {
-            #expect(message { try ImageSizing.check(size: size, option: "--style-size") }
+            #expect(message { try ImageSizing.check(size: size, of: .style) }
                     == "'--style-size' must be in 0...16384 (0 keeps the image's size), got \(size)")
         }
     }

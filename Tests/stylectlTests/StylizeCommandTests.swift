@@ -39,6 +39,15 @@ import TestSupport
         #expect(message?.contains("--alpha") == true, "\(message ?? "no error")")
     }
 
+    /// `stylectl` reads `--style-weights` as numbers; the library takes them typed.
+    @Test func aWeightThatIsNotANumberIsNamed() throws {
+        let message = run(["--content", content("cornell.jpg"), "--style", style("sketch.png") + "," + style("mondrian.jpg"),
+                           "--style-weights", "1,x", "--output", temp.path + "/o.png"] + (try modelArguments()))
+        #expect(message == "--style-weights: 'x' is not a number; give one non-negative number per style, separated by commas",
+                "\(message ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: temp.path + "/o.png"))
+    }
+
     @Test func missingContentNamesFlagAndPath() throws {
         let missing = temp.appendingPathComponent("nope.jpg").path
         let message = run(["--content", missing, "--style", style("sketch.png"), "--output", temp.path + "/o.png"] + (try modelArguments()))

@@ -39,6 +39,12 @@ public struct SpatialMask: Sendable, Equatable {
         /// `1 - m` for the second; one mask per style: weight `m_r` for style r. A mask holding only
         /// 0 and 1 gives exactly the `binary` result.
         case soft
+
+        /// Parses a `--mask-mode` value, in any case.
+        public init(parsing text: String) throws(StyleControlError) {
+            guard let mode = Mode(rawValue: text.lowercased()) else { throw .unknownMaskMode(text) }
+            self = mode
+        }
     }
 
     /// One mask file, or one per style.

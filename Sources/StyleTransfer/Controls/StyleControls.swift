@@ -34,37 +34,6 @@ public struct StyleControls: Sendable, Equatable {
         self.alpha = alpha
     }
 
-    /// The controls from command-line values: `--style a.jpg,b.jpg`, `--style-weights 1,3`,
-    /// `--mask m.png[,n.png...]`, `--mask-mode`, `--stretch-mask`, `--preserve-color`, `--alpha`.
-    /// Lists are split at commas by ``commaList(_:flag:)``: an empty item is refused. The result is validated.
-    public init(
-        styleList: String, weightList: String? = nil, maskList: String? = nil, maskMode: String = "auto",
-        stretchMask: Bool = false, preserveColor: String? = nil, alpha: Float = 1
-    ) throws(StyleControlError) {
-        var weights: [Float]?
-        if let weightList {
-            weights = []
-            for entry in try Self.list(weightList, flag: "--style-weights") {
-                guard let weight = Float(entry) else { throw .weightNotANumber(entry) }
-                weights!.append(weight)
-            }
-        }
-        var mask: SpatialMask?
-        if let maskList {
-            guard let mode = SpatialMask.Mode(rawValue: maskMode.lowercased()) else { throw .unknownMaskMode(maskMode) }
-            mask = SpatialMask(paths: try Self.list(maskList, flag: "--mask"), mode: mode, stretch: stretchMask)
-        }
-        var preservation = ColorPreservation.none
-        if let preserveColor { preservation = try ColorPreservation(parsing: preserveColor) }
-        self.init(styles: try Self.list(styleList, flag: "--style"), weights: weights, mask: mask, preserveColor: preservation, alpha: alpha)
-        try validate()
-    }
-
-    /// ``commaList(_:flag:)`` with its error as a ``StyleControlError``.
-    private static func list(_ text: String, flag: String) throws(StyleControlError) -> [String] {
-        do { return try commaList(text, flag: flag) } catch { throw .list(error) }
-    }
-
     /// What a mask needs of the styles, in the words both `stylize` and `sweep` use: a mask splits
     /// the content into regions, and with one style nothing would say what the other regions get.
     public static let maskStyleRequirement = "two or more style images with --mask"

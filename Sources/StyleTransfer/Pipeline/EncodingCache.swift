@@ -17,14 +17,14 @@ public struct ImageIdentity: Hashable, Sendable {
 
     /// Reads the file's size and modification date.
     ///
-    /// - Throws: ``StyleControlError/transfer(_:)`` with `inputNotFound(option:path:)` naming
-    ///   `option` when there is no such file.
-    public init(path: String, sizing: ImageSizing, option: String) throws(StyleControlError) {
+    /// - Throws: ``StyleControlError/transfer(_:)`` with `inputNotFound(role:path:)` naming
+    ///   `role` when there is no such file.
+    public init(path: String, sizing: ImageSizing, role: InputRole) throws(StyleControlError) {
         let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: standardized),
               let bytes = (attributes[.size] as? NSNumber)?.uint64Value,
               let modified = attributes[.modificationDate] as? Date
-        else { throw .transfer(.inputNotFound(option: option, path: path)) }
+        else { throw .transfer(.inputNotFound(role: role, path: path)) }
         self.path = standardized
         self.byteCount = bytes
         self.modified = modified

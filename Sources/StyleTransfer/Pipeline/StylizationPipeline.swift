@@ -66,7 +66,7 @@ public struct StylizationPipeline: Sendable {
     public func stylize(content: String, controls: StyleControls, measuring: Bool) throws(StyleControlError) -> Stylization {
         try controls.validate()
         let mode = controls.preserveColor
-        let contentID = try ImageIdentity(path: content, sizing: contentSizing, option: "--content")
+        let contentID = try ImageIdentity(path: content, sizing: contentSizing, role: .content)
         // The content image is read only when needed: to encode it, or for colour preservation.
         var loaded: RGBImage?
         func contentImage() throws(StyleControlError) -> RGBImage {
@@ -89,7 +89,7 @@ public struct StylizationPipeline: Sendable {
         let styleTransform = Self.styleTransform(mode, content: contentID)
         var styles: [Encoding] = []
         for path in controls.styles {
-            let key = EncodingCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, option: "--style"), transform: styleTransform)
+            let key = EncodingCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, role: .style), transform: styleTransform)
             styles.append(try styleCache.encoding(for: key, statistics: measuring) { statistics throws(StyleControlError) -> Encoding in
                 let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
                 return encode(image, statistics: statistics)
@@ -117,7 +117,7 @@ public struct StylizationPipeline: Sendable {
     /// `f(content)` of an image file as it is encoded without colour preservation, from
     /// ``contentCache``: for callers that build `t` themselves (``NormalizationMethod``'s IN and CIN).
     public func contentEncoding(_ content: String) throws(StyleControlError) -> Encoding {
-        let key = EncodingCache.Key(image: try ImageIdentity(path: content, sizing: contentSizing, option: "--content"), transform: .none)
+        let key = EncodingCache.Key(image: try ImageIdentity(path: content, sizing: contentSizing, role: .content), transform: .none)
         return try contentCache.encoding(for: key) { _ throws(StyleControlError) -> Encoding in
             encode(try load(content, sizing: contentSizing), statistics: false)
         }
@@ -125,7 +125,7 @@ public struct StylizationPipeline: Sendable {
 
     /// `f(style)` with the style loss's statistics, without colour preservation, from ``styleCache``.
     public func styleEncoding(_ style: String) throws(StyleControlError) -> Encoding {
-        let key = EncodingCache.Key(image: try ImageIdentity(path: style, sizing: styleSizing, option: "--style"), transform: .none)
+        let key = EncodingCache.Key(image: try ImageIdentity(path: style, sizing: styleSizing, role: .style), transform: .none)
         return try styleCache.encoding(for: key, statistics: true) { statistics throws(StyleControlError) -> Encoding in
             encode(try load(style, sizing: styleSizing), statistics: statistics)
         }

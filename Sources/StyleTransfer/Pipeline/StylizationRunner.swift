@@ -98,10 +98,10 @@ extension StylizationTask {
     /// getting `controls` with its own style files. One style entry may be a folder: every pair is
     /// stylized.
     public static func plan(
-        content: String, controls: StyleControls, output: String, otherInputs: [(option: String, path: String)] = []
+        content: String, controls: StyleControls, output: String, otherInputs: [(role: InputRole, path: String)] = []
     ) throws(StyleControlError) -> [StylizationTask] {
         try controls.validate()
-        let masks = controls.mask?.paths.map { (option: "--mask", path: $0) } ?? []
+        let masks = controls.mask?.paths.map { (role: InputRole.mask, path: $0) } ?? []
         let jobs: [StylizationJob]
         do { jobs = try StylizationJob.plan(content: content, styles: controls.styles, output: output, otherInputs: masks + otherInputs) } catch {
             throw .transfer(error)

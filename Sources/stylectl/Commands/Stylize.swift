@@ -51,8 +51,8 @@ struct Stylize: ParsableCommand {
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
         do {
-            try ImageSizing.check(size: contentSize, option: "--content-size")
-            try ImageSizing.check(size: styleSize, option: "--style-size")
+            try ImageSizing.check(size: contentSize, of: .content)
+            try ImageSizing.check(size: styleSize, of: .style)
         } catch {
             throw ValidationError(error.description)
         }

@@ -33,19 +33,38 @@ struct ControlOptions: ParsableArguments {
     /// against the styles by ``StylizationTask/plan(content:controls:output:otherInputs:)`` before
     /// any image is read.
     func validate() throws {
-        if let preserveColor {
-            do { _ = try ColorPreservation(parsing: preserveColor) } catch {
-                throw ValidationError(escapingControlCharacters(error.description))
-            }
-        }
-        guard SpatialMask.Mode(rawValue: maskMode.lowercased()) != nil else {
-            throw ValidationError(escapingControlCharacters(StyleControlError.unknownMaskMode(maskMode).description))
+        do {
+            _ = try preservation()
+            _ = try SpatialMask.Mode(parsing: maskMode)
+        } catch {
+            throw ValidationError(escapingControlCharacters(error.description))
         }
     }
 
-    /// The controls for a list of style paths.
+    /// `--preserve-color` as a value (`.none` when not given).
+    func preservation() throws(StyleControlError) -> ColorPreservation {
+        try preserveColor.map { value throws(StyleControlError) in try ColorPreservation(parsing: value) } ?? ColorPreservation.none
+    }
+
+    /// The typed controls for a list of style paths: `--style-weights` and `--mask` split by the one
+    /// comma-list rule (``commaList(_:flag:)``), weights read as numbers; validated.
     func controls(styles: [String], alpha: Float) throws(StyleControlError) -> StyleControls {
-        try StyleControls(styleList: styles.joined(separator: ","), weightList: styleWeights, maskList: mask,
-                          maskMode: maskMode, stretchMask: stretchMask, preserveColor: preserveColor, alpha: alpha)
+        func list(_ text: String, flag: String) throws(StyleControlError) -> [String] {
+            do { return try commaList(text, flag: flag) } catch { throw .list(error) }
+        }
+        var weights: [Float]?
+        if let styleWeights {
+            weights = []
+            for entry in try list(styleWeights, flag: "--style-weights") {
+                guard let weight = Float(entry) else { throw .weightNotANumber(entry) }
+                weights!.append(weight)
+            }
+        }
+        let masks = try mask.map { text throws(StyleControlError) in
+            SpatialMask(paths: try list(text, flag: "--mask"), mode: try SpatialMask.Mode(parsing: maskMode), stretch: stretchMask)
+        }
+        let controls = StyleControls(styles: styles, weights: weights, mask: masks, preserveColor: try preservation(), alpha: alpha)
+        try controls.validate()
+        return controls
     }
 }

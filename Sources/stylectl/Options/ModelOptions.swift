@@ -27,8 +27,8 @@ struct ModelOptions: ParsableArguments {
 }
 
 extension ModelFiles {
-    /// The weight files as inputs an output must not replace, with their options.
-    var inputs: [(option: String, path: String)] { [("--vgg", vgg), ("--decoder", decoder)] }
+    /// The weight files as inputs an output must not replace, with their roles.
+    var inputs: [(role: InputRole, path: String)] { [(.vgg, vgg), (.decoder, decoder)] }
 }
 
 /// A failure already explained to the user: printed as `Error: <message>`, exit code 1. Control
