@@ -6,146 +6,6 @@ import ImageCodec
 import StyleTransfer
 import TensorCore
 
-/// A comparison's parameters as given on the command line (or by a caller of the library).
-public struct NormComparisonConfiguration: Sendable {
-    public var contents: [String]
-    public var styles: [String]
-    public var contentSize: Int
-    public var styleSize: Int
-    public var models: ModelFiles
-    /// The report folder, `<reports-dir>/<name>`.
-    public var folder: String
-    public var overwrite: Bool
-    public var toolVersion: String
-    /// How CIN is learned (ignored when `loadCIN` is given).
-    public var learning: CINLearningOptions
-    /// A CIN parameter file to use instead of learning (`--cin`).
-    public var loadCIN: String?
-    /// Where to save the learned CIN parameters (`--save-cin`).
-    public var saveCIN: String?
-    /// Steps of the CIN-vs-AdaIN interpolation between the first two styles (2 or more).
-    public var interpolationSteps: Int
-
-    public init(
-        contents: [String], styles: [String], contentSize: Int = 256, styleSize: Int = 256, models: ModelFiles,
-        folder: String, overwrite: Bool = false, toolVersion: String, learning: CINLearningOptions = CINLearningOptions(),
-        loadCIN: String? = nil, saveCIN: String? = nil, interpolationSteps: Int = 5
-    ) {
-        self.contents = contents
-        self.styles = styles
-        self.contentSize = contentSize
-        self.styleSize = styleSize
-        self.models = models
-        self.folder = folder
-        self.overwrite = overwrite
-        self.toolVersion = toolVersion
-        self.learning = learning
-        self.loadCIN = loadCIN
-        self.saveCIN = saveCIN
-        self.interpolationSteps = interpolationSteps
-    }
-
-    /// Checks the values without reading any file, lists and steps within ``SweepLimits``.
-    public func validate() throws(NormComparisonError) {
-        if contents.isEmpty { throw .emptyList(flag: "--content") }
-        if styles.isEmpty { throw .emptyList(flag: "--style") }
-        for (flag, count) in [("--content", contents.count), ("--style", styles.count)] where count > SweepLimits.files {
-            throw .invalidValue(flag: flag, value: counted(count, "value"), expected: "at most \(counted(SweepLimits.files, "value"))")
-        }
-        if !(2 ... SweepLimits.steps).contains(interpolationSteps) {
-            throw .invalidValue(flag: "--interpolate-steps", value: "\(interpolationSteps)", expected: "2 to \(SweepLimits.steps)")
-        }
-        let cells = contents.count * (3 * styles.count + 2 * interpolationSteps)
-        if cells > SweepLimits.cells {
-            throw .invalidValue(flag: "--content, --style", value: counted(cells, "image"), expected: "at most \(SweepLimits.cells) images per report")
-        }
-        for (flag, size) in [("--content-size", contentSize), ("--style-size", styleSize)] {
-            do { try ImageSizing.check(size: size, option: flag) } catch {
-                throw .invalidValue(flag: flag, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
-            }
-        }
-        if loadCIN != nil && saveCIN != nil { throw .invalidValue(flag: "--save-cin", value: saveCIN!, expected: "no --save-cin with --cin (nothing is learned)") }
-        if loadCIN == nil {
-            if learning.iterations < 1 { throw .invalidValue(flag: "--iterations", value: "\(learning.iterations)", expected: "1 or more") }
-            if !(learning.learningRate > 0 && learning.learningRate.isFinite) { throw .invalidValue(flag: "--lr", value: "\(learning.learningRate)", expected: "a positive number") }
-            if !(learning.styleWeight >= 0 && learning.styleWeight.isFinite) { throw .invalidValue(flag: "--style-weight", value: "\(learning.styleWeight)", expected: "0 or more") }
-        }
-    }
-
-    /// Reads and hashes every input, and checks a CIN file against the styles: the definition
-    /// recorded in the manifest, and the loaded parameters.
-    func definition() throws(NormComparisonError) -> (NormComparisonDefinition, CINParameterFile?) {
-        try validate()
-        func input(_ path: String, flag: String) throws(NormComparisonError) -> InputFile {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-                throw .missingInput(flag: flag, path: path)
-            }
-            do { return try InputFile(path: path) } catch { throw .failed(error.description) }
-        }
-        func inputs(_ paths: [String], flag: String) throws(NormComparisonError) -> [InputFile] {
-            var files: [InputFile] = []
-            for path in paths { files.append(try input(path, flag: flag)) }
-            return files
-        }
-        var file: CINParameterFile?
-        if let path = loadCIN {
-            do { file = try CINParameterFile.read(path: path) } catch { throw .cinFile(error) }
-            if file!.styles.count != styles.count { throw .cinFile(.styleCount(path: path, inFile: file!.styles.count, given: styles.count)) }
-        }
-        let steps = interpolationSteps
-        let definition = NormComparisonDefinition(
-            toolVersion: toolVersion,
-            contents: try inputs(contents, flag: "--content"),
-            styles: try inputs(styles, flag: "--style"),
-            contentSize: contentSize, styleSize: styleSize,
-            vgg: try input(models.vgg, flag: "--vgg"),
-            decoder: try input(models.decoder, flag: "--decoder"),
-            learning: loadCIN == nil ? learning : nil,
-            cinFile: try loadCIN.map { path throws(NormComparisonError) in try input(path, flag: "--cin") },
-            interpolationWeights: styles.count < 2 ? [] : (0 ..< steps).map { Float($0) / Float(steps - 1) })
-        return (definition, file)
-    }
-}
-
-/// A comparison whose inputs (read and hashed once), CIN file and report folder are checked.
-public struct NormComparisonPlan: Sendable {
-    public let configuration: NormComparisonConfiguration
-    public let definition: NormComparisonDefinition
-    let cinFile: CINParameterFile?
-}
-
-/// Checks the inputs, a CIN file, the memory a stylization of each pair needs (``StylizationMemory``)
-/// and the report folder (not being written by another run: its lock is tried and released)
-/// without changing anything; lets a caller fail before loading the network, then run the plan.
-@discardableResult
-public func checkNormComparison(_ configuration: NormComparisonConfiguration) throws(NormComparisonError) -> NormComparisonPlan {
-    let (definition, file) = try configuration.definition()
-    // Each content with each style against the memory available, as `stylize` checks it: a lower
-    // bound, since learning CIN keeps the training network's activations besides.
-    let jobs = definition.contents.flatMap { content in
-        definition.styles.map { StylizationJob(content: content.path, styles: [$0.path], output: "") }
-    }
-    do {
-        try StylizationMemory.check(jobs: jobs, contentSizing: ImageSizing(size: definition.contentSize),
-                                    styleSizing: ImageSizing(size: definition.styleSize))
-    } catch {
-        throw .failed(error.description)
-    }
-    _ = try inspectComparisonFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite)
-    if FileManager.default.fileExists(atPath: configuration.folder) {
-        do { try ReportFolder(configuration.folder).lock().release() } catch { throw .failed(error.description) }
-    }
-    return NormComparisonPlan(configuration: configuration, definition: definition, cinFile: file)
-}
-
-/// Checks and runs a comparison: ``checkNormComparison(_:)`` then ``runNormComparison(_:stylizer:progress:)``.
-public func runNormComparison(
-    _ configuration: NormComparisonConfiguration, stylizer: Stylizer, progress: (String) -> Void = { _ in }
-) throws(NormComparisonError) -> NormComparisonManifest {
-    try runNormComparison(try checkNormComparison(configuration), stylizer: stylizer, progress: progress)
-}
-
 /// Runs a checked comparison into its report folder and returns the manifest.
 ///
 /// For each content image c and style s: IN (`g(IN(f(c)))`), CIN (`g(CIN(f(c), s))`, gamma and beta
@@ -162,16 +22,19 @@ public func runNormComparison(
 /// (manifest, index, sheets and the old manifest's images) is removed first.
 public func runNormComparison(
     _ plan: NormComparisonPlan, stylizer: Stylizer, progress: (String) -> Void = { _ in }
-) throws(NormComparisonError) -> NormComparisonManifest {
+) throws(ReportError) -> NormComparisonManifest {
     let (configuration, definition, loaded) = (plan.configuration, plan.definition, plan.cinFile)
     let folder = configuration.folder
-    _ = try inspectComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
-    let lock: ReportFolderLock
-    do { lock = try ReportFolder(folder).lock() } catch { throw .failed(error.description) }
+    let report = ReportFolder(folder)
+    _ = try report.inspect(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite)
+    let lock = try report.lock()
     defer { lock.release() }
-    try prepareComparisonFolder(folder, definition: definition, overwrite: configuration.overwrite)
+    // Every image is made again: what an earlier run of the same comparison wrote goes too.
+    if let old = try report.prepare(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite) {
+        report.removeReportFiles(of: old)
+    }
 
-    func load(_ path: String, size: Int) throws(NormComparisonError) -> RGBImage {
+    func load(_ path: String, size: Int) throws(ReportError) -> RGBImage {
         do { return try ImageSizing(size: size).load(path: path) } catch { throw .failed(error.description) }
     }
     var contentImages: [RGBImage] = [], styleImages: [RGBImage] = []
@@ -215,7 +78,7 @@ public func runNormComparison(
     let instance = ConditionalInstanceNorm.instanceNormalization(channels: channels)
 
     /// Decodes t, writes the cropped image and measures the losses (against `style`, if any).
-    func render(_ t: Tensor, content: Int, style: [Tensor]?, name: String) throws(NormComparisonError) -> (styleLoss: Double?, contentLoss: Double) {
+    func render(_ t: Tensor, content: Int, style: [Tensor]?, name: String) throws(ReportError) -> (styleLoss: Double?, contentLoss: Double) {
         let decoded = stylizer.decoder.decode(t)
         let image = Stylizer.image(from: decoded, width: contentImages[content].width, height: contentImages[content].height)
         do { try writeImage(image, path: folder + "/" + name) } catch { throw .failed(error.description) }
@@ -258,37 +121,6 @@ public func runNormComparison(
     var manifest = NormComparisonManifest(definition: definition, cin: summary, cells: cells, interpolation: interpolation, sheets: [])
     manifest.sheets = try writeComparisonSheets(manifest, folder: folder)
     try writeComparisonIndex(manifest, folder: folder)
-    do { try manifest.write(folder: folder) } catch { throw .failed(error.description) }
+    try manifest.write(folder: folder)
     return manifest
-}
-
-/// Fails, changing nothing, when the folder holds anything but the same comparison (or is empty),
-/// unless `overwrite`; returns the old manifest when there is one to replace.
-func inspectComparisonFolder(_ folder: String, definition: NormComparisonDefinition, overwrite: Bool) throws(NormComparisonError) -> NormComparisonManifest? {
-    let files = FileManager.default
-    var isFolder: ObjCBool = false
-    guard files.fileExists(atPath: folder, isDirectory: &isFolder) else { return nil }
-    guard isFolder.boolValue else { throw .reportExists(folder: folder, reason: "it is a file") }
-    // An unusable record is not trusted: with --overwrite, none of its names is removed.
-    let old = try? NormComparisonManifest.read(folder: folder)
-    if let old, old.definition == definition { return old }
-    if old == nil && ReportFolder(folder).entries().isEmpty { return nil }
-    let reason = old != nil ? "it holds a comparison with other inputs or settings"
-        : files.fileExists(atPath: folder + "/" + NormComparisonManifest.fileName) ? "it holds another report's manifest.json" : "it holds files but no manifest.json"
-    guard overwrite else { throw .reportExists(folder: folder, reason: reason) }
-    return old
-}
-
-/// Checks the locked folder and removes what an earlier comparison wrote there (regular files
-/// only, names checked by the record's reader).
-func prepareComparisonFolder(_ folder: String, definition: NormComparisonDefinition, overwrite: Bool) throws(NormComparisonError) {
-    let old = try inspectComparisonFolder(folder, definition: definition, overwrite: overwrite)
-    let report = ReportFolder(folder)
-    if let old {
-        let names = [NormComparisonManifest.fileName, "index.html"] + old.sheets + (old.cells + old.interpolation).map(\.output)
-        for name in names { report.removeFile(name) }
-    }
-    if overwrite && old == nil {
-        for name in [NormComparisonManifest.fileName, "index.html"] { report.removeFile(name) }
-    }
 }
