@@ -51,8 +51,8 @@ public struct ComparisonManifest: JSONRecord, Equatable, Sendable {
     /// Refuses a comparison record whose sheets or images are not plain file names (an image is
     /// its sweep's folder, `/`, a plain name), whose cells do not fill rows x columns exactly, or
     /// whose counts exceed ``SweepLimits``.
-    public func validate(record: String) throws(SweepError) {
-        func bad(_ reason: String) -> SweepError { .invalidRecord(file: record, reason: reason) }
+    public func validate(record: String) throws(ReportError) {
+        func bad(_ reason: String) -> ReportError { .invalidRecord(file: record, reason: reason) }
         guard (2 ... SweepLimits.comparedSweeps).contains(sweeps.count) else {
             throw bad("\(counted(sweeps.count, "sweep")); a comparison has 2 to \(SweepLimits.comparedSweeps)")
         }
@@ -108,7 +108,7 @@ struct ComparedSweep {
 /// distinct sweep folders with readable manifests, grids of the same shape (rows x columns), and
 /// an output folder that is missing, empty, holds this same comparison, or (`overwrite`) holds
 /// anything but a sweep.
-func checkComparison(_ configuration: ComparisonConfiguration) throws(ComparisonError) -> [ComparedSweep] {
+func checkComparison(_ configuration: ComparisonConfiguration) throws(ReportError) -> [ComparedSweep] {
     guard configuration.sweeps.count >= 2 else { throw .tooFewSweeps(count: configuration.sweeps.count) }
     guard configuration.sweeps.count <= SweepLimits.comparedSweeps else {
         throw .badSweep(folder: "\(configuration.sweeps.count) folders", reason: "are more than the \(SweepLimits.comparedSweeps) a comparison shows (A to Z)")
@@ -142,7 +142,7 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(Comparison
     for (path, sweep) in zip(configuration.sweeps, sweeps).dropFirst() {
         let (a, b) = (first.manifest, sweep.manifest)
         if a.rows.count != b.rows.count || a.columns.count != b.columns.count {
-            let changed = a.definition == b.definition ? "" : "; they differ in " + differences(a.definition, b.definition).joined(separator: ", ")
+            let changed = a.definition == b.definition ? "" : "; they differ in " + differenceNames(a.definition, b.definition).joined(separator: ", ")
             throw .incomparable(folder: path, first: configuration.sweeps[0], reason:
                 "its grid has \(counted(b.rows.count, "row")) x \(counted(b.columns.count, "column")), the first \(a.rows.count) x \(a.columns.count)\(changed)")
         }
@@ -156,26 +156,17 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(Comparison
     if sweeps.contains(where: { $0.folder == output }) {
         throw .badOutput(folder: configuration.folder, reason: "is one of the --sweeps", overwrite: false)
     }
-    var isFolder: ObjCBool = false
-    guard files.fileExists(atPath: output, isDirectory: &isFolder) else { return sweeps }
-    guard isFolder.boolValue else { throw .badOutput(folder: configuration.folder, reason: "is a file", overwrite: false) }
     if files.fileExists(atPath: output + "/" + SweepManifest.fileName) {
         throw .badOutput(folder: configuration.folder, reason: "holds a sweep (\(SweepManifest.fileName))", overwrite: false)
     }
-    let contents = ReportFolder(output).entries()
-    if contents.isEmpty || configuration.overwrite { return sweeps }
-    let folders = sweeps.map { relativePath(from: output, to: $0.folder) }
-    if let previous = try? ComparisonManifest.read(folder: output), previous.sweeps.map(\.folder) == folders,
-       contents.allSatisfy(isComparisonFile) {
-        return sweeps
-    }
-    throw .badOutput(folder: configuration.folder, reason: "already holds "
-        + (contents.contains(ComparisonManifest.fileName) ? "a comparison of other sweeps" : "other files"), overwrite: true)
+    _ = try ReportFolder(configuration.folder).inspect(ComparisonManifest.self, definition: comparedFolders(sweeps, from: output),
+                                                      overwrite: configuration.overwrite)
+    return sweeps
 }
 
-/// The files a comparison writes in its folder.
-func isComparisonFile(_ name: String) -> Bool {
-    name == ComparisonManifest.fileName || name == "index.html" || (name.hasPrefix("sheet-") && name.hasSuffix(".png"))
+/// The sweep folders relative to the comparison folder `output` (absolute): a comparison's definition.
+func comparedFolders(_ sweeps: [ComparedSweep], from output: String) -> [String] {
+    sweeps.map { relativePath(from: output, to: $0.folder) }
 }
 
 /// Compares the sweeps of `configuration` into its folder: `sheet-N.png` (rows = grid rows, a group
@@ -183,22 +174,23 @@ func isComparisonFile(_ name: String) -> Bool {
 /// with their differences from the first sweep) and `comparison.json`, written last. Fails
 /// before writing anything when ``checkComparison(_:)`` does. With `overwrite`, an earlier
 /// comparison's files in the folder are replaced and other files are left alone.
-public func runComparison(_ configuration: ComparisonConfiguration) throws(ComparisonError) -> ComparisonManifest {
+public func runComparison(_ configuration: ComparisonConfiguration) throws(ReportError) -> ComparisonManifest {
     _ = try checkComparison(configuration)
     let folder = absolutePath(configuration.folder)
     let files = FileManager.default
-    let lock: ReportFolderLock
-    do { lock = try ReportFolder(folder).lock() } catch { throw .failed(error.description) }
+    let lock = try ReportFolder(folder).lock()
     defer { lock.release() }
     // Checked again under the lock: another run may have changed the folders meanwhile.
     let sweeps = try checkComparison(configuration)
+    _ = try ReportFolder(configuration.folder).prepare(ComparisonManifest.self, definition: comparedFolders(sweeps, from: folder),
+                                                      overwrite: configuration.overwrite)
     let first = sweeps[0].manifest
     var manifest = ComparisonManifest(
         toolVersion: configuration.toolVersion,
         sweeps: sweeps.map { sweep in
             ComparisonManifest.Sweep(
                 name: sweep.name, folder: relativePath(from: folder, to: sweep.folder), manifestSHA256: sweep.manifestSHA256,
-                differsIn: sweep.manifest.definition == first.definition ? [] : differences(first.definition, sweep.manifest.definition))
+                differsIn: sweep.manifest.definition == first.definition ? [] : differenceNames(first.definition, sweep.manifest.definition))
         },
         rows: first.rows.count, columns: first.columns.count, cells: [], sheets: [])
     for r in 0 ..< manifest.rows {
@@ -211,16 +203,13 @@ public func runComparison(_ configuration: ComparisonConfiguration) throws(Compa
             }))
         }
     }
-    do {
-        let report = ReportFolder(folder)
-        for name in report.entries() where name.hasPrefix("sheet-") && name.hasSuffix(".png") { report.removeFile(name) }
-        manifest.sheets = try writeSheets(comparisonGrid(manifest, sweeps: sweeps, folder: folder), folder: folder,
-                                          rowsPerSheet: configuration.rowsPerSheet)
-        try writeComparisonIndex(manifest, sweeps: sweeps, folder: folder)
-        try manifest.write(folder: folder)
-    } catch {
-        throw .failed(error.description)
-    }
+    // The sheets are all made again, and the same comparison of sweeps that grew may need fewer.
+    let report = ReportFolder(folder)
+    for name in report.entries() where ComparisonManifest.isSheet(name) { report.removeFile(name) }
+    manifest.sheets = try writeSheets(comparisonGrid(manifest, sweeps: sweeps, folder: folder), folder: folder,
+                                      rowsPerSheet: configuration.rowsPerSheet)
+    try writeComparisonIndex(manifest, sweeps: sweeps, folder: folder)
+    try manifest.write(folder: folder)
     return manifest
 }
 
@@ -232,7 +221,7 @@ func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], fol
             (0 ..< manifest.columns).map { c in manifest.cells[r * manifest.columns + c].sweeps[s].image.map { folder + "/" + $0 } }
         })
     }
-    let differing = differingParameters(sweeps.map(\.manifest.definition))
+    let differing = differingFlags(sweeps.map(\.manifest.definition))
     let groups = sweeps.indices.map { s in
         let values = parameterSummary(sweeps[s].manifest.definition).filter { differing.contains($0.flag) }
         return SheetGrid.Group(name: "\(sweepLetter(s)): \(sweeps[s].name)\n" + values.map { "\($0.flag) \($0.value)" }.joined(separator: ", "),
@@ -244,12 +233,6 @@ func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], fol
         groups: groups, rows: rows,
         legend: ["Differ: " + (differing.isEmpty ? "nothing in their parameters" : differing.joined(separator: ", ")),
                  "Same: " + same.map { "\($0.flag) \($0.value)" }.joined(separator: ", ")])
-}
-
-/// The flags of ``parameterSummary(_:)`` whose values are not the same in all `definitions`.
-func differingParameters(_ definitions: [SweepDefinition]) -> [String] {
-    let summaries = definitions.map(parameterSummary)
-    return summaries[0].indices.filter { i in summaries.contains { $0[i].value != summaries[0][i].value } }.map { summaries[0][$0].flag }
 }
 
 /// The short name of the sweep at `index` in pages and sheets: A, B, ..., Z, then S27, S28, ...

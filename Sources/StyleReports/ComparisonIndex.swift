@@ -6,10 +6,10 @@ import StyleTransfer
 /// Writes `index.html` of a comparison: a page that opens from disk (no server, no scripts) and
 /// references only files that exist: its own sheets, the sweeps' images of finished cells and the
 /// sweeps' own pages, by paths relative to `folder`.
-func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], folder: String) throws(SweepError) {
+func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], folder: String) throws(ReportError) {
     let name = URL(fileURLWithPath: folder).lastPathComponent
     let headers = sweeps.map { GridHeaders($0.manifest) }
-    let differing = differingParameters(sweeps.map(\.manifest.definition))
+    let differing = differingFlags(sweeps.map(\.manifest.definition))
     let summaries = sweeps.map { parameterSummary($0.manifest.definition) }
     let files = FileManager.default
     let style = """

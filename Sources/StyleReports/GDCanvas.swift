@@ -59,7 +59,7 @@ final class GDCanvas {
     }
 
     /// Writes the image as PNG, atomically.
-    func writePNG(path: String) throws(SweepError) {
+    func writePNG(path: String) throws(ReportError) {
         var size: Int32 = 0
         guard let bytes = gdImagePngPtr(image, &size) else { throw .failed("libgd could not encode \(path)") }
         defer { gdFree(bytes) }

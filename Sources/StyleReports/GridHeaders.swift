@@ -26,26 +26,6 @@ struct GridHeaders {
     }
 }
 
-/// A sweep's parameters as (flag, value) for people, in a fixed order; two sweeps differ in a
-/// parameter when its values differ. Files are shown by name (weights with their sha256's start).
-func parameterSummary(_ d: SweepDefinition) -> [(flag: String, value: String)] {
-    func names(_ files: [InputFile]) -> String { files.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ",") }
-    func weights(_ file: InputFile) -> String { "\(URL(fileURLWithPath: file.path).lastPathComponent) (\(file.sha256.prefix(8)))" }
-    return [
-        ("--content", names(d.contents)),
-        (styleFlag(d.grid), names(d.styles)),
-        ("--mask", d.masks.isEmpty ? "-" : names(d.masks) + (d.stretchMask ? " (stretched)" : "")),
-        ("--steps", d.steps.map(String.init) ?? "-"),
-        ("--alpha", d.alphas.map(formatAlpha).joined(separator: ",")),
-        ("--preserve-color", d.preserveColors.joined(separator: ",")),
-        ("--content-size", String(d.contentSize)),
-        ("--style-size", String(d.styleSize)),
-        ("--vgg", weights(d.vgg)),
-        ("--decoder", weights(d.decoder)),
-        ("tool version", d.toolVersion),
-    ]
-}
-
 /// The flag that gives a grid's styles.
 func styleFlag(_ grid: SweepGrid) -> String {
     switch grid {

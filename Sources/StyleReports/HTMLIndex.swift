@@ -3,7 +3,7 @@
 import Foundation
 
 /// Writes `index.html`, referencing only the sheets given and the images of finished cells.
-func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) throws(SweepError) {
+func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) throws(ReportError) {
     let d = manifest.definition
     let name = URL(fileURLWithPath: folder).lastPathComponent
     var html = """
@@ -53,7 +53,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
 /// Writes `folder/index.html` atomically: a page that opens from disk (no server, no scripts) with
 /// the reports' common style plus `style`, the heading `title`, `body` (HTML), and a link to the
 /// report's JSON record `record`.
-func writePage(folder: String, title: String, style: String = "", body: String, record: String) throws(SweepError) {
+func writePage(folder: String, title: String, style: String = "", body: String, record: String) throws(ReportError) {
     let html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>

@@ -12,8 +12,8 @@ public protocol JSONRecord: Codable {
     /// (``ReportFileName``), counts and indices agree and are within ``SweepLimits``. `record` is
     /// the file's path, for the error.
     ///
-    /// - Throws: ``SweepError/invalidRecord(file:reason:)``.
-    func validate(record: String) throws(SweepError)
+    /// - Throws: ``ReportError/invalidRecord(file:reason:)``.
+    func validate(record: String) throws(ReportError)
 }
 
 /// The largest record read: a sweep of ``SweepLimits/cells`` cells takes about 10 MB.
@@ -23,9 +23,9 @@ extension JSONRecord {
     /// Reads `folder/fileName` and checks it (``validate(record:)``): a regular file of at most
     /// ``maximumRecordBytes``.
     ///
-    /// - Throws: ``SweepError/unreadableFile(path:)`` for a missing file,
-    ///   ``SweepError/invalidRecord(file:reason:)`` for anything else wrong.
-    public static func read(folder: String) throws(SweepError) -> Self {
+    /// - Throws: ``ReportError/unreadableFile(path:)`` for a missing file,
+    ///   ``ReportError/invalidRecord(file:reason:)`` for anything else wrong.
+    public static func read(folder: String) throws(ReportError) -> Self {
         let path = folder + "/" + fileName
         var info = stat()
         guard stat(path, &info) == 0 else { throw .unreadableFile(path: path) }
@@ -47,8 +47,8 @@ extension JSONRecord {
 
     /// Writes `folder/fileName` atomically (``ReportFolder/writeAtomically(_:name:)``).
     ///
-    /// - Throws: ``SweepError/failed(_:)`` naming the file.
-    public func write(folder: String) throws(SweepError) {
+    /// - Throws: ``ReportError/failed(_:)`` naming the file.
+    public func write(folder: String) throws(ReportError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data: Data

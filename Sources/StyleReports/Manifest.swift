@@ -160,8 +160,8 @@ extension SweepManifest {
     /// ``SweepLimits``, a grid whose cells do not fill rows x columns exactly in row-major order,
     /// row and column indices outside the definition's lists, cell outputs that are not plain file
     /// names (``ReportFileName``), negative or non-finite seconds.
-    public func validate(record: String) throws(SweepError) {
-        func bad(_ reason: String) -> SweepError { .invalidRecord(file: record, reason: reason) }
+    public func validate(record: String) throws(ReportError) {
+        func bad(_ reason: String) -> ReportError { .invalidRecord(file: record, reason: reason) }
         let d = definition
         for (key, count, limit) in [("definition.contents", d.contents.count, SweepLimits.files), ("definition.styles", d.styles.count, SweepLimits.files),
                                     ("definition.masks", d.masks.count, SweepLimits.files), ("definition.alphas", d.alphas.count, SweepLimits.alphas),

@@ -3,7 +3,7 @@
 import Foundation
 
 /// Writes `index.html`, referencing only the sheets and images that exist in `folder`.
-func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) throws(NormComparisonError) {
+func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) throws(ReportError) {
     let d = manifest.definition
     let cin = manifest.cin
     let name = URL(fileURLWithPath: folder).lastPathComponent
@@ -67,7 +67,5 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         }
         html += "</table>\n"
     }
-    do {
-        try writePage(folder: folder, title: "stylectl compare-norms \(name)", body: html, record: NormComparisonManifest.fileName)
-    } catch { throw .failed(error.description) }
+    try writePage(folder: folder, title: "stylectl compare-norms \(name)", body: html, record: NormComparisonManifest.fileName)
 }

@@ -75,7 +75,7 @@ public struct NormComparisonManifest: JSONRecord, Equatable, Sendable {
 
     /// Refuses a record whose images or sheets are not plain file names (``ReportFileName``), or
     /// whose cells name contents or styles the definition does not have.
-    public func validate(record: String) throws(SweepError) {
+    public func validate(record: String) throws(ReportError) {
         let d = definition
         if d.contents.count > SweepLimits.files || d.styles.count > SweepLimits.files || cells.count + interpolation.count > SweepLimits.cells {
             throw .invalidRecord(file: record, reason: "more than \(SweepLimits.files) inputs or \(SweepLimits.cells) cells")

@@ -6,7 +6,7 @@ import Foundation
 
 /// Draws `norms-cNN-1.png` for every content image and, with two or more styles,
 /// `interpolation-cNN-1.png`; returns the file names.
-func writeComparisonSheets(_ manifest: NormComparisonManifest, folder: String) throws(NormComparisonError) -> [String] {
+func writeComparisonSheets(_ manifest: NormComparisonManifest, folder: String) throws(ReportError) -> [String] {
     let d = manifest.definition
     let name = URL(fileURLWithPath: folder).lastPathComponent
     let rowsPerSheet = NormalizationMethod.allCases.count + 1
@@ -42,7 +42,7 @@ func writeComparisonSheets(_ manifest: NormComparisonManifest, folder: String) t
     }
     var names: [String] = []
     for (file, grid) in grids {
-        do { names += try writeSheets(grid, folder: folder, rowsPerSheet: rowsPerSheet, name: file) } catch { throw .failed(error.description) }
+        names += try writeSheets(grid, folder: folder, rowsPerSheet: rowsPerSheet, name: file)
     }
     return names
 }

@@ -30,9 +30,9 @@ public enum ReportFileName {
 
     /// `name` if it is a plain file name.
     ///
-    /// - Throws: ``SweepError/invalidRecord(file:reason:)`` naming `record` (the record file that
+    /// - Throws: ``ReportError/invalidRecord(file:reason:)`` naming `record` (the record file that
     ///   held the name) and the field.
-    public static func check(_ name: String, field: String, record: String) throws(SweepError) -> String {
+    public static func check(_ name: String, field: String, record: String) throws(ReportError) -> String {
         if let problem = problem(name) {
             throw .invalidRecord(file: record, reason: "\(field) '\(name.prefix(80))' \(problem)")
         }
@@ -78,7 +78,7 @@ public struct ReportFolder: Sendable {
 
     /// Writes `data` as `name` atomically, as ImageCodec writes images (``replaceAtomically(path:with:)``:
     /// a temporary file `.NAME.<pid>-<random>.tmp` of this folder, flushed, then renamed over `name`).
-    func writeAtomically(_ data: Data, name: String) throws(SweepError) {
+    func writeAtomically(_ data: Data, name: String) throws(ReportError) {
         do { try replaceAtomically(path: file(name), with: [UInt8](data)) } catch {
             guard case .writeFailed(_, let reason) = error else { throw .failed(error.description) }
             throw .failed("cannot write \(file(name)): \(reason)")
@@ -90,9 +90,9 @@ public struct ReportFolder: Sendable {
     /// second ``lock()`` in this process, fails at once instead of waiting. Then removes the stale
     /// temporary files of earlier runs that were killed (``removeStaleTemporaries()``).
     ///
-    /// - Throws: ``SweepError/reportBusy(folder:pid:)`` when another run holds the lock,
-    ///   ``SweepError/failed(_:)`` when the folder or the lock file cannot be made.
-    public func lock() throws(SweepError) -> ReportFolderLock {
+    /// - Throws: ``ReportError/reportBusy(folder:pid:)`` when another run holds the lock,
+    ///   ``ReportError/failed(_:)`` when the folder or the lock file cannot be made.
+    public func lock() throws(ReportError) -> ReportFolderLock {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw .failed("cannot create the report folder \(path): \(error.localizedDescription)")
         }

@@ -26,9 +26,9 @@ public struct SHA256Digest {
     /// path, size and modification date, so that a weight file is hashed once however many sweeps
     /// use it.
     ///
-    /// - Throws: ``SweepError/unreadableFile(path:)`` for a missing or unreadable file, or one that
+    /// - Throws: ``ReportError/unreadableFile(path:)`` for a missing or unreadable file, or one that
     ///   is not a regular file (a FIFO would block, a device never end).
-    public static func file(_ path: String) throws(SweepError) -> String {
+    public static func file(_ path: String) throws(ReportError) -> String {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               attributes[.type] as? FileAttributeType == .typeRegular else { throw .unreadableFile(path: path) }
         let key = "\(path)|\((attributes[.size] as? NSNumber)?.uint64Value ?? 0)|\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"

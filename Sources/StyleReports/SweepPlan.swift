@@ -9,7 +9,7 @@ public struct InputFile: Codable, Equatable, Sendable {
     public var path: String
     public var sha256: String
 
-    public init(path: String) throws(SweepError) {
+    public init(path: String) throws(ReportError) {
         let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
         self.path = standardized
         do { sha256 = try SHA256Digest.file(standardized) } catch { throw .unreadableFile(path: path) }
@@ -128,7 +128,7 @@ public struct SweepConfiguration: Sendable {
     /// Checks the lists (none empty: the grid would be empty; none longer than ``SweepLimits``),
     /// the number of styles for the grid, alphas in [0, 1], steps and sizes, the number of cells,
     /// and that each mask fits the styles: before any file is read.
-    public func validate() throws(SweepError) {
+    public func validate() throws(ReportError) {
         if contents.isEmpty { throw .emptyList(flag: "--content") }
         if styles.isEmpty { throw .emptyList(flag: styleFlag) }
         if alphas.isEmpty { throw .emptyList(flag: "--alpha") }
@@ -180,9 +180,9 @@ public struct SweepConfiguration: Sendable {
     }
 
     /// Reads and hashes every input: the definition recorded in the manifest.
-    public func definition() throws(SweepError) -> SweepDefinition {
+    public func definition() throws(ReportError) -> SweepDefinition {
         try validate()
-        func inputs(_ paths: [String], flag: String, kind: String = "image") throws(SweepError) -> [InputFile] {
+        func inputs(_ paths: [String], flag: String, kind: String = "image") throws(ReportError) -> [InputFile] {
             var files: [InputFile] = []
             for path in paths {
                 var isFolder: ObjCBool = false
@@ -212,8 +212,8 @@ public struct SweepConfiguration: Sendable {
 
 /// Splits a comma-separated flag value by the one rule of every command, ``commaList(_:flag:)``
 /// (items trimmed, an empty item refused naming its position). No item at all is
-/// ``SweepError/emptyList(flag:)``: the sweep's grid would be empty.
-public func parseList(_ text: String, flag: String) throws(SweepError) -> [String] {
+/// ``ReportError/emptyList(flag:)``: the sweep's grid would be empty.
+public func parseList(_ text: String, flag: String) throws(ReportError) -> [String] {
     do { return try commaList(text, flag: flag) } catch {
         if case .noValue = error { throw .emptyList(flag: flag) }
         throw .list(error)
@@ -221,12 +221,12 @@ public func parseList(_ text: String, flag: String) throws(SweepError) -> [Strin
 }
 
 /// `--alpha 0,0.25,1`: numbers in [0, 1].
-public func parseAlphas(_ text: String) throws(SweepError) -> [Float] {
+public func parseAlphas(_ text: String) throws(ReportError) -> [Float] {
     try parseAlphas(try parseList(text, flag: "--alpha"))
 }
 
 /// Alphas given one by one: numbers in [0, 1].
-public func parseAlphas(_ items: [String]) throws(SweepError) -> [Float] {
+public func parseAlphas(_ items: [String]) throws(ReportError) -> [Float] {
     if items.isEmpty { throw .emptyList(flag: "--alpha") }
     var alphas: [Float] = []
     for item in items {
@@ -239,12 +239,12 @@ public func parseAlphas(_ items: [String]) throws(SweepError) -> [Float] {
 }
 
 /// `--preserve-color none,coral,luminance`.
-public func parsePreserveColors(_ text: String) throws(SweepError) -> [ColorPreservation] {
+public func parsePreserveColors(_ text: String) throws(ReportError) -> [ColorPreservation] {
     try parsePreserveColors(try parseList(text, flag: "--preserve-color"))
 }
 
 /// Colour-preservation modes given one by one.
-public func parsePreserveColors(_ items: [String]) throws(SweepError) -> [ColorPreservation] {
+public func parsePreserveColors(_ items: [String]) throws(ReportError) -> [ColorPreservation] {
     if items.isEmpty { throw .emptyList(flag: "--preserve-color") }
     var modes: [ColorPreservation] = []
     for item in items {

@@ -40,7 +40,7 @@ public struct SweepRequest: Sendable, Equatable {
 
     /// The grid and its styles, or an error naming the flags when not exactly one kind is given,
     /// when `--mask` comes without `--style`, or `--steps` without `--interpolate` or `--corners`.
-    public func grid() throws(SweepError) -> (grid: SweepGrid, styles: [String]) {
+    public func grid() throws(ReportError) -> (grid: SweepGrid, styles: [String]) {
         let given = [("--style", styles), ("--interpolate", interpolate), ("--corners", corners)].filter { $0.1 != nil }
         guard given.count == 1, let styleList = given[0].1 else {
             throw .invalidValue(flag: "--style", value: given.map(\.0).joined(separator: " and "),
@@ -60,7 +60,7 @@ public struct SweepRequest: Sendable, Equatable {
     }
 
     /// The report folder, `<reports-dir>/<report>`; the name must be a plain folder name.
-    public func folder() throws(SweepError) -> String {
+    public func folder() throws(ReportError) -> String {
         guard let report, !report.isEmpty, !report.contains("/"), report != ".", report != ".." else {
             throw .invalidValue(flag: "--report", value: report ?? "", expected: "a plain folder name")
         }
@@ -68,7 +68,7 @@ public struct SweepRequest: Sendable, Equatable {
     }
 
     /// The sweep, checked (``SweepConfiguration/validate()``), with the weight files given.
-    public func configuration(models: ModelFiles, toolVersion: String) throws(SweepError) -> SweepConfiguration {
+    public func configuration(models: ModelFiles, toolVersion: String) throws(ReportError) -> SweepConfiguration {
         let (grid, styleList) = try grid()
         let configuration = SweepConfiguration(
             grid: grid, contents: contents, styles: styleList, masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,

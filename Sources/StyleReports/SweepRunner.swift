@@ -46,17 +46,18 @@ public struct SweepProgress: Sendable {
 public func runSweep(
     _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in },
     notice: (String) -> Void = { _ in }
-) throws(SweepError) -> SweepManifest {
+) throws(ReportError) -> SweepManifest {
     let definition = try configuration.definition()
     let folder = configuration.folder
-    _ = try inspectFolder(folder, definition: definition, overwrite: configuration.overwrite)
-    let lock = try ReportFolder(folder).lock()
+    let report = ReportFolder(folder)
+    _ = try report.inspect(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
+    let lock = try report.lock()
     defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
-    if let previous = try prepareFolder(folder, definition: definition, overwrite: configuration.overwrite, notice: notice) {
+    if let previous = try report.prepare(SweepManifest.self, definition: definition, overwrite: configuration.overwrite, notice: notice) {
         // The content's size after sizing, from its header: the size every cell of it has.
         var sizes: [String: (width: Int, height: Int)?] = [:]
-        func sized(_ content: String) throws(SweepError) -> (width: Int, height: Int)? {
+        func sized(_ content: String) throws(ReportError) -> (width: Int, height: Int)? {
             if let known = sizes[content] { return known }
             let source: (width: Int, height: Int)
             do { source = try readImageSize(path: content) } catch { throw .failed(error.description) }
@@ -133,7 +134,7 @@ struct ManifestSchedule {
 /// holding a different sweep (without `overwrite`), a folder another run is writing (its lock is
 /// tried and released), or a cell that needs more memory than is available (as `stylize` checks it:
 /// ``StylizationMemory``, from the images' headers). Lets a caller fail before loading the network.
-public func checkSweep(_ configuration: SweepConfiguration) throws(SweepError) {
+public func checkSweep(_ configuration: SweepConfiguration) throws(ReportError) {
     let definition = try configuration.definition()
     // Each distinct stylization of the grid against the memory available, as `stylize` checks it.
     var seen = Set<[String]>()
@@ -146,105 +147,5 @@ public func checkSweep(_ configuration: SweepConfiguration) throws(SweepError) {
     } catch {
         throw .failed(error.description)
     }
-    if case .missing = try inspectFolder(configuration.folder, definition: definition, overwrite: configuration.overwrite) {
-        return
-    }
-    try ReportFolder(configuration.folder).lock().release()
-}
-
-/// What is in a report folder.
-enum FolderState {
-    case missing
-    /// Empty, or holding the same sweep's manifest (given).
-    case reusable(SweepManifest?)
-    /// Holding something else, to be replaced (`overwrite`); the old manifest if readable.
-    case replace(SweepManifest?)
-    /// Holding only the manifest of a different sweep with no cell done (``isAbandoned(_:manifest:)``):
-    /// replaced without `overwrite`.
-    case abandoned(SweepManifest)
-}
-
-/// Whether `folder`, holding `manifest` (of a different sweep), is what a sweep that failed
-/// before finishing any cell leaves: no cell done, and no entry but `manifest.json` besides the
-/// bookkeeping files (the lock, temporaries). Any finished cell, or any other file or folder
-/// (an image, notes, a subfolder), keeps the folder from being replaced without `overwrite`.
-func isAbandoned(_ folder: ReportFolder, manifest: SweepManifest) -> Bool {
-    !manifest.cells.contains(where: \.isDone) && folder.entries() == [SweepManifest.fileName]
-}
-
-func inspectFolder(_ folder: String, definition: SweepDefinition, overwrite: Bool) throws(SweepError) -> FolderState {
-    let files = FileManager.default
-    var isFolder: ObjCBool = false
-    guard files.fileExists(atPath: folder, isDirectory: &isFolder) else { return .missing }
-    guard isFolder.boolValue else { throw .reportExists(folder: folder, reason: "it is a file") }
-    let reason: String
-    var old: SweepManifest?
-    if files.fileExists(atPath: folder + "/" + SweepManifest.fileName) {
-        do {
-            let read = try SweepManifest.read(folder: folder)
-            if read.definition == definition { return .reusable(read) }
-            if isAbandoned(ReportFolder(folder), manifest: read) { return .abandoned(read) }
-            old = read
-            reason = "its manifest.json differs in " + differences(read.definition, definition).joined(separator: ", ")
-        } catch {
-            // Not trusted: with --overwrite, none of its names is removed.
-            reason = "its manifest.json cannot be used: \(error.description)"
-        }
-    } else {
-        if ReportFolder(folder).entries().isEmpty { return .reusable(nil) }
-        reason = "it holds files but no manifest.json"
-    }
-    guard overwrite else { throw .reportExists(folder: folder, reason: reason) }
-    return .replace(old)
-}
-
-/// Checks the report folder, creates or clears it, and returns the previous manifest of the same
-/// sweep, if any. An abandoned folder (``FolderState/abandoned(_:)``) is cleared and `notice` told.
-func prepareFolder(
-    _ folder: String, definition: SweepDefinition, overwrite: Bool, notice: (String) -> Void = { _ in }
-) throws(SweepError) -> SweepManifest? {
-    let files = FileManager.default
-    switch try inspectFolder(folder, definition: definition, overwrite: overwrite) {
-    case .missing:
-        do { try files.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw .failed("cannot create the report folder \(folder): \(error.localizedDescription)")
-        }
-        return nil
-    case .reusable(let old):
-        return old
-    case .abandoned(let old):
-        notice("replacing \(folder): its sweep had finished no cell")
-        removeSweepFiles(ReportFolder(folder), manifest: old)
-        return nil
-    case .replace(let old):
-        removeSweepFiles(ReportFolder(folder), manifest: old)
-        return nil
-    }
-}
-
-/// Removes what a sweep writes in its folder, and only regular files (names checked by the
-/// manifest's reader): the manifest, the index, the sheets and `manifest`'s cell images.
-func removeSweepFiles(_ report: ReportFolder, manifest old: SweepManifest?) {
-    var names = [SweepManifest.fileName, "index.html"]
-    names += report.entries().filter { $0.hasPrefix("sheet-") && $0.hasSuffix(".png") }
-    names += old?.cells.map(\.output) ?? []
-    for name in names { report.removeFile(name) }
-}
-
-/// The names of the parameters in which two definitions differ.
-func differences(_ a: SweepDefinition, _ b: SweepDefinition) -> [String] {
-    var names: [String] = []
-    if a.toolVersion != b.toolVersion { names.append("tool version") }
-    if a.grid != b.grid { names.append("the kind of grid (--style, --interpolate, --corners or --mask)") }
-    if a.contents != b.contents { names.append("--content") }
-    if a.styles != b.styles { names.append("the styles (--style, --interpolate or --corners)") }
-    if a.masks != b.masks || a.stretchMask != b.stretchMask { names.append("--mask/--stretch-mask") }
-    if a.steps != b.steps { names.append("--steps") }
-    if a.alphas != b.alphas { names.append("--alpha") }
-    if a.preserveColors != b.preserveColors { names.append("--preserve-color") }
-    if a.contentSize != b.contentSize { names.append("--content-size") }
-    if a.styleSize != b.styleSize { names.append("--style-size") }
-    if a.vgg != b.vgg { names.append("--vgg") }
-    if a.decoder != b.decoder { names.append("--decoder") }
-    return names.isEmpty ? ["its format"] : names
+    try ReportFolder(configuration.folder).check(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
 }

@@ -22,10 +22,10 @@ extension SweepRequest {
     /// within ``SpecLimits`` (checked on the text, before a parser recurses), and a YAML file's
     /// tree, its aliases expanded, holds at most ``SpecLimits/nodes`` nodes.
     ///
-    /// - Throws: ``SweepError/unknownSpecKey(key:file:)`` for a key that is not a flag,
-    ///   ``SweepError/invalidSpec(file:reason:)`` for an unreadable or oversized file or a value of
+    /// - Throws: ``ReportError/unknownSpecKey(key:file:)`` for a key that is not a flag,
+    ///   ``ReportError/invalidSpec(file:reason:)`` for an unreadable or oversized file or a value of
     ///   the wrong type.
-    public init(specFile: String) throws(SweepError) {
+    public init(specFile: String) throws(ReportError) {
         self.init()
         let format = URL(fileURLWithPath: specFile).pathExtension.lowercased()
         guard ["json", "yaml", "yml"].contains(format) else {
@@ -82,7 +82,7 @@ private struct SpecValues {
     let folder: URL
     let mapping: [String: Any]
 
-    func wrongType(_ key: String, _ expected: String) -> SweepError {
+    func wrongType(_ key: String, _ expected: String) -> ReportError {
         .invalidSpec(file: file, reason: "'\(key)' must be \(expected)")
     }
 
@@ -97,7 +97,7 @@ private struct SpecValues {
     }
 
     /// A list: an array of scalars or one comma-separated string, whose empty items are refused as the flags' are.
-    func strings(_ key: String) throws(SweepError) -> [String]? {
+    func strings(_ key: String) throws(ReportError) -> [String]? {
         guard let value = mapping[key] else { return nil }
         if let array = value as? [Any] {
             var items: [String] = []
@@ -116,17 +116,17 @@ private struct SpecValues {
     }
 
     /// Paths, relative ones resolved against the spec file's folder.
-    func paths(_ key: String) throws(SweepError) -> [String]? {
+    func paths(_ key: String) throws(ReportError) -> [String]? {
         try strings(key)?.map { $0.hasPrefix("/") ? $0 : folder.appendingPathComponent($0).standardizedFileURL.path }
     }
 
-    func integer(_ key: String) throws(SweepError) -> Int? {
+    func integer(_ key: String) throws(ReportError) -> Int? {
         guard let value = mapping[key] else { return nil }
         guard let text = scalar(value), let number = Int(text) else { throw wrongType(key, "a whole number") }
         return number
     }
 
-    func bool(_ key: String) throws(SweepError) -> Bool? {
+    func bool(_ key: String) throws(ReportError) -> Bool? {
         guard let value = mapping[key] else { return nil }
         guard let flag = value as? Bool else { throw wrongType(key, "true or false") }
         return flag
@@ -151,7 +151,7 @@ public enum SpecLimits {
 
     /// The text of a spec file: a regular file (not a FIFO or device, which could block or never
     /// end) of at most ``bytes`` bytes of UTF-8, within the nesting bounds.
-    static func text(of path: String) throws(SweepError) -> String {
+    static func text(of path: String) throws(ReportError) -> String {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .invalidSpec(file: path, reason: "cannot be read") }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .invalidSpec(file: path, reason: "is not a regular file") }

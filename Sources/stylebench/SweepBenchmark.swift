@@ -9,27 +9,6 @@ import StyleReports
 import StyleTransfer
 import TensorCore
 
-/// Writes a `state_dict` as safetensors (F32): a u64 little-endian header size, the JSON header
-/// (padded with spaces to a multiple of 8), then the values; so that a sweep's manifest can hash
-/// the seeded weights it used.
-func writeSafeTensors(_ state: [String: StoredTensor], path: String) throws {
-    var header: [String: Any] = [:]
-    var data = Data()
-    for name in state.keys.sorted() {
-        let tensor = state[name]!
-        let start = data.count
-        tensor.values.withUnsafeBytes { data.append(contentsOf: $0) }
-        header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [start, data.count]]
-    }
-    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-    while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
-    var file = Data()
-    withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
-    file.append(json)
-    file.append(data)
-    try file.write(to: URL(fileURLWithPath: path), options: .atomic)
-}
-
 /// A seeded noise image of `side` x `side` pixels.
 func noiseImage(side: Int, random: inout SeededRandom) -> RGBImage {
     RGBImage(width: side, height: side, pixels: (0 ..< 3 * side * side).map { _ in random.unit() })

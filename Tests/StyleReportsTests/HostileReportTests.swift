@@ -105,10 +105,10 @@ import Glibc
                 definition: definition, cin: .init(channels: 1, styles: 1, parameterCount: 2),
                 cells: [.init(content: 0, method: .instance, style: 0, output: output, contentLoss: 0)], interpolation: [], sheets: ["../" + name])
             try record.write(folder: folder)
-            #expect(throws: SweepError.self) { try NormComparisonManifest.read(folder: folder) }
+            #expect(throws: ReportError.self) { try NormComparisonManifest.read(folder: folder) }
             var other = definition
             other.contentSize = 32
-            try prepareComparisonFolder(folder, definition: other, overwrite: true)
+            _ = try ReportFolder(folder).prepare(NormComparisonManifest.self, definition: other, overwrite: true)
             #expect(try fixtures.snapshot(outside) == ["keep.txt": Data("precious".utf8)])
             #expect(FileManager.default.fileExists(atPath: folder))
         }
@@ -170,10 +170,10 @@ import Glibc
 
     @Test func comparisonsBeyondTheLimitsAreRefusedBeforeReading() {
         let many = (0 ..< 27).map { fixtures.folder("missing-\($0)") }
-        #expect(throws: ComparisonError.badSweep(folder: "27 folders", reason: "are more than the 26 a comparison shows (A to Z)")) {
+        #expect(throws: ReportError.badSweep(folder: "27 folders", reason: "are more than the 26 a comparison shows (A to Z)")) {
             try runComparison(ComparisonConfiguration(sweeps: many, folder: fixtures.folder("many"), toolVersion: "test"))
         }
-        #expect(throws: ComparisonError.badOutput(folder: fixtures.folder("tall"), reason: "cannot have 101 rows per sheet (1 to 100)", overwrite: false)) {
+        #expect(throws: ReportError.badOutput(folder: fixtures.folder("tall"), reason: "cannot have 101 rows per sheet (1 to 100)", overwrite: false)) {
             try runComparison(ComparisonConfiguration(sweeps: Array(many.prefix(2)), folder: fixtures.folder("tall"), toolVersion: "test", rowsPerSheet: 101))
         }
         #expect(!FileManager.default.fileExists(atPath: fixtures.temp.path))
@@ -187,9 +187,9 @@ import Glibc
         let before = try fixtures.snapshot(folder)
         // flock locks belong to the open file: a second open in this process conflicts as another process would.
         let held = try ReportFolder(folder).lock()
-        #expect(throws: SweepError.reportBusy(folder: folder, pid: getpid())) { try ReportFolder(folder).lock() }
-        #expect(SweepError.reportBusy(folder: folder, pid: 42).description.hasPrefix("another stylectl run is writing \(folder) (pid 42)"))
-        #expect(throws: SweepError.reportBusy(folder: folder, pid: getpid())) {
+        #expect(throws: ReportError.reportBusy(folder: folder, pid: getpid())) { try ReportFolder(folder).lock() }
+        #expect(ReportError.reportBusy(folder: folder, pid: 42).description.hasPrefix("another stylectl run is writing \(folder) (pid 42)"))
+        #expect(throws: ReportError.reportBusy(folder: folder, pid: getpid())) {
             try runSweep(configuration(folder, alphas: [1], overwrite: false), stylizer: goldenStylizer!)
         }
         held.release()
@@ -205,7 +205,7 @@ import Glibc
         let output = fixtures.folder("lcompare")
         let held = try ReportFolder(output).lock()
         defer { held.release() }
-        #expect(throws: ComparisonError.failed(SweepError.reportBusy(folder: output, pid: getpid()).description)) {
+        #expect(throws: ReportError.reportBusy(folder: output, pid: getpid())) {
             try runComparison(ComparisonConfiguration(sweeps: [fixtures.folder("la"), fixtures.folder("lb")], folder: output, toolVersion: "test"))
         }
         #expect(try fixtures.snapshot(output).keys.sorted() == [ReportFolder.lockName])
@@ -279,7 +279,7 @@ import Glibc
 
     @Test func limitsAreCheckedBeforeAnyFileIsRead() throws {
         let missing = fixtures.folder("no-such-image.png")
-        func refused(_ configuration: SweepConfiguration) -> SweepError? {
+        func refused(_ configuration: SweepConfiguration) -> ReportError? {
             do { try configuration.validate(); return nil } catch { return error }
         }
         var c = configuration(fixtures.folder("limits"), alphas: [1], overwrite: false)
@@ -300,12 +300,12 @@ import Glibc
         c.contents = [String](repeating: missing, count: 1001)
         c.alphas = [1]
         #expect(refused(c) == .invalidValue(flag: "--content", value: "1001 values", expected: "at most 1000 values"))
-        #expect(throws: SweepError.self) { try runSweep(c, stylizer: goldenStylizer!) }
+        #expect(throws: ReportError.self) { try runSweep(c, stylizer: goldenStylizer!) }
         #expect(!FileManager.default.fileExists(atPath: c.folder))
     }
 }
 
-extension SweepError {
+extension ReportError {
     /// The reason of an ``invalidRecord(file:reason:)``, empty for the other cases.
     var reason: String {
         if case .invalidRecord(_, let reason) = self { return reason }

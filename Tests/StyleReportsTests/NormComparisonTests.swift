@@ -126,7 +126,7 @@ import TestSupport
             _ = try runNormComparison(other, stylizer: stylizer)
             Issue.record("a different comparison was written over the report")
         } catch {
-            guard case .reportExists(let folder, _) = error else { Issue.record("\(error)"); return }
+            guard case .reportExists(let folder, _, _) = error else { Issue.record("\(error)"); return }
             #expect(folder == config.folder && error.description.contains("--overwrite"))
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: config.folder).sorted() == before)
@@ -142,11 +142,11 @@ import TestSupport
 
     @Test func badInputsNameTheFlagOrFile() throws {
         let missing = temp.appendingPathComponent("nope.jpg").path
-        #expect(throws: NormComparisonError.missingInput(flag: "--style", path: missing)) {
+        #expect(throws: ReportError.missingInput(flag: "--style", path: missing)) {
             try checkNormComparison(try configuration("bad", styles: [styles[0], missing]))
         }
-        #expect(throws: NormComparisonError.emptyList(flag: "--style")) { try checkNormComparison(try configuration("bad", styles: [])) }
-        #expect(throws: NormComparisonError.self) { try checkNormComparison(try configuration("bad", iterations: 0)) }
+        #expect(throws: ReportError.noImages(flag: "--style")) { try checkNormComparison(try configuration("bad", styles: [])) }
+        #expect(throws: ReportError.self) { try checkNormComparison(try configuration("bad", iterations: 0)) }
 
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
         let garbage = temp.appendingPathComponent("garbage.json").path
@@ -161,12 +161,12 @@ import TestSupport
         }
         let one = temp.appendingPathComponent("one-style.json").path
         try CINParameterFile(parameters: .instanceNormalization(channels: 512), styles: ["a.jpg"], learning: nil).write(path: one)
-        #expect(throws: NormComparisonError.cinFile(.styleCount(path: one, inFile: 1, given: 2))) {
+        #expect(throws: ReportError.cinFile(.styleCount(path: one, inFile: 1, given: 2))) {
             try checkNormComparison(try configuration("bad", loadCIN: one))
         }
         let eight = temp.appendingPathComponent("eight-channels.json").path
         try CINParameterFile(parameters: .instanceNormalization(channels: 8, styles: 2), styles: ["a", "b"], learning: nil).write(path: eight)
-        #expect(throws: NormComparisonError.cinFile(.channels(path: eight, inFile: 8, expected: 512))) {
+        #expect(throws: ReportError.cinFile(.channels(path: eight, inFile: 8, expected: 512))) {
             try runNormComparison(try configuration("bad-channels", loadCIN: eight), stylizer: try stylizer())
         }
         #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("bad").path))

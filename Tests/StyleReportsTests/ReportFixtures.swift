@@ -22,7 +22,7 @@ struct ReportFixtures {
         guard let models = goldenModels, let stylizer = goldenStylizer else {
             _ = try TestPaths.golden("network/vgg_legacy.pth")
             _ = try TestPaths.golden("network/decoder_legacy.pth")
-            throw SweepError.failed("the golden weights in .goldens/network/ do not load")
+            throw ReportError.failed("the golden weights in .goldens/network/ do not load")
         }
         let configuration = SweepConfiguration(
             contents: [sharedImage("content/cornell.jpg")], styles: styles.map(sharedImage), alphas: alphas,

@@ -70,31 +70,31 @@ import TestSupport
 
     @Test func unknownKeyNamesTheKeyAndTheFile() throws {
         let yaml = try write("typo.yaml", "content: a.jpg\nstyle: b.jpg\nalphas: [0, 1]\n")
-        #expect(throws: SweepError.unknownSpecKey(key: "alphas", file: yaml)) { try SweepRequest(specFile: yaml) }
-        let message = SweepError.unknownSpecKey(key: "alphas", file: yaml).description
+        #expect(throws: ReportError.unknownSpecKey(key: "alphas", file: yaml)) { try SweepRequest(specFile: yaml) }
+        let message = ReportError.unknownSpecKey(key: "alphas", file: yaml).description
         #expect(message.contains("'alphas'") && message.contains(yaml) && message.contains("alpha,"))
         let json = try write("typo.json", #"{"content": "a.jpg", "styles": "b.jpg"}"#)
-        #expect(throws: SweepError.unknownSpecKey(key: "styles", file: json)) { try SweepRequest(specFile: json) }
+        #expect(throws: ReportError.unknownSpecKey(key: "styles", file: json)) { try SweepRequest(specFile: json) }
     }
 
     @Test func badValuesAndEmptyListsAreRefused() throws {
         let wrongType = try write("steps.yaml", "content: a.jpg\ncorners: a,b,c,d\nsteps: many\n")
-        #expect(throws: SweepError.invalidSpec(file: wrongType, reason: "'steps' must be a whole number")) { try SweepRequest(specFile: wrongType) }
+        #expect(throws: ReportError.invalidSpec(file: wrongType, reason: "'steps' must be a whole number")) { try SweepRequest(specFile: wrongType) }
         let emptyAlpha = try write("alpha.json", #"{"content": "a.jpg", "style": "b.jpg", "alpha": []}"#)
-        #expect(throws: SweepError.emptyList(flag: "--alpha")) { try SweepRequest(specFile: emptyAlpha) }
+        #expect(throws: ReportError.emptyList(flag: "--alpha")) { try SweepRequest(specFile: emptyAlpha) }
         let notMapping = try write("list.yaml", "- a.jpg\n- b.jpg\n")
-        #expect(throws: SweepError.self) { try SweepRequest(specFile: notMapping) }
+        #expect(throws: ReportError.self) { try SweepRequest(specFile: notMapping) }
         let badExtension = try write("spec.txt", "content: a.jpg\n")
-        #expect(throws: SweepError.self) { try SweepRequest(specFile: badExtension) }
+        #expect(throws: ReportError.self) { try SweepRequest(specFile: badExtension) }
 
         // An empty content list, and two kinds of grid at once, are refused before any file is read.
         let models = ModelFiles(vgg: "/nowhere/vgg.pth", decoder: "/nowhere/decoder.pth")
         let noContent = try write("empty.yaml", "content: []\nstyle: b.jpg\nreport: r\n")
-        #expect(throws: SweepError.emptyList(flag: "--content")) {
+        #expect(throws: ReportError.emptyList(flag: "--content")) {
             try SweepRequest(specFile: noContent).configuration(models: models, toolVersion: "test")
         }
         let twoGrids = try write("two.yaml", "content: a.jpg\nstyle: b.jpg\ncorners: a,b,c,d\nreport: r\n")
-        #expect(throws: SweepError.self) { try SweepRequest(specFile: twoGrids).configuration(models: models, toolVersion: "test") }
+        #expect(throws: ReportError.self) { try SweepRequest(specFile: twoGrids).configuration(models: models, toolVersion: "test") }
     }
 
     /// The examples in Reports/examples/ parse, and name images that exist.
@@ -132,7 +132,7 @@ import TestSupport
         #expect(text.utf8.count < 600)
         let bomb = try write("bomb.yaml", text)
         let start = Date()
-        #expect(throws: SweepError.invalidSpec(file: bomb, reason: "more than 20000 values once its aliases (*name) are expanded; a sweep spec needs no aliases: write the values out")) {
+        #expect(throws: ReportError.invalidSpec(file: bomb, reason: "more than 20000 values once its aliases (*name) are expanded; a sweep spec needs no aliases: write the values out")) {
             try SweepRequest(specFile: bomb)
         }
         #expect(Date().timeIntervalSince(start) < 5)
@@ -146,8 +146,8 @@ import TestSupport
         let brackets = "more than 64 '[' and '{' (nested too deep for a sweep spec, which needs one per list)"
         let indented = "a line is indented by more than 32 columns (nested too deep for a sweep spec)"
         for (file, reason) in [(flow, brackets), (json, brackets), (block, indented), (compact, indented)] {
-            nonisolated(unsafe) var error: SweepError?
-            onSmallStack { do { _ = try SweepRequest(specFile: file) } catch let e as SweepError { error = e } catch {} }
+            nonisolated(unsafe) var error: ReportError?
+            onSmallStack { do { _ = try SweepRequest(specFile: file) } catch let e as ReportError { error = e } catch {} }
             #expect(error == .invalidSpec(file: file, reason: reason), "\(file)")
         }
     }
@@ -157,32 +157,32 @@ import TestSupport
         // the text scan lets through; Yams must compose it without overflowing a small stack.
         let text = "content:\n" + String(repeating: "- ", count: 16) + String(repeating: "[", count: 64) + "x" + String(repeating: "]", count: 64) + "\n"
         let deep = try write("deepest.yaml", text)
-        nonisolated(unsafe) var error: SweepError?
-        onSmallStack { do { _ = try SweepRequest(specFile: deep) } catch let e as SweepError { error = e } catch {} }
+        nonisolated(unsafe) var error: ReportError?
+        onSmallStack { do { _ = try SweepRequest(specFile: deep) } catch let e as ReportError { error = e } catch {} }
         #expect(error == .invalidSpec(file: deep, reason: "'content' must be a list of strings or numbers"))
     }
 
     @Test func oversizedAndSpecialSpecFilesAreRefused() throws {
         let big = try write("big.yaml", "content: a.jpg\n# " + String(repeating: "x", count: 1 << 20) + "\n")
-        #expect(throws: SweepError.invalidSpec(file: big, reason: "is \(1 << 20 + 18) bytes; a spec file has at most 1048576 (1 MiB)")) {
+        #expect(throws: ReportError.invalidSpec(file: big, reason: "is \(1 << 20 + 18) bytes; a spec file has at most 1048576 (1 MiB)")) {
             try SweepRequest(specFile: big)
         }
         let fifo = temp.appendingPathComponent("fifo.yaml").path
         #expect(mkfifo(fifo, 0o600) == 0)
-        #expect(throws: SweepError.invalidSpec(file: fifo, reason: "is not a regular file")) { try SweepRequest(specFile: fifo) }
+        #expect(throws: ReportError.invalidSpec(file: fifo, reason: "is not a regular file")) { try SweepRequest(specFile: fifo) }
         let folder = temp.appendingPathComponent("folder.json").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        #expect(throws: SweepError.invalidSpec(file: folder, reason: "is not a regular file")) { try SweepRequest(specFile: folder) }
+        #expect(throws: ReportError.invalidSpec(file: folder, reason: "is not a regular file")) { try SweepRequest(specFile: folder) }
     }
 
     @Test func longListsInASpecNameTheKeyAndTheLimit() throws {
         let alphas = try write("alphas.yaml", "content: a.jpg\nstyle: b.jpg\nreport: r\nalpha: [" + Array(repeating: "0.5", count: 500).joined(separator: ",") + "]\n")
         let models = ModelFiles(vgg: "/nowhere/vgg.pth", decoder: "/nowhere/decoder.pth")
-        #expect(throws: SweepError.invalidValue(flag: "--alpha", value: "500 values", expected: "at most 101 values")) {
+        #expect(throws: ReportError.invalidValue(flag: "--alpha", value: "500 values", expected: "at most 101 values")) {
             try SweepRequest(specFile: alphas).configuration(models: models, toolVersion: "test")
         }
         let steps = try write("steps.json", #"{"content": "a.jpg", "interpolate": "a.jpg,b.jpg", "report": "r", "steps": 4611686018427387904}"#)
-        #expect(throws: SweepError.invalidValue(flag: "--steps", value: "4611686018427387904", expected: "2 to 101")) {
+        #expect(throws: ReportError.invalidValue(flag: "--steps", value: "4611686018427387904", expected: "2 to 101")) {
             try SweepRequest(specFile: steps).configuration(models: models, toolVersion: "test")
         }
     }
@@ -193,24 +193,24 @@ import TestSupport
         #expect(try commaList(" a.jpg ,b.jpg", flag: "--style") == ["a.jpg", "b.jpg"])
         for (text, position) in [("a,,b", 2), (",a", 1), ("a,", 2), ("a, ,b", 2)] {
             #expect(throws: CommaListError.emptyItem(flag: "--style", position: position, text: text)) { try commaList(text, flag: "--style") }
-            #expect(throws: SweepError.list(.emptyItem(flag: "--style", position: position, text: text))) { try parseList(text, flag: "--style") }
+            #expect(throws: ReportError.list(.emptyItem(flag: "--style", position: position, text: text))) { try parseList(text, flag: "--style") }
         }
         #expect(CommaListError.emptyItem(flag: "--style", position: 2, text: "a,,b").description
                 == "'--style': item 2 of 'a,,b' is empty; give one value between each pair of commas, with no leading or trailing comma.")
-        #expect(throws: SweepError.emptyList(flag: "--alpha")) { try parseAlphas(" , ") }
-        #expect(throws: SweepError.list(.emptyItem(flag: "--alpha", position: 3, text: "0,1,"))) { try parseAlphas("0,1,") }
+        #expect(throws: ReportError.emptyList(flag: "--alpha")) { try parseAlphas(" , ") }
+        #expect(throws: ReportError.list(.emptyItem(flag: "--alpha", position: 3, text: "0,1,"))) { try parseAlphas("0,1,") }
     }
 
     /// Issue 10: a spec file's comma-separated string follows the flags' rule (it dropped empty
     /// items), and `steps` with a `style` grid is refused as `--steps` is.
     @Test func specListsAndStepsFollowTheFlagsRules() throws {
         let emptyItem = try write("alpha.yaml", "content: a.jpg\nstyle: b.jpg\nalpha: \"0,,1\"\n")
-        #expect(throws: SweepError.invalidSpec(file: emptyItem, reason:
+        #expect(throws: ReportError.invalidSpec(file: emptyItem, reason:
             "'--alpha': item 2 of '0,,1' is empty; give one value between each pair of commas, with no leading or trailing comma")) {
             try SweepRequest(specFile: emptyItem)
         }
         let steps = try write("steps.yaml", "content: a.jpg\nstyle: b.jpg\nsteps: 3\nreport: r\n")
-        #expect(throws: SweepError.invalidValue(flag: "--steps", value: "3",
+        #expect(throws: ReportError.invalidValue(flag: "--steps", value: "3",
                                                 expected: "--steps only with --interpolate or --corners: a --style grid has no weights to step through")) {
             try SweepRequest(specFile: steps).grid()
         }
@@ -227,7 +227,7 @@ import TestSupport
         request.steps = 101
         request.alphas = Array(repeating: 1, count: 101)
         request.report = "r"
-        #expect(throws: SweepError.invalidValue(flag: "--content, --interpolate, --alpha, --preserve-color, --steps",
+        #expect(throws: ReportError.invalidValue(flag: "--content, --interpolate, --alpha, --preserve-color, --steps",
                                                 value: "1 row x 10201 columns = 10201 cells",
                                                 expected: "at most 10000 cells per sweep (split it into several sweeps)")) {
             try request.configuration(models: ModelFiles(vgg: "/nowhere/vgg.pth", decoder: "/nowhere/decoder.pth"), toolVersion: "test")

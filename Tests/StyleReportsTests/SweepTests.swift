@@ -25,7 +25,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         guard let stylizer = goldenStylizer else {
             _ = try TestPaths.golden("network/vgg_legacy.pth")
             _ = try TestPaths.golden("network/decoder_legacy.pth")
-            throw SweepError.failed("the golden weights in .goldens/network/ do not load")
+            throw ReportError.failed("the golden weights in .goldens/network/ do not load")
         }
         return stylizer
     }
@@ -178,7 +178,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         }
         try expectRerunsFromTheManifest(folder: config.folder)
         config.styles = [config.styles[0]]
-        #expect(throws: SweepError.self) { try config.validate() }
+        #expect(throws: ReportError.self) { try config.validate() }
     }
 
     /// The AdaIN paper's Fig. 8 layout: corner cells are the four styles alone, bit for bit.
@@ -220,12 +220,12 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
 
         var wrong = config
         wrong.styles = Array(wrong.styles.prefix(1))
-        #expect(throws: SweepError.self) { try wrong.validate() }
+        #expect(throws: ReportError.self) { try wrong.validate() }
     }
 
     @Test func badListsNameTheFlag() {
-        #expect(throws: SweepError.emptyList(flag: "--alpha")) { try parseAlphas("") }
-        #expect(throws: SweepError.emptyList(flag: "--preserve-color")) { try parsePreserveColors(" , ") }
+        #expect(throws: ReportError.emptyList(flag: "--alpha")) { try parseAlphas("") }
+        #expect(throws: ReportError.emptyList(flag: "--preserve-color")) { try parsePreserveColors(" , ") }
         do {
             _ = try parsePreserveColors("none,sepia")
             Issue.record("sepia accepted")
@@ -243,12 +243,12 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
     @Test func emptyGridIsRefused() throws {
         var config = try configuration("empty")
         config.styles = []
-        #expect(throws: SweepError.emptyList(flag: "--style")) { try runSweep(config, stylizer: try stylizer()) }
+        #expect(throws: ReportError.emptyList(flag: "--style")) { try runSweep(config, stylizer: try stylizer()) }
         config = try configuration("empty")
         config.alphas = []
-        #expect(throws: SweepError.emptyList(flag: "--alpha")) { try runSweep(config, stylizer: try stylizer()) }
+        #expect(throws: ReportError.emptyList(flag: "--alpha")) { try runSweep(config, stylizer: try stylizer()) }
         config = try configuration("empty", grid: .masks)
-        #expect(throws: SweepError.emptyList(flag: "--mask")) { try runSweep(config, stylizer: try stylizer()) }
+        #expect(throws: ReportError.emptyList(flag: "--mask")) { try runSweep(config, stylizer: try stylizer()) }
         #expect(!FileManager.default.fileExists(atPath: config.folder))
     }
 
@@ -262,7 +262,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         do {
             _ = try runSweep(other, stylizer: try stylizer())
             Issue.record("a different sweep overwrote \(config.folder)")
-        } catch let error as SweepError {
+        } catch let error as ReportError {
             #expect(error.description.contains(config.folder) && error.description.contains("--alpha") && error.description.contains("--overwrite"), "\(error)")
         }
         #expect(try snapshot(config.folder) == before)
@@ -273,7 +273,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         try Data("keep".utf8).write(to: URL(fileURLWithPath: foreign + "/notes.txt"))
         var intoForeign = config
         intoForeign.folder = foreign
-        #expect(throws: SweepError.self) { try runSweep(intoForeign, stylizer: try stylizer()) }
+        #expect(throws: ReportError.self) { try runSweep(intoForeign, stylizer: try stylizer()) }
         #expect(try snapshot(foreign) == ["notes.txt": Data("keep".utf8)])
 
         // With --overwrite the new sweep replaces the old one.
@@ -323,7 +323,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
             do {
                 _ = try runSweep(into, stylizer: try stylizer(), notice: { notices.append($0) })
                 Issue.record("\(folder) was replaced without --overwrite")
-            } catch let error as SweepError {
+            } catch let error as ReportError {
                 #expect(error.description.hasPrefix("report folder \(folder) already exists with a different sweep (its manifest.json differs in --content-size)"), "\(error)")
             }
             #expect(notices.isEmpty)

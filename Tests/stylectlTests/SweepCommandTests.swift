@@ -241,7 +241,7 @@ import TestSupport
         }
         #expect(process.isRunning, "the sweep ended before it could be interrupted")
         // The other process holds the folder's lock: a run from here is refused, naming its pid.
-        #expect(throws: SweepError.reportBusy(folder: folder, pid: process.processIdentifier)) { try ReportFolder(folder).lock() }
+        #expect(throws: ReportError.reportBusy(folder: folder, pid: process.processIdentifier)) { try ReportFolder(folder).lock() }
         // The same sweep from the command, here: refused before its network loads.
         let second = run(process.arguments!.dropFirst().map { $0 })
         #expect(second?.contains("another stylectl run is writing \(folder) (pid \(process.processIdentifier))") == true, "\(second ?? "no error")")

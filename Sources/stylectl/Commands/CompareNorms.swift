@@ -68,9 +68,7 @@ struct CompareNorms: ParsableCommand {
             try configuration.validate()
             configuration.models = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder)
             return configuration
-        } catch let error as NormComparisonError {
-            throw CommandFailure(error.description)
-        } catch let error as SweepError {
+        } catch let error as ReportError {
             throw CommandFailure(error.description)
         } catch let error as StyleTransferError {
             throw CommandFailure(error.description)

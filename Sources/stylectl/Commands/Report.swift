@@ -49,9 +49,7 @@ struct Report: ParsableCommand {
             FileHandle.standardError.write(Data(("report: \(sweepCount) in \(output)/ (index.html, "
                 + "\(comparison.sheets.joined(separator: ", ")), \(ComparisonManifest.fileName)); they differ in "
                 + (differing.isEmpty ? "nothing" : Array(Set(differing)).sorted().joined(separator: ", ")) + "\n").utf8))
-        } catch let error as SweepError {
-            throw CommandFailure(error.description)
-        } catch let error as ComparisonError {
+        } catch {
             throw CommandFailure(error.description)
         }
     }

@@ -84,7 +84,7 @@ struct Sweep: ParsableCommand {
     /// such as `--overwrite` sets it); relative paths given as flags stay relative to the current
     /// folder, as without a spec. A grid flag (`--style`, `--interpolate`, `--corners`) of another
     /// kind than the spec's grid is refused naming both, rather than one of them being dropped.
-    func request() throws(SweepError) -> SweepRequest {
+    func request() throws(ReportError) -> SweepRequest {
         var request = SweepRequest()
         if let spec {
             request = try SweepRequest(specFile: spec)
@@ -134,7 +134,7 @@ struct Sweep: ParsableCommand {
             configuration = try request.configuration(models: files, toolVersion: StyleCtl.configuration.version)
             // The inputs and the report folder are checked before the network is loaded.
             try checkSweep(configuration)
-        } catch let error as SweepError {
+        } catch let error as ReportError {
             throw CommandFailure(error.description)
         }
         let stylizer: Stylizer

@@ -1,0 +1,138 @@
+// `stylectl compare-norms`: instance normalisation, conditional instance normalisation (learned
+// per style) and AdaIN at the relu4_1 bottleneck of one decoder, as a report.
+
+import Foundation
+import ImageCodec
+import StyleTransfer
+import TensorCore
+
+/// Runs a checked comparison into its report folder and returns the manifest.
+///
+/// For each content image c and style s: IN (`g(IN(f(c)))`), CIN (`g(CIN(f(c), s))`, gamma and beta
+/// learned here or loaded) and AdaIN (`g(AdaIN(f(c), f(s)))`), the same decoder g for all; with two
+/// or more styles, the interpolation from the first style to the second with CIN (gamma, beta
+/// mixed) beside AdaIN (outputs mixed, ``interpolatedAdaptiveInstanceNormalization(content:styles:weights:)``).
+/// Each cell's style and content loss is ``StylizationLosses``. Writes one PNG per cell, the
+/// contact sheets, `index.html` and `manifest.json`. CIN is learned on the training kernels
+/// (``TrainingNetwork``) from the same sized images, then applied, like IN and AdaIN, on the
+/// inference encoder's and decoder's features.
+///
+/// The folder is created if missing. If it holds anything but this same comparison, nothing is
+/// changed and the run fails, unless `overwrite`: then only what a comparison writes there
+/// (manifest, index, sheets and the old manifest's images) is removed first.
+public func runNormComparison(
+    _ plan: NormComparisonPlan, stylizer: Stylizer, progress: (String) -> Void = { _ in }
+) throws(ReportError) -> NormComparisonManifest {
+    let (configuration, definition, loaded) = (plan.configuration, plan.definition, plan.cinFile)
+    let folder = configuration.folder
+    let report = ReportFolder(folder)
+    _ = try report.inspect(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite)
+    let lock = try report.lock()
+    defer { lock.release() }
+    // Every image is made again: what an earlier run of the same comparison wrote goes too.
+    if let old = try report.prepare(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite) {
+        report.removeReportFiles(of: old)
+    }
+
+    // Every encoding and decoding goes through the one pipeline; IN and CIN build t themselves.
+    let pipeline = StylizationPipeline(
+        stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
+        contentCache: EncodingCache())
+    var contents: [Encoding] = [], styles: [Encoding] = []
+    do {
+        for file in definition.contents { contents.append(try pipeline.contentEncoding(file.path)) }
+        for file in definition.styles { styles.append(try pipeline.styleEncoding(file.path)) }
+    } catch {
+        throw .failed(error.description)
+    }
+    let channels = contents[0].features.channels
+
+    // CIN's parameters: loaded, or learned from IN.
+    let cin: ConditionalInstanceNorm
+    var summary = NormComparisonManifest.CINSummary(channels: channels, styles: styles.count, parameterCount: 2 * channels * styles.count)
+    if let loaded, let path = configuration.loadCIN {
+        guard loaded.channels == channels else { throw .cinFile(.channels(path: path, inFile: loaded.channels, expected: channels)) }
+        cin = loaded.parameters
+        progress("CIN: \(cin.parameterCount) parameters loaded from \(path)")
+        let given = definition.styles.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+        if loaded.styles != given {
+            progress("warning: \(path) was learned for the styles \(loaded.styles.joined(separator: ", ")), given \(given.joined(separator: ", ")); its rows are used in that order")
+        }
+    } else {
+        progress("CIN: learning \(summary.parameterCount) parameters (\(styles.count) styles x 2 x \(channels)), \(definition.learning!.iterations) Adam steps per style")
+        // The learning runs on the training kernels, from the images sized as the pipeline sizes them.
+        func images(_ files: [InputFile], _ sizing: ImageSizing) throws(ReportError) -> [Tensor] {
+            var tensors: [Tensor] = []
+            for file in files {
+                let image: RGBImage
+                do { image = try sizing.load(path: file.path) } catch { throw .failed(error.description) }
+                tensors.append(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+            }
+            return tensors
+        }
+        let result = learnConditionalInstanceNorm(
+            encoder: TrainingNetwork(stylizer.encoder), decoder: TrainingNetwork(stylizer.decoder),
+            contents: try images(definition.contents, pipeline.contentSizing), styles: try images(definition.styles, pipeline.styleSizing),
+            options: definition.learning!
+        ) { step in progress(step.description) }
+        cin = result.parameters
+        summary.learningSeconds = result.seconds
+        summary.firstLoss = result.lossHistory.map { $0.first ?? .nan }
+        summary.lastLoss = result.lossHistory.map { $0.last ?? .nan }
+        progress(String(format: "CIN: learned in %.1f s", result.seconds))
+        if let path = configuration.saveCIN {
+            let file = CINParameterFile(parameters: cin, styles: definition.styles.map { URL(fileURLWithPath: $0.path).lastPathComponent },
+                                        learning: definition.learning)
+            do { try file.write(path: path) } catch { throw .cinFile(error) }
+            summary.savedTo = URL(fileURLWithPath: path).standardizedFileURL.path
+            progress("CIN: parameters saved to \(path)")
+        }
+    }
+    let instance = ConditionalInstanceNorm.instanceNormalization(channels: channels)
+
+    /// Decodes t, writes the cropped image and measures the losses (against `style`'s statistics, if any).
+    func render(_ t: Tensor, content: Int, style: Int?, name: String) throws(ReportError) -> (styleLoss: Double?, contentLoss: Double) {
+        let stylization = pipeline.decode(t, width: contents[content].width, height: contents[content].height,
+                                          styleTarget: style.map { styles[$0].statistics! })
+        do { try writeImage(stylization.image, path: folder + "/" + name) } catch { throw .failed(error.description) }
+        let losses = pipeline.losses(of: stylization)
+        return (losses.style, losses.content)
+    }
+
+    var cells: [NormComparisonManifest.Cell] = [], interpolation: [NormComparisonManifest.Cell] = []
+    let total = contents.count * (3 * styles.count + 2 * definition.interpolationWeights.count)
+    for c in contents.indices {
+        let f = contents[c].features
+        let contentName = String(format: "c%02d-", c + 1) + safeName(definition.contents[c].stem)
+        for method in NormalizationMethod.allCases {
+            for s in styles.indices {
+                let t = switch method {
+                case .instance: instance.apply(f, style: 0)
+                case .conditional: cin.apply(f, style: s)
+                case .adaptive: adaptiveInstanceNormalization(content: f, style: styles[s].features)
+                }
+                let name = "\(contentName)_\(method.rawValue.lowercased())_" + String(format: "s%02d-", s + 1) + safeName(definition.styles[s].stem) + ".png"
+                let (styleLoss, contentLoss) = try render(t, content: c, style: s, name: name)
+                cells.append(.init(content: c, method: method, style: s, output: name, styleLoss: styleLoss, contentLoss: contentLoss))
+                progress("[\(cells.count + interpolation.count)/\(total)] \(name): style loss \(String(format: "%.4g", styleLoss!)), content loss \(String(format: "%.4g", contentLoss))")
+            }
+        }
+        for method in [NormalizationMethod.conditional, .adaptive] {
+            for weight in definition.interpolationWeights {
+                let t = switch method {
+                case .conditional: cin.interpolated(weights: [1 - weight, weight] + [Float](repeating: 0, count: cin.styleCount - 2)).apply(f, style: 0)
+                default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styles[0].features, styles[1].features], weights: [1 - weight, weight])
+                }
+                let name = "\(contentName)_interp-\(method.rawValue.lowercased())_w\(formatAlpha(weight)).png"
+                let (_, contentLoss) = try render(t, content: c, style: nil, name: name)
+                interpolation.append(.init(content: c, method: method, weight: weight, output: name, contentLoss: contentLoss))
+                progress("[\(cells.count + interpolation.count)/\(total)] \(name): content loss \(String(format: "%.4g", contentLoss))")
+            }
+        }
+    }
+    var manifest = NormComparisonManifest(definition: definition, cin: summary, cells: cells, interpolation: interpolation, sheets: [])
+    manifest.sheets = try writeComparisonSheets(manifest, folder: folder)
+    try writeComparisonIndex(manifest, folder: folder)
+    try manifest.write(folder: folder)
+    return manifest
+}

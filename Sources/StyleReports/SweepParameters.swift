@@ -1,0 +1,85 @@
+// The parameters of a sweep's definition, one table: how each is named in messages, shown in
+// sheets and pages, and compared between two sweeps.
+
+import Foundation
+
+/// One parameter of a ``SweepDefinition``.
+struct SweepParameter: Sendable {
+    /// The name in messages and in a comparison's `differsIn`, e.g. `--content-size`,
+    /// `the kind of grid (--style, --interpolate, --corners or --mask)`.
+    var name: String
+    /// The flag and value shown for people in sheets and pages (files by name, weights with the
+    /// start of their sha256); nil for a parameter that is not shown (the kind of grid, which the
+    /// styles' flag shows).
+    var shown: @Sendable (SweepDefinition) -> (flag: String, value: String)?
+    /// Whether two definitions have the same value, paths and digests included.
+    var same: @Sendable (SweepDefinition, SweepDefinition) -> Bool
+
+    /// How two sweeps are compared: by their recorded values (a folder holds the same sweep only
+    /// if they are all equal), or by the values shown for people (what a comparison's sheet and
+    /// page say differs).
+    enum Comparison {
+        case recorded, shown
+    }
+
+    /// Every parameter, in the order sheets and pages show them.
+    static let all: [SweepParameter] = {
+        @Sendable func names(_ files: [InputFile]) -> String { files.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ",") }
+        @Sendable func weights(_ file: InputFile) -> String { "\(URL(fileURLWithPath: file.path).lastPathComponent) (\(file.sha256.prefix(8)))" }
+        func parameter<Value: Equatable>(
+            _ name: String, _ value: @escaping @Sendable (SweepDefinition) -> Value,
+            shown: (@Sendable (SweepDefinition) -> (flag: String, value: String)?)? = nil
+        ) -> SweepParameter {
+            SweepParameter(name: name, shown: shown ?? { _ in nil }, same: { value($0) == value($1) })
+        }
+        struct Masks: Equatable {
+            var files: [InputFile]
+            var stretch: Bool
+        }
+        return [
+            parameter("--content", \.contents, shown: { ("--content", names($0.contents)) }),
+            parameter("the kind of grid (--style, --interpolate, --corners or --mask)", \.grid),
+            parameter("the styles (--style, --interpolate or --corners)", \.styles, shown: { (styleFlag($0.grid), names($0.styles)) }),
+            parameter("--mask/--stretch-mask", { Masks(files: $0.masks, stretch: $0.stretchMask) },
+                      shown: { ("--mask", $0.masks.isEmpty ? "-" : names($0.masks) + ($0.stretchMask ? " (stretched)" : "")) }),
+            parameter("--steps", \.steps, shown: { ("--steps", $0.steps.map(String.init) ?? "-") }),
+            parameter("--alpha", \.alphas, shown: { ("--alpha", $0.alphas.map(formatAlpha).joined(separator: ",")) }),
+            parameter("--preserve-color", \.preserveColors, shown: { ("--preserve-color", $0.preserveColors.joined(separator: ",")) }),
+            parameter("--content-size", \.contentSize, shown: { ("--content-size", String($0.contentSize)) }),
+            parameter("--style-size", \.styleSize, shown: { ("--style-size", String($0.styleSize)) }),
+            parameter("--vgg", \.vgg, shown: { ("--vgg", weights($0.vgg)) }),
+            parameter("--decoder", \.decoder, shown: { ("--decoder", weights($0.decoder)) }),
+            parameter("tool version", \.toolVersion, shown: { ("tool version", $0.toolVersion) }),
+        ]
+    }()
+}
+
+/// The parameters whose values are not the same in all `definitions`, compared as `comparison` says.
+func differingParameters(_ definitions: [SweepDefinition], _ comparison: SweepParameter.Comparison) -> [SweepParameter] {
+    guard let first = definitions.first else { return [] }
+    return SweepParameter.all.filter { parameter in
+        definitions.contains { d in
+            switch comparison {
+            case .recorded: !parameter.same(first, d)
+            case .shown: parameter.shown(first).map(\.value) != parameter.shown(d).map(\.value)
+            }
+        }
+    }
+}
+
+/// The flags (as shown) of the parameters whose shown values are not the same in all `definitions`.
+func differingFlags(_ definitions: [SweepDefinition]) -> [String] {
+    differingParameters(definitions, .shown).compactMap { $0.shown(definitions[0])?.flag }
+}
+
+/// The names of the parameters in which two definitions differ, for messages and `differsIn`;
+/// `its format` when they differ only in what the parameters do not cover.
+func differenceNames(_ a: SweepDefinition, _ b: SweepDefinition) -> [String] {
+    let names = differingParameters([a, b], .recorded).map(\.name)
+    return names.isEmpty ? ["its format"] : names
+}
+
+/// A sweep's parameters as (flag, value) for people, in a fixed order (``SweepParameter/all``).
+func parameterSummary(_ d: SweepDefinition) -> [(flag: String, value: String)] {
+    SweepParameter.all.compactMap { $0.shown(d) }
+}
