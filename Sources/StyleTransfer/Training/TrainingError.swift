@@ -19,6 +19,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case weights(path: String, NetworkWeightError)
     /// The training state file is not one this trainer wrote, or it does not fit the networks.
     case badState(path: String, detail: String)
+    /// The training state file was written by an older stylectl, in a format this one cannot resume.
+    case stateOfOlderVersion(path: String)
     /// An output file (loss curve, plot) cannot be written.
     case cannotWrite(path: String, reason: String)
 
@@ -32,6 +34,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .checkpoint(let error): error.description
         case .weights(let path, let error): "weight file '\(path)': \(error)"
         case .badState(let path, let detail): "training state '\(path)' cannot be resumed: \(detail)"
+        case .stateOfOlderVersion(let path):
+            "training state '\(path)' was written by an older stylectl (format 1, tensors keyed by convolution number) "
+                + "and cannot be resumed by this one; start again without --resume"
         case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
         }
     }
