@@ -12,7 +12,7 @@ import TensorCore
 /// shared by any number of threads (see ``TensorCore/Sequential``).
 public final class Decoder: Sendable {
     /// pytorch-AdaIN's `decoder` modules 0 ... 28.
-    static let architecture: [ArchitectureLayer] = [
+    public static let architecture: [ArchitectureLayer] = [
         .convolution(module: 1, inChannels: 512, outChannels: 256, kernel: 3, relu: true),
         .upsample(module: 3),
         .convolution(module: 5, inChannels: 256, outChannels: 256, kernel: 3, relu: true),

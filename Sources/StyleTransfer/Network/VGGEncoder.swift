@@ -13,7 +13,7 @@ import TensorCore
 public final class VGGEncoder: Sendable {
     /// pytorch-AdaIN's `vgg` modules 0 ... 30. The full checkpoint also holds modules up to 52
     /// (relu5_4), which the encoder ignores.
-    static let architecture: [ArchitectureLayer] = [
+    public static let architecture: [ArchitectureLayer] = [
         .convolution(module: 0, inChannels: 3, outChannels: 3, kernel: 1, relu: false),
         .convolution(module: 2, inChannels: 3, outChannels: 64, kernel: 3, relu: true, landmark: "relu1_1"),
         .convolution(module: 5, inChannels: 64, outChannels: 64, kernel: 3, relu: true),
