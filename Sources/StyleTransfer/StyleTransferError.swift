@@ -4,7 +4,7 @@ import Checkpoints
 import ImageCodec
 
 /// Why a stylization could not be done. The description is a full sentence for the user.
-public enum StyleTransferError: Error, CustomStringConvertible {
+public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
     /// No weight file was found for the encoder, the decoder or both.
     case modelsNotFound(missing: [String], searched: [String])
     /// A weight file could not be read.

@@ -11,12 +11,12 @@ import TestSupport
 extension ArrayGoldens {
     /// goldens_norms.py's tiny decoder: conv 8->4, up, conv 4->4, up, conv 4->3, up, conv 3->3 (no ReLU).
     fileprivate func cinDecoder() throws -> TrainingNetwork {
-        var steps: [TrainingNetwork.Step] = []
+        var chain = TinyChain()
         for k in 0 ..< 4 {
-            steps.append(try convolution("dec_conv\(k)", relu: k < 3))
-            if k < 3 { steps.append(.upsample) }
+            try convolution("dec_conv\(k)", relu: k < 3, landmark: k == 3 ? "image" : nil, to: &chain)
+            if k < 3 { chain.upsample() }
         }
-        return TrainingNetwork(steps: steps, landmarks: [steps.count - 1])
+        return try chain.network()
     }
 }
 

@@ -12,14 +12,13 @@ import TestSupport
 
 /// The script's tiny training decoder 8 -> 6 -> 4 -> 4 -> 3 at its weights after `step` steps.
 func tinyDecoder(step: Int = 0) throws -> TrainingNetwork {
-    var steps: [TrainingNetwork.Step] = []
+    var chain = TinyChain()
     for k in 0 ..< 4 {
-        let w = try trainingGoldens.tensor("train_conv\(k)_weight\(step)"), b = try trainingGoldens.tensor("train_conv\(k)_bias\(step)")
-        steps.append(.convolution(ConvolutionWeights(outChannels: w.shape[0], inChannels: w.shape[1], kernelHeight: 3, kernelWidth: 3,
-                                                     weight: w.values, bias: b.values), padding: 1, relu: k < 3))
-        if k < 3 { steps.append(.upsample) }
+        chain.convolution(weight: try trainingGoldens.tensor("train_conv\(k)_weight\(step)"), bias: try trainingGoldens.tensor("train_conv\(k)_bias\(step)").values,
+                          relu: k < 3, landmark: k == 3 ? "image" : nil)
+        if k < 3 { chain.upsample() }
     }
-    return TrainingNetwork(steps: steps, landmarks: [steps.count - 1])
+    return try chain.network()
 }
 
 /// A folder of `count` images from the shared test images, resized to `side` x `side`.
@@ -132,11 +131,12 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         for _ in 0 ..< 2 { _ = try resumed.iterate() }
 
         let sameWeights = resumed.trainer.decoder.convolutions == straight.trainer.decoder.convolutions
-        let sameMoments = resumed.trainer.moments.map(\.expAvg) == straight.trainer.moments.map(\.expAvg)
-            && resumed.trainer.moments.map(\.expAvgSq) == straight.trainer.moments.map(\.expAvgSq)
+        let states = { (session: TrainingSession) in session.trainer.moments.flatMap { [$0.weight, $0.bias] } }
+        let sameMoments = states(resumed).map(\.expAvg) == states(straight).map(\.expAvg)
+            && states(resumed).map(\.expAvgSq) == states(straight).map(\.expAvgSq)
         #expect(sameWeights, "the decoder's weights differ")
         #expect(sameMoments, "Adam's moments differ")
-        #expect(resumed.trainer.moments.map(\.step) == straight.trainer.moments.map(\.step))
+        #expect(states(resumed).map(\.step) == states(straight).map(\.step))
         #expect(resumed.random.state == straight.random.state)
         #expect(resumed.history.map(\.loss) == straight.history.map(\.loss))
         // The run moved: the weights are not the initial ones.

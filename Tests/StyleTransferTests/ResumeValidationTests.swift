@@ -129,9 +129,53 @@ import TestSupport
     @Test func tamperedTensorValuesAreRefused() throws {
         let fixture = try Fixture()
         defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
-        try fixture.tamper({ _ in }, tensors: { $0["decoder.1.bias"]!.values[0] = .nan })
-        #expect(try fixture.refusal() == "tensor 'decoder.1.bias' holds a value that is not finite (NaN or infinity)")
-        try fixture.tamper({ _ in }, tensors: { $0["decoder.1.bias"]!.values[0] = 0; $0["adam.2.weight.exp_avg_sq"]!.values[3] = -1 })
-        #expect(try fixture.refusal() == "tensor 'adam.2.weight.exp_avg' or '.exp_avg_sq' holds a value that is not finite (or a negative exp_avg_sq)")
+        // The tiny decoder's convolutions are modules 1, 5, 9 and 13.
+        try fixture.tamper({ _ in }, tensors: { $0["5.bias"]!.values[0] = .nan })
+        #expect(try fixture.refusal() == "tensor '5.bias' holds a value that is not finite (NaN or infinity)")
+        try fixture.tamper({ _ in }, tensors: { $0["5.bias"]!.values[0] = 0; $0["9.weight.exp_avg_sq"]!.values[3] = -1 })
+        #expect(try fixture.refusal() == "tensor '9.weight.exp_avg' or '.exp_avg_sq' holds a value that is not finite (or a negative exp_avg_sq)")
+        try fixture.tamper({ _ in }, tensors: { $0["9.weight.exp_avg_sq"]!.values[3] = 0; $0["13.bias.exp_avg"] = nil })
+        #expect(try fixture.refusal() == "Adam's moments of '13.bias' ('13.bias.exp_avg', '13.bias.exp_avg_sq') are missing or have another size")
+        try fixture.tamper({ _ in }, tensors: { $0["13.bias.exp_avg"] = $0["13.bias.exp_avg_sq"]; $0["1.weight"] = StoredTensor(shape: [1], values: [0]) })
+        #expect(try fixture.refusal() == "tensor '1.weight' or '1.bias' of the decoder is missing or has another shape")
+    }
+
+    @Test("the state's tensors are the decoder's state_dict keys and, for each, Adam's exp_avg and exp_avg_sq")
+    func stateUsesTheDecodersKeys() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let decoderKeys = try tinyDecoder().stateDict.keys.sorted()
+        #expect(decoderKeys == ["1", "13", "5", "9"].flatMap { ["\($0).bias", "\($0).weight"] })
+        let expected = decoderKeys.flatMap { [$0, "\($0).exp_avg", "\($0).exp_avg_sq"] }.sorted()
+        #expect(try loadStateDict(path: fixture.state).keys.sorted() == expected)
+        let session = try fixture.resume()
+        #expect(session.trainer.moments.map(\.module) == [1, 5, 9, 13])
+        #expect(session.trainer.moments.allSatisfy { $0.weight.step == 2 && $0.bias.step == 2 })
+    }
+
+    /// A state written by stylectl before the state used the decoder's keys: format 1, tensors
+    /// `decoder.K.weight` and `adam.K.weight.exp_avg` by convolution number K.
+    @Test func stateOfAnOlderVersionIsRefusedSayingWhatToDo() throws {
+        let fixture = try Fixture()
+        defer { try? FileManager.default.removeItem(atPath: fixture.folder) }
+        let modules = ["1", "5", "9", "13"]
+        try fixture.tamper({ $0["format"] = 1 }, tensors: { tensors in
+            var old: [String: StoredTensor] = [:]
+            for (key, tensor) in tensors {
+                let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+                let k = modules.firstIndex(of: parts[0])!
+                old[parts[1].contains(".") ? "adam.\(k).\(parts[1])" : "decoder.\(k).\(parts[1])"] = tensor
+            }
+            #expect(old.keys.contains("adam.3.bias.exp_avg_sq") && old.keys.contains("decoder.0.weight") && old.count == tensors.count)
+            tensors = old
+        })
+        let before = try FileManager.default.contentsOfDirectory(atPath: fixture.folder).sorted()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.state))
+        #expect(throws: TrainingError.stateOfOlderVersion(path: fixture.state)) { _ = try fixture.resume() }
+        #expect(TrainingError.stateOfOlderVersion(path: fixture.state).description
+                == "training state '\(fixture.state)' was written by an older stylectl (format 1, tensors keyed by convolution number) "
+                + "and cannot be resumed by this one; start again without --resume")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.folder).sorted() == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.state)) == bytes)
     }
 }

@@ -66,16 +66,23 @@ struct TrainingLossFiniteDifferenceTests {
     }
 
     @Test("AdaIN loss gradient through a seeded encoder chain")
-    func adainLossGradient() {
+    func adainLossGradient() throws {
         var random = SeededRandom(seed: 33)
-        func conv(_ oc: Int, _ ic: Int) -> TrainingNetwork.Step {
+        var chain = TinyChain()
+        func conv(_ oc: Int, _ ic: Int, _ landmark: String? = nil) {
             let scale = (6 / Float(9 * ic)).squareRoot()
-            return .convolution(ConvolutionWeights(outChannels: oc, inChannels: ic, kernelHeight: 3, kernelWidth: 3,
-                                                   weight: (0 ..< oc * ic * 9).map { _ in random.uniform() * scale },
-                                                   bias: (0 ..< oc).map { _ in 0.1 * random.uniform() }), padding: 1, relu: true)
+            chain.convolution(weight: Tensor(shape: [oc, ic, 3, 3], values: (0 ..< oc * ic * 9).map { _ in random.uniform() * scale }),
+                              bias: (0 ..< oc).map { _ in 0.1 * random.uniform() }, relu: true, landmark: landmark)
         }
-        let encoder = TrainingNetwork(steps: [conv(3, 3), conv(3, 3), .maxPool, conv(4, 3), .maxPool, conv(4, 4), .maxPool, conv(5, 4)],
-                                      landmarks: [0, 3, 5, 7])
+        conv(3, 3, "relu1_1")
+        conv(3, 3)
+        chain.maxPool()
+        conv(4, 3, "relu2_1")
+        chain.maxPool()
+        conv(4, 4, "relu3_1")
+        chain.maxPool()
+        conv(5, 4, "relu4_1")
+        let encoder = try chain.network()
         let decoded = randomTensor([1, 3, 11, 9], &random, scale: 0.5, offset: 0.5)
         let styleFeatures = encoder.features(randomTensor([1, 3, 10, 12], &random, scale: 0.5, offset: 0.5))
         let target = randomTensor([1, 5, 2, 2], &random, scale: 0.3, offset: 0.3)

@@ -11,7 +11,9 @@ import TestSupport
     func vggFeatures() throws {
         let (encoder, _) = try NetworkGoldens.networks.get()
         let training = TrainingNetwork(encoder)
-        #expect(training.steps.count == 12 && training.landmarks == [0, 3, 6, 11])
+        #expect(training.layers.count == 12 && training.landmarks.map(\.layer) == [0, 3, 6, 11])
+        // The landmarks are the table's named layers, the ones the inference encoder returns.
+        #expect(training.landmarks.map(\.name) == VGGEncoder.landmarks && VGGEncoder.landmarks == ["relu1_1", "relu2_1", "relu3_1", "relu4_1"])
         let features = training.features(try NetworkGoldens.tensor("style_input"))
         for (i, (landmark, tolerance)) in zip(VGGEncoder.landmarks, [1e-5, 2e-5, 3e-5, 5e-5] as [Float]).enumerated() {
             expectMatchesGolden(features[i], try NetworkGoldens.tensor("style_\(landmark)"), rtol: tolerance, "training encoder \(landmark)")
@@ -22,8 +24,11 @@ import TestSupport
 @Suite struct TrainingDecoderChainTests {
     /// goldens_training.py's tiny decoder chain: pad, conv 4->5, ReLU, upsample, pad, conv 5->3.
     static func decoder() throws -> TrainingNetwork {
-        TrainingNetwork(steps: [try trainingGoldens.convolution("dec_conv0", relu: true), .upsample,
-                                try trainingGoldens.convolution("dec_conv1", relu: false)], landmarks: [2])
+        var chain = TinyChain()
+        try trainingGoldens.convolution("dec_conv0", relu: true, to: &chain)
+        chain.upsample()
+        try trainingGoldens.convolution("dec_conv1", relu: false, landmark: "image", to: &chain)
+        return try chain.network()
     }
 
     @Test("decoder chain: output, input and weight gradients match PyTorch autograd")
@@ -48,7 +53,9 @@ import TestSupport
     func inferenceDecoder() throws {
         let (_, decoder) = try NetworkGoldens.networks.get()
         let training = TrainingNetwork(decoder)
-        #expect(training.convolutions.count == 9 && training.landmarks == [training.steps.count - 1])
+        #expect(training.convolutions.count == 9 && training.landmarks.map(\.layer) == [training.layers.count - 1])
+        #expect(training.landmarks.map(\.name) == ["image"])
+        #expect(training.convolutionModules == [1, 5, 8, 11, 14, 18, 21, 25, 28])
         var random = SeededRandom(seed: 41)
         let t = Tensor(shape: [1, 512, 3, 4], values: (0 ..< 512 * 12).map { _ in random.uniform() })
         let expected = decoder.decode(t)

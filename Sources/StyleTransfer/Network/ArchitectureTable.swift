@@ -1,26 +1,48 @@
-// The vocabulary of the encoder's and decoder's layer tables, and reading one convolution's
-// weights out of a state_dict with its key and shape checked.
+// The one description of the encoder's and decoder's layers (their architecture tables), and the
+// layers built from a table and a state_dict: what the inference `Sequential` and the
+// `TrainingNetwork` both run, the named landmark layers, and each convolution's state_dict key.
 
 import Checkpoints
 import TensorCore
 
 /// One row of a layer table, named by the index of its module in pytorch-AdaIN's `nn.Sequential`
 /// (which is also the prefix of its checkpoint keys).
-enum ArchitectureLayer {
+///
+/// A table (``VGGEncoder``'s and ``Decoder``'s, or a small one of a test) is the source of truth of
+/// a network: the inference ``TensorCore/Sequential`` and the ``TrainingNetwork`` are both built
+/// from it, and its landmarks name the layers whose outputs are taken as features.
+public enum ArchitectureLayer: Sendable, Equatable {
     /// `nn.Conv2d(inChannels, outChannels, (kernel, kernel))` at `module` (keys `"<module>.weight"`
     /// of shape (out, in, kernel, kernel) and `"<module>.bias"`), preceded by
-    /// `nn.ReflectionPad2d((1, 1, 1, 1))` at `module - 1` when `kernel == 3`, followed by `nn.ReLU()`
-    /// at `module + 1` when `relu`. `landmark` names the ReLU's output when it is one (e.g. relu1_1).
+    /// `nn.ReflectionPad2d(kernel / 2)` at `module - 1` when `kernel > 1`, followed by `nn.ReLU()`
+    /// at `module + 1` when `relu`. `landmark` names the layer's output (after the ReLU) when it is
+    /// a feature: relu1_1 ... relu4_1 of the encoder, the image of the decoder.
     case convolution(module: Int, inChannels: Int, outChannels: Int, kernel: Int, relu: Bool, landmark: String? = nil)
     /// `nn.MaxPool2d((2, 2), (2, 2), (0, 0), ceil_mode=True)` at `module`.
     case maxPool(module: Int)
     /// `nn.Upsample(scale_factor=2, mode='nearest')` at `module`.
     case upsample(module: Int)
 
+    /// The state_dict keys of the weight and bias of the convolution at `module`.
+    static func keys(module: Int) -> (weight: String, bias: String) { ("\(module).weight", "\(module).bias") }
+
+    /// `convolutions` as a state_dict, convolution k under the keys of `modules[k]` (a convolution
+    /// past the modules under `"extra<k>.weight"`, so that a check of the keys reports it).
+    static func stateDict(_ convolutions: [ConvolutionWeights], modules: [Int]) -> [String: StoredTensor] {
+        var state: [String: StoredTensor] = [:]
+        for (k, w) in convolutions.enumerated() {
+            let keys = k < modules.count ? Self.keys(module: modules[k]) : (weight: "extra\(k).weight", bias: "extra\(k).bias")
+            state[keys.weight] = StoredTensor(shape: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], values: w.weight)
+            state[keys.bias] = StoredTensor(shape: [w.outChannels], values: w.bias)
+        }
+        return state
+    }
+
     /// The checkpoint keys this layer needs and their shapes.
     var tensors: [(key: String, shape: [Int])] {
         guard case .convolution(let module, let inChannels, let outChannels, let kernel, _, _) = self else { return [] }
-        return [("\(module).weight", [outChannels, inChannels, kernel, kernel]), ("\(module).bias", [outChannels])]
+        let keys = Self.keys(module: module)
+        return [(keys.weight, [outChannels, inChannels, kernel, kernel]), (keys.bias, [outChannels])]
     }
 
     /// The layer for ``Sequential``, weights read from `state`; `network` names the network in errors.
@@ -50,5 +72,67 @@ enum ArchitectureLayer {
         let shape = tensors[0].shape
         return ConvolutionWeights(outChannels: shape[0], inChannels: shape[1], kernelHeight: shape[2], kernelWidth: shape[3],
                                   weight: values[0], bias: values[1])
+    }
+
+    /// A 1x1 convolution with neither ReLU nor landmark: exactly folded into a following
+    /// convolution (it commutes with reflection padding), so that one convolution runs instead of two.
+    var isFoldablePointwise: Bool {
+        if case .convolution(_, _, _, 1, false, nil) = self { true } else { false }
+    }
+}
+
+/// A layer whose output is a named feature of its network (a table's `landmark`).
+public struct NetworkLandmark: Sendable, Equatable {
+    /// The table's name for it, e.g. `"relu1_1"`.
+    public let name: String
+    /// Its index in the built layers (``NetworkLayers/layers``).
+    public let layer: Int
+}
+
+/// A network built from its architecture table and a state_dict: TensorCore's layers, the
+/// landmarks, and the table's module of each convolution, in order.
+///
+/// A foldable 1x1 convolution (``ArchitectureLayer/isFoldablePointwise``) followed by a convolution
+/// is folded into it (the VGG encoder's module 0 into module 2), which then keeps its own module.
+struct NetworkLayers: Sendable {
+    /// The channels the first layer takes: the table's first convolution's (pooling and
+    /// upsampling keep channels).
+    let inputChannels: Int
+    let layers: [Layer]
+    let landmarks: [NetworkLandmark]
+    /// The module of each convolution layer, in order: its state_dict keys are `"<module>.weight"`
+    /// and `"<module>.bias"`.
+    let convolutionModules: [Int]
+
+    /// The layers of `table` with weights from `state`; every key and shape the table needs is
+    /// checked, other keys are ignored. `network` names the network in errors and layer names.
+    init(_ table: [ArchitectureLayer], weights state: [String: StoredTensor], network: String) throws(NetworkWeightError) {
+        guard case .convolution(_, let inputChannels, _, _, _, _)? = table.first(where: { $0.tensors.count == 2 }) else {
+            preconditionFailure("the table of \(network) has no convolution")
+        }
+        var layers: [Layer] = [], landmarks: [NetworkLandmark] = [], modules: [Int] = []
+        var pointwise: (module: Int, weights: ConvolutionWeights)?
+        for (i, row) in table.enumerated() {
+            if row.isFoldablePointwise, i + 1 < table.count, case .convolution(let module, _, _, _, _, _) = row,
+               case .convolution = table[i + 1] {
+                pointwise = (module, try row.convolutionWeights(state, network: network))
+                continue
+            }
+            var layer = try row.layer(state, network: network)
+            if let folded = pointwise, case .convolution(let w, let padding, let relu) = layer.operation {
+                layer = Layer(layer.name + " (\(folded.module)'s 1x1 folded in)",
+                              .convolution(w.folding(pointwise: folded.weights), reflectionPadding: padding, relu: relu))
+                pointwise = nil
+            }
+            if case .convolution(let module, _, _, _, _, let landmark) = row {
+                modules.append(module)
+                if let landmark { landmarks.append(NetworkLandmark(name: landmark, layer: layers.count)) }
+            }
+            layers.append(layer)
+        }
+        self.inputChannels = inputChannels
+        self.layers = layers
+        self.landmarks = landmarks
+        convolutionModules = modules
     }
 }

@@ -12,7 +12,7 @@ import TensorCore
 /// shared by any number of threads (see ``TensorCore/Sequential``).
 public final class Decoder: Sendable {
     /// pytorch-AdaIN's `decoder` modules 0 ... 28.
-    static let architecture: [ArchitectureLayer] = [
+    public static let architecture: [ArchitectureLayer] = [
         .convolution(module: 1, inChannels: 512, outChannels: 256, kernel: 3, relu: true),
         .upsample(module: 3),
         .convolution(module: 5, inChannels: 256, outChannels: 256, kernel: 3, relu: true),
@@ -24,12 +24,14 @@ public final class Decoder: Sendable {
         .convolution(module: 21, inChannels: 128, outChannels: 64, kernel: 3, relu: true),
         .upsample(module: 23),
         .convolution(module: 25, inChannels: 64, outChannels: 64, kernel: 3, relu: true),
-        .convolution(module: 28, inChannels: 64, outChannels: 3, kernel: 3, relu: false),
+        .convolution(module: 28, inChannels: 64, outChannels: 3, kernel: 3, relu: false, landmark: "image"),
     ]
 
     /// The smallest feature map side the decoder takes (its first reflection padding needs 2).
     public static let minimumFeatureSide = 2
 
+    /// The layers built from ``architecture``: what ``network`` runs and what ``TrainingNetwork/init(_:)-(Decoder)`` trains.
+    let layers: NetworkLayers
     let network: Sequential
 
     /// Builds the decoder from a `state_dict`; every key and shape is checked and any key the
@@ -41,9 +43,8 @@ public final class Decoder: Sendable {
         if let extra = weights.keys.sorted().first(where: { !expected.contains($0) }) {
             throw .unexpectedKey(network: name, key: extra)
         }
-        var layers: [Layer] = []
-        for row in Self.architecture { layers.append(try row.layer(weights, network: name)) }
-        network = Sequential(inputChannels: 512, layers: layers)
+        layers = try NetworkLayers(Self.architecture, weights: weights, network: name)
+        network = Sequential(inputChannels: layers.inputChannels, layers: layers.layers)
     }
 
     /// `g(t)`.

@@ -24,14 +24,7 @@ extension Decoder {
     /// The state_dict of `convolutions` keyed by the modules of ``architecture``, in order (extra
     /// or missing convolutions leave keys that ``init(weights:)`` reports).
     static func stateDict(_ convolutions: [ConvolutionWeights]) -> [String: StoredTensor] {
-        let modules = architecture.compactMap { if case .convolution(let module, _, _, _, _, _) = $0 { module } else { nil } }
-        var state: [String: StoredTensor] = [:]
-        for (k, w) in convolutions.enumerated() {
-            let module = k < modules.count ? "\(modules[k])" : "extra\(k)"
-            state["\(module).weight"] = StoredTensor(shape: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], values: w.weight)
-            state["\(module).bias"] = StoredTensor(shape: [w.outChannels], values: w.bias)
-        }
-        return state
+        ArchitectureLayer.stateDict(convolutions, modules: architecture.compactMap { if case .convolution(let module, _, _, _, _, _) = $0 { module } else { nil } })
     }
 
     /// The decoder's convolutions initialised as PyTorch 1.13's `nn.Conv2d.reset_parameters`

@@ -13,7 +13,7 @@ import TensorCore
 public final class VGGEncoder: Sendable {
     /// pytorch-AdaIN's `vgg` modules 0 ... 30. The full checkpoint also holds modules up to 52
     /// (relu5_4), which the encoder ignores.
-    static let architecture: [ArchitectureLayer] = [
+    public static let architecture: [ArchitectureLayer] = [
         .convolution(module: 0, inChannels: 3, outChannels: 3, kernel: 1, relu: false),
         .convolution(module: 2, inChannels: 3, outChannels: 64, kernel: 3, relu: true, landmark: "relu1_1"),
         .convolution(module: 5, inChannels: 64, outChannels: 64, kernel: 3, relu: true),
@@ -29,36 +29,28 @@ public final class VGGEncoder: Sendable {
         .convolution(module: 29, inChannels: 256, outChannels: 512, kernel: 3, relu: true, landmark: "relu4_1"),
     ]
 
-    /// The outputs ``encodeWithIntermediates(_:trace:)`` returns, in order.
-    public static let landmarks = ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+    /// The outputs ``encodeWithIntermediates(_:trace:)`` returns, in order: the landmarks of
+    /// ``architecture`` (relu1_1, relu2_1, relu3_1, relu4_1).
+    public static let landmarks = architecture.compactMap { if case .convolution(_, _, _, _, _, let landmark?) = $0 { landmark } else { nil } }
 
     /// The smallest image height and width the encoder takes: relu4_1 is ceil(side / 8) pixels
     /// wide and its reflection padding needs at least 2.
     public static let minimumImageSide = 9
 
+    /// The layers built from ``architecture``: what ``network`` runs and what ``TrainingNetwork/init(_:)-(VGGEncoder)`` runs.
+    let layers: NetworkLayers
     let network: Sequential
     /// The indices in `network` of the layers whose outputs are the landmarks.
-    private let landmarkLayers: [Int]
+    private var landmarkLayers: [Int] { layers.landmarks.map(\.layer) }
 
     /// Builds the encoder from a `state_dict`; every needed key and shape is checked, and keys of
-    /// modules past 30 are ignored.
+    /// modules past 30 are ignored. Module 0's 1x1 convolution is folded into module 2 (see
+    /// ``NetworkLayers``).
     public init(weights: [String: StoredTensor]) throws(NetworkWeightError) {
         let name = "VGG encoder"
         if weights["0.weight"] == nil, weights["1.weight"]?.shape == [256, 512, 3, 3] { throw .decoderGivenAsVGG }
-        let pointwise = try Self.architecture[0].convolutionWeights(weights, network: name)
-        var layers: [Layer] = []
-        var landmarkLayers: [Int] = []
-        for row in Self.architecture.dropFirst() {
-            var layer = try row.layer(weights, network: name)
-            if case .convolution(let w, let padding, let relu) = layer.operation, w.inChannels == 3 {
-                layer = Layer(layer.name + " (0's 1x1 folded in)",
-                              .convolution(w.folding(pointwise: pointwise), reflectionPadding: padding, relu: relu))
-            }
-            if case .convolution(_, _, _, _, _, .some) = row { landmarkLayers.append(layers.count) }
-            layers.append(layer)
-        }
-        network = Sequential(inputChannels: 3, layers: layers)
-        self.landmarkLayers = landmarkLayers
+        layers = try NetworkLayers(Self.architecture, weights: weights, network: name)
+        network = Sequential(inputChannels: layers.inputChannels, layers: layers.layers)
     }
 
     /// `f(image)`: relu4_1.

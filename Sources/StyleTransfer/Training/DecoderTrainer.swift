@@ -44,6 +44,20 @@ public struct TrainingLoss: Sendable, Codable, Equatable {
     public var learningRate: Double
 }
 
+/// Adam's state of one convolution of the trained decoder: its weight's and its bias's moments,
+/// named by the convolution's module in the decoder's table (as its state_dict keys are).
+public struct ConvolutionMoments: Sendable {
+    /// The convolution's module: its parameters are `"<module>.weight"` and `"<module>.bias"`.
+    public let module: Int
+    public internal(set) var weight: Adam.State
+    public internal(set) var bias: Adam.State
+
+    /// The state_dict key of the convolution's weight, e.g. `"1.weight"`.
+    public var weightKey: String { ArchitectureLayer.keys(module: module).weight }
+    /// The state_dict key of the convolution's bias, e.g. `"1.bias"`.
+    public var biasKey: String { ArchitectureLayer.keys(module: module).bias }
+}
+
 /// A fixed encoder f and a trained decoder g with Adam's moments for each of g's weights and biases.
 ///
 /// Networks are ``TrainingNetwork``s: f with the features relu1_1 ... relu4_1 (``TrainingNetwork/init(_:)-(VGGEncoder)``),
@@ -56,8 +70,8 @@ public struct DecoderTrainer: Sendable {
     public let inferenceEncoder: VGGEncoder?
     public private(set) var decoder: TrainingNetwork
     public var hyperparameters: TrainingHyperparameters
-    /// Adam's state of each convolution's weight and bias: entries 2k and 2k + 1 for convolution k.
-    public internal(set) var moments: [Adam.State]
+    /// Adam's state of each convolution of ``decoder``, in its order.
+    public internal(set) var moments: [ConvolutionMoments]
     /// The number of steps taken.
     public internal(set) var iteration: Int
 
@@ -67,7 +81,9 @@ public struct DecoderTrainer: Sendable {
         self.inferenceEncoder = inferenceEncoder
         self.decoder = decoder
         self.hyperparameters = hyperparameters
-        moments = decoder.convolutions.flatMap { [Adam.State(count: $0.weight.count), Adam.State(count: $0.bias.count)] }
+        moments = zip(decoder.convolutionModules, decoder.convolutions).map { module, w in
+            ConvolutionMoments(module: module, weight: Adam.State(count: w.weight.count), bias: Adam.State(count: w.bias.count))
+        }
         iteration = 0
     }
 
@@ -129,8 +145,8 @@ public struct DecoderTrainer: Sendable {
         let gradients = evaluation.gradients
         decoder.convolutions = decoder.convolutions.enumerated().map { k, w in
             var (weight, bias) = (w.weight, w.bias)
-            adam.step(&weight, gradient: gradients[k].weight, state: &moments[2 * k])
-            adam.step(&bias, gradient: gradients[k].bias, state: &moments[2 * k + 1])
+            adam.step(&weight, gradient: gradients[k].weight, state: &moments[k].weight)
+            adam.step(&bias, gradient: gradients[k].bias, state: &moments[k].bias)
             return ConvolutionWeights(outChannels: w.outChannels, inChannels: w.inChannels, kernelHeight: w.kernelHeight,
                                       kernelWidth: w.kernelWidth, weight: weight, bias: bias)
         }

@@ -1,4 +1,4 @@
-// Typed errors of decoder training; each names the flag, folder or file to fix.
+// Typed errors of decoder training; each names the setting, folder or file to fix.
 
 import Checkpoints
 import ImageCodec
@@ -19,6 +19,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case weights(path: String, NetworkWeightError)
     /// The training state file is not one this trainer wrote, or it does not fit the networks.
     case badState(path: String, detail: String)
+    /// The training state file was written by an older stylectl, in a format this one cannot resume.
+    case stateOfOlderVersion(path: String)
+    /// A setting of ``DecoderTrainingConfiguration`` is out of range: `key` names its property.
+    case invalidSetting(key: String, value: String, requirement: String)
+    /// The VGG weights cannot be found (``ModelFiles/locateVGG(_:environment:executablePath:)``'s error).
+    case modelFiles(StyleTransferError)
     /// An output file (loss curve, plot) cannot be written.
     case cannotWrite(path: String, reason: String)
 
@@ -32,6 +38,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .checkpoint(let error): error.description
         case .weights(let path, let error): "weight file '\(path)': \(error)"
         case .badState(let path, let detail): "training state '\(path)' cannot be resumed: \(detail)"
+        case .stateOfOlderVersion(let path):
+            "training state '\(path)' was written by an older stylectl (format 1, tensors keyed by convolution number) "
+                + "and cannot be resumed by this one; start again without --resume"
+        case .invalidSetting(let key, let value, let requirement): "training setting '\(key)' is \(value); it must be \(requirement)"
+        case .modelFiles(let error): error.description
         case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
         }
     }

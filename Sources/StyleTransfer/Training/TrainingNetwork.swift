@@ -2,117 +2,109 @@
 // keeps what the backward pass needs, and the backward pass to the input and, for a trained
 // network (the decoder), to the convolutions' weights and biases.
 
+import Checkpoints
 import TensorCore
 
-/// A chain of (reflection padding, convolution, optional ReLU), 2x2 ceil-mode max-pool and nearest
-/// 2x upsampling steps, with some step outputs named as features: relu1_1 ... relu4_1 for the VGG
-/// encoder f, the output image for the decoder g.
+/// A chain of TensorCore ``TensorCore/Layer``s built from an architecture table (reflection padding
+/// 0 or 1, convolution, optional ReLU; 2x2 ceil-mode max-pool; nearest 2x upsampling), with the
+/// table's landmark layers as features: relu1_1 ... relu4_1 for the VGG encoder f, the output
+/// image for the decoder g.
 ///
 /// This runs on ``TensorCore/TrainingKernels`` (plain NCHW, oneDNN convolutions on plain layouts),
 /// not on the blocked inference path of ``VGGEncoder`` and ``Decoder``; it is slower than inference
-/// but keeps every activation.
+/// but keeps every activation. Its layers are the same values the inference network runs (both are
+/// built by one reading of the table), so the two cannot describe different networks.
 public struct TrainingNetwork: Sendable {
-    /// One step of the chain.
-    public enum Step: Sendable {
-        /// `nn.ReflectionPad2d(padding)` (0 or 1), `nn.Conv2d` (stride 1), then a ReLU if `relu`.
-        case convolution(ConvolutionWeights, padding: Int, relu: Bool)
-        /// `nn.MaxPool2d(2, 2, ceil_mode=True)`.
-        case maxPool
-        /// `nn.Upsample(scale_factor=2, mode='nearest')`.
-        case upsample
+    public private(set) var layers: [Layer]
+    /// The feature layers, in the table's order.
+    public let landmarks: [NetworkLandmark]
+    /// The table's module of each convolution, in order: the state_dict keys of convolution k are
+    /// `"<convolutionModules[k]>.weight"` and `".bias"`, as pytorch-AdaIN's `state_dict()` names them.
+    public let convolutionModules: [Int]
+
+    init(_ built: NetworkLayers) {
+        precondition(!built.landmarks.isEmpty, "a training network needs a landmark")
+        for case .convolution(_, let padding, _) in built.layers.map(\.operation) {
+            precondition(padding == 0 || padding == 1, "only reflection padding 0 or 1 is supported")
+        }
+        layers = built.layers
+        landmarks = built.landmarks
+        convolutionModules = built.convolutionModules
     }
 
-    public private(set) var steps: [Step]
-    /// The indices in `steps` of the steps whose outputs are the features, in order.
-    public let landmarks: [Int]
-
-    public init(steps: [Step], landmarks: [Int]) {
-        precondition(!landmarks.isEmpty && landmarks.allSatisfy { steps.indices.contains($0) }, "landmarks must name steps")
-        for case .convolution(_, let padding, _) in steps { precondition(padding == 0 || padding == 1, "only reflection padding 0 or 1 is supported") }
-        self.steps = steps
-        self.landmarks = landmarks
+    /// The network of `table` with the weights of `state_dict` (every key and shape the table needs
+    /// is checked; 1x1 and 3x3 kernels only); `network` names it in errors.
+    public init(architecture table: [ArchitectureLayer], weights: [String: StoredTensor], network: String) throws(NetworkWeightError) {
+        self.init(try NetworkLayers(table, weights: weights, network: network))
     }
 
     /// The same network as `encoder` (VGG up to relu4_1, its 1x1 convolution folded into the
-    /// next), features relu1_1, relu2_1, relu3_1, relu4_1.
-    public init(_ encoder: VGGEncoder) {
-        let steps = Self.steps(of: encoder.network)
-        // relu1_1, relu2_1, relu3_1, relu4_1 follow the convolutions 0, 2, 4 and 8 of the folded chain.
-        let convolutions = steps.indices.filter { if case .convolution = steps[$0] { true } else { false } }
-        self.init(steps: steps, landmarks: [0, 2, 4, 8].map { convolutions[$0] })
-    }
+    /// next), features relu1_1, relu2_1, relu3_1, relu4_1 (the landmarks of its table).
+    public init(_ encoder: VGGEncoder) { self.init(encoder.layers) }
 
-    /// The same network as `decoder`; its one feature is the output image.
-    public init(_ decoder: Decoder) {
-        let steps = Self.steps(of: decoder.network)
-        self.init(steps: steps, landmarks: [steps.count - 1])
-    }
+    /// The same network as `decoder`; its one feature is the output image (its table's landmark).
+    public init(_ decoder: Decoder) { self.init(decoder.layers) }
 
-    private static func steps(of network: Sequential) -> [Step] {
-        network.layers.map { layer in
-            switch layer.operation {
-            case .convolution(let w, let padding, let relu): .convolution(w, padding: padding, relu: relu)
-            case .maxPool2x2Ceil: .maxPool
-            case .upsampleNearest2x: .upsample
-            }
-        }
-    }
-
-    /// The weights of the convolution steps, in order.
+    /// The weights of the convolution layers, in order.
     public var convolutions: [ConvolutionWeights] {
-        get { steps.compactMap { if case .convolution(let w, _, _) = $0 { w } else { nil } } }
+        get { layers.compactMap { if case .convolution(let w, _, _) = $0.operation { w } else { nil } } }
         set {
             var remaining = newValue[...]
-            for i in steps.indices {
-                guard case .convolution(let old, let padding, let relu) = steps[i] else { continue }
+            for i in layers.indices {
+                guard case .convolution(let old, let padding, let relu) = layers[i].operation else { continue }
                 let w = remaining.popFirst()!
                 precondition(w.outChannels == old.outChannels && w.inChannels == old.inChannels
                              && w.kernelHeight == old.kernelHeight && w.kernelWidth == old.kernelWidth, "convolution \(i) changes shape")
-                steps[i] = .convolution(w, padding: padding, relu: relu)
+                layers[i].operation = .convolution(w, reflectionPadding: padding, relu: relu)
             }
             precondition(remaining.isEmpty, "\(newValue.count) convolutions given for \(newValue.count - remaining.count)")
         }
     }
 
-    /// What a forward pass keeps for the backward pass: each step's input and output, and each
+    /// The convolutions as the network's `state_dict`: `"<module>.weight"` (out, in, kh, kw) and
+    /// `"<module>.bias"` (out) for each convolution (``convolutionModules``); for the decoder, the
+    /// keys and shapes of ``Decoder/stateDict``.
+    public var stateDict: [String: StoredTensor] { ArchitectureLayer.stateDict(convolutions, modules: convolutionModules) }
+
+    /// What a forward pass keeps for the backward pass: each layer's input and output, and each
     /// max-pool's argmax.
     public struct Pass: Sendable {
         let inputs: [Tensor]
         let outputs: [Tensor]
         let argmax: [Int: [Int32]]
-        /// The features (outputs of the landmark steps), in order.
+        /// The features (outputs of the landmark layers), in order.
         public let features: [Tensor]
-        /// The last step's output.
+        /// The last layer's output.
         public var output: Tensor { outputs[outputs.count - 1] }
     }
 
-    /// Runs the chain on `input` (N, IC, H, W), keeping the activations.
+    /// Runs the layers on `input` (N, IC, H, W), keeping the activations.
     public func forward(_ input: Tensor) -> Pass {
         var x = input
         var inputs: [Tensor] = [], outputs: [Tensor] = [], argmax: [Int: [Int32]] = [:]
-        for (index, step) in steps.enumerated() {
+        for (index, layer) in layers.enumerated() {
             inputs.append(x)
-            switch step {
+            switch layer.operation {
             case .convolution(let w, let padding, let relu):
                 let padded = padding == 1 ? TrainingKernels.reflectionPad1Forward(x) : x
                 x = TrainingKernels.convolutionForward(padded, w)
                 if relu { x = TrainingKernels.reluForward(x) }
-            case .maxPool:
+            case .maxPool2x2Ceil:
                 let (out, arg) = TrainingKernels.maxPool2x2CeilForward(x)
                 x = out
                 argmax[index] = arg
-            case .upsample:
+            case .upsampleNearest2x:
                 x = TrainingKernels.upsampleNearest2xForward(x)
             }
             outputs.append(x)
         }
-        return Pass(inputs: inputs, outputs: outputs, argmax: argmax, features: landmarks.map { outputs[$0] })
+        return Pass(inputs: inputs, outputs: outputs, argmax: argmax, features: landmarks.map { outputs[$0.layer] })
     }
 
     /// The features of `input` (e.g. relu1_1 ... relu4_1 of the style images).
     public func features(_ input: Tensor) -> [Tensor] { forward(input).features }
 
-    /// The gradient of a convolution step's weight (OC*IC*KH*KW) and bias (OC).
+    /// The gradient of a convolution layer's weight (OC*IC*KH*KW) and bias (OC).
     public struct ConvolutionGradient: Sendable {
         public var weight: [Float]
         public var bias: [Float]
@@ -124,20 +116,20 @@ public struct TrainingNetwork: Sendable {
     /// - Parameter weights: also form the gradients of the convolutions' weights and biases
     ///   (for training the network itself; the fixed encoder skips them).
     /// - Returns: the gradient with respect to the pass's input, and with `weights` one
-    ///   ``ConvolutionGradient`` per convolution step, in the order of ``convolutions``.
+    ///   ``ConvolutionGradient`` per convolution layer, in the order of ``convolutions``.
     public func backward(_ pass: Pass, featureGradients: [Tensor], weights: Bool = false) -> (input: Tensor, convolutions: [ConvolutionGradient]) {
         precondition(featureGradients.count == landmarks.count, "\(landmarks.count) feature gradients needed")
-        let last = landmarks.max()!
-        precondition(!weights || last == steps.count - 1, "weight gradients need the last step's output as a feature")
+        let last = landmarks.map(\.layer).max()!
+        precondition(!weights || last == layers.count - 1, "weight gradients need the last layer's output as a feature")
         var gradient = Tensor(zeros: pass.outputs[last].shape)
         var convolutionGradients: [ConvolutionGradient] = []
         for index in stride(from: last, through: 0, by: -1) {
-            if let k = landmarks.firstIndex(of: index) {
+            if let k = landmarks.firstIndex(where: { $0.layer == index }) {
                 precondition(featureGradients[k].shape == gradient.shape, "feature gradient \(k) has shape \(featureGradients[k].shape), expected \(gradient.shape)")
                 for i in gradient.values.indices { gradient.values[i] += featureGradients[k].values[i] }
             }
             var input = Tensor(zeros: pass.inputs[index].shape)
-            switch steps[index] {
+            switch layers[index].operation {
             case .convolution(let w, let padding, let relu):
                 if relu {
                     var masked = Tensor(zeros: gradient.shape)
@@ -156,9 +148,9 @@ public struct TrainingNetwork: Sendable {
                 } else {
                     input = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: input.shape)
                 }
-            case .maxPool:
+            case .maxPool2x2Ceil:
                 TrainingKernels.maxPool2x2CeilBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
-            case .upsample:
+            case .upsampleNearest2x:
                 TrainingKernels.upsampleNearest2xBackward(gradient, accumulatingInto: &input)
             }
             gradient = input

@@ -9,7 +9,12 @@ import TensorCore
 /// The non-tensor part of the state, stored as JSON in the file's `__metadata__` under
 /// ``TrainingSession/stateKey``.
 struct TrainingStateHeader: Codable {
-    var format = 1
+    /// Format 1 keyed the tensors by convolution number (`decoder.K.weight`, `adam.K.weight.exp_avg`);
+    /// format 2 by the decoder's state_dict keys.
+    static let convolutionNumberedFormat = 1
+    static let currentFormat = 2
+
+    var format = currentFormat
     var iteration: Int
     var hyperparameters: TrainingHyperparameters
     var batchSize: Int
@@ -20,7 +25,8 @@ struct TrainingStateHeader: Codable {
     var random: String
     var contentSampler: ImageSampler
     var styleSampler: ImageSampler
-    /// Adam's step count of every tensor (all equal to `iteration` in a run of this trainer).
+    /// Adam's step count of every tensor, each convolution's weight then bias in the decoder's order
+    /// (all equal to `iteration` in a run of this trainer).
     var adamSteps: [Int]
     var history: [TrainingRecord]
 
@@ -96,24 +102,30 @@ extension TrainingSession {
     /// The metadata key of the state's JSON.
     static let stateKey = "stylectl.training_state"
 
-    /// Writes the state: the decoder's convolutions (`decoder.K.weight`, `decoder.K.bias` for
-    /// convolution K in order, PyTorch's shapes), Adam's moments (`adam.K.weight.exp_avg`,
-    /// `... .exp_avg_sq`, and the same for the bias), and as metadata the iteration, settings,
-    /// generator, samplers and loss history. Written to a temporary file and renamed.
+    /// The keys of a convolution's Adam moments: its parameter's state_dict key with torch.optim.Adam's
+    /// state names, e.g. `"1.weight.exp_avg"` and `"1.weight.exp_avg_sq"`.
+    static func momentKeys(_ parameter: String) -> (expAvg: String, expAvgSq: String) {
+        ("\(parameter).exp_avg", "\(parameter).exp_avg_sq")
+    }
+
+    /// Writes the state: the decoder's convolutions under its state_dict keys (`"1.weight"`,
+    /// `"1.bias"`, ..., as ``Decoder/stateDict`` and the saved decoders name them), Adam's moments
+    /// under the same keys with `.exp_avg` and `.exp_avg_sq` appended, and as metadata the
+    /// iteration, settings, generator, samplers and loss history. Written to a temporary file and renamed.
     public func save(statePath: String) throws(TrainingError) {
-        var tensors: [String: StoredTensor] = [:]
-        for (k, w) in trainer.decoder.convolutions.enumerated() {
-            tensors["decoder.\(k).weight"] = StoredTensor(shape: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], values: w.weight)
-            tensors["decoder.\(k).bias"] = StoredTensor(shape: [w.outChannels], values: w.bias)
-            for (part, state) in [("weight", trainer.moments[2 * k]), ("bias", trainer.moments[2 * k + 1])] {
-                tensors["adam.\(k).\(part).exp_avg"] = StoredTensor(shape: [state.expAvg.count], values: state.expAvg)
-                tensors["adam.\(k).\(part).exp_avg_sq"] = StoredTensor(shape: [state.expAvgSq.count], values: state.expAvgSq)
+        var tensors = trainer.decoder.stateDict
+        for moments in trainer.moments {
+            for (key, state) in [(moments.weightKey, moments.weight), (moments.biasKey, moments.bias)] {
+                let keys = Self.momentKeys(key)
+                tensors[keys.expAvg] = StoredTensor(shape: [state.expAvg.count], values: state.expAvg)
+                tensors[keys.expAvgSq] = StoredTensor(shape: [state.expAvgSq.count], values: state.expAvgSq)
             }
         }
         let header = TrainingStateHeader(
             iteration: trainer.iteration, hyperparameters: trainer.hyperparameters, batchSize: batchSize,
             contentSizes: [content.imageSize, content.cropSize], styleSizes: [style.imageSize, style.cropSize], random: String(random.state),
-            contentSampler: contentSampler, styleSampler: styleSampler, adamSteps: trainer.moments.map(\.step), history: history)
+            contentSampler: contentSampler, styleSampler: styleSampler, adamSteps: trainer.moments.flatMap { [$0.weight.step, $0.bias.step] },
+            history: history)
         guard let json = try? JSONEncoder().encode(header) else { throw .cannotWrite(path: statePath, reason: "the state cannot be encoded") }
         do { try writeSafeTensors(tensors, metadata: [Self.stateKey: String(decoding: json, as: UTF8.self)], path: statePath) } catch {
             throw .checkpoint(error)
@@ -121,12 +133,13 @@ extension TrainingSession {
     }
 
     /// The session saved in `statePath`, going on with `encoder` over the folders `content` and
-    /// `style` (normally the same folders again); `decoder` gives the convolutions' shapes and
-    /// `inferenceEncoder` is passed to ``DecoderTrainer``.
+    /// `style` (normally the same folders again); `decoder` gives the convolutions' keys and shapes
+    /// and `inferenceEncoder` is passed to ``DecoderTrainer``.
     ///
     /// The saved settings win: hyperparameters, batch size, image and crop size come from the file;
     /// `content` and `style` are re-listed with the saved sizes.
     /// - Throws: ``TrainingError/checkpoint(_:)`` when the file cannot be read,
+    ///   ``TrainingError/stateOfOlderVersion(path:)`` for a state in the key scheme of format 1,
     ///   ``TrainingError/badState(path:detail:)`` when it is not a state file or does not fit.
     public static func resume(statePath: String, encoder: TrainingNetwork, decoder: TrainingNetwork,
                               content: TrainingImageFolder, style: TrainingImageFolder,
@@ -139,8 +152,12 @@ extension TrainingSession {
             metadata = try loadSafeTensorsMetadata(path: statePath)
             tensors = try loadStateDict(path: statePath)
         } catch { throw .checkpoint(error) }
-        guard let json = metadata[stateKey], let header = try? JSONDecoder().decode(TrainingStateHeader.self, from: Data(json.utf8)),
-              header.format == 1, let state = UInt64(header.random), header.contentSizes.count == 2, header.styleSizes.count == 2 else {
+        guard let json = metadata[stateKey], let header = try? JSONDecoder().decode(TrainingStateHeader.self, from: Data(json.utf8)) else {
+            throw .badState(path: statePath, detail: "it is not a stylectl training state (no valid '\(stateKey)' metadata)")
+        }
+        if header.format == TrainingStateHeader.convolutionNumberedFormat { throw .stateOfOlderVersion(path: statePath) }
+        guard header.format == TrainingStateHeader.currentFormat, let state = UInt64(header.random),
+              header.contentSizes.count == 2, header.styleSizes.count == 2 else {
             throw .badState(path: statePath, detail: "it is not a stylectl training state (no valid '\(stateKey)' metadata)")
         }
         do {
@@ -148,33 +165,37 @@ extension TrainingSession {
         } catch {
             throw .badState(path: statePath, detail: error.detail)
         }
+        let shapes = decoder.stateDict
         var convolutions: [ConvolutionWeights] = []
-        var moments: [Adam.State] = []
-        for (k, w) in decoder.convolutions.enumerated() {
-            guard let weight = tensors["decoder.\(k).weight"], let bias = tensors["decoder.\(k).bias"],
-                  weight.shape == [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], bias.shape == [w.outChannels] else {
-                throw .badState(path: statePath, detail: "convolution \(k) of the decoder is missing or has another shape")
+        var moments: [ConvolutionMoments] = []
+        for (module, w) in zip(decoder.convolutionModules, decoder.convolutions) {
+            let (weightKey, biasKey) = ArchitectureLayer.keys(module: module)
+            guard let weight = tensors[weightKey], let bias = tensors[biasKey],
+                  weight.shape == shapes[weightKey]?.shape, bias.shape == shapes[biasKey]?.shape else {
+                throw .badState(path: statePath, detail: "tensor '\(weightKey)' or '\(biasKey)' of the decoder is missing or has another shape")
             }
-            for (name, tensor) in [("decoder.\(k).weight", weight), ("decoder.\(k).bias", bias)] where !tensor.values.allSatisfy(\.isFinite) {
-                throw .badState(path: statePath, detail: "tensor '\(name)' holds a value that is not finite (NaN or infinity)")
+            for (key, tensor) in [(weightKey, weight), (biasKey, bias)] where !tensor.values.allSatisfy(\.isFinite) {
+                throw .badState(path: statePath, detail: "tensor '\(key)' holds a value that is not finite (NaN or infinity)")
             }
             convolutions.append(ConvolutionWeights(outChannels: w.outChannels, inChannels: w.inChannels, kernelHeight: w.kernelHeight,
                                                    kernelWidth: w.kernelWidth, weight: weight.values, bias: bias.values))
-            for (part, count) in [("weight", w.weight.count), ("bias", w.bias.count)] {
-                guard let m = tensors["adam.\(k).\(part).exp_avg"], let v = tensors["adam.\(k).\(part).exp_avg_sq"],
-                      m.values.count == count, v.values.count == count, moments.count < header.adamSteps.count else {
-                    throw .badState(path: statePath, detail: "Adam's moments of convolution \(k)'s \(part) are missing or have another size")
+            var pair: [Adam.State] = []
+            for (key, count) in [(weightKey, w.weight.count), (biasKey, w.bias.count)] {
+                let keys = momentKeys(key)
+                guard let m = tensors[keys.expAvg], let v = tensors[keys.expAvgSq], m.values.count == count, v.values.count == count else {
+                    throw .badState(path: statePath, detail: "Adam's moments of '\(key)' ('\(keys.expAvg)', '\(keys.expAvgSq)') are missing or have another size")
                 }
                 // exp_avg_sq is a running mean of squares: a negative value would give NaN from its square root.
                 guard m.values.allSatisfy(\.isFinite), v.values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                    throw .badState(path: statePath, detail: "tensor 'adam.\(k).\(part).exp_avg' or '.exp_avg_sq' holds a value that is not finite (or a negative exp_avg_sq)")
+                    throw .badState(path: statePath, detail: "tensor '\(keys.expAvg)' or '.exp_avg_sq' holds a value that is not finite (or a negative exp_avg_sq)")
                 }
                 var adam = Adam.State(count: count)
                 adam.expAvg = m.values
                 adam.expAvgSq = v.values
-                adam.step = header.adamSteps[moments.count]
-                moments.append(adam)
+                adam.step = header.adamSteps[2 * moments.count + pair.count]
+                pair.append(adam)
             }
+            moments.append(ConvolutionMoments(module: module, weight: pair[0], bias: pair[1]))
         }
         guard tensors.count == 6 * convolutions.count else {
             throw .badState(path: statePath, detail: "it holds \(tensors.count) tensors, a decoder of \(convolutions.count) convolutions has \(6 * convolutions.count)")

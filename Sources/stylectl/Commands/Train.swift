@@ -1,11 +1,9 @@
-// `stylectl train`: trains an AdaIN decoder as pytorch-AdaIN's train.py does, on the CPU.
+// `stylectl train`: the flags of decoder training, passed to StyleTransfer's `DecoderTraining`,
+// which loads, trains and saves; this prints its progress and draws loss.png (StyleReports).
 
 import ArgumentParser
-import Checkpoints
-import Foundation
 import StyleReports
 import StyleTransfer
-import TensorCore
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -69,99 +67,66 @@ struct Train: ParsableCommand {
     @Flag(help: "Go on from --output-dir's training-state.safetensors (its saved settings are kept).")
     var resume = false
 
+    /// The flags as the library's settings.
+    var configuration: DecoderTrainingConfiguration {
+        DecoderTrainingConfiguration(
+            contentFolder: contentDir, styleFolder: styleDir, outputFolder: outputDir, vggWeights: vgg, initialDecoder: decoder,
+            iterations: iterations, batchSize: batchSize,
+            hyperparameters: TrainingHyperparameters(learningRate: lr, learningRateDecay: lrDecay, contentWeight: contentWeight, styleWeight: styleWeight),
+            imageSize: imageSize, cropSize: cropSize, saveInterval: saveInterval, seed: seed, resume: resume)
+    }
+
+    /// The flag of each setting and folder role the library names in its errors.
+    static let flags = [
+        "iterations": "--iterations", "batchSize": "--batch-size", "learningRate": "--lr", "learningRateDecay": "--lr-decay",
+        "styleWeight": "--style-weight", "contentWeight": "--content-weight", "cropSize": "--crop-size", "imageSize": "--image-size",
+        "saveInterval": "--save-interval", "content folder": "--content-dir", "style folder": "--style-dir",
+    ]
+
     func validate() throws {
-        guard iterations >= 1 else { throw ValidationError("'--iterations' must be at least 1, got \(iterations).") }
-        guard batchSize >= 1 else { throw ValidationError("'--batch-size' must be at least 1, got \(batchSize).") }
-        guard lr > 0 && lr.isFinite else { throw ValidationError("'--lr' must be positive, got \(lr).") }
-        guard lrDecay >= 0 && lrDecay.isFinite else { throw ValidationError("'--lr-decay' must be 0 or more, got \(lrDecay).") }
-        guard styleWeight >= 0 && styleWeight.isFinite else { throw ValidationError("'--style-weight' must be 0 or more, got \(styleWeight).") }
-        guard contentWeight >= 0 && contentWeight.isFinite else { throw ValidationError("'--content-weight' must be 0 or more, got \(contentWeight).") }
-        guard cropSize >= VGGEncoder.minimumImageSide else {
-            throw ValidationError("'--crop-size' must be at least \(VGGEncoder.minimumImageSide), got \(cropSize).")
+        do { try configuration.check() } catch {
+            guard case .invalidSetting(let key, let value, let requirement) = error else { throw error }
+            if key == "imageSize" { throw ValidationError("'--image-size' (\(value)) must be 0 or at least '--crop-size' (\(cropSize)).") }
+            throw ValidationError("'\(Self.flags[key] ?? key)' must be \(requirement), got \(value).")
         }
-        guard imageSize == 0 || imageSize >= cropSize else {
-            throw ValidationError("'--image-size' (\(imageSize)) must be 0 or at least '--crop-size' (\(cropSize)).")
-        }
-        guard saveInterval >= 1 else { throw ValidationError("'--save-interval' must be at least 1, got \(saveInterval).") }
     }
 
     func run() throws {
+        let training = DecoderTraining(configuration) { history, path throws(TrainingError) in
+            try writeLossPlot(history, title: "stylectl train: loss (content-weight x L_c, style-weight x L_s)", path: path)
+        }
         do {
-            try train()
-        } catch let error as TrainingError {
-            throw CommandFailure(error.description)
-        } catch let error as StyleTransferError {
-            throw CommandFailure(error.description)
+            _ = try training.run(progress: report)
+        } catch {
+            throw CommandFailure(Self.naming(error).description)
         }
     }
 
-    private func train() throws {
-        let content = try TrainingImageFolder(path: contentDir, option: "--content-dir", imageSize: imageSize, cropSize: cropSize)
-        let style = try TrainingImageFolder(path: styleDir, option: "--style-dir", imageSize: imageSize, cropSize: cropSize)
-        let vgg = try loadVGG()
-        let encoder = TrainingNetwork(vgg)
-        let initial = TrainingNetwork(try loadDecoder())
-        let statePath = (outputDir as NSString).appendingPathComponent("training-state.safetensors")
-        var session: TrainingSession
-        if resume {
-            session = try TrainingSession.resume(statePath: statePath, encoder: encoder, decoder: initial, content: content, style: style,
-                                                   inferenceEncoder: vgg)
-            printError("resuming at iteration \(session.trainer.iteration) of \(statePath)")
-        } else {
-            let hyperparameters = TrainingHyperparameters(learningRate: lr, learningRateDecay: lrDecay, contentWeight: contentWeight, styleWeight: styleWeight)
-            session = TrainingSession(trainer: DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: hyperparameters, inferenceEncoder: vgg),
-                                      content: content, style: style, batchSize: batchSize, seed: seed)
+    /// `error` with the folder roles it names replaced by their flags.
+    static func naming(_ error: TrainingError) -> TrainingError {
+        switch error {
+        case .folderNotFound(let role, let path): .folderNotFound(option: flags[role] ?? role, path: path)
+        case .noImages(let role, let path): .noImages(option: flags[role] ?? role, path: path)
+        default: error
         }
-        do { try FileManager.default.createDirectory(atPath: outputDir, withIntermediateDirectories: true) } catch {
-            throw TrainingError.cannotWrite(path: outputDir, reason: error.localizedDescription)
-        }
-        printError("training: \(content.paths.count) content and \(style.paths.count) style images, batch \(session.batchSize), "
-                   + "\(session.content.imageSize) -> \(session.content.cropSize) crops, to iteration \(iterations)")
-        if session.trainer.iteration >= iterations {
-            printError("nothing to do: the run is at iteration \(session.trainer.iteration); raise --iterations to go on")
-        }
-        while session.trainer.iteration < iterations {
-            let record = try session.iterate()
+    }
+
+    /// Prints the run's progress on standard error.
+    private func report(_ progress: DecoderTrainingProgress) {
+        switch progress {
+        case .resumed(let statePath, let iteration):
+            printError("resuming at iteration \(iteration) of \(statePath)")
+        case .started(let contentImages, let styleImages, let batchSize, let imageSize, let cropSize, let iterations):
+            printError("training: \(contentImages) content and \(styleImages) style images, batch \(batchSize), "
+                       + "\(imageSize) -> \(cropSize) crops, to iteration \(iterations)")
+        case .nothingToDo(let iteration):
+            printError("nothing to do: the run is at iteration \(iteration); raise --iterations to go on")
+        case .iterated(let record):
             let l = record.loss
             printError(String(format: "[%d/%d] content %.4f  style %.4f  total %.4f  lr %.3g  %.2f s/iter",
                               l.iteration, iterations, l.content, l.style, l.total, l.learningRate, record.seconds))
-            if l.iteration % saveInterval == 0 || l.iteration == iterations { try save(session) }
-        }
-    }
-
-    /// Writes decoder_iter_N.safetensors, the training state, loss.csv and loss.png.
-    private func save(_ session: TrainingSession) throws {
-        let folder = outputDir as NSString
-        let decoderPath = folder.appendingPathComponent("decoder_iter_\(session.trainer.iteration).safetensors")
-        let decoder: Decoder
-        do { decoder = try Decoder(convolutions: session.trainer.decoder.convolutions) } catch {
-            throw TrainingError.weights(path: decoderPath, error)
-        }
-        do { try writeSafeTensors(decoder.stateDict, path: decoderPath) } catch { throw TrainingError.checkpoint(error) }
-        try session.save(statePath: folder.appendingPathComponent("training-state.safetensors"))
-        try session.writeLossCurve(path: folder.appendingPathComponent("loss.csv"))
-        try writeLossPlot(session.history, title: "stylectl train: loss (content-weight x L_c, style-weight x L_s)",
-                          path: folder.appendingPathComponent("loss.png"))
-        printError("saved \(decoderPath)")
-    }
-
-    private func loadVGG() throws -> VGGEncoder {
-        let path = try ModelFiles.locateVGG(vgg)
-        do { return try VGGEncoder(weights: loadStateDict(path: path)) } catch let error as CheckpointError {
-            throw TrainingError.checkpoint(error)
-        } catch let error as NetworkWeightError { throw TrainingError.weights(path: path, error) }
-    }
-
-    /// --decoder's weights, or PyTorch's default initialisation seeded by --seed.
-    private func loadDecoder() throws -> Decoder {
-        if let path = decoder {
-            do { return try Decoder(weights: loadStateDict(path: path)) } catch let error as CheckpointError {
-                throw TrainingError.checkpoint(error)
-            } catch let error as NetworkWeightError { throw TrainingError.weights(path: path, error) }
-        }
-        var random = SeededRandom(seed: seed ^ 0x5EED_DEC0_DE00_0000)
-        do { return try Decoder(convolutions: Decoder.initialConvolutions(random: &random)) } catch {
-            throw TrainingError.weights(path: "initial weights", error)
+        case .saved(let decoderPath):
+            printError("saved \(decoderPath)")
         }
     }
 }

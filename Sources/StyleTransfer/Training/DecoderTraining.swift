@@ -1,0 +1,181 @@
+// Decoder training as one library call (what `stylectl train` runs): the settings as typed values,
+// and a run that loads the networks and folders (or the saved state), takes the steps, and saves
+// the decoder, the state and the loss curve at intervals and at the end.
+
+import Checkpoints
+import Foundation
+import TensorCore
+
+/// The settings of a decoder training run (pytorch-AdaIN's train.py defaults).
+public struct DecoderTrainingConfiguration: Sendable, Equatable {
+    /// The folder of content images and the folder of style images (JPEG or PNG).
+    public var contentFolder: String
+    public var styleFolder: String
+    /// Where decoders, the state, loss.csv and loss.png are written (made if missing).
+    public var outputFolder: String
+    /// The VGG encoder's weights; nil looks for them as ``ModelFiles/locateVGG(_:environment:executablePath:)`` does.
+    public var vggWeights: String?
+    /// A decoder to fine-tune; nil starts from PyTorch's default initialisation seeded by `seed`.
+    public var initialDecoder: String?
+    /// Train until this many iterations in all (train.py's `--max_iter`).
+    public var iterations: Int
+    /// Images per batch.
+    public var batchSize: Int
+    public var hyperparameters: TrainingHyperparameters
+    /// Both sides of every image are resized to this (0 keeps the images' sizes).
+    public var imageSize: Int
+    /// The side of the random square crop.
+    public var cropSize: Int
+    /// Decoder, state and loss curve are saved every this many iterations, and at the end.
+    public var saveInterval: Int
+    /// Seeds the initial weights, the image order and the crops.
+    public var seed: UInt64
+    /// Go on from the output folder's state file, whose saved settings win.
+    public var resume: Bool
+
+    public init(contentFolder: String, styleFolder: String, outputFolder: String, vggWeights: String? = nil, initialDecoder: String? = nil,
+                iterations: Int = 160_000, batchSize: Int = 8, hyperparameters: TrainingHyperparameters = .init(),
+                imageSize: Int = 512, cropSize: Int = 256, saveInterval: Int = 10_000, seed: UInt64 = 0, resume: Bool = false) {
+        self.contentFolder = contentFolder
+        self.styleFolder = styleFolder
+        self.outputFolder = outputFolder
+        self.vggWeights = vggWeights
+        self.initialDecoder = initialDecoder
+        self.iterations = iterations
+        self.batchSize = batchSize
+        self.hyperparameters = hyperparameters
+        self.imageSize = imageSize
+        self.cropSize = cropSize
+        self.saveInterval = saveInterval
+        self.seed = seed
+        self.resume = resume
+    }
+
+    /// Refuses a setting a run cannot use, naming it by its property: the first of iterations,
+    /// batchSize, the hyperparameters, cropSize, imageSize and saveInterval that is out of range.
+    public func check() throws(TrainingError) {
+        func refuse(_ key: String, _ value: Any, _ requirement: String) -> TrainingError {
+            .invalidSetting(key: key, value: "\(value)", requirement: requirement)
+        }
+        let h = hyperparameters
+        guard iterations >= 1 else { throw refuse("iterations", iterations, "at least 1") }
+        guard batchSize >= 1 else { throw refuse("batchSize", batchSize, "at least 1") }
+        guard h.learningRate > 0 && h.learningRate.isFinite else { throw refuse("learningRate", h.learningRate, "positive") }
+        guard h.learningRateDecay >= 0 && h.learningRateDecay.isFinite else { throw refuse("learningRateDecay", h.learningRateDecay, "0 or more") }
+        guard h.styleWeight >= 0 && h.styleWeight.isFinite else { throw refuse("styleWeight", h.styleWeight, "0 or more") }
+        guard h.contentWeight >= 0 && h.contentWeight.isFinite else { throw refuse("contentWeight", h.contentWeight, "0 or more") }
+        guard cropSize >= VGGEncoder.minimumImageSide else { throw refuse("cropSize", cropSize, "at least \(VGGEncoder.minimumImageSide)") }
+        guard imageSize == 0 || imageSize >= cropSize else { throw refuse("imageSize", imageSize, "0 or at least the crop size (\(cropSize))") }
+        guard saveInterval >= 1 else { throw refuse("saveInterval", saveInterval, "at least 1") }
+    }
+}
+
+/// What a run reports as it goes (for a progress display).
+public enum DecoderTrainingProgress: Sendable {
+    /// The run goes on from the state file at `statePath`, at `iteration`.
+    case resumed(statePath: String, iteration: Int)
+    /// The loop starts: the folders' image counts and the (possibly resumed) batch and sizes.
+    case started(contentImages: Int, styleImages: Int, batchSize: Int, imageSize: Int, cropSize: Int, iterations: Int)
+    /// A resumed run is already at or past ``DecoderTrainingConfiguration/iterations``: no step is taken.
+    case nothingToDo(iteration: Int)
+    /// One iteration was taken.
+    case iterated(TrainingRecord)
+    /// The decoder at `decoderPath`, the state, loss.csv and loss.png were written.
+    case saved(decoderPath: String)
+}
+
+/// A decoder training run: ``run(progress:)`` does what pytorch-AdaIN's train.py does, resumably.
+public struct DecoderTraining: Sendable {
+    /// The name of the state file in the output folder.
+    public static let stateFileName = "training-state.safetensors"
+    /// The name of the loss curve's picture in the output folder, drawn by ``lossPlot``.
+    public static let lossPlotFileName = "loss.png"
+
+    public var configuration: DecoderTrainingConfiguration
+    /// Draws loss.png from the history at every save (StyleReports' `writeLossPlot`: drawing is not
+    /// this library's); nil leaves it out.
+    public var lossPlot: (@Sendable (_ history: [TrainingRecord], _ path: String) throws(TrainingError) -> Void)?
+
+    public init(_ configuration: DecoderTrainingConfiguration,
+                lossPlot: (@Sendable (_ history: [TrainingRecord], _ path: String) throws(TrainingError) -> Void)? = nil) {
+        self.configuration = configuration
+        self.lossPlot = lossPlot
+    }
+
+    /// The state file this run resumes from and saves to.
+    public var statePath: String { (configuration.outputFolder as NSString).appendingPathComponent(Self.stateFileName) }
+
+    /// Checks the settings, lists the folders (named "content folder" and "style folder" in errors),
+    /// loads the VGG encoder and the initial decoder (or PyTorch's initialisation), resumes from
+    /// ``statePath`` if asked, then trains to ``DecoderTrainingConfiguration/iterations``, saving
+    /// `decoder_iter_N.safetensors`, the state, loss.csv and loss.png every `saveInterval`
+    /// iterations and at the end. Returns the session as it ends.
+    public func run(progress: (DecoderTrainingProgress) -> Void = { _ in }) throws(TrainingError) -> TrainingSession {
+        let c = configuration
+        try c.check()
+        let content = try TrainingImageFolder(path: c.contentFolder, option: "content folder", imageSize: c.imageSize, cropSize: c.cropSize)
+        let style = try TrainingImageFolder(path: c.styleFolder, option: "style folder", imageSize: c.imageSize, cropSize: c.cropSize)
+        let vgg = try loadVGG()
+        let encoder = TrainingNetwork(vgg)
+        let initial = TrainingNetwork(try loadDecoder())
+        var session: TrainingSession
+        if c.resume {
+            session = try TrainingSession.resume(statePath: statePath, encoder: encoder, decoder: initial, content: content, style: style,
+                                                 inferenceEncoder: vgg)
+            progress(.resumed(statePath: statePath, iteration: session.trainer.iteration))
+        } else {
+            session = TrainingSession(trainer: DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: c.hyperparameters, inferenceEncoder: vgg),
+                                      content: content, style: style, batchSize: c.batchSize, seed: c.seed)
+        }
+        do { try FileManager.default.createDirectory(atPath: c.outputFolder, withIntermediateDirectories: true) } catch {
+            throw .cannotWrite(path: c.outputFolder, reason: error.localizedDescription)
+        }
+        progress(.started(contentImages: content.paths.count, styleImages: style.paths.count, batchSize: session.batchSize,
+                          imageSize: session.content.imageSize, cropSize: session.content.cropSize, iterations: c.iterations))
+        if session.trainer.iteration >= c.iterations { progress(.nothingToDo(iteration: session.trainer.iteration)) }
+        while session.trainer.iteration < c.iterations {
+            let record = try session.iterate()
+            progress(.iterated(record))
+            let iteration = record.loss.iteration
+            if iteration % c.saveInterval == 0 || iteration == c.iterations { progress(.saved(decoderPath: try save(session))) }
+        }
+        return session
+    }
+
+    /// Writes decoder_iter_N.safetensors (checked to load as a ``Decoder``), the training state,
+    /// loss.csv and loss.png; returns the decoder's path.
+    private func save(_ session: TrainingSession) throws(TrainingError) -> String {
+        let folder = configuration.outputFolder as NSString
+        let decoderPath = folder.appendingPathComponent("decoder_iter_\(session.trainer.iteration).safetensors")
+        let decoder: Decoder
+        do { decoder = try Decoder(weights: session.trainer.decoder.stateDict) } catch { throw .weights(path: decoderPath, error) }
+        do { try writeSafeTensors(decoder.stateDict, path: decoderPath) } catch { throw .checkpoint(error) }
+        try session.save(statePath: statePath)
+        try session.writeLossCurve(path: folder.appendingPathComponent("loss.csv"))
+        try lossPlot?(session.history, folder.appendingPathComponent(Self.lossPlotFileName))
+        return decoderPath
+    }
+
+    private func loadVGG() throws(TrainingError) -> VGGEncoder {
+        let path: String
+        do { path = try ModelFiles.locateVGG(configuration.vggWeights) } catch { throw .modelFiles(error) }
+        return try loadNetwork(path) { weights throws(NetworkWeightError) in try VGGEncoder(weights: weights) }
+    }
+
+    /// The initial decoder's weights, or PyTorch's default initialisation seeded by the seed.
+    private func loadDecoder() throws(TrainingError) -> Decoder {
+        if let path = configuration.initialDecoder {
+            return try loadNetwork(path) { weights throws(NetworkWeightError) in try Decoder(weights: weights) }
+        }
+        var random = SeededRandom(seed: configuration.seed ^ 0x5EED_DEC0_DE00_0000)
+        do { return try Decoder(convolutions: Decoder.initialConvolutions(random: &random)) } catch {
+            throw .weights(path: "initial weights", error)
+        }
+    }
+
+    private func loadNetwork<Network>(_ path: String, _ make: ([String: StoredTensor]) throws(NetworkWeightError) -> Network) throws(TrainingError) -> Network {
+        let weights: [String: StoredTensor]
+        do { weights = try loadStateDict(path: path) } catch { throw .checkpoint(error) }
+        do { return try make(weights) } catch { throw .weights(path: path, error) }
+    }
+}
