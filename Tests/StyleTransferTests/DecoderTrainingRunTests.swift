@@ -59,8 +59,8 @@ import TestSupport
         let c = try configuration(output: output, iterations: 3)
         var byHand = TrainingSession(
             trainer: DecoderTrainer(encoder: TrainingNetwork(vgg), decoder: TrainingNetwork(initial), hyperparameters: c.hyperparameters, inferenceEncoder: vgg),
-            content: try TrainingImageFolder(path: c.contentFolder, option: "content", imageSize: 24, cropSize: 16),
-            style: try TrainingImageFolder(path: c.styleFolder, option: "style", imageSize: 24, cropSize: 16), batchSize: 2, seed: 5)
+            content: try TrainingImageFolder(path: c.contentFolder, role: .trainingContent, imageSize: 24, cropSize: 16),
+            style: try TrainingImageFolder(path: c.styleFolder, role: .trainingStyle, imageSize: 24, cropSize: 16), batchSize: 2, seed: 5)
         for _ in 0 ..< 3 { _ = try byHand.iterate() }
         #expect(byHand.trainer.decoder.convolutions == session.trainer.decoder.convolutions)
         let expected = temp + "/by-hand.safetensors"
@@ -96,8 +96,8 @@ import TestSupport
         #expect(try refusal { $0.hyperparameters.learningRate = .nan } == .invalidSetting(key: "learningRate", value: "nan", requirement: "positive"))
         #expect(TrainingError.invalidSetting(key: "batchSize", value: "0", requirement: "at least 1").description
                 == "training setting 'batchSize' is 0; it must be at least 1")
-        #expect(try refusal { $0.contentFolder = temp + "/nowhere" } == .folderNotFound(option: "content folder", path: temp + "/nowhere"))
-        #expect(try refusal { $0.styleFolder = temp } == .noImages(option: "style folder", path: temp))
+        #expect(try refusal { $0.contentFolder = temp + "/nowhere" } == .folderNotFound(role: .trainingContent, path: temp + "/nowhere"))
+        #expect(try refusal { $0.styleFolder = temp } == .noImages(role: .trainingStyle, path: temp))
         #expect(try refusal { $0.resume = true }
                 == .badState(path: output + "/training-state.safetensors",
                              detail: "there is no such file (start without --resume, or give the --output-dir of the run to resume)"))

@@ -92,8 +92,8 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
                                      hyperparameters: TrainingHyperparameters(learningRate: 1e-2, learningRateDecay: 0))
         // Whole images (crop = image size), both in every batch: the same batch each iteration.
         var session = TrainingSession(
-            trainer: trainer, content: try TrainingImageFolder(path: content, option: "--content-dir", imageSize: 16, cropSize: 16),
-            style: try TrainingImageFolder(path: style, option: "--style-dir", imageSize: 16, cropSize: 16), batchSize: 2, seed: 3)
+            trainer: trainer, content: try TrainingImageFolder(path: content, role: .trainingContent, imageSize: 16, cropSize: 16),
+            style: try TrainingImageFolder(path: style, role: .trainingStyle, imageSize: 16, cropSize: 16), batchSize: 2, seed: 3)
         for _ in 0 ..< 5 { _ = try session.iterate() }
         let totals = session.history.map(\.loss.total)
         #expect(totals.count == 5)
@@ -107,8 +107,8 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         defer { try? FileManager.default.removeItem(atPath: content); try? FileManager.default.removeItem(atPath: style) }
         let (encoder, decoder) = (try trainingGoldens.tinyEncoder(), try tinyDecoder())
         let folders = { () throws in
-            (try TrainingImageFolder(path: content, option: "--content-dir", imageSize: 24, cropSize: 16),
-             try TrainingImageFolder(path: style, option: "--style-dir", imageSize: 0, cropSize: 16))
+            (try TrainingImageFolder(path: content, role: .trainingContent, imageSize: 24, cropSize: 16),
+             try TrainingImageFolder(path: style, role: .trainingStyle, imageSize: 0, cropSize: 16))
         }
         let (c, s) = try folders()
         let hyperparameters = TrainingHyperparameters(learningRate: 1e-3, learningRateDecay: 0.1, contentWeight: 2, styleWeight: 5)
@@ -123,8 +123,8 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         defer { try? FileManager.default.removeItem(atPath: state) }
         try first.save(statePath: state)
         // Resumed with other sizes and settings given: the saved ones are kept.
-        let (c2, s2) = (try TrainingImageFolder(path: content, option: "--content-dir", imageSize: 64, cropSize: 32),
-                        try TrainingImageFolder(path: style, option: "--style-dir", imageSize: 64, cropSize: 32))
+        let (c2, s2) = (try TrainingImageFolder(path: content, role: .trainingContent, imageSize: 64, cropSize: 32),
+                        try TrainingImageFolder(path: style, role: .trainingStyle, imageSize: 64, cropSize: 32))
         var resumed = try TrainingSession.resume(statePath: state, encoder: encoder, decoder: decoder, content: c2, style: s2)
         #expect(resumed.trainer.iteration == 2 && resumed.batchSize == 2 && resumed.content.cropSize == 16)
         #expect(resumed.trainer.hyperparameters == hyperparameters)
@@ -148,7 +148,7 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
     func resumeFromAWeightFile() throws {
         let content = try imageFolder("content", ["cornell.jpg"], side: 16)
         defer { try? FileManager.default.removeItem(atPath: content) }
-        let folder = try TrainingImageFolder(path: content, option: "--content-dir", imageSize: 16, cropSize: 16)
+        let folder = try TrainingImageFolder(path: content, role: .trainingContent, imageSize: 16, cropSize: 16)
         let path = try TestPaths.golden("network/decoder.safetensors").path
         #expect(throws: TrainingError.self) {
             _ = try TrainingSession.resume(statePath: path, encoder: try trainingGoldens.tinyEncoder(), decoder: try tinyDecoder(), content: folder, style: folder)
@@ -172,23 +172,23 @@ private func imageFolder(_ kind: String, _ names: [String], side: Int) throws ->
         try Data("notes".utf8).write(to: URL(fileURLWithPath: root + "/empty/readme.txt"))
         try writeImage(RGBImage(width: 12, height: 20, pixels: [Float](repeating: 0.5, count: 3 * 12 * 20)), path: root + "/small/tiny.png")
 
-        #expect(throws: TrainingError.folderNotFound(option: "--content-dir", path: root + "/missing")) {
-            _ = try TrainingImageFolder(path: root + "/missing", option: "--content-dir", imageSize: 32, cropSize: 16)
+        #expect(throws: TrainingError.folderNotFound(role: .trainingContent, path: root + "/missing")) {
+            _ = try TrainingImageFolder(path: root + "/missing", role: .trainingContent, imageSize: 32, cropSize: 16)
         }
-        #expect(throws: TrainingError.noImages(option: "--style-dir", path: root + "/empty")) {
-            _ = try TrainingImageFolder(path: root + "/empty", option: "--style-dir", imageSize: 32, cropSize: 16)
+        #expect(throws: TrainingError.noImages(role: .trainingStyle, path: root + "/empty")) {
+            _ = try TrainingImageFolder(path: root + "/empty", role: .trainingStyle, imageSize: 32, cropSize: 16)
         }
-        let good = try TrainingImageFolder(path: root + "/small", option: "--style-dir", imageSize: 32, cropSize: 16)
+        let good = try TrainingImageFolder(path: root + "/small", role: .trainingStyle, imageSize: 32, cropSize: 16)
         func firstIteration(content: TrainingImageFolder) throws(TrainingError) {
             var session = TrainingSession(trainer: DecoderTrainer(encoder: try! trainingGoldens.tinyEncoder(), decoder: try! tinyDecoder()),
                                           content: content, style: good, batchSize: 1, seed: 0)
             _ = try session.iterate()
         }
         #expect(throws: TrainingError.unreadableImage(.notAnImage(path: root + "/broken/bad.png"))) {
-            try firstIteration(content: try TrainingImageFolder(path: root + "/broken", option: "--content-dir", imageSize: 32, cropSize: 16))
+            try firstIteration(content: try TrainingImageFolder(path: root + "/broken", role: .trainingContent, imageSize: 32, cropSize: 16))
         }
         #expect(throws: TrainingError.imageSmallerThanCrop(path: root + "/small/tiny.png", width: 12, height: 20, crop: 16)) {
-            try firstIteration(content: try TrainingImageFolder(path: root + "/small", option: "--content-dir", imageSize: 0, cropSize: 16))
+            try firstIteration(content: try TrainingImageFolder(path: root + "/small", role: .trainingContent, imageSize: 0, cropSize: 16))
         }
         #expect(TrainingError.imageSmallerThanCrop(path: "x.png", width: 12, height: 20, crop: 16).description.contains("--crop-size"))
     }

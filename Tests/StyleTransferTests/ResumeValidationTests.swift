@@ -32,7 +32,7 @@ import TestSupport
         }
 
         func images() throws -> TrainingImageFolder {
-            try TrainingImageFolder(path: folder, option: "--content-dir", imageSize: 24, cropSize: 16)
+            try TrainingImageFolder(path: folder, role: .trainingContent, imageSize: 24, cropSize: 16)
         }
 
         func resume() throws -> TrainingSession {

@@ -105,7 +105,7 @@ public struct DecoderTraining: Sendable {
     /// The state file this run resumes from and saves to.
     public var statePath: String { (configuration.outputFolder as NSString).appendingPathComponent(Self.stateFileName) }
 
-    /// Checks the settings, lists the folders (named "content folder" and "style folder" in errors),
+    /// Checks the settings, lists the folders (named by their roles in errors),
     /// loads the VGG encoder and the initial decoder (or PyTorch's initialisation), resumes from
     /// ``statePath`` if asked, then trains to ``DecoderTrainingConfiguration/iterations``, saving
     /// `decoder_iter_N.safetensors`, the state, loss.csv and loss.png every `saveInterval`
@@ -113,8 +113,8 @@ public struct DecoderTraining: Sendable {
     public func run(progress: (DecoderTrainingProgress) -> Void = { _ in }) throws(TrainingError) -> TrainingSession {
         let c = configuration
         try c.check()
-        let content = try TrainingImageFolder(path: c.contentFolder, option: "content folder", imageSize: c.imageSize, cropSize: c.cropSize)
-        let style = try TrainingImageFolder(path: c.styleFolder, option: "style folder", imageSize: c.imageSize, cropSize: c.cropSize)
+        let content = try TrainingImageFolder(path: c.contentFolder, role: .trainingContent, imageSize: c.imageSize, cropSize: c.cropSize)
+        let style = try TrainingImageFolder(path: c.styleFolder, role: .trainingStyle, imageSize: c.imageSize, cropSize: c.cropSize)
         let vgg = try loadVGG()
         let encoder = TrainingNetwork(vgg)
         let initial = TrainingNetwork(try loadDecoder())

@@ -5,10 +5,10 @@ import ImageCodec
 
 /// Why decoder training cannot start or go on. The description is a full sentence for the user.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
-    /// The folder given by `option` (e.g. `--content-dir`) does not exist or is not a folder.
-    case folderNotFound(option: String, path: String)
+    /// The folder of `role` (the training content or style images) does not exist or is not a folder.
+    case folderNotFound(role: InputRole, path: String)
     /// The folder holds no .jpg, .jpeg or .png file.
-    case noImages(option: String, path: String)
+    case noImages(role: InputRole, path: String)
     /// An image of a training folder cannot be read (the codec's error names the file).
     case unreadableImage(ImageCodecError)
     /// An image is smaller than the random crop (after resizing, if any).
@@ -30,8 +30,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .folderNotFound(let option, let path): "\(option): '\(path)' is not a folder"
-        case .noImages(let option, let path): "\(option): folder '\(path)' holds no .jpg, .jpeg or .png files"
+        case .folderNotFound(let role, let path): "\(role.flag): '\(path)' is not a folder"
+        case .noImages(let role, let path): "\(role.flag): folder '\(path)' holds no .jpg, .jpeg or .png files"
         case .unreadableImage(let error): "training image: \(error.description)"
         case .imageSmallerThanCrop(let path, let width, let height, let crop):
             "training image '\(path)' is \(width)x\(height) pixels, smaller than the \(crop)x\(crop) crop; use a smaller --crop-size or a larger --image-size"

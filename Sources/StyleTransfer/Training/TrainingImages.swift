@@ -17,16 +17,16 @@ public struct TrainingImageFolder: Sendable {
     /// The side of the random square crop (train.py's `RandomCrop(256)`).
     public let cropSize: Int
 
-    /// Lists the folder; `option` (e.g. `--content-dir`) names it in errors.
-    public init(path: String, option: String, imageSize: Int, cropSize: Int) throws(TrainingError) {
+    /// Lists the folder; `role` names it in errors.
+    public init(path: String, role: InputRole, imageSize: Int, cropSize: Int) throws(TrainingError) {
         precondition(imageSize >= 0 && cropSize > 0, "sizes must be positive")
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .folderNotFound(option: option, path: path)
+            throw .folderNotFound(role: role, path: path)
         }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
         let images = names.filter { ImageFiles.isImageName($0) }.sorted()
-        guard !images.isEmpty else { throw .noImages(option: option, path: path) }
+        guard !images.isEmpty else { throw .noImages(role: role, path: path) }
         paths = images.map { (path as NSString).appendingPathComponent($0) }
         self.imageSize = imageSize
         self.cropSize = cropSize

@@ -76,11 +76,11 @@ struct Train: ParsableCommand {
             imageSize: imageSize, cropSize: cropSize, saveInterval: saveInterval, seed: seed, resume: resume)
     }
 
-    /// The flag of each setting and folder role the library names in its errors.
+    /// The flag of each setting the library names in its errors (folders are named by their ``InputRole``).
     static let flags = [
         "iterations": "--iterations", "batchSize": "--batch-size", "learningRate": "--lr", "learningRateDecay": "--lr-decay",
         "styleWeight": "--style-weight", "contentWeight": "--content-weight", "cropSize": "--crop-size", "imageSize": "--image-size",
-        "saveInterval": "--save-interval", "content folder": "--content-dir", "style folder": "--style-dir",
+        "saveInterval": "--save-interval",
     ]
 
     func validate() throws {
@@ -98,16 +98,7 @@ struct Train: ParsableCommand {
         do {
             _ = try training.run(progress: report)
         } catch {
-            throw CommandFailure(Self.naming(error).description)
-        }
-    }
-
-    /// `error` with the folder roles it names replaced by their flags.
-    static func naming(_ error: TrainingError) -> TrainingError {
-        switch error {
-        case .folderNotFound(let role, let path): .folderNotFound(option: flags[role] ?? role, path: path)
-        case .noImages(let role, let path): .noImages(option: flags[role] ?? role, path: path)
-        default: error
+            throw CommandFailure(error.description)
         }
     }
 
