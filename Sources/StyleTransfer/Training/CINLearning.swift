@@ -91,7 +91,7 @@ public func learnConditionalInstanceNorm(
         var order: [Int] = []
         var losses: [Float] = []
         for iteration in stride(from: 1, through: options.iterations, by: 1) {
-            if order.isEmpty { order = shuffled(Array(contents.indices), &random) }
+            if order.isEmpty { order = random.permutation(contents.count) }
             let k = order.removeLast()
             let x = contentFeatures[k]
             let t = cin.apply(x, style: s)
@@ -113,13 +113,4 @@ public func learnConditionalInstanceNorm(
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     return CINLearningResult(parameters: cin, seconds: seconds, lossHistory: history)
-}
-
-/// A Fisher-Yates shuffle driven by the seeded generator.
-private func shuffled(_ items: [Int], _ random: inout SeededRandom) -> [Int] {
-    var items = items
-    for i in stride(from: items.count - 1, to: 0, by: -1) {
-        items.swapAt(i, Int(random.next() % UInt64(i + 1)))
-    }
-    return items
 }

@@ -88,8 +88,7 @@ public struct ImageSampler: Sendable, Codable, Equatable {
 
     mutating func next(count: Int, random: inout SeededRandom) -> Int {
         if position >= order.count || order.count != count {
-            order = Array(0 ..< count)
-            for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, random.integer(upTo: i)) }  // Fisher-Yates
+            order = random.permutation(count)
             position = 0
         }
         defer { position += 1 }
@@ -102,5 +101,12 @@ extension SeededRandom {
     mutating func integer(upTo bound: Int) -> Int {
         precondition(bound >= 0)
         return Int(next() % UInt64(bound + 1))
+    }
+
+    /// A random order of `0 ..< count`: a Fisher-Yates shuffle, from the last position down.
+    mutating func permutation(_ count: Int) -> [Int] {
+        var order = Array(0 ..< count)
+        for i in stride(from: count - 1, to: 0, by: -1) { order.swapAt(i, integer(upTo: i)) }
+        return order
     }
 }
