@@ -1,6 +1,8 @@
 // The `stylectl` command: configuration and subcommands only; the work is done by the libraries.
 
 import ArgumentParser
+import Foundation
+import StyleTransfer
 
 @main
 struct StyleCtl: ParsableCommand {
@@ -10,4 +12,35 @@ struct StyleCtl: ParsableCommand {
         version: "0.1.0",
         subcommands: [Stylize.self, Sweep.self, Report.self, Train.self, CompareNorms.self, Mask.self, CheckModels.self]
     )
+
+    /// ArgumentParser's `main()`, except that an error's message is printed with its control
+    /// characters escaped (``escapingControlCharacters(_:keepingNewlines:)``): a value echoed back
+    /// ("The value '...' is invalid for '--mask-mode <mode>'") or a file name cannot drive the
+    /// terminal. Help and version go to standard output unchanged; exit codes are ArgumentParser's
+    /// (64 for a usage mistake, 1 for a failure).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+            } else {
+                FileHandle.standardError.write(Data((escapingControlCharacters(message, keepingNewlines: true) + "\n").utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
+
+/// `--preserve-color none|coral|luminance`, in any case.
+extension ColorPreservation: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+/// `--mask-mode auto|binary|labels|soft`, in any case.
+extension SpatialMask.Mode: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }

@@ -19,7 +19,7 @@ struct ControlOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "How masks are read: auto, binary (threshold 0.5), labels (grey levels or colours in increasing order, black first, map to the styles in order) or soft (grey levels are weights).",
         valueName: "mode"))
-    var maskMode: String = "auto"
+    var maskMode: SpatialMask.Mode = .auto
 
     @Flag(help: "Stretch a mask whose aspect ratio differs from the content's instead of failing.")
     var stretchMask = false
@@ -27,24 +27,7 @@ struct ControlOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Keep the content's colours: coral (pytorch-AdaIN's colour transfer of the style image) or luminance (stylize luminance only, keep the content's chroma).",
         valueName: "method"))
-    var preserveColor: String?
-
-    /// Checks `--preserve-color` and `--mask-mode` at parse time; weights and masks are checked
-    /// against the styles by ``StylizationTask/plan(content:controls:output:otherInputs:)`` before
-    /// any image is read.
-    func validate() throws {
-        do {
-            _ = try preservation()
-            _ = try SpatialMask.Mode(parsing: maskMode)
-        } catch {
-            throw ValidationError(escapingControlCharacters(error.description))
-        }
-    }
-
-    /// `--preserve-color` as a value (`.none` when not given).
-    func preservation() throws(StyleControlError) -> ColorPreservation {
-        try preserveColor.map { value throws(StyleControlError) in try ColorPreservation(parsing: value) } ?? ColorPreservation.none
-    }
+    var preserveColor: ColorPreservation?
 
     /// The typed controls for a list of style paths: `--style-weights` and `--mask` split by the one
     /// comma-list rule (``commaList(_:flag:)``), weights read as numbers; validated.
@@ -61,9 +44,9 @@ struct ControlOptions: ParsableArguments {
             }
         }
         let masks = try mask.map { text throws(StyleControlError) in
-            SpatialMask(paths: try list(text, flag: "--mask"), mode: try SpatialMask.Mode(parsing: maskMode), stretch: stretchMask)
+            SpatialMask(paths: try list(text, flag: "--mask"), mode: maskMode, stretch: stretchMask)
         }
-        let controls = StyleControls(styles: styles, weights: weights, mask: masks, preserveColor: try preservation(), alpha: alpha)
+        let controls = StyleControls(styles: styles, weights: weights, mask: masks, preserveColor: preserveColor ?? .none, alpha: alpha)
         try controls.validate()
         return controls
     }
