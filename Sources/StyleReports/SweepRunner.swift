@@ -33,7 +33,7 @@ public struct SweepProgress: Sendable {
 ///   run that failed at its first cell: a content that is not an image, a mask of the wrong
 ///   aspect) is replaced without `overwrite`, so that the corrected rerun under the same name is
 ///   not refused; `notice` is told ("replacing FOLDER: its sweep had finished no cell").
-/// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:)``),
+/// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:maskMode:)``),
 ///   stylized by one ``ControlledStylizer`` whose feature caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
 ///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
@@ -62,7 +62,7 @@ public func runSweep(
             if let known = sizes[content] { return known }
             let source: (width: Int, height: Int)
             do { source = try readImageSize(path: content) } catch { throw .failed(error.description) }
-            let size = ImageSizing(size: definition.contentSize).sizedDimensions(width: source.width, height: source.height)
+            let size = definition.contentSizing.sizedDimensions(width: source.width, height: source.height)
             sizes[content] = size
             return size
         }
@@ -81,7 +81,7 @@ public func runSweep(
     var schedule = ManifestSchedule(cells: manifest.cells.count)
 
     let pipeline = ControlledStylizer(
-        stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
+        stylizer: stylizer, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing,
         styleCache: FeatureCache(), contentCache: FeatureCache(capacity: 2 * definition.contents.count))
     var statistics = StyleStatisticsCache(pipeline: pipeline)
     for i in manifest.cells.indices {
@@ -91,7 +91,7 @@ public func runSweep(
             progress(SweepProgress(index: i, count: manifest.cells.count, cell: cell, label: label, skipped: true))
             continue
         }
-        let controls = cell.controls(stretchMask: definition.stretchMask)
+        let controls = cell.controls(stretchMask: definition.stretchMask, maskMode: definition.spatialMaskMode)
         let start = Date()
         // The style targets first: their encoder pass also gives the styles' relu4_1 to the pipeline.
         var style: StyleStatistics?
@@ -179,8 +179,7 @@ public func checkSweep(_ configuration: SweepConfiguration) throws(ReportError) 
         seen.insert([cell.content] + cell.styles).inserted ? StylizationJob(content: cell.content, styles: cell.styles, output: cell.output) : nil
     }
     do {
-        try StylizationMemory.check(jobs: jobs, contentSizing: ImageSizing(size: definition.contentSize),
-                                    styleSizing: ImageSizing(size: definition.styleSize))
+        try StylizationMemory.check(jobs: jobs, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing)
     } catch {
         throw .failed(error.description)
     }
