@@ -266,6 +266,18 @@ public func parseList(_ text: String, flag: String) throws(ReportError) -> [Stri
     }
 }
 
+/// Each item of a list flag's values, given one by one, made a value by `parse` (nil: refused as
+/// `error` says); no item at all is ``ReportError/emptyList(flag:)``.
+func parseItems<Value>(_ items: [String], flag: String, _ parse: (String) -> Value?, error: (String) -> ReportError) throws(ReportError) -> [Value] {
+    if items.isEmpty { throw .emptyList(flag: flag) }
+    var values: [Value] = []
+    for item in items {
+        guard let value = parse(item) else { throw error(item) }
+        values.append(value)
+    }
+    return values
+}
+
 /// `--alpha 0,0.25,1`: numbers in [0, 1].
 public func parseAlphas(_ text: String) throws(ReportError) -> [Float] {
     try parseAlphas(try parseList(text, flag: "--alpha"))
@@ -273,15 +285,9 @@ public func parseAlphas(_ text: String) throws(ReportError) -> [Float] {
 
 /// Alphas given one by one: numbers in [0, 1].
 public func parseAlphas(_ items: [String]) throws(ReportError) -> [Float] {
-    if items.isEmpty { throw .emptyList(flag: "--alpha") }
-    var alphas: [Float] = []
-    for item in items {
-        guard let alpha = Float(item), (0 ... 1).contains(alpha) else {
-            throw .invalidValue(flag: "--alpha", value: item, expected: "numbers in [0, 1]")
-        }
-        alphas.append(alpha)
+    try parseItems(items, flag: "--alpha", { Float($0).flatMap { (0 ... 1).contains($0) ? $0 : nil } }) {
+        .invalidValue(flag: "--alpha", value: $0, expected: "numbers in [0, 1]")
     }
-    return alphas
 }
 
 /// `--preserve-color none,coral,luminance`.
@@ -291,15 +297,9 @@ public func parsePreserveColors(_ text: String) throws(ReportError) -> [ColorPre
 
 /// Colour-preservation modes given one by one.
 public func parsePreserveColors(_ items: [String]) throws(ReportError) -> [ColorPreservation] {
-    if items.isEmpty { throw .emptyList(flag: "--preserve-color") }
-    var modes: [ColorPreservation] = []
-    for item in items {
-        guard let mode = ColorPreservation(rawValue: item.lowercased()) else {
-            throw .invalidValue(flag: "--preserve-color", value: item, expected: "none, coral or luminance")
-        }
-        modes.append(mode)
+    try parseItems(items, flag: "--preserve-color", { ColorPreservation(rawValue: $0.lowercased()) }) {
+        .invalidValue(flag: "--preserve-color", value: $0, expected: "none, coral or luminance")
     }
-    return modes
 }
 
 /// `--mask-mode auto|binary|labels|soft`, in `stylize`'s words when unknown.
@@ -316,11 +316,5 @@ public func parseStyleWeights(_ text: String) throws(ReportError) -> [Float] {
 
 /// Style weights given one by one.
 public func parseStyleWeights(_ items: [String]) throws(ReportError) -> [Float] {
-    if items.isEmpty { throw .emptyList(flag: "--style-weights") }
-    var weights: [Float] = []
-    for item in items {
-        guard let weight = Float(item) else { throw .failed(StyleControlError.weightNotANumber(item).description) }
-        weights.append(weight)
-    }
-    return weights
+    try parseItems(items, flag: "--style-weights", { Float($0) }) { .failed(StyleControlError.weightNotANumber($0).description) }
 }
