@@ -221,13 +221,14 @@ func comparisonGrid(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], fol
             (0 ..< manifest.columns).map { c in manifest.cells[r * manifest.columns + c].sweeps[s].image.map { folder + "/" + $0 } }
         })
     }
-    let differing = differingFlags(sweeps.map(\.manifest.definition))
+    let definitions = sweeps.map(\.manifest.definition)
+    let differing = differingFlags(definitions)
     let groups = sweeps.indices.map { s in
-        let values = parameterSummary(sweeps[s].manifest.definition).filter { differing.contains($0.flag) }
+        let values = parameterSummary(sweeps[s].manifest.definition, among: definitions).filter { differing.contains($0.flag) }
         return SheetGrid.Group(name: "\(sweepLetter(s)): \(sweeps[s].name)\n" + values.map { "\($0.flag) \($0.value)" }.joined(separator: ", "),
                                columns: headers[s].columns)
     }
-    let same = parameterSummary(sweeps[0].manifest.definition).filter { !differing.contains($0.flag) && $0.value != "-" && !["--content", "--style", "--interpolate"].contains($0.flag) }
+    let same = parameterSummary(sweeps[0].manifest.definition, among: definitions).filter { !differing.contains($0.flag) && $0.value != "-" && !["--content", "--style", "--interpolate"].contains($0.flag) }
     return SheetGrid(
         title: "stylectl report \(URL(fileURLWithPath: folder).lastPathComponent) (\(sweeps.count) sweeps)",
         groups: groups, rows: rows,

@@ -9,8 +9,9 @@ import StyleTransfer
 func writeComparisonIndex(_ manifest: ComparisonManifest, sweeps: [ComparedSweep], folder: String) throws(ReportError) {
     let name = URL(fileURLWithPath: folder).lastPathComponent
     let headers = sweeps.map { GridHeaders($0.manifest) }
-    let differing = differingFlags(sweeps.map(\.manifest.definition))
-    let summaries = sweeps.map { parameterSummary($0.manifest.definition) }
+    let definitions = sweeps.map(\.manifest.definition)
+    let differing = differingFlags(definitions)
+    let summaries = definitions.map { parameterSummary($0, among: definitions) }
     let files = FileManager.default
     let style = """
         body { max-width: 110em; }

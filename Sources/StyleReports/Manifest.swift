@@ -29,7 +29,7 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         public var label: String
     }
 
-    /// One stylization, with every parameter needed to redo it (see ``controls(stretchMask:)``)
+    /// One stylization, with every parameter needed to redo it (see ``controls(stretchMask:maskMode:)``)
     /// besides the definition's sizes and weights.
     public struct Cell: Codable, Equatable, Sendable {
         public var row: Int
@@ -38,8 +38,9 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         public var content: String
         /// The style images' paths (one in a `styles` grid).
         public var styles: [String]
-        /// Interpolation weights, one per style, summing to 1 up to rounding (`interpolation`, `bilinear`;
-        /// normalised again before use, ``StyleControls/normalizedWeights()``); nil otherwise.
+        /// Interpolation weights, one per style: summing to 1 up to rounding (`interpolation`, `bilinear`),
+        /// or as given by `--style-weights` (`styles`, so that the cell is normalised once, as
+        /// `stylize` normalises them); normalised before use (``StyleControls/normalizedWeights()``); nil otherwise.
         public var weights: [Float]?
         /// The mask file's path (`masks` grid), read in mode `auto`; nil otherwise.
         public var mask: String?
@@ -58,9 +59,10 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
 
         public var isDone: Bool { seconds != nil }
 
-        /// The controls that stylize this cell; the content and style sizes are the definition's.
-        public func controls(stretchMask: Bool) -> StyleControls {
-            StyleControls(styles: styles, weights: weights, mask: mask.map { SpatialMask(paths: [$0], stretch: stretchMask) },
+        /// The controls that stylize this cell, its mask read as the definition says; the content
+        /// and style sizes are the definition's.
+        public func controls(stretchMask: Bool, maskMode: SpatialMask.Mode) -> StyleControls {
+            StyleControls(styles: styles, weights: weights, mask: mask.map { SpatialMask(paths: [$0], mode: maskMode, stretch: stretchMask) },
                           preserveColor: ColorPreservation(rawValue: preserveColor) ?? .none, alpha: alpha)
         }
     }
@@ -78,7 +80,8 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// The grid of a definition (no cell done). Columns are colour-preservation-major, then alpha,
     /// then the grid's own axis (u, or the mask); rows are content-major:
     ///
-    /// - `styles`: a row per content and style; columns preserve-color x alpha;
+    /// - `styles`: a row per content and style; columns preserve-color x alpha; with
+    ///   ``SweepDefinition/styleWeights``, a row per content, every cell all the styles mixed;
     /// - `interpolation`: a row per content; columns preserve-color x alpha x u (weights 1 - u, u);
     /// - `bilinear`: `steps` rows per content (v = 0 ... 1); columns preserve-color x alpha x u,
     ///   weights (1-u)(1-v), u(1-v), (1-u)v, uv for the corners a, b, c, d;
@@ -88,6 +91,9 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         let positions: [Float] = d.steps.map { n in (0 ..< n).map { Float($0) / Float(n - 1) } } ?? []
         let contentNames = d.contents.map { safeName($0.stem) }
         switch d.grid {
+        case .styles where d.styleWeights != nil:
+            let mix = zip(d.styles, d.styleWeights!).map { "\($0.stem) \(formatAlpha($1))" }.joined(separator: " + ")
+            rows = d.contents.indices.map { Row(content: $0, label: "\(d.contents[$0].stem) x \(mix)") }
         case .styles:
             rows = d.contents.indices.flatMap { c in
                 d.styles.indices.map { Row(content: c, style: $0, label: "\(d.contents[c].stem) x \(d.styles[$0].stem)") }
@@ -120,7 +126,7 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         for (r, row) in rows.enumerated() {
             let styles = row.style.map { [d.styles[$0]] } ?? d.styles
             for (c, column) in columns.enumerated() {
-                var weights: [Float]?
+                var weights = d.grid == .styles ? d.styleWeights : nil
                 if let u = column.u {
                     if let v = row.v {
                         weights = [(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v]
@@ -131,6 +137,7 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
                 var name = String(format: "r%02d-c%02d_", r + 1, c + 1) + contentNames[row.content]
                     + "_" + styles.map { safeName($0.stem) }.joined(separator: "-")
                     + "_a\(formatAlpha(column.alpha))_\(column.preserveColor)"
+                if let weights = d.styleWeights, d.grid == .styles { name += "_w" + weights.map(formatAlpha).joined(separator: "-") }
                 if let u = column.u { name += "_u\(formatAlpha(u))" }
                 if let v = row.v { name += "_v\(formatAlpha(v))" }
                 if let mask = column.mask { name += "_m\(safeName(d.masks[mask].stem))" }
@@ -171,6 +178,12 @@ extension SweepManifest {
         if d.contents.isEmpty || d.styles.isEmpty { throw bad("the definition has no contents or no styles") }
         if let steps = d.steps, !(2 ... SweepLimits.steps).contains(steps) { throw bad("definition.steps is \(steps), not 2 to \(SweepLimits.steps)") }
         if d.contentSize < 0 || d.styleSize < 0 { throw bad("a negative content or style size") }
+        if let mode = d.maskMode, SpatialMask.Mode(rawValue: mode) == nil { throw bad("definition.maskMode '\(mode.prefix(80))' is not a mask mode") }
+        if let weights = d.styleWeights {
+            do { _ = try StyleControls(styles: d.styles.map(\.path), weights: weights).normalizedWeights() } catch {
+                throw bad("definition.styleWeights: \(error.description)")
+            }
+        }
         guard (1 ... SweepLimits.cells).contains(rows.count), (1 ... SweepLimits.cells).contains(columns.count),
               rows.count * columns.count <= SweepLimits.cells else {
             throw bad("a grid of \(counted(rows.count, "row")) x \(counted(columns.count, "column")); a sweep has 1 to \(SweepLimits.cells) cells")

@@ -10,7 +10,8 @@ struct SweepParameter: Sendable {
     var name: String
     /// The flag and value shown for people in sheets and pages (files by name, weights with the
     /// start of their sha256); nil for a parameter that is not shown (the kind of grid, which the
-    /// styles' flag shows).
+    /// styles' flag shows) and for the later flags (`--crop`, `--mask-mode`, `--style-weights`) at
+    /// their defaults, so that the pages of sweeps that do not use them stay as they were.
     var shown: @Sendable (SweepDefinition) -> (flag: String, value: String)?
     /// Whether two definitions have the same value, paths and digests included.
     var same: @Sendable (SweepDefinition, SweepDefinition) -> Bool
@@ -47,6 +48,9 @@ struct SweepParameter: Sendable {
             parameter("--preserve-color", \.preserveColors, shown: { ("--preserve-color", $0.preserveColors.joined(separator: ",")) }),
             parameter("--content-size", \.contentSize, shown: { ("--content-size", String($0.contentSize)) }),
             parameter("--style-size", \.styleSize, shown: { ("--style-size", String($0.styleSize)) }),
+            parameter("--crop", \.cropsImages, shown: { $0.cropsImages ? ("--crop", "yes") : nil }),
+            parameter("--mask-mode", \.spatialMaskMode, shown: { $0.spatialMaskMode == .auto ? nil : ("--mask-mode", $0.spatialMaskMode.rawValue) }),
+            parameter("--style-weights", \.styleWeights, shown: { d in d.styleWeights.map { ("--style-weights", $0.map(formatAlpha).joined(separator: ",")) } }),
             parameter("--vgg", \.vgg, shown: { ("--vgg", weights($0.vgg)) }),
             parameter("--decoder", \.decoder, shown: { ("--decoder", weights($0.decoder)) }),
             parameter("tool version", \.toolVersion, shown: { ("tool version", $0.toolVersion) }),
@@ -69,7 +73,7 @@ func differingParameters(_ definitions: [SweepDefinition], _ comparison: SweepPa
 
 /// The flags (as shown) of the parameters whose shown values are not the same in all `definitions`.
 func differingFlags(_ definitions: [SweepDefinition]) -> [String] {
-    differingParameters(definitions, .shown).compactMap { $0.shown(definitions[0])?.flag }
+    differingParameters(definitions, .shown).compactMap { parameter in definitions.lazy.compactMap(parameter.shown).first?.flag }
 }
 
 /// The names of the parameters in which two definitions differ, for messages and `differsIn`;
@@ -79,7 +83,12 @@ func differenceNames(_ a: SweepDefinition, _ b: SweepDefinition) -> [String] {
     return names.isEmpty ? ["its format"] : names
 }
 
-/// A sweep's parameters as (flag, value) for people, in a fixed order (``SweepParameter/all``).
-func parameterSummary(_ d: SweepDefinition) -> [(flag: String, value: String)] {
-    SweepParameter.all.compactMap { $0.shown(d) }
+/// A sweep's parameters as (flag, value) for people, in a fixed order (``SweepParameter/all``):
+/// those shown for `d` or for any of `definitions` (the sweeps shown beside it, so that their
+/// summaries line up), `-` where `d` has none.
+func parameterSummary(_ d: SweepDefinition, among definitions: [SweepDefinition] = []) -> [(flag: String, value: String)] {
+    SweepParameter.all.compactMap { parameter in
+        if let shown = parameter.shown(d) { return shown }
+        return definitions.lazy.compactMap(parameter.shown).first.map { ($0.flag, "-") }
+    }
 }

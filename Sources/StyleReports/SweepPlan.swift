@@ -55,6 +55,28 @@ public struct SweepDefinition: Codable, Equatable, Sendable {
     public var styleSize: Int
     public var vgg: InputFile
     public var decoder: InputFile
+    /// `--crop`: both images' centre square after sizing. Nil is false, and is what a sweep without
+    /// `--crop` records, so that its manifest is the one written before the flag existed (and an
+    /// old report resumes).
+    public var crop: Bool?
+    /// `--mask-mode` of a `masks` grid (a ``SpatialMask/Mode`` raw value other than `auto`); nil is
+    /// `auto`, recorded as nil for the same reason as ``crop``.
+    public var maskMode: String?
+    /// `--style-weights` of a `styles` grid: every cell mixes all the styles with these weights
+    /// (a row per content); nil: a row per content and style.
+    public var styleWeights: [Float]?
+
+    /// ``crop`` with its default.
+    public var cropsImages: Bool { crop ?? false }
+
+    /// ``maskMode`` with its default; an unknown mode is refused by the manifest's reader.
+    public var spatialMaskMode: SpatialMask.Mode { maskMode.flatMap(SpatialMask.Mode.init(rawValue:)) ?? .auto }
+
+    /// How the content images are sized.
+    public var contentSizing: ImageSizing { ImageSizing(size: contentSize, crop: cropsImages) }
+
+    /// How the style images are sized.
+    public var styleSizing: ImageSizing { ImageSizing(size: styleSize, crop: cropsImages) }
 }
 
 /// A sweep's parameters, with paths not yet read (from ``SweepRequest`` or a caller of the library).
@@ -80,14 +102,25 @@ public struct SweepConfiguration: Sendable {
     /// Measure each cell's content and style losses (an encoder pass of each output). Not part of
     /// the definition: it does not change the images.
     public var metrics: Bool
+    /// Take the centre square of both images after sizing (`--crop`, as `stylize`).
+    public var crop: Bool
+    /// How a `masks` grid's masks are read (`--mask-mode`, as `stylize`).
+    public var maskMode: SpatialMask.Mode
+    /// `--style-weights`: in a `styles` grid, every cell mixes all the styles with these weights
+    /// (normalised to sum 1), as `stylize --style a,b --style-weights 1,3` does; nil: a row per style.
+    public var styleWeights: [Float]?
 
     public init(
         grid: SweepGrid = .styles, contents: [String], styles: [String], masks: [String] = [], stretchMask: Bool = false,
         steps: Int = 5, alphas: [Float], preserveColors: [ColorPreservation] = [.none],
         contentSize: Int = 512, styleSize: Int = 512, models: ModelFiles, folder: String,
-        overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true
+        overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true,
+        crop: Bool = false, maskMode: SpatialMask.Mode = .auto, styleWeights: [Float]? = nil
     ) {
         self.metrics = metrics
+        self.crop = crop
+        self.maskMode = maskMode
+        self.styleWeights = styleWeights
         self.grid = grid
         self.contents = contents
         self.styles = styles
@@ -118,7 +151,7 @@ public struct SweepConfiguration: Sendable {
     var gridSize: (rows: Int, columns: Int) {
         let across = preserveColors.count * alphas.count
         return switch grid {
-        case .styles: (contents.count * styles.count, across)
+        case .styles: (contents.count * (styleWeights == nil ? styles.count : 1), across)
         case .interpolation: (contents.count, across * steps)
         case .bilinear: (contents.count * steps, across * steps)
         case .masks: (contents.count, across * masks.count)
@@ -159,6 +192,18 @@ public struct SweepConfiguration: Sendable {
             }
         }
         let joined = styles.joined(separator: ",")
+        if maskMode != .auto && grid != .masks {
+            throw .invalidValue(flag: "--mask-mode", value: maskMode.rawValue, expected: "--mask-mode only with --mask: there is no mask to read")
+        }
+        if let styleWeights {
+            guard grid == .styles || grid == .masks else {
+                throw .invalidValue(flag: "--style-weights", value: styleWeights.map(formatAlpha).joined(separator: ","),
+                                    expected: "--style-weights only with --style: --interpolate and --corners sweep the weights")
+            }
+            do { try StyleControls(styles: styles, weights: styleWeights, mask: grid == .masks ? SpatialMask(paths: masks) : nil).validate() } catch {
+                throw .failed(error.description)
+            }
+        }
         switch grid {
         case .styles:
             if !masks.isEmpty { throw .invalidValue(flag: "--mask", value: masks.joined(separator: ","), expected: "a grid of kind masks") }
@@ -171,7 +216,7 @@ public struct SweepConfiguration: Sendable {
             if styles.count < 2 { throw .invalidValue(flag: "--style", value: joined, expected: StyleControls.maskStyleRequirement) }
             for mask in masks {
                 do {
-                    try StyleControls(styles: styles, mask: SpatialMask(paths: [mask], stretch: stretchMask)).validate()
+                    try StyleControls(styles: styles, mask: SpatialMask(paths: [mask], mode: maskMode, stretch: stretchMask)).validate()
                 } catch {
                     throw .invalidValue(flag: "--mask", value: mask, expected: "a mask for \(counted(styles.count, "style")) (\(error.description))")
                 }
@@ -204,7 +249,8 @@ public struct SweepConfiguration: Sendable {
             preserveColors: preserveColors.map(\.rawValue),
             contentSize: contentSize, styleSize: styleSize,
             vgg: try inputs([models.vgg], flag: "--vgg", kind: "weight")[0],
-            decoder: try inputs([models.decoder], flag: "--decoder", kind: "weight")[0])
+            decoder: try inputs([models.decoder], flag: "--decoder", kind: "weight")[0],
+            crop: crop ? true : nil, maskMode: maskMode == .auto ? nil : maskMode.rawValue, styleWeights: styleWeights)
     }
 }
 
@@ -220,6 +266,18 @@ public func parseList(_ text: String, flag: String) throws(ReportError) -> [Stri
     }
 }
 
+/// Each item of a list flag's values, given one by one, made a value by `parse` (nil: refused as
+/// `error` says); no item at all is ``ReportError/emptyList(flag:)``.
+func parseItems<Value>(_ items: [String], flag: String, _ parse: (String) -> Value?, error: (String) -> ReportError) throws(ReportError) -> [Value] {
+    if items.isEmpty { throw .emptyList(flag: flag) }
+    var values: [Value] = []
+    for item in items {
+        guard let value = parse(item) else { throw error(item) }
+        values.append(value)
+    }
+    return values
+}
+
 /// `--alpha 0,0.25,1`: numbers in [0, 1].
 public func parseAlphas(_ text: String) throws(ReportError) -> [Float] {
     try parseAlphas(try parseList(text, flag: "--alpha"))
@@ -227,15 +285,9 @@ public func parseAlphas(_ text: String) throws(ReportError) -> [Float] {
 
 /// Alphas given one by one: numbers in [0, 1].
 public func parseAlphas(_ items: [String]) throws(ReportError) -> [Float] {
-    if items.isEmpty { throw .emptyList(flag: "--alpha") }
-    var alphas: [Float] = []
-    for item in items {
-        guard let alpha = Float(item), (0 ... 1).contains(alpha) else {
-            throw .invalidValue(flag: "--alpha", value: item, expected: "numbers in [0, 1]")
-        }
-        alphas.append(alpha)
+    try parseItems(items, flag: "--alpha", { Float($0).flatMap { (0 ... 1).contains($0) ? $0 : nil } }) {
+        .invalidValue(flag: "--alpha", value: $0, expected: "numbers in [0, 1]")
     }
-    return alphas
 }
 
 /// `--preserve-color none,coral,luminance`.
@@ -245,13 +297,23 @@ public func parsePreserveColors(_ text: String) throws(ReportError) -> [ColorPre
 
 /// Colour-preservation modes given one by one.
 public func parsePreserveColors(_ items: [String]) throws(ReportError) -> [ColorPreservation] {
-    if items.isEmpty { throw .emptyList(flag: "--preserve-color") }
-    var modes: [ColorPreservation] = []
-    for item in items {
-        guard let mode = ColorPreservation(rawValue: item.lowercased()) else {
-            throw .invalidValue(flag: "--preserve-color", value: item, expected: "none, coral or luminance")
-        }
-        modes.append(mode)
+    try parseItems(items, flag: "--preserve-color", { ColorPreservation(rawValue: $0.lowercased()) }) {
+        .invalidValue(flag: "--preserve-color", value: $0, expected: "none, coral or luminance")
     }
-    return modes
+}
+
+/// `--mask-mode auto|binary|labels|soft`, in `stylize`'s words when unknown.
+public func parseMaskMode(_ text: String) throws(ReportError) -> SpatialMask.Mode {
+    do { return try SpatialMask.Mode(parsing: text) } catch { throw .failed(error.description) }
+}
+
+/// `--style-weights 1,3`: numbers, in `stylize`'s words when one is not; checked against the
+/// styles by ``SweepConfiguration/validate()``.
+public func parseStyleWeights(_ text: String) throws(ReportError) -> [Float] {
+    try parseStyleWeights(try parseList(text, flag: "--style-weights"))
+}
+
+/// Style weights given one by one.
+public func parseStyleWeights(_ items: [String]) throws(ReportError) -> [Float] {
+    try parseItems(items, flag: "--style-weights", { Float($0) }) { .failed(StyleControlError.weightNotANumber($0).description) }
 }

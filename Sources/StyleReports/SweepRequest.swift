@@ -26,6 +26,12 @@ public struct SweepRequest: Sendable, Equatable {
     public var preserveColors: [ColorPreservation] = [.none]
     public var contentSize = 512
     public var styleSize = 512
+    /// `--crop`: the centre square of both images after sizing.
+    public var crop = false
+    /// `--mask-mode` (with `--mask`).
+    public var maskMode = SpatialMask.Mode.auto
+    /// `--style-weights` (with `--style`): every cell mixes the styles with these weights.
+    public var styleWeights: [Float]?
     /// `--report`: the report's folder name in ``reportsDirectory``.
     public var report: String?
     public var reportsDirectory = "Reports"
@@ -67,14 +73,40 @@ public struct SweepRequest: Sendable, Equatable {
         return URL(fileURLWithPath: reportsDirectory).appendingPathComponent(report).path
     }
 
-    /// The sweep, checked (``SweepConfiguration/validate()``), with the weight files given.
+    /// The sweep, checked (``SweepConfiguration/validate()``), with the weight files given. A
+    /// folder among the contents or styles stands for its images, sorted by name, as `stylize`
+    /// reads a folder (``imagesOfFolders(_:role:flag:)``).
     public func configuration(models: ModelFiles, toolVersion: String) throws(ReportError) -> SweepConfiguration {
         let (grid, styleList) = try grid()
+        let styleFlag = [("--interpolate", interpolate), ("--corners", corners)].first { $0.1 != nil }?.0 ?? "--style"
         let configuration = SweepConfiguration(
-            grid: grid, contents: contents, styles: styleList, masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
+            grid: grid, contents: try imagesOfFolders(contents, role: .content, flag: "--content"), styles: try imagesOfFolders(styleList, role: .style, flag: styleFlag),
+            masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
             alphas: alphas, preserveColors: preserveColors, contentSize: contentSize, styleSize: styleSize,
-            models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics)
+            models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics,
+            crop: crop, maskMode: maskMode, styleWeights: styleWeights)
         try configuration.validate()
         return configuration
     }
+}
+
+/// `paths` with each folder replaced by its .jpg, .jpeg and .png files, sorted by name, as
+/// `stylize` reads a folder given as `--content` or `--style` (``ImageFiles/at(_:role:)``): an empty
+/// folder is refused in its words; other paths are kept as they are (a missing file is refused
+/// later, naming the flag). `flag` names the list: `role`'s flag, or `--interpolate` / `--corners`
+/// for styles.
+func imagesOfFolders(_ paths: [String], role: InputRole, flag: String) throws(ReportError) -> [String] {
+    var images: [String] = []
+    for path in paths {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
+            images.append(path)
+            continue
+        }
+        do { images += try ImageFiles.at(path, role: role).paths } catch {
+            guard flag != role.flag else { throw .failed(error.description) }
+            throw .failed("\(flag): folder '\(path)' holds no .jpg, .jpeg or .png files")
+        }
+    }
+    return images
 }

@@ -33,7 +33,7 @@ public struct SweepProgress: Sendable {
 ///   run that failed at its first cell: a content that is not an image, a mask of the wrong
 ///   aspect) is replaced without `overwrite`, so that the corrected rerun under the same name is
 ///   not refused; `notice` is told ("replacing FOLDER: its sweep had finished no cell").
-/// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:)``),
+/// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:maskMode:)``),
 ///   run by one ``StylizationRunner`` whose pipeline's caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
 ///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
@@ -61,7 +61,7 @@ public func runSweep(
             if let known = sizes[content] { return known }
             let source: (width: Int, height: Int)
             do { source = try readImageSize(path: content) } catch { throw .failed(error.description) }
-            let size = ImageSizing(size: definition.contentSize).sizedDimensions(width: source.width, height: source.height)
+            let size = definition.contentSizing.sizedDimensions(width: source.width, height: source.height)
             sizes[content] = size
             return size
         }
@@ -80,7 +80,7 @@ public func runSweep(
     var schedule = ManifestSchedule(cells: manifest.cells.count)
 
     let pipeline = StylizationPipeline(
-        stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
+        stylizer: stylizer, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing,
         styleCache: EncodingCache(), contentCache: EncodingCache(capacity: 2 * definition.contents.count))
     let runner = StylizationRunner(pipeline: pipeline, measuresLosses: configuration.metrics)
     for i in manifest.cells.indices {
@@ -90,8 +90,9 @@ public func runSweep(
             progress(SweepProgress(index: i, count: manifest.cells.count, cell: cell, label: label, skipped: true))
             continue
         }
-        let task = StylizationTask(content: cell.content, controls: cell.controls(stretchMask: definition.stretchMask), output: folder + "/" + cell.output)
-        let outcome = runner.run(task, index: i, count: manifest.cells.count)
+        let controls = cell.controls(stretchMask: definition.stretchMask, maskMode: definition.spatialMaskMode)
+        let outcome = runner.run(StylizationTask(content: cell.content, controls: controls, output: folder + "/" + cell.output),
+                                 index: i, count: manifest.cells.count)
         if let error = outcome.error { throw .failed(error.description) }
         manifest.cells[i].seconds = outcome.seconds
         manifest.cells[i].styleLoss = outcome.losses?.style
@@ -142,8 +143,7 @@ public func checkSweep(_ configuration: SweepConfiguration) throws(ReportError) 
         seen.insert([cell.content] + cell.styles).inserted ? StylizationJob(content: cell.content, styles: cell.styles, output: cell.output) : nil
     }
     do {
-        try StylizationMemory.check(jobs: jobs, contentSizing: ImageSizing(size: definition.contentSize),
-                                    styleSizing: ImageSizing(size: definition.styleSize))
+        try StylizationMemory.check(jobs: jobs, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing)
     } catch {
         throw .failed(error.description)
     }

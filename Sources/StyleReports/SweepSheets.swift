@@ -17,9 +17,14 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
     var fixed = "content-size \(definition.contentSize), style-size \(definition.styleSize)"
     if definition.preserveColors.count == 1 { fixed += ", preserve-color \(definition.preserveColors[0])" }
     if definition.alphas.count == 1 { fixed += ", alpha \(formatAlpha(definition.alphas[0]))" }
+    if definition.cropsImages { fixed += ", centre squares (crop)" }
+    if let mode = definition.maskMode { fixed += ", mask-mode \(mode)" }
     let styles = definition.styles.map(\.stem)
     switch definition.grid {
-    case .styles: break
+    case .styles:
+        if let weights = definition.styleWeights {
+            fixed += "; styles \(styles.joined(separator: ", ")) mixed with weights \(weights.map(formatAlpha).joined(separator: ", "))"
+        }
     case .interpolation: fixed += "; u = weight of \(styles[1]) against \(styles[0])"
     case .bilinear: fixed += "; corners \(styles.joined(separator: ", ")) weighted (1-u)(1-v), u(1-v), (1-u)v, uv"
     case .masks: fixed += "; styles \(styles.joined(separator: ", ")) by mask region"

@@ -9,12 +9,14 @@ extension SweepRequest {
     public static let specKeys = [
         "content", "style", "interpolate", "corners", "mask", "stretch-mask", "steps", "alpha", "preserve-color",
         "content-size", "style-size", "report", "reports-dir", "overwrite", "no-metrics", "vgg", "decoder",
+        "crop", "mask-mode", "style-weights",
     ]
 
     /// Reads a spec file: a JSON (`.json`) or YAML (`.yaml`, `.yml`) mapping whose keys are
     /// ``specKeys`` with the values the flags take. Lists (`content`, `style`, `interpolate`,
-    /// `corners`, `mask`, `alpha`, `preserve-color`) are arrays or comma-separated strings; numbers
-    /// may be numbers or strings; `stretch-mask`, `overwrite` and `no-metrics` are booleans. Relative paths
+    /// `corners`, `mask`, `alpha`, `preserve-color`, `style-weights`) are arrays or comma-separated
+    /// strings; numbers may be numbers or strings; `stretch-mask`, `crop`, `overwrite` and
+    /// `no-metrics` are booleans. Relative paths
     /// (images, masks, `reports-dir`, `vgg`, `decoder`) are relative to the spec file's folder.
     /// Keys left out take the flags' defaults.
     ///
@@ -67,6 +69,9 @@ extension SweepRequest {
         if let v = try values.strings("preserve-color") { preserveColors = try parsePreserveColors(v) }
         if let v = try values.integer("content-size") { contentSize = v }
         if let v = try values.integer("style-size") { styleSize = v }
+        if let v = try values.bool("crop") { crop = v }
+        if let v = try values.strings("mask-mode") { maskMode = try parseMaskMode(v.joined(separator: ",")) }
+        if let v = try values.strings("style-weights") { styleWeights = try parseStyleWeights(v) }
         report = try values.strings("report")?.joined(separator: ",")
         if let v = try values.paths("reports-dir") { reportsDirectory = v.joined(separator: ",") }
         if let v = try values.bool("overwrite") { overwrite = v }

@@ -35,11 +35,6 @@ struct StyleCtl: ParsableCommand {
     }
 }
 
-/// `--preserve-color none|coral|luminance`, in any case.
-extension ColorPreservation: ExpressibleByArgument {
-    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
-}
-
 /// `--mask-mode auto|binary|labels|soft`, in any case.
 extension SpatialMask.Mode: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }

@@ -76,7 +76,7 @@ import TestSupport
             toolVersion: "test", rowsPerSheet: 6)
         let manifest = try runSweep(configuration, stylizer: try stylizer())
         for cell in manifest.cells {
-            let controls = cell.controls(stretchMask: true)
+            let controls = cell.controls(stretchMask: true, maskMode: .auto)
             let expected = try reference(content: cell.content, styles: cell.styles, weights: cell.weights, mask: controls.mask,
                                          alpha: cell.alpha, preserveColor: controls.preserveColor)
             #expect(try bytes(configuration.folder + "/" + cell.output) == expected, "\(grid): \(cell.output)")

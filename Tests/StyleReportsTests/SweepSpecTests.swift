@@ -233,4 +233,64 @@ import TestSupport
             try request.configuration(models: ModelFiles(vgg: "/nowhere/vgg.pth", decoder: "/nowhere/decoder.pth"), toolVersion: "test")
         }
     }
+
+    /// Issue 10: `crop`, `mask-mode` and `style-weights` are spec keys like the other flags, and a
+    /// bad value is refused in `stylize`'s words naming the file.
+    @Test func cropMaskModeAndStyleWeightsAreSpecKeys() throws {
+        let yaml = try write("controls.yaml", "content: a.jpg\nstyle: [b.jpg, c.jpg]\ncrop: true\nstyle-weights: [1, 3]\n")
+        let request = try SweepRequest(specFile: yaml)
+        #expect(request.crop && request.styleWeights == [1, 3] && request.maskMode == SpatialMask.Mode.auto)
+        let masks = try write("masks.json", #"{"content": "a.jpg", "style": "b.jpg,c.jpg", "mask": "m.png", "mask-mode": "soft"}"#)
+        #expect(try SweepRequest(specFile: masks).maskMode == .soft)
+        let badMode = try write("mode.yaml", "content: a.jpg\nstyle: b.jpg\nmask-mode: fuzzy\n")
+        #expect(throws: ReportError.failed(StyleControlError.unknownMaskMode("fuzzy").description)) { try SweepRequest(specFile: badMode) }
+        let badWeight = try write("weight.yaml", "content: a.jpg\nstyle: b.jpg\nstyle-weights: [1, heavy]\n")
+        #expect(throws: ReportError.failed(StyleControlError.weightNotANumber("heavy").description)) { try SweepRequest(specFile: badWeight) }
+    }
+
+    /// A sweep without the later flags records none of them: its manifest is the one written
+    /// before they existed, so reports made then still resume (the definitions are equal) and
+    /// their manifests' digests in comparisons do not change. With them, they are recorded and
+    /// a definition that differs only in one is another sweep, named by the flag.
+    @Test func manifestsWithoutTheLaterFlagsStillMatch() throws {
+        let file = try InputFile(path: try write("a.jpg", "an input"))
+        let old = SweepDefinition(toolVersion: "t", grid: .styles, contents: [file], styles: [file, file], masks: [], stretchMask: false,
+                                  steps: nil, alphas: [1], preserveColors: ["none"], contentSize: 64, styleSize: 64, vgg: file, decoder: file)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(old), as: UTF8.self)
+        #expect(!text.contains("crop") && !text.contains("maskMode") && !text.contains("styleWeights"), "\(text)")
+        #expect(try JSONDecoder().decode(SweepDefinition.self, from: Data(text.utf8)) == old)
+        #expect(!old.cropsImages && old.spatialMaskMode == SpatialMask.Mode.auto && old.styleWeights == nil)
+        var cropped = old
+        cropped.crop = true
+        #expect(differenceNames(old, cropped) == ["--crop"])
+        var weighted = old
+        weighted.styleWeights = [1, 3]
+        #expect(differenceNames(old, weighted) == ["--style-weights"])
+        let manifest = SweepManifest(definition: weighted)
+        #expect(manifest.rows.count == 1 && manifest.cells.count == 1 && manifest.cells[0].weights == [1, 3])
+    }
+
+    /// A tampered manifest's mask mode or style weights are refused by its reader, naming the key.
+    @Test func tamperedControlsInAManifestAreRefused() throws {
+        let file = try InputFile(path: try write("a.jpg", "an input"))
+        var definition = SweepDefinition(toolVersion: "t", grid: .styles, contents: [file], styles: [file, file], masks: [], stretchMask: false,
+                                         steps: nil, alphas: [1], preserveColors: ["none"], contentSize: 64, styleSize: 64, vgg: file, decoder: file)
+        definition.styleWeights = [1, 3]
+        let folder = temp.appendingPathComponent("tampered").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (key, value, reason) in [
+            ("maskMode", "\"fuzzy\"", "definition.maskMode 'fuzzy' is not a mask mode"),
+            ("styleWeights", "[0, 0]", "definition.styleWeights: " + StyleControlError.zeroWeights.description),
+            ("styleWeights", "[1]", "definition.styleWeights: " + StyleControlError.weightCount(weights: 1, styles: 2).description),
+        ] {
+            var json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(SweepManifest(definition: definition))) as! [String: Any]
+            var d = json["definition"] as! [String: Any]
+            d[key] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+            json["definition"] = d
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: folder + "/manifest.json"))
+            #expect(throws: ReportError.invalidRecord(file: folder + "/manifest.json", reason: reason)) { try SweepManifest.read(folder: folder) }
+        }
+    }
 }

@@ -53,7 +53,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
                                           contentSizing: ImageSizing(size: d.contentSize), styleSizing: ImageSizing(size: d.styleSize))
         let again = temp.appendingPathComponent("rerun-\(UUID().uuidString).png").path
         for cell in manifest.cells {
-            try writeImage(try pipeline.stylize(content: cell.content, controls: cell.controls(stretchMask: d.stretchMask)), path: again)
+            try writeImage(try pipeline.stylize(content: cell.content, controls: cell.controls(stretchMask: d.stretchMask, maskMode: d.spatialMaskMode)), path: again)
             #expect(try Data(contentsOf: URL(fileURLWithPath: again)) == Data(contentsOf: URL(fileURLWithPath: folder + "/" + cell.output)),
                     "\(cell.output) differs when re-run from the manifest")
         }

@@ -23,18 +23,27 @@ struct Sweep: ParsableCommand {
             relative to the file): see Reports/examples/. Flags given with --spec replace the \
             spec's value for the same key (a list flag the whole list; paths in flags relative to \
             the current folder), e.g. --spec corners.yaml --content-size 256; a grid flag of \
-            another kind than the spec's (--style when it has corners) is refused.
+            another kind than the spec's (--style when it has corners) is refused. As in stylize: a \
+            folder as --content or --style stands for its .jpg, .jpeg and .png files, sorted; --crop \
+            takes centre squares; --mask-mode reads the masks; --style a,b --style-weights 1,3 mixes \
+            the styles in every cell (a row per content); a flag's bad value is refused in stylize's \
+            words with exit code 64.
             """
     )
 
     @Option(help: "A JSON or YAML file of the sweep's parameters; flags given too replace its values for the same keys.")
     var spec: String?
 
-    @Option(help: "Content images, comma-separated.")
+    @Option(help: "Content images or folders of them, comma-separated.")
     var content: String?
 
-    @Option(help: "Style images, comma-separated: a row each, or with --mask the styles of every cell.")
+    @Option(help: "Style images or folders of them, comma-separated: a row each, or with --mask or --style-weights the styles of every cell.")
     var style: String?
+
+    @Option(help: ArgumentHelp(
+        "With --style: every cell mixes all the styles with these weights, one per style, comma-separated (normalised to sum 1), as stylize does.",
+        valueName: "w1,w2,..."))
+    var styleWeights: String?
 
     @Option(help: "Two style images, comma-separated, to interpolate between (instead of --style).")
     var interpolate: String?
@@ -48,20 +57,30 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Stretch masks whose aspect ratio differs from the content's.")
     var stretchMask = false
 
+    @Option(help: ArgumentHelp(
+        "How masks are read: auto, binary (threshold 0.5), labels or soft, as stylize reads them (default auto).",
+        valueName: "mode"))
+    var maskMode: SpatialMask.Mode?
+
     @Option(help: "With --interpolate or --corners only: the number of weights from 0 to 1, 2 to 101 (default 5).")
     var steps: Int?
 
-    @Option(help: "Alphas in [0, 1], comma-separated (default 1).")
+    // `.unconditional`, as in stylize: `--alpha -0.1` is refused as out of range rather than read
+    // as a missing value.
+    @Option(parsing: .unconditional, help: "Alphas in [0, 1], comma-separated (default 1).")
     var alpha: String?
 
     @Option(help: "Colour preservation modes, comma-separated: none, coral, luminance (default none).")
     var preserveColor: String?
 
-    @Option(help: "Resize the content images' shorter side to this many pixels, 0 keeps their size (default 512).")
+    @Option(parsing: .unconditional, help: "Resize the content images' shorter side to this many pixels, at most 16384, 0 keeps their size (default 512).")
     var contentSize: Int?
 
-    @Option(help: "Resize the style images' shorter side to this many pixels, 0 keeps their size (default 512).")
+    @Option(parsing: .unconditional, help: "Resize the style images' shorter side to this many pixels, at most 16384, 0 keeps their size (default 512).")
     var styleSize: Int?
+
+    @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side).")
+    var crop = false
 
     @Option(help: "The report's name: its folder in --reports-dir.")
     var report: String?
@@ -76,6 +95,37 @@ struct Sweep: ParsableCommand {
     var noMetrics = false
 
     @OptionGroup var models: ModelOptions
+
+    /// The flags' values, checked at parse time as `stylize` checks its own, in its words (exit
+    /// code 64): alphas in [0, 1], sizes within ``ImageSizing/maximumSize``, colour preservation
+    /// modes and the mask mode known; an empty item of a list is refused in the words of every
+    /// command's comma lists. The files and the grid are checked when the sweep is planned.
+    func validate() throws {
+        func list(_ text: String, flag: String) throws -> [String] {
+            do { return try parseList(text, flag: flag) } catch { throw ValidationError(escapingControlCharacters(error.description)) }
+        }
+        if let alpha {
+            for item in try list(alpha, flag: "--alpha") {
+                guard let value = Float(item) else {
+                    throw ValidationError(escapingControlCharacters("The value '\(item)' is invalid for '--alpha <alpha>'"))
+                }
+                guard (0 ... 1).contains(value) else { throw ValidationError("'--alpha' must be in [0, 1], got \(value).") }
+            }
+        }
+        do {
+            if let contentSize { try ImageSizing.check(size: contentSize, of: .content) }
+            if let styleSize { try ImageSizing.check(size: styleSize, of: .style) }
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if let preserveColor {
+            for item in try list(preserveColor, flag: "--preserve-color") {
+                do { _ = try ColorPreservation(parsing: item) } catch {
+                    throw ValidationError(escapingControlCharacters(error.description))
+                }
+            }
+        }
+    }
 
     /// The request from the flags, or from the spec file with the flags given replacing its keys.
     ///
@@ -108,6 +158,9 @@ struct Sweep: ParsableCommand {
         if let corners { request.corners = try parseList(corners, flag: "--corners") }
         if let mask { request.masks = try parseList(mask, flag: "--mask") }
         if stretchMask { request.stretchMask = true }
+        if let maskMode { request.maskMode = maskMode }
+        if let styleWeights { request.styleWeights = try parseStyleWeights(styleWeights) }
+        if crop { request.crop = true }
         if let steps { request.steps = steps }
         if let alpha { request.alphas = try parseAlphas(alpha) }
         if let preserveColor { request.preserveColors = try parsePreserveColors(preserveColor) }

@@ -27,7 +27,19 @@ struct ControlOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Keep the content's colours: coral (pytorch-AdaIN's colour transfer of the style image) or luminance (stylize luminance only, keep the content's chroma).",
         valueName: "method"))
-    var preserveColor: ColorPreservation?
+    var preserveColor: String?
+
+    /// Checks `--preserve-color` at parse time, in the words `sweep` uses for each item of its
+    /// list (so it is not an `ExpressibleByArgument` enum, whose refusal ArgumentParser words).
+    func validate() throws {
+        do { _ = try preservation() } catch { throw ValidationError(escapingControlCharacters(error.description)) }
+    }
+
+    /// `--preserve-color` as a value (`.none` when not given).
+    func preservation() throws(StyleControlError) -> ColorPreservation {
+        guard let preserveColor else { return .none }
+        return try ColorPreservation(parsing: preserveColor)
+    }
 
     /// The typed controls for a list of style paths: `--style-weights` and `--mask` split by the one
     /// comma-list rule (``commaList(_:flag:)``), weights read as numbers; validated.
@@ -46,7 +58,7 @@ struct ControlOptions: ParsableArguments {
         let masks = try mask.map { text throws(StyleControlError) in
             SpatialMask(paths: try list(text, flag: "--mask"), mode: maskMode, stretch: stretchMask)
         }
-        let controls = StyleControls(styles: styles, weights: weights, mask: masks, preserveColor: preserveColor ?? .none, alpha: alpha)
+        let controls = StyleControls(styles: styles, weights: weights, mask: masks, preserveColor: try preservation(), alpha: alpha)
         try controls.validate()
         return controls
     }
