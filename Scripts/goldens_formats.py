@@ -309,6 +309,20 @@ class SeedTiny(nn.Module):
         return x
 
 
+def attributes(node):
+    """A node's int, float and string attributes (single or lists) as onnx.helper reads them."""
+    kinds = {onnx.AttributeProto.INT: "int", onnx.AttributeProto.INTS: "ints", onnx.AttributeProto.FLOAT: "float",
+             onnx.AttributeProto.FLOATS: "floats", onnx.AttributeProto.STRING: "string"}
+    out = {}
+    for a in node.attribute:
+        if a.type in kinds:
+            value = onnx.helper.get_attribute_value(a)
+            out[a.name] = {kinds[a.type]: value.decode() if isinstance(value, bytes) else list(value) if kinds[a.type].endswith("s") else value}
+        else:
+            out[a.name] = {"other": int(a.type)}
+    return out
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, ".goldens", "formats")
     os.makedirs(out, exist_ok=True)
@@ -347,7 +361,8 @@ def main():
     index["onnx"]["seed_tiny.onnx"] = {
         "expected": "seed_tiny.expected.safetensors",
         "inputs": [i.name for i in proto.graph.input], "outputs": [o.name for o in proto.graph.output],
-        "nodes": [{"op_type": n.op_type, "inputs": list(n.input), "outputs": list(n.output)} for n in proto.graph.node],
+        "nodes": [{"op_type": n.op_type, "inputs": list(n.input), "outputs": list(n.output), "attributes": attributes(n)}
+                  for n in proto.graph.node],
     }
 
     # torchvision's VGG-19 with a small classifier under the real keys.
