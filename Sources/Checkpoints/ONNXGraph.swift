@@ -67,11 +67,16 @@ func readONNXGraph(_ data: Data, path: String) throws(CheckpointError) -> ONNXGr
 }
 
 private struct ONNXReader {
+    /// The most fields (and packed integers) one file may hold: about a thousand times what the
+    /// seed's export of VGG-19 and its decoder needs, and at most a few hundred MB of Swift values.
+    static let valueLimit = 1 << 20
+
     let bytes: UnsafeRawBufferPointer
     let path: String
+    let budget = ProtobufBudget(values: ONNXReader.valueLimit)
 
     func message(_ range: Range<Int>, _ name: String) -> ProtobufMessage {
-        ProtobufMessage(bytes: bytes, range: range, path: path, name: name)
+        ProtobufMessage(bytes: bytes, range: range, path: path, name: name, budget: budget)
     }
 
     func model() throws(CheckpointError) -> ONNXGraph {

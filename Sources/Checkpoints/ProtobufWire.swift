@@ -22,6 +22,19 @@ enum ProtobufValue: Equatable {
     }
 }
 
+/// How many fields and packed values all the messages of one file may still read: it bounds the
+/// memory a reader builds from a file (a 2-byte empty node would otherwise cost a hundred bytes of
+/// Swift values each).
+final class ProtobufBudget {
+    let limit: Int
+    var valuesLeft: Int
+
+    init(values: Int) {
+        limit = values
+        valuesLeft = values
+    }
+}
+
 /// Reads the fields of one message, in order: a key (a varint `field_number << 3 | wire_type`), then
 /// the value. Groups (wire types 3 and 4, deprecated and unused by ONNX) and field number 0 are
 /// refused; a varint may have at most 10 bytes. A length-delimited value must end within the message:
@@ -31,13 +44,15 @@ struct ProtobufMessage {
     let path: String
     /// The message's name in errors ("ModelProto", "initializer 'w' (TensorProto)").
     let name: String
+    let budget: ProtobufBudget
     private(set) var position: Int
     let end: Int
 
-    init(bytes: UnsafeRawBufferPointer, range: Range<Int>, path: String, name: String) {
+    init(bytes: UnsafeRawBufferPointer, range: Range<Int>, path: String, name: String, budget: ProtobufBudget) {
         self.bytes = bytes
         self.path = path
         self.name = name
+        self.budget = budget
         self.position = range.lowerBound
         self.end = range.upperBound
     }
@@ -46,6 +61,7 @@ struct ProtobufMessage {
     mutating func next() throws(CheckpointError) -> (number: Int, value: ProtobufValue)? {
         guard position < end else { return nil }
         let start = position
+        try spend()
         let key = try varint()
         let number = key >> 3
         guard number >= 1, number <= 536_870_911 else { throw malformed("has field number \(number) at byte \(start)") }
@@ -95,6 +111,14 @@ struct ProtobufMessage {
         throw malformed("has a varint at byte \(start) longer than 10 bytes")
     }
 
+    /// Counts one field or packed value against the file's budget.
+    func spend() throws(CheckpointError) {
+        guard budget.valuesLeft > 0 else {
+            throw .malformed(path: path, detail: "it holds more than \(budget.limit) fields and packed values, far more than the graph of a style transfer network")
+        }
+        budget.valuesLeft -= 1
+    }
+
     private func need(_ count: Int, _ what: String) throws(CheckpointError) {
         guard end - position >= count else {
             if end == bytes.count { throw .truncated(path: path, detail: "\(name): \(what) at byte \(position) is cut off by the end of the file") }
@@ -126,9 +150,12 @@ struct ProtobufMessage {
     /// A repeated int64 field's values: one varint, or a packed run of them.
     func int64s(_ value: ProtobufValue, field: String) throws(CheckpointError) -> [Int] {
         guard case .bytes(let range) = value else { return [try int64(value, field: field)] }
-        var packed = ProtobufMessage(bytes: bytes, range: range, path: path, name: "\(name) field '\(field)'")
+        var packed = ProtobufMessage(bytes: bytes, range: range, path: path, name: "\(name) field '\(field)'", budget: budget)
         var values: [Int] = []
-        while packed.position < packed.end { values.append(Int(Int64(bitPattern: try packed.varint()))) }
+        while packed.position < packed.end {
+            try spend()
+            values.append(Int(Int64(bitPattern: try packed.varint())))
+        }
         return values
     }
 }

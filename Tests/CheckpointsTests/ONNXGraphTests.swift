@@ -182,6 +182,18 @@ struct ProtoBuilder {
         #expect(error(huge.bytes) == .truncated(path: "test.onnx", detail: "ModelProto field 7 at byte 0 claims 1099511627776 bytes from byte 7; the file ends at byte 7"))
     }
 
+    /// Two million empty nodes (two bytes each) would make hundreds of MB of Swift values.
+    @Test func tooManyFieldsAreRefused() throws {
+        var graph = ProtoBuilder()
+        for _ in 0 ..< (1 << 20) { graph.data(1, []) }
+        var model = ProtoBuilder()
+        model.data(7, graph.bytes)
+        #expect(error(model.bytes) == .malformed(path: "test.onnx", detail: "it holds more than 1048576 fields and packed values, far more than the graph of a style transfer network"))
+        var fewer = ProtoBuilder()
+        fewer.data(7, Array(graph.bytes.dropLast(2)))
+        #expect(try read(fewer.bytes).get().nodes.count == (1 << 20) - 1)  // with the graph field: exactly the limit
+    }
+
     @Test func nonFloatInitializerIsRefusedByName() {
         let bytes = Self.model(extraInitializer: ProtoBuilder.initializer("shape", dims: [2], raw: [0, 0, 0, 0], dataType: 7))
         #expect(error(bytes) == .unsupportedDType(path: "test.onnx", key: "shape", dtype: "INT64"))

@@ -166,6 +166,27 @@ struct T7Builder {
         ])
     }
 
+    /// Files of older nn versions, read as nn's backCompatibility does: `padding` for padW and padH,
+    /// a 2-D weight viewed as 4-D, no bias, a max pooling without padW, padH and ceil_mode.
+    @Test func olderModuleFieldsRead() throws {
+        var b = T7Builder()
+        b.sequential([{ b in
+            b.module("nn.SpatialConvolution", [
+                ("nInputPlane", { $0.number(1) }), ("nOutputPlane", { $0.number(2) }), ("kW", { $0.number(2) }), ("kH", { $0.number(1) }),
+                ("dW", { $0.number(1) }), ("dH", { $0.number(2) }), ("padding", { $0.number(1) }),
+                ("weight", { $0.floatTensor(size: [2, 2], stride: [2, 1], values: [1, 2, 3, 4]) }),
+            ])
+        }, { b in
+            b.module("nn.SpatialMaxPooling", [("kW", { $0.number(3) }), ("kH", { $0.number(3) }), ("dW", { $0.number(2) }), ("dH", { $0.number(2) })])
+        }])
+        #expect(try read(b.bytes).get() == [
+            .convolution(Torch7Convolution(
+                inputPlanes: 1, outputPlanes: 2, kernelWidth: 2, kernelHeight: 1, strideWidth: 1, strideHeight: 2, padWidth: 1, padHeight: 1,
+                weight: StoredTensor(shape: [2, 1, 1, 2], values: [1, 2, 3, 4]), bias: nil)),
+            .maxPooling(Torch7MaxPooling(kernelWidth: 3, kernelHeight: 3, strideWidth: 2, strideHeight: 2, padWidth: 0, padHeight: 0, ceilMode: false)),
+        ])
+    }
+
     @Test func unknownModuleIsRefusedByName() {
         var b = T7Builder()
         b.sequential([T7Builder.conv(planes: 1, weights: [1]), { b in
