@@ -13,7 +13,9 @@ longs) and read back with PyPI's torchfile to prove them valid:
   Sequential's output shared with its last module's (an object reference), one weight at a storage
   offset of 1.
 - decoder.t7: the decoder's layout (SpatialReflectionPadding, SpatialConvolution, ReLU,
-  SpatialUpSamplingNearest with its LongStorage fields) with DoubleTensor weights.
+  SpatialUpSamplingNearest with its LongStorage fields) with DoubleTensor weights that all view one
+  storage at their offsets, as nn's getParameters() leaves them (AdaIN-style's train.lua saves its
+  decoder that way).
 - Expected: <name>.expected.safetensors, keys "<module index>.weight" / ".bias" (0-based, float32;
   doubles rounded as numpy's astype(float32) does), and index.json listing each file's modules.
 
@@ -194,8 +196,28 @@ def common_fields(tensor_class):
     return {"output": empty_tensor(tensor_class), "gradInput": empty_tensor(tensor_class), "_type": tensor_class, "train": False}
 
 
-def t7_modules(sequential, channels, rng, tensor_class, offset_module=None):
-    """nn modules for the torch modules of pytorch_adain's tables, channel counts mapped by `channels`."""
+class FlatParameters:
+    """One storage that every weight and bias views, as nn's getParameters() leaves a network (and
+    AdaIN-style's train.lua saves its decoder after it: dec:getParameters(), then clone and float)."""
+
+    def __init__(self, tensor_class):
+        self.tensor_class = tensor_class
+        self.storage = Storage(tensor_class.replace("Tensor", "Storage"), [])
+        self.parts = []
+
+    def tensor(self, array):
+        offset = sum(len(p) for p in self.parts)
+        self.parts.append(array.reshape(-1))
+        stride = [int(np.prod(array.shape[i + 1:])) for i in range(array.ndim)]
+        return Tensor(self.tensor_class, list(array.shape), stride, offset, self.storage)
+
+    def finish(self):
+        self.storage.values = np.concatenate(self.parts).astype(self.storage.values.dtype)
+
+
+def t7_modules(sequential, channels, rng, tensor_class, offset_module=None, flat=None):
+    """nn modules for the torch modules of pytorch_adain's tables, channel counts mapped by `channels`;
+    the weights and biases view one storage when `flat` (a FlatParameters) is given."""
     modules, expected = [], collections.OrderedDict()
     dtype = np.float32 if tensor_class == "torch.FloatTensor" else np.float64
     for index, m in enumerate(sequential):
@@ -207,8 +229,8 @@ def t7_modules(sequential, channels, rng, tensor_class, offset_module=None):
             bias = rng.uniform(-0.1, 0.1, n_out).astype(dtype)
             fields.update({
                 "nInputPlane": n_in, "nOutputPlane": n_out, "kW": kw, "kH": kh, "dW": 1, "dH": 1, "padW": 0, "padH": 0,
-                "weight": float_tensor(weight, tensor_class, offset=1 if index == offset_module else 0),
-                "bias": float_tensor(bias, tensor_class),
+                "weight": flat.tensor(weight) if flat else float_tensor(weight, tensor_class, offset=1 if index == offset_module else 0),
+                "bias": flat.tensor(bias) if flat else float_tensor(bias, tensor_class),
                 "gradWeight": float_tensor(np.zeros_like(weight), tensor_class), "gradBias": float_tensor(np.zeros_like(bias), tensor_class),
                 "finput": empty_tensor(tensor_class), "fgradInput": empty_tensor(tensor_class),
             })
@@ -334,9 +356,12 @@ def main():
     # Torch7.
     channels = {3: 3, 64: 2, 128: 4, 256: 4, 512: 8}
     rng = np.random.default_rng(0)
-    for name, sequential, tensor_class, offset_module in (
-            ("vgg_normalised", ref.vgg, "torch.FloatTensor", 2), ("decoder", ref.decoder, "torch.DoubleTensor", None)):
-        module, expected = t7_modules(sequential, channels, rng, tensor_class, offset_module)
+    for name, sequential, tensor_class, offset_module, flat in (
+            ("vgg_normalised", ref.vgg, "torch.FloatTensor", 2, None),
+            ("decoder", ref.decoder, "torch.DoubleTensor", None, FlatParameters("torch.DoubleTensor"))):
+        module, expected = t7_modules(sequential, channels, rng, tensor_class, offset_module, flat)
+        if flat:
+            flat.finish()
         writer = T7Writer()
         writer.object(module)
         with open(path(f"{name}.t7"), "wb") as f:

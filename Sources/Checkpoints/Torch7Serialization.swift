@@ -27,7 +27,7 @@ enum Torch7Value: Equatable {
 }
 
 /// The element types of Torch7's CPU tensors and storages, by class name prefix (`torch.Float...`).
-enum Torch7ElementType: String, CaseIterable {
+enum Torch7ElementType: String {
     case byte = "Byte", char = "Char", short = "Short", int = "Int", long = "Long", float = "Float", double = "Double"
 
     var byteSize: Int {
@@ -192,6 +192,8 @@ struct Torch7Reader {
     private mutating func readTorchObject() throws(CheckpointError) -> Torch7Value {
         var className = try readString("a class version")
         if className.hasPrefix("V ") { className = try readString("a class name") }
+        // The object's handle is taken before its content is read, in the order Torch7 numbers
+        // objects; the placeholder is never seen, since a reference to an unfinished object is refused.
         let handle = heap.objects.count
         heap.objects.append(Torch7Object(className: className, content: .fields(-1)))
         let content: Torch7Object.Content
