@@ -22,6 +22,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case notAStateDict(path: String, found: String)
     /// An entry of the dict is not a tensor (for example an epoch number next to the weights).
     case notATensor(path: String, key: String, found: String)
+    /// A Torch7 `.t7` model holds a module this library does not read; `index` is its 0-based place in
+    /// the `nn.Sequential`.
+    case unsupportedModule(path: String, index: Int, className: String)
     /// A weight file could not be written (a missing folder, no permission, a full disk).
     case unwritable(path: String, reason: String)
 
@@ -47,6 +50,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             return "weight file '\(path)' does not hold a state_dict (a dict of tensors by name) but \(found)"
         case .notATensor(let path, let key, let found):
             return "weight file '\(path)': entry '\(key)' is \(found), not a tensor; a state_dict holds only tensors"
+        case .unsupportedModule(let path, let index, let className):
+            return "Torch7 file '\(path)': module \(index) is '\(className)', which is not read (only nn.SpatialConvolution, nn.SpatialReflectionPadding, nn.ReLU, nn.SpatialMaxPooling and nn.SpatialUpSamplingNearest, the modules of AdaIN-style's networks, are)"
         case .unwritable(let path, let reason):
             return "cannot write weight file '\(path)': \(reason)"
         }

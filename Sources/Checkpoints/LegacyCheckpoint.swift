@@ -34,7 +34,7 @@ enum LegacyCheckpoint {
         }
     }
 
-    static func read(_ bytes: UnsafeRawBufferPointer, path: String) throws(CheckpointError) -> [String: StoredTensor] {
+    static func read(_ bytes: UnsafeRawBufferPointer, path: String, selection: TensorSelection = .all) throws(CheckpointError) -> [String: StoredTensor] {
         let machine = PickleMachine(bytes: bytes, path: path, streamName: "the pickle stream", endMeansTruncated: true)
 
         let magic = try machine.load(at: 0, allowPersistentIDs: false)
@@ -86,11 +86,12 @@ enum LegacyCheckpoint {
             offset = start + length
         }
 
-        var assembly = StateDictAssembly(path: path, fileSize: bytes.count)
+        var assembly = StateDictAssembly(path: path, fileSize: bytes.count, selection: selection)
         return try assembly.assemble(main) { reference throws(CheckpointError) in
             guard let range = storageRanges[reference.key] else {
                 throw .malformed(path: path, detail: "storage '\(reference.key)' is used but missing from the storage list")
             }
+            selection.storageRead?(reference.key)
             return UnsafeRawBufferPointer(rebasing: bytes[range])
         }
     }

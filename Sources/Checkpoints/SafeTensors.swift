@@ -15,7 +15,7 @@ enum SafeTensors {
         return n >= 2 && n <= 100_000_000 && data[data.startIndex + 8] == UInt8(ascii: "{")
     }
 
-    static func read(_ data: Data, path: String) throws(CheckpointError) -> [String: StoredTensor] {
+    static func read(_ data: Data, path: String, selection: TensorSelection = .all) throws(CheckpointError) -> [String: StoredTensor] {
         guard data.count >= 8 else { throw .truncated(path: path, detail: "no header") }
         let headerSize = Int(clamping: data.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
         guard headerSize <= data.count - 8 else {
@@ -46,7 +46,8 @@ enum SafeTensors {
         try checkTiling(layouts, bufferSize: data.count - dataStart, path: path)
 
         var result: [String: StoredTensor] = [:]
-        for layout in layouts {
+        for layout in layouts where selection.wants(layout.key) {
+            selection.storageRead?(layout.key)
             let begin = data.startIndex + dataStart + layout.begin
             let values = data.withUnsafeBytes { raw in
                 layout.dtype.decode(UnsafeRawBufferPointer(rebasing: raw[(begin - data.startIndex)...].prefix(layout.end - layout.begin)), count: layout.count)

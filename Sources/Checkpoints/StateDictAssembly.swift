@@ -5,14 +5,17 @@
 /// legacy and the zip reader, which differ only in where a storage's bytes are.
 struct StateDictAssembly {
     let path: String
+    /// The tensors wanted; the others' storages are never asked for.
+    let selection: TensorSelection
     /// Elements the tensors may still produce. Tensors may share a storage (tied weights, views) or
     /// broadcast one with stride 0, so the output can outgrow the file; this bounds by how much.
     private var elementBudget: Int
 
     /// - Parameter fileSize: bytes in the file; the tensors may hold at most twice that many elements
     ///   (plus 16 M), which real state_dicts never approach (float32 storages give a quarter).
-    init(path: String, fileSize: Int) {
+    init(path: String, fileSize: Int, selection: TensorSelection) {
         self.path = path
+        self.selection = selection
         self.elementBudget = 2 * fileSize + (1 << 24)
     }
 
@@ -40,6 +43,7 @@ struct StateDictAssembly {
                 if name == "_metadata" { continue }
                 throw .notATensor(path: path, key: name, found: value.kindDescription)
             }
+            guard selection.wants(name) else { continue }
             result[name] = try materialize(tensor, key: name, storage: try storageBytes(tensor.storage))
         }
         return result
@@ -117,6 +121,21 @@ struct StateDictAssembly {
         }
         return true
     }
+}
+
+/// Which tensors of a checkpoint to read: all, or those named. Tensors not wanted are still checked
+/// to be tensors (the file must be a state_dict), but their storages' bytes are never read (not even
+/// for a zip member's CRC-32), so a 548 MB torchvision VGG-19 file costs only its features' pages.
+struct TensorSelection {
+    /// nil: every tensor.
+    var keys: Set<String>?
+    /// Called with the name of each storage whose bytes are read: a zip member (`archive/data/3`) or
+    /// a legacy storage key. Tests count them.
+    var storageRead: ((String) -> Void)?
+
+    static var all: TensorSelection { TensorSelection(keys: nil, storageRead: nil) }
+
+    func wants(_ key: String) -> Bool { keys?.contains(key) ?? true }
 }
 
 /// The product of non-negative integers, or nil if it overflows `Int`.

@@ -13,7 +13,7 @@
 ///
 /// The folder is found from the one record named `<folder>/data.pkl`.
 enum ZipCheckpoint {
-    static func read(_ bytes: UnsafeRawBufferPointer, path: String) throws(CheckpointError) -> [String: StoredTensor] {
+    static func read(_ bytes: UnsafeRawBufferPointer, path: String, selection: TensorSelection = .all) throws(CheckpointError) -> [String: StoredTensor] {
         let archive = try ZipArchive(bytes, path: path)
         let pickles = archive.entries.filter { entry in
             let parts = entry.name.split(separator: "/", omittingEmptySubsequences: false)
@@ -40,12 +40,13 @@ enum ZipCheckpoint {
         let machine = PickleMachine(bytes: pickle, path: path, streamName: pickleEntry.name, endMeansTruncated: false)
         let main = try machine.load(at: 0, allowPersistentIDs: true)
 
-        var assembly = StateDictAssembly(path: path, fileSize: bytes.count)
+        var assembly = StateDictAssembly(path: path, fileSize: bytes.count, selection: selection)
         return try assembly.assemble(main) { reference throws(CheckpointError) in
             let name = "\(folder)/data/\(reference.key)"
             guard let entry = archive[name] else {
                 throw .malformed(path: path, detail: "storage '\(reference.key)' has no record '\(name)'")
             }
+            selection.storageRead?(name)
             let data = try archive.contents(of: entry)
             guard let length = checkedProduct([reference.count, reference.type.byteSize]), length <= data.count else {
                 throw .malformed(path: path, detail: "record '\(name)' has \(data.count) bytes, too few for \(reference.count) \(reference.type.name) elements")

@@ -17,6 +17,10 @@ enum FuzzTarget: String, CaseIterable {
     case spec
     /// SweepManifest.read(folder:): a report folder's manifest.json.
     case manifest
+    /// loadTorch7Sequential: Torch7 .t7 files (AdaIN-style's release).
+    case torch7
+    /// loadONNXGraph: ONNX model files (the seed's export).
+    case onnx
 
     /// The pixel limit the image target reads with: the standard 178,956,970 pixels would let a
     /// mutated header allocate and clear gigabytes per input (bounded, so not a finding) and slow
@@ -43,6 +47,10 @@ enum FuzzTarget: String, CaseIterable {
                 _ = try request.configuration(models: ModelFiles(vgg: "vgg.pth", decoder: "decoder.pth"), toolVersion: "stylefuzz")
             case .manifest:
                 _ = try SweepManifest.read(folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+            case .torch7:
+                _ = try loadTorch7Sequential(path: path)
+            case .onnx:
+                _ = try loadONNXGraph(path: path)
             }
             return "ok"
         } catch {
@@ -117,6 +125,14 @@ enum FuzzTarget: String, CaseIterable {
                             "mask": "/m.png", "alpha": 1, "preserveColor": "coral", "output": "r02-c02.png"}],
                  "metricsNote": "note"}
                 """.utf8)))
+        case .torch7, .onnx:
+            // The golden files of Scripts/goldens_formats.py (the .t7 or .onnx ones).
+            let folder = goldens + "/formats"
+            let suffix = self == .torch7 ? ".t7" : ".onnx"
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for file in files.sorted() where file.hasSuffix(suffix) {
+                seeds.append((file, try bytes(folder + "/" + file)))
+            }
         }
         if let corpus {
             let files = (try? FileManager.default.contentsOfDirectory(atPath: corpus)) ?? []

@@ -63,6 +63,7 @@ extension CheckpointError {
         case .unsupportedFeature: "unsupportedFeature"
         case .notAStateDict: "notAStateDict"
         case .notATensor: "notATensor"
+        case .unsupportedModule: "unsupportedModule"
         case .unwritable: "unwritable"
         }
     }
