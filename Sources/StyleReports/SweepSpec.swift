@@ -20,6 +20,9 @@ extension SweepRequest {
     /// (images, masks, `reports-dir`, `vgg`, `decoder`) are relative to the spec file's folder.
     /// Keys left out take the flags' defaults.
     ///
+    /// A report's `manifest.json` is read as the spec of the sweep it records
+    /// (``init(manifest:folder:)``), so `--spec Reports/NAME/manifest.json` runs that sweep again.
+    ///
     /// The file is read only when it is a regular file of at most ``SpecLimits/bytes``, nested
     /// within ``SpecLimits`` (checked on the text, before a parser recurses), and a YAML file's
     /// tree, its aliases expanded, holds at most ``SpecLimits/nodes`` nodes.
@@ -32,6 +35,12 @@ extension SweepRequest {
         let format = URL(fileURLWithPath: specFile).pathExtension.lowercased()
         guard ["json", "yaml", "yml"].contains(format) else {
             throw .invalidSpec(file: specFile, reason: "the name must end in .json, .yaml or .yml")
+        }
+        let file = URL(fileURLWithPath: specFile)
+        if file.lastPathComponent == SweepManifest.fileName {
+            let folder = file.deletingLastPathComponent().path
+            try self.init(manifest: SweepManifest.read(folder: folder), folder: folder)
+            return
         }
         let text = try SpecLimits.text(of: specFile)
         let parsed: Any?
@@ -78,6 +87,40 @@ extension SweepRequest {
         if let v = try values.bool("no-metrics") { noMetrics = v }
         vgg = try values.paths("vgg")?.joined(separator: ",")
         decoder = try values.paths("decoder")?.joined(separator: ",")
+    }
+}
+
+extension SweepRequest {
+    /// The request for the sweep a report's manifest records: its grid, inputs (the absolute paths
+    /// recorded), values and weight files, into the report folder `folder` itself. Run as it is, it
+    /// resumes that report (cells whose image is there and decodes are kept, the others computed
+    /// again); with flags replacing values (as for any spec) and another `--report`, it runs the
+    /// variation beside it.
+    public init(manifest: SweepManifest, folder: String) {
+        self.init()
+        let d = manifest.definition
+        contents = d.contents.map(\.path)
+        let styles = d.styles.map(\.path)
+        switch d.grid {
+        case .styles, .masks: self.styles = styles
+        case .interpolation: interpolate = styles
+        case .bilinear: corners = styles
+        }
+        masks = d.masks.isEmpty ? nil : d.masks.map(\.path)
+        stretchMask = d.stretchMask
+        steps = d.steps
+        alphas = d.alphas
+        preserveColors = d.preserveColors.compactMap(ColorPreservation.init(rawValue:))
+        contentSize = d.contentSize
+        styleSize = d.styleSize
+        crop = d.cropsImages
+        maskMode = d.spatialMaskMode
+        styleWeights = d.styleWeights
+        let standardized = URL(fileURLWithPath: folder).standardizedFileURL
+        report = standardized.lastPathComponent
+        reportsDirectory = standardized.deletingLastPathComponent().path
+        vgg = d.vgg.path
+        decoder = d.decoder.path
     }
 }
 

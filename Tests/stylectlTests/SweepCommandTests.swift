@@ -77,6 +77,36 @@ import TestSupport
         #expect(refused?.contains("'colour'") == true && refused?.contains(unknown) == true, "\(refused ?? "no error")")
     }
 
+    /// Issue 10: a report's `manifest.json` could not be re-run as a spec. Given as `--spec`, it
+    /// runs the sweep it records into its own folder (every cell already done: nothing is
+    /// rewritten); with flags replacing values and another `--report`, the variation runs beside it
+    /// with the recorded definition but for those values.
+    @Test func aReportsManifestIsASpec() throws {
+        let inputs = ["--content", image("content/cornell.jpg"), "--interpolate", "\(image("style/sketch.png")),\(image("style/mondrian.jpg"))",
+                      "--steps", "2", "--alpha", "0.5", "--crop", "--content-size", "32", "--style-size", "32", "--no-metrics",
+                      "--reports-dir", temp.path] + (try models)
+        #expect(run(inputs + ["--report", "first"]) == nil)
+        let folder = temp.appendingPathComponent("first").path
+        let manifest = try SweepManifest.read(folder: folder)
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map {
+            ($0, try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0)))
+        }
+        #expect(run(["--spec", folder + "/manifest.json"]) == nil)
+        let after = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map {
+            ($0, try Data(contentsOf: URL(fileURLWithPath: folder + "/" + $0)))
+        }
+        #expect(before.map(\.0) == after.map(\.0))
+        for ((name, old), (_, new)) in zip(before, after) where name.hasSuffix(".png") { #expect(old == new, "\(name)") }
+        #expect(try SweepManifest.read(folder: folder).definition == manifest.definition)
+
+        #expect(run(["--spec", folder + "/manifest.json", "--content-size", "40", "--report", "second"]) == nil)
+        var expected = manifest.definition
+        expected.contentSize = 40
+        #expect(try SweepManifest.read(folder: temp.appendingPathComponent("second").path).definition == expected)
+        let refused = run(["--spec", temp.appendingPathComponent("missing/manifest.json").path])
+        #expect(refused?.contains("missing/manifest.json") == true, "\(refused ?? "no error")")
+    }
+
     /// `path` relative to `folder` (both absolute), with `..` for each folder of `folder` not shared.
     func relative(_ path: String, from folder: String) -> String {
         let base = URL(fileURLWithPath: folder).standardizedFileURL.pathComponents

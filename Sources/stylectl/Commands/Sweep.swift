@@ -23,7 +23,9 @@ struct Sweep: ParsableCommand {
             relative to the file): see Reports/examples/. Flags given with --spec replace the \
             spec's value for the same key (a list flag the whole list; paths in flags relative to \
             the current folder), e.g. --spec corners.yaml --content-size 256; a grid flag of \
-            another kind than the spec's (--style when it has corners) is refused. As in stylize: a \
+            another kind than the spec's (--style when it has corners) is refused. A report's \
+            manifest.json is a spec too: --spec Reports/NAME/manifest.json resumes that report, and \
+            with flags and another --report runs a variation of it. As in stylize: a \
             folder as --content or --style stands for its .jpg, .jpeg and .png files, sorted; --crop \
             takes centre squares; --mask-mode reads the masks; --style a,b --style-weights 1,3 mixes \
             the styles in every cell (a row per content); a flag's bad value is refused in stylize's \
