@@ -29,6 +29,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
     html += """
         <h2>Metrics</h2>
         <p>\(escape(manifest.metricsNote))</p>
+        <p>Every cell's parameters and measurements as one table: <a href="\(metricsTableName)">\(metricsTableName)</a>.</p>
         <table>
         <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weights</th><th>mask</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th></tr>
 

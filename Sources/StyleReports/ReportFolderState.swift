@@ -148,7 +148,7 @@ func isNumberedSheet(_ name: String) -> Bool {
 }
 
 extension SweepManifest: ReportRecord {
-    var ownedFiles: [String] { cells.map(\.output) }
+    var ownedFiles: [String] { [metricsTableName] + cells.map(\.output) }
     var hasFinishedResult: Bool { cells.contains(where: \.isDone) }
     static let kind = "sweep"
     static func isSheet(_ name: String) -> Bool { isNumberedSheet(name) }

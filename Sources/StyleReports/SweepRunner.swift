@@ -39,6 +39,7 @@ public struct SweepProgress: Sendable {
 ///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
 ///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
 ///   the style loss are stored with each style's encoding, from the same encoder pass.
+/// - `metrics.csv` (``metricsTable(_:)``) is written at the end with the sheets.
 /// - The manifest is rewritten as ``ManifestSchedule`` says (after every cell of a small sweep, at
 ///   most every few seconds for a large one) and at the end; the contact sheets and `index.html`
 ///   at the end. A cell finished after the last write is not recorded: a resumed sweep computes it
@@ -101,6 +102,7 @@ public func runSweep(
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
     }
     try manifest.write(folder: folder)
+    try writeMetricsTable(manifest, folder: folder)
     let sheets = try writeContactSheets(manifest, folder: folder, rowsPerSheet: configuration.rowsPerSheet)
     try writeIndex(manifest, folder: folder, sheets: sheets)
     return manifest

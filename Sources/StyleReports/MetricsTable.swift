@@ -1,0 +1,40 @@
+// `metrics.csv`: a sweep's cells as one table (every parameter and measurement), for spreadsheets,
+// pandas or R, beside `manifest.json`.
+
+import Foundation
+
+/// The name of the table in a sweep's folder.
+let metricsTableName = "metrics.csv"
+
+/// The sweep's cells as CSV (RFC 4180: comma-separated, CRLF line ends, a field quoted with `"`
+/// when it holds a comma, a quote or a line break, quotes doubled inside).
+///
+/// One header row, then one row per cell in the manifest's order: `row`, `column` (from 1),
+/// `row_label`, `column_label`, `content` (the path), `styles` (paths joined by `;`), `weights`
+/// (joined by `;`, empty for one style), `mask`, `alpha`, `preserve_color`, `output` (the image's
+/// file name), `seconds`, `style_loss`, `content_loss` (empty when not done or not measured).
+/// Numbers are written as Swift prints them (shortest round-trip form), so they read back exactly.
+func metricsTable(_ manifest: SweepManifest) -> String {
+    func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+    func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+    var lines = [["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
+                  "preserve_color", "output", "seconds", "style_loss", "content_loss"].joined(separator: ",")]
+    for cell in manifest.cells {
+        let values = [
+            "\(cell.row + 1)", "\(cell.column + 1)", manifest.rows[cell.row].label, manifest.columns[cell.column].label,
+            cell.content, cell.styles.joined(separator: ";"), cell.weights.map { $0.map { "\($0)" }.joined(separator: ";") } ?? "",
+            cell.mask ?? "", "\(cell.alpha)", cell.preserveColor, cell.output,
+            number(cell.seconds), number(cell.styleLoss), number(cell.contentLoss),
+        ]
+        lines.append(values.map(field).joined(separator: ","))
+    }
+    return lines.joined(separator: "\r\n") + "\r\n"
+}
+
+/// Writes ``metricsTable(_:)`` into the sweep's folder, atomically.
+func writeMetricsTable(_ manifest: SweepManifest, folder: String) throws(ReportError) {
+    try ReportFolder(folder).writeAtomically(Data(metricsTable(manifest).utf8), name: metricsTableName)
+}

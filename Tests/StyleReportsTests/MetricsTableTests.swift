@@ -1,0 +1,56 @@
+// `metrics.csv` read back by Python's csv module (an independent RFC 4180 reader): one row per
+// cell, every parameter and measurement as the manifest records it, awkward file names intact.
+
+import Foundation
+@testable import StyleReports
+import StyleTransfer
+import Testing
+import TestSupport
+
+@Suite struct MetricsTableTests {
+    let temp = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-table-\(UUID().uuidString)")
+
+    /// The rows of a CSV file as Python's `csv.reader` reads them.
+    func pythonRows(_ path: String) throws -> [[String]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline='')))))", path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        return try JSONDecoder().decode([[String]].self, from: data)
+    }
+
+    @Test func everyCellIsARowAsPythonReadsIt() throws {
+        let stylizer = try #require(goldenStylizer, "the golden weights in .goldens/network/ do not load")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        // A style whose name holds a comma and a quote: the fields that hold it must be quoted.
+        let odd = temp.appendingPathComponent("sketch, \"b\".png").path
+        try FileManager.default.copyItem(atPath: sharedImage("style/sketch.png"), toPath: odd)
+        let configuration = SweepConfiguration(
+            grid: .interpolation, contents: [sharedImage("content/cornell.jpg")], styles: [sharedImage("style/mondrian.jpg"), odd],
+            masks: [], stretchMask: false, steps: 3, alphas: [0.5, 1], preserveColors: [.none], contentSize: 32, styleSize: 32,
+            models: try #require(goldenModels), folder: temp.appendingPathComponent("report").path, overwrite: false,
+            toolVersion: "test", rowsPerSheet: 6)
+        let manifest = try runSweep(configuration, stylizer: stylizer)
+        let rows = try pythonRows(configuration.folder + "/metrics.csv")
+        #expect(rows.first == ["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
+                               "preserve_color", "output", "seconds", "style_loss", "content_loss"])
+        #expect(rows.count == manifest.cells.count + 1)
+        for (cell, row) in zip(manifest.cells, rows.dropFirst()) {
+            #expect(row.count == 14)
+            #expect(Int(row[0]) == cell.row + 1 && Int(row[1]) == cell.column + 1)
+            #expect(row[2] == manifest.rows[cell.row].label && row[3] == manifest.columns[cell.column].label)
+            #expect(row[4] == cell.content && row[5].components(separatedBy: ";") == cell.styles)
+            #expect(row[6].components(separatedBy: ";").map { Float($0) } == cell.weights!.map { $0 })
+            #expect(row[7] == "" && Float(row[8]) == cell.alpha && row[9] == "none" && row[10] == cell.output)
+            #expect(Double(row[11]) == cell.seconds && Double(row[12]) == cell.styleLoss && Double(row[13]) == cell.contentLoss)
+        }
+        #expect(rows.dropFirst().contains { $0[5].hasSuffix(odd) })
+        let index = try String(contentsOfFile: configuration.folder + "/index.html", encoding: .utf8)
+        #expect(index.contains("<a href=\"metrics.csv\">metrics.csv</a>"))
+    }
+}
