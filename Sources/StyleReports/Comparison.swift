@@ -105,7 +105,8 @@ struct ComparedSweep {
 }
 
 /// Reads the sweeps and checks the comparison can be made, without writing anything: at least two
-/// distinct sweep folders with readable manifests, grids of the same shape (rows x columns), and
+/// distinct sweep folders with readable manifests, grids of the same shape (rows x columns) over
+/// the same content images (equal SHA-256 digests, in order), and
 /// an output folder that is missing, empty, holds this same comparison, or (`overwrite`) holds
 /// anything but a sweep.
 func checkComparison(_ configuration: ComparisonConfiguration) throws(ReportError) -> [ComparedSweep] {
@@ -145,6 +146,13 @@ func checkComparison(_ configuration: ComparisonConfiguration) throws(ReportErro
             let changed = a.definition == b.definition ? "" : "; they differ in " + differenceNames(a.definition, b.definition).joined(separator: ", ")
             throw .incomparable(folder: path, first: configuration.sweeps[0], reason:
                 "its grid has \(counted(b.rows.count, "row")) x \(counted(b.columns.count, "column")), the first \(a.rows.count) x \(a.columns.count)\(changed)")
+        }
+        // Rows are labelled with the first sweep's content images: the others must have the same
+        // images (by content, wherever they are), in the same order.
+        if a.definition.contents.map(\.sha256) != b.definition.contents.map(\.sha256) {
+            func names(_ files: [InputFile]) -> String { files.map { URL(fileURLWithPath: $0.path).lastPathComponent }.joined(separator: ", ") }
+            throw .incomparable(folder: path, first: configuration.sweeps[0], reason:
+                "its content images (\(names(b.definition.contents))) are not the first's (\(names(a.definition.contents))) in the same order: its rows would show other images under the first's labels")
         }
     }
     if sweeps.count * first.manifest.columns.count > SweepLimits.comparisonColumns {

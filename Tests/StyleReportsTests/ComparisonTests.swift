@@ -130,6 +130,9 @@ import TestSupport
         refused(["none", "notes"], mentioning: ["--sweeps", fixtures.folder("notes"), "cannot be read"])
         // 2 x 2 against 2 x 3: the shapes and the differing flag are named.
         refused(["none", "three-alphas"], mentioning: ["--sweeps", fixtures.folder("three-alphas"), "2 rows x 3 columns", "--alpha"])
+        // Issue 12: another content image would be shown under the first sweep's row labels.
+        try fixtures.sweep("other-content", content: "content/lenna.jpg")
+        refused(["none", "other-content"], mentioning: ["--sweeps", fixtures.folder("other-content"), "lenna.jpg", "cornell.jpg", "labels"])
     }
 
     @Test func anOutputFolderOfOtherFilesIsRefusedUnlessOverwrite() throws {

@@ -16,8 +16,8 @@ struct ReportFixtures {
     /// Runs a sweep of cornell.jpg with `styles` over `alphas` and `preserveColors` into `name`.
     @discardableResult
     func sweep(
-        _ name: String, styles: [String] = ["style/mondrian.jpg", "style/sketch.png"], alphas: [Float] = [0.5, 1],
-        preserveColors: [ColorPreservation] = [.none], rowsPerSheet: Int = 6
+        _ name: String, content: String = "content/cornell.jpg", styles: [String] = ["style/mondrian.jpg", "style/sketch.png"],
+        alphas: [Float] = [0.5, 1], preserveColors: [ColorPreservation] = [.none], rowsPerSheet: Int = 6
     ) throws -> SweepManifest {
         guard let models = goldenModels, let stylizer = goldenStylizer else {
             _ = try TestPaths.golden("network/vgg_legacy.pth")
@@ -25,7 +25,7 @@ struct ReportFixtures {
             throw ReportError.failed("the golden weights in .goldens/network/ do not load")
         }
         let configuration = SweepConfiguration(
-            contents: [sharedImage("content/cornell.jpg")], styles: styles.map(sharedImage), alphas: alphas,
+            contents: [sharedImage(content)], styles: styles.map(sharedImage), alphas: alphas,
             preserveColors: preserveColors, contentSize: 64, styleSize: 64, models: models, folder: folder(name),
             toolVersion: "test", rowsPerSheet: rowsPerSheet)
         return try runSweep(configuration, stylizer: stylizer)
