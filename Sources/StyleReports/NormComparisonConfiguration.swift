@@ -21,13 +21,16 @@ public struct NormComparisonConfiguration: Sendable {
     public var loadCIN: String?
     /// Where to save the learned CIN parameters (`--save-cin`).
     public var saveCIN: String?
+    /// Use a `loadCIN` file learned for styles of other names, its rows in order (`--allow-other-styles`);
+    /// recorded in the definition (``NormComparisonDefinition/cinLearnedFor``) and shown on the page.
+    public var allowOtherStyles: Bool
     /// Steps of the CIN-vs-AdaIN interpolation between the first two styles (2 or more).
     public var interpolationSteps: Int
 
     public init(
         contents: [String], styles: [String], contentSize: Int = 256, styleSize: Int = 256, models: ModelFiles,
         folder: String, overwrite: Bool = false, toolVersion: String, learning: CINLearningOptions = CINLearningOptions(),
-        loadCIN: String? = nil, saveCIN: String? = nil, interpolationSteps: Int = 5
+        loadCIN: String? = nil, saveCIN: String? = nil, allowOtherStyles: Bool = false, interpolationSteps: Int = 5
     ) {
         self.contents = contents
         self.styles = styles
@@ -40,6 +43,7 @@ public struct NormComparisonConfiguration: Sendable {
         self.learning = learning
         self.loadCIN = loadCIN
         self.saveCIN = saveCIN
+        self.allowOtherStyles = allowOtherStyles
         self.interpolationSteps = interpolationSteps
     }
 
@@ -91,6 +95,13 @@ public struct NormComparisonConfiguration: Sendable {
             do { file = try CINParameterFile.read(path: path) } catch { throw .cinFile(error) }
             if file!.styles.count != styles.count { throw .cinFile(.styleCount(path: path, inFile: file!.styles.count, given: styles.count)) }
         }
+        // A CIN file's rows belong to the styles it was learned for (by file name).
+        let given = styles.map { URL(fileURLWithPath: $0).lastPathComponent }
+        var learnedFor: [String]?
+        if let file, let path = loadCIN, file.styles != given {
+            guard allowOtherStyles else { throw .cinFile(.otherStyles(path: path, learned: file.styles, given: given)) }
+            learnedFor = file.styles
+        }
         let steps = interpolationSteps
         let definition = NormComparisonDefinition(
             toolVersion: toolVersion,
@@ -101,6 +112,7 @@ public struct NormComparisonConfiguration: Sendable {
             decoder: try input(models.decoder, flag: "--decoder"),
             learning: loadCIN == nil ? learning : nil,
             cinFile: try loadCIN.map { path throws(ReportError) in try input(path, flag: "--cin") },
+            cinLearnedFor: learnedFor,
             interpolationWeights: styles.count < 2 ? [] : (0 ..< steps).map { Float($0) / Float(steps - 1) })
         return (definition, file)
     }

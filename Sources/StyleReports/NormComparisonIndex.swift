@@ -11,6 +11,10 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
     func link(_ file: String) -> String { exists(file) ? "<a href=\"\(escape(file))\">\(escape(file))</a>" : "(missing)" }
     func number(_ value: Double?) -> String { value.map { String(format: "%.6g", $0) } ?? "" }
     var learning = "loaded from \(d.cinFile.map { fileList([$0]) } ?? "")"
+    if let learnedFor = d.cinLearnedFor {
+        learning += "<br><b>learned for other styles</b> (\(learnedFor.map(escape).joined(separator: ", "))), used in this order for "
+            + d.styles.map { escape($0.stem) }.joined(separator: ", ") + " (--allow-other-styles)"
+    }
     if let options = d.learning {
         learning = "learned from IN (gamma 1, beta 0) with Adam, lr \(options.learningRate), \(options.iterations) steps per style, "
             + "content weight \(formatAlpha(options.contentWeight)), style weight \(formatAlpha(options.styleWeight)), seed \(options.seed), "

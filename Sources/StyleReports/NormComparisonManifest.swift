@@ -28,6 +28,9 @@ public struct NormComparisonDefinition: Codable, Equatable, Sendable {
     public var learning: CINLearningOptions?
     /// The loaded CIN parameter file (`--cin`).
     public var cinFile: InputFile?
+    /// The styles `cinFile` was learned for, when they are not the given ones and
+    /// `--allow-other-styles` used its rows in order anyway; nil otherwise (and in older manifests).
+    public var cinLearnedFor: [String]?
     /// Weights of the second style in the CIN-vs-AdaIN interpolation strip (none with one style).
     public var interpolationWeights: [Float]
 }

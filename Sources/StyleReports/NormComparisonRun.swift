@@ -54,9 +54,8 @@ public func runNormComparison(
         guard loaded.channels == channels else { throw .cinFile(.channels(path: path, inFile: loaded.channels, expected: channels)) }
         cin = loaded.parameters
         progress("CIN: \(cin.parameterCount) parameters loaded from \(path)")
-        let given = definition.styles.map { URL(fileURLWithPath: $0.path).lastPathComponent }
-        if loaded.styles != given {
-            progress("warning: \(path) was learned for the styles \(loaded.styles.joined(separator: ", ")), given \(given.joined(separator: ", ")); its rows are used in that order")
+        if let learnedFor = definition.cinLearnedFor {
+            progress("warning: \(path) was learned for the styles \(learnedFor.joined(separator: ", ")); its rows are used in that order (--allow-other-styles, recorded in the report)")
         }
     } else {
         progress("CIN: learning \(summary.parameterCount) parameters (\(styles.count) styles x 2 x \(channels)), \(definition.learning!.iterations) Adam steps per style")

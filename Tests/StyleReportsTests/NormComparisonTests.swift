@@ -19,12 +19,12 @@ import TestSupport
     }
 
     func configuration(_ name: String, styles: [String]? = nil, iterations: Int = 3, loadCIN: String? = nil, saveCIN: String? = nil,
-                       overwrite: Bool = false) throws -> NormComparisonConfiguration {
+                       allowOtherStyles: Bool = false, overwrite: Bool = false) throws -> NormComparisonConfiguration {
         _ = try stylizer()
         return NormComparisonConfiguration(
             contents: [sharedImage("content/cornell.jpg")], styles: styles ?? self.styles, contentSize: 32, styleSize: 32,
             models: goldenModels!, folder: temp.appendingPathComponent(name).path, overwrite: overwrite, toolVersion: "test",
-            learning: CINLearningOptions(iterations: iterations, learningRate: 0.05), loadCIN: loadCIN, saveCIN: saveCIN,
+            learning: CINLearningOptions(iterations: iterations, learningRate: 0.05), loadCIN: loadCIN, saveCIN: saveCIN, allowOtherStyles: allowOtherStyles,
             interpolationSteps: 3)
     }
 
@@ -104,7 +104,7 @@ import TestSupport
         }
         let path = temp.appendingPathComponent("adain.json").path
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-        try CINParameterFile(parameters: ConditionalInstanceNorm(adainStatisticsOf: features), styles: ["a", "b"], learning: nil).write(path: path)
+        try CINParameterFile(parameters: ConditionalInstanceNorm(adainStatisticsOf: features), styles: styleNames, learning: nil).write(path: path)
         let config = try configuration("adain", loadCIN: path)
         let manifest = try runNormComparison(config, stylizer: stylizer)
         let cin = manifest.cells.filter { $0.method == .conditional }, adain = manifest.cells.filter { $0.method == .adaptive }
@@ -165,10 +165,32 @@ import TestSupport
             try checkNormComparison(try configuration("bad", loadCIN: one))
         }
         let eight = temp.appendingPathComponent("eight-channels.json").path
-        try CINParameterFile(parameters: .instanceNormalization(channels: 8, styles: 2), styles: ["a", "b"], learning: nil).write(path: eight)
+        try CINParameterFile(parameters: .instanceNormalization(channels: 8, styles: 2), styles: styleNames, learning: nil).write(path: eight)
         #expect(throws: ReportError.cinFile(.channels(path: eight, inFile: 8, expected: 512))) {
             try runNormComparison(try configuration("bad-channels", loadCIN: eight), stylizer: try stylizer())
         }
         #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("bad").path))
+    }
+
+    var styleNames: [String] { styles.map { URL(fileURLWithPath: $0).lastPathComponent } }
+
+    /// Issue 12: a CIN file learned for other styles only warned on the terminal, and the page and
+    /// manifest did not say it. It is refused, naming both lists; with --allow-other-styles its rows
+    /// are used in order and the manifest and page record the styles it was learned for.
+    @Test func aCINFileOfOtherStylesIsRefusedUnlessAllowedAndThenRecorded() throws {
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let path = temp.appendingPathComponent("swapped.json").path
+        let swapped = Array(styleNames.reversed())
+        try CINParameterFile(parameters: .instanceNormalization(channels: 512, styles: 2), styles: swapped, learning: nil).write(path: path)
+        #expect(throws: ReportError.cinFile(.otherStyles(path: path, learned: swapped, given: styleNames))) {
+            try checkNormComparison(try configuration("other-styles", loadCIN: path))
+        }
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("other-styles").path))
+        let config = try configuration("other-styles", loadCIN: path, allowOtherStyles: true)
+        let manifest = try runNormComparison(config, stylizer: try stylizer())
+        #expect(manifest.definition.cinLearnedFor == swapped)
+        #expect(try NormComparisonManifest.read(folder: config.folder).definition.cinLearnedFor == swapped)
+        let html = try String(contentsOfFile: config.folder + "/index.html", encoding: .utf8)
+        #expect(html.contains("<b>learned for other styles</b> (\(swapped.joined(separator: ", ")))"), "the page does not say it")
     }
 }

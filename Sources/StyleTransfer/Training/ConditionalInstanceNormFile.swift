@@ -10,6 +10,9 @@ public enum CINFileError: Error, Equatable, CustomStringConvertible {
     case malformed(path: String, reason: String)
     /// The file holds parameters for another number of styles than the styles given.
     case styleCount(path: String, inFile: Int, given: Int)
+    /// The file was learned for styles of other names (or another order) than those given: its
+    /// rows would stylize each given style as another.
+    case otherStyles(path: String, learned: [String], given: [String])
     /// The file's channel count is not the network's.
     case channels(path: String, inFile: Int, expected: Int)
     case unwritable(path: String, reason: String)
@@ -22,6 +25,8 @@ public enum CINFileError: Error, Equatable, CustomStringConvertible {
             "'\(path)' is not a stylectl CIN parameter file: \(reason)."
         case .styleCount(let path, let inFile, let given):
             "the CIN parameter file '\(path)' holds \(inFile) style\(inFile == 1 ? "" : "s") but --style gives \(given); pass the styles it was learned for, in order, or learn new parameters."
+        case .otherStyles(let path, let learned, let given):
+            "the CIN parameter file '\(path)' was learned for the styles \(learned.joined(separator: ", ")), but --style gives \(given.joined(separator: ", ")): its rows would stylize each as another style. Pass the styles it was learned for, in order, learn new parameters, or give --allow-other-styles to use its rows in this order anyway (the report then says so)."
         case .channels(let path, let inFile, let expected):
             "the CIN parameter file '\(path)' has \(inFile) channels per style, the network's bottleneck has \(expected)."
         case .unwritable(let path, let reason):

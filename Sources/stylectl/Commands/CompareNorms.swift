@@ -46,6 +46,8 @@ struct CompareNorms: ParsableCommand {
     var cin: String?
     @Option(help: ArgumentHelp("Save the learned CIN parameters to this file.", valueName: "file"))
     var saveCin: String?
+    @Flag(help: "Use a --cin file learned for styles of other names, its rows in the order given (recorded in the report).")
+    var allowOtherStyles = false
     @Option(help: "Steps of the interpolation from the first style to the second.")
     var interpolateSteps: Int = 5
     @OptionGroup var models: ModelOptions
@@ -64,7 +66,7 @@ struct CompareNorms: ParsableCommand {
                 folder: URL(fileURLWithPath: reportsDir).appendingPathComponent(report).path, overwrite: overwrite,
                 toolVersion: StyleCtl.configuration.version,
                 learning: CINLearningOptions(iterations: iterations, learningRate: lr, styleWeight: styleWeight, seed: seed),
-                loadCIN: cin, saveCIN: saveCin, interpolationSteps: interpolateSteps)
+                loadCIN: cin, saveCIN: saveCin, allowOtherStyles: allowOtherStyles, interpolationSteps: interpolateSteps)
             try configuration.validate()
             configuration.models = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder)
             return configuration
