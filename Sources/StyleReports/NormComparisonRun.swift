@@ -69,11 +69,23 @@ public func runNormComparison(
             }
             return tensors
         }
+        var timeLeft = TimeLeft()
+        var lastStep = Date()
         let result = learnConditionalInstanceNorm(
             encoder: TrainingNetwork(stylizer.encoder), decoder: TrainingNetwork(stylizer.decoder),
             contents: try images(definition.contents, pipeline.contentSizing), styles: try images(definition.styles, pipeline.styleSizing),
             options: definition.learning!
-        ) { step in progress(step.description) }
+        ) { step in
+            // A line at the first and last step of each style and every tenth of its steps, with
+            // the time left for all styles' steps.
+            let now = Date()
+            timeLeft.record(seconds: now.timeIntervalSince(lastStep))
+            lastStep = now
+            let every = max(1, step.iterations / 10)
+            if step.iteration == 1 || step.iteration == step.iterations || step.iteration % every == 0 {
+                progress(step.description + timeLeft.phrase(forRemaining: step.styles * step.iterations - timeLeft.done))
+            }
+        }
         cin = result.parameters
         summary.learningSeconds = result.seconds
         summary.firstLoss = result.lossHistory.map { $0.first ?? .nan }

@@ -14,9 +14,11 @@ public struct SweepProgress: Sendable {
     public var label: String
     /// The cell's image and result were already in the report folder.
     public var skipped: Bool
+    /// The estimate of the time the sweep has left (``TimeLeft/phrase(forRemaining:)``), or `""`.
+    public var timeLeft = ""
 
     public var description: String {
-        "[\(index + 1)/\(count)] \(label): " + (skipped ? "already done" : String(format: "%.2f s", cell.seconds ?? 0))
+        "[\(index + 1)/\(count)] \(label): " + (skipped ? "already done" : String(format: "%.2f s", cell.seconds ?? 0) + timeLeft)
     }
 }
 
@@ -84,6 +86,8 @@ public func runSweep(
         stylizer: stylizer, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing,
         styleCache: EncodingCache(), contentCache: EncodingCache(capacity: 2 * definition.contents.count))
     let runner = StylizationRunner(pipeline: pipeline, measuresLosses: configuration.metrics)
+    var timeLeft = TimeLeft()
+    var remaining = manifest.cells.filter { !$0.isDone }.count
     for i in manifest.cells.indices {
         let cell = manifest.cells[i]
         let label = manifest.rows[cell.row].label + " | " + manifest.columns[cell.column].label
@@ -96,10 +100,13 @@ public func runSweep(
                                  index: i, count: manifest.cells.count)
         if let error = outcome.error { throw .failed(error.description) }
         manifest.cells[i].seconds = outcome.seconds
+        timeLeft.record(seconds: outcome.seconds)
+        remaining -= 1
         manifest.cells[i].styleLoss = outcome.losses?.style
         manifest.cells[i].contentLoss = outcome.losses?.content
         if schedule.isDue() { try manifest.write(folder: folder) }
-        progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false))
+        progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false,
+                               timeLeft: timeLeft.phrase(forRemaining: remaining)))
     }
     try manifest.write(folder: folder)
     try writeMetricsTable(manifest, folder: folder)

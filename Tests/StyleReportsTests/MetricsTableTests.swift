@@ -35,7 +35,10 @@ import TestSupport
             masks: [], stretchMask: false, steps: 3, alphas: [0.5, 1], preserveColors: [.none], contentSize: 32, styleSize: 32,
             models: try #require(goldenModels), folder: temp.appendingPathComponent("report").path, overwrite: false,
             toolVersion: "test", rowsPerSheet: 6)
-        let manifest = try runSweep(configuration, stylizer: stylizer)
+        var lines: [String] = []
+        let manifest = try runSweep(configuration, stylizer: stylizer, progress: { lines.append($0.description) })
+        // Progress says how long the sweep has left, until its last cell.
+        #expect(lines.count == 6 && lines.dropLast().allSatisfy { $0.hasSuffix(" left") } && !lines.last!.contains("left"), "\(lines)")
         let rows = try pythonRows(configuration.folder + "/metrics.csv")
         #expect(rows.first == ["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
                                "preserve_color", "output", "seconds", "style_loss", "content_loss"])

@@ -243,7 +243,7 @@ import TestSupport
         var lines: [String] = []
         var report = ProgressReport(count: 2) { lines.append($0) }
         report.record(index: 0, output: temp.path + "/x\u{1B}[2J.png", seconds: 1, error: nil)
-        #expect(lines == ["[1/2] \(temp.path)/x\\x1B[2J.png (1.00 s)"])
+        #expect(lines == ["[1/2] \(temp.path)/x\\x1B[2J.png (1.00 s, about 1 s left)"])
     }
 
     /// A value ArgumentParser echoes back in its own message ("The value '...' is invalid") was

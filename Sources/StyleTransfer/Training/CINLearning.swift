@@ -39,7 +39,7 @@ public struct CINLearningProgress: Sendable {
     public var totalLoss: Float
 
     public var description: String {
-        "CIN style \(style + 1)/\(styles), step \(iteration)/\(iterations): loss \(totalLoss) (content \(contentLoss), style \(styleLoss))"
+        "CIN style \(style + 1)/\(styles), step \(iteration)/\(iterations): loss " + String(format: "%.4g (content %.4g, style %.4g)", totalLoss, contentLoss, styleLoss)
     }
 }
 

@@ -9,6 +9,7 @@ import StyleTransfer
 struct ProgressReport {
     let count: Int
     private(set) var failures: [String] = []
+    private var timeLeft = TimeLeft()
     /// Where lines go: ``printError(_:)``, or a test's collector.
     let emit: (String) -> Void
 
@@ -23,7 +24,8 @@ struct ProgressReport {
             failures.append("\(error)")
             if count > 1 { emit(escapingControlCharacters("\(counter) failed: \(error)", keepingNewlines: true)) }
         } else {
-            emit(escapingControlCharacters("\(counter) \(output) (\(String(format: "%.2f", seconds)) s)"))
+            timeLeft.record(seconds: seconds)
+            emit(escapingControlCharacters("\(counter) \(output) (\(String(format: "%.2f", seconds)) s\(timeLeft.phrase(forRemaining: count - index - 1)))"))
         }
     }
 
