@@ -43,7 +43,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
             + "<td>\(name(cell.content))</td><td>\(cell.styles.map(name).joined(separator: " + "))</td>"
             + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td>"
             + "<td class=\"num\">\(cell.weights.map { $0.map(formatAlpha).joined(separator: ", ") } ?? "")</td><td>\(cell.mask.map(name) ?? "")</td><td>\(image)</td>"
-            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
+            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))\(cell.encodeSeconds.map { e in cell.decodeSeconds.map { String(format: "<br><small>encode %.3f, decode %.3f</small>", e, $0) } ?? "" } ?? "")</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
             + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td></tr>\n"
     }
     html += "</table>\n"

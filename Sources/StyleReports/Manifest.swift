@@ -51,6 +51,10 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         /// Set once the image is written: seconds for the cell's stylization and writing its image,
         /// including the encodings it was the first to need; not the metrics.
         public var seconds: Double?
+        /// Of ``seconds``: reading and encoding the images this cell was the first to need (0 when
+        /// the sweep had them already), and the decoder. Nil in manifests of older versions.
+        public var encodeSeconds: Double?
+        public var decodeSeconds: Double?
         /// Eq. 8; nil in a `masks` grid (each region has its own style; see ``SweepManifest/metricsNote``)
         /// and without metrics (`--no-metrics`).
         public var styleLoss: Double?

@@ -75,6 +75,8 @@ public func runSweep(
                   image.width == expected.width, image.height == expected.height else { continue }
             // Only the results: the parameters are the definition's, not the old record's.
             manifest.cells[i].seconds = old.seconds
+            manifest.cells[i].encodeSeconds = old.encodeSeconds
+            manifest.cells[i].decodeSeconds = old.decodeSeconds
             manifest.cells[i].styleLoss = old.styleLoss
             manifest.cells[i].contentLoss = old.contentLoss
         }
@@ -100,6 +102,8 @@ public func runSweep(
                                  index: i, count: manifest.cells.count)
         if let error = outcome.error { throw .failed(error.description) }
         manifest.cells[i].seconds = outcome.seconds
+        manifest.cells[i].encodeSeconds = outcome.encodingSeconds
+        manifest.cells[i].decodeSeconds = outcome.decodingSeconds
         timeLeft.record(seconds: outcome.seconds)
         remaining -= 1
         manifest.cells[i].styleLoss = outcome.losses?.style

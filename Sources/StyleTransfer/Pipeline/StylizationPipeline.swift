@@ -1,5 +1,6 @@
 // The one stylization pipeline: image files and controls in, cached encodings, AdaIN, decoder, image out.
 
+import Dispatch
 import ImageCodec
 import TensorCore
 
@@ -50,6 +51,11 @@ public struct StylizationPipeline: Sendable {
         /// (``StyleStatistics/mix(_:weights:)``); nil when not measured, or with a mask (regions have
         /// no single target).
         public var styleTarget: StyleStatistics?
+        /// Seconds this call spent encoding (reading, sizing and transforming the images it was the
+        /// first to need, and the encoder passes); 0 when every encoding came from the caches.
+        public var encodingSeconds = 0.0
+        /// Seconds in the decoder, the crop and (luminance mode) the chroma recombination.
+        public var decodingSeconds = 0.0
     }
 
     /// Stylizes the image file `content` as `controls` describe.
@@ -66,6 +72,12 @@ public struct StylizationPipeline: Sendable {
     public func stylize(content: String, controls: StyleControls, measuring: Bool) throws(StyleControlError) -> Stylization {
         try controls.validate()
         let mode = controls.preserveColor
+        var encodingSeconds = 0.0
+        func timed<T>(_ body: () throws(StyleControlError) -> T) throws(StyleControlError) -> T {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { encodingSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+            return try body()
+        }
         let contentID = try ImageIdentity(path: content, sizing: contentSizing, role: .content)
         // The content image is read only when needed: to encode it, or for colour preservation.
         var loaded: RGBImage?
@@ -77,8 +89,10 @@ public struct StylizationPipeline: Sendable {
         }
         let contentKey = EncodingCache.Key(image: contentID, transform: mode == .luminance ? .luminance : .none)
         let contentEncoding = try contentCache.encoding(for: contentKey) { _ throws(StyleControlError) -> Encoding in
-            let image = try contentImage()
-            return Encoding(features: stylizer.encode(mode.contentInput(image)), statistics: nil, width: image.width, height: image.height)
+            try timed { () throws(StyleControlError) -> Encoding in
+                let image = try contentImage()
+                return Encoding(features: stylizer.encode(mode.contentInput(image)), statistics: nil, width: image.width, height: image.height)
+            }
         }
         let contentFeatures = contentEncoding.features
         let (width, height) = (contentEncoding.width, contentEncoding.height)
@@ -91,8 +105,10 @@ public struct StylizationPipeline: Sendable {
         for path in controls.styles {
             let key = EncodingCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, role: .style), transform: styleTransform)
             styles.append(try styleCache.encoding(for: key, statistics: measuring) { statistics throws(StyleControlError) -> Encoding in
-                let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
-                return encode(image, statistics: statistics)
+                try timed { () throws(StyleControlError) -> Encoding in
+                    let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
+                    return encode(image, statistics: statistics)
+                }
             })
         }
 
@@ -109,8 +125,12 @@ public struct StylizationPipeline: Sendable {
             adain = interpolatedAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), weights: weights)
             if measuring { styleTarget = StyleStatistics.mix(styles.map { $0.statistics! }, weights: weights) }
         }
-        var stylization = decode(blend(adain, contentFeatures, alpha: controls.alpha), width: width, height: height, styleTarget: styleTarget)
+        let target = blend(adain, contentFeatures, alpha: controls.alpha)
+        let decodeStart = DispatchTime.now().uptimeNanoseconds
+        var stylization = decode(target, width: width, height: height, styleTarget: styleTarget)
         if mode == .luminance { stylization.image = mode.output(stylization.image, content: try contentImage()) }
+        stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
+        stylization.encodingSeconds = encodingSeconds
         return stylization
     }
 

@@ -39,6 +39,10 @@ public struct StylizationRunner: Sendable {
         /// From the start of the stylization to the written image: encodings this task needed
         /// first, AdaIN, the decoder and the write; not the losses.
         public var seconds: Double
+        /// Of ``seconds``: the encodings this task was the first to need (``StylizationPipeline/Stylization/encodingSeconds``).
+        public var encodingSeconds = 0.0
+        /// Of ``seconds``: the decoder (``StylizationPipeline/Stylization/decodingSeconds``).
+        public var decodingSeconds = 0.0
         /// When ``StylizationRunner/measuresLosses``: the content loss, and the style loss unless the task has a mask.
         public var losses: StylizationLosses?
         public var error: StyleControlError?
@@ -61,6 +65,8 @@ public struct StylizationRunner: Sendable {
             let stylization = try pipeline.stylize(content: task.content, controls: task.controls, measuring: measuresLosses)
             do { try writeImage(stylization.image, path: task.output) } catch { throw .transfer(.image(error)) }
             outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            outcome.encodingSeconds = stylization.encodingSeconds
+            outcome.decodingSeconds = stylization.decodingSeconds
             if measuresLosses { outcome.losses = pipeline.losses(of: stylization) }
         } catch {
             outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
