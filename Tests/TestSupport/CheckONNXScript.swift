@@ -3,7 +3,7 @@
 
 import Foundation
 
-/// What the script printed on standard output, or a failure carrying its standard error.
+/// The script, run as a child process of the tests.
 public enum CheckONNXScript {
     /// The venv's python, made by Scripts/test.
     public static let python = TestPaths.repoRoot.appendingPathComponent(".build-goldens/venv/bin/python")
@@ -23,11 +23,15 @@ public enum CheckONNXScript {
         process.arguments = [script.path] + arguments
         // Standard error goes to a file, so that neither pipe can fill while the other is read.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("check_onnx-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
+            throw Failure(description: "cannot create \(errorFile.path) for the script's standard error")
+        }
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
+        let errorHandle = try FileHandle(forWritingTo: errorFile)
+        defer { try? errorHandle.close() }
+        process.standardError = errorHandle
         try process.run()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
