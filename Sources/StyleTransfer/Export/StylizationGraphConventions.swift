@@ -1,0 +1,75 @@
+// The conventions an exported stylization graph follows where AdaIN implementations differ: the
+// padding before each convolution, the pooling's rounding, and how AdaIN measures a channel's std.
+
+/// How a convolution's input is padded (by half its kernel).
+public enum ExportPadding: Sendable, Equatable {
+    /// `nn.ReflectionPad2d` (pytorch-AdaIN, the Torch release): an ONNX `Pad` node, mode `reflect`.
+    case reflect
+    /// The convolution's own zero padding (torchvision's VGG-19): the `Conv` node's `pads`.
+    case zero
+}
+
+/// How a 2x2 max-pooling of stride 2 rounds an odd side.
+public enum ExportPooling: Sendable, Equatable {
+    /// `ceil_mode=True` (pytorch-AdaIN, the Torch release): an odd side keeps its last row or column.
+    case ceil
+    /// `ceil_mode=False` (torchvision's VGG-19): an odd side drops it.
+    case floor
+}
+
+/// How AdaIN measures the standard deviation of a feature channel over its H x W values.
+public struct ChannelStatisticsConvention: Sendable, Equatable {
+    /// Which variance: the sum of squared deviations over N - 1 (unbiased) or over N (biased).
+    public enum Variance: Sendable, Equatable {
+        case unbiased
+        case biased
+    }
+
+    /// Where the epsilon goes.
+    public enum Epsilon: Sendable, Equatable {
+        /// `sqrt(variance + eps)`.
+        case underSquareRoot(Float)
+        /// `sqrt(variance) + eps`.
+        case addedToStd(Float)
+        /// `sqrt(variance)`.
+        case none
+    }
+
+    public var variance: Variance
+    public var epsilon: Epsilon
+
+    public init(variance: Variance, epsilon: Epsilon) {
+        self.variance = variance
+        self.epsilon = epsilon
+    }
+
+    /// pytorch-AdaIN's `calc_mean_std` (``calcMeanStd(_:eps:)``): the unbiased variance plus 1e-5
+    /// under the square root.
+    public static let pytorchAdaIN = ChannelStatisticsConvention(variance: .unbiased, epsilon: .underSquareRoot(1e-5))
+}
+
+/// The conventions of one AdaIN implementation that an exported graph follows; each is a
+/// parameter of ``StylizationGraphBuilder``, so that another model variant is another value of
+/// this type, not another builder.
+public struct StylizationGraphConventions: Sendable, Equatable {
+    public var padding: ExportPadding
+    public var pooling: ExportPooling
+    /// How the content feature's mean and std are measured (the normalisation of AdaIN).
+    public var contentStatistics: ChannelStatisticsConvention
+    /// How the style feature's mean and std are measured (AdaIN's target).
+    public var styleStatistics: ChannelStatisticsConvention
+
+    public init(padding: ExportPadding, pooling: ExportPooling, contentStatistics: ChannelStatisticsConvention,
+                styleStatistics: ChannelStatisticsConvention) {
+        self.padding = padding
+        self.pooling = pooling
+        self.contentStatistics = contentStatistics
+        self.styleStatistics = styleStatistics
+    }
+
+    /// pytorch-AdaIN's network, which ``Stylizer`` runs: reflection padding, ceil-mode pooling,
+    /// ``ChannelStatisticsConvention/pytorchAdaIN`` for both features.
+    public static let pytorchAdaIN = StylizationGraphConventions(
+        padding: .reflect, pooling: .ceil, contentStatistics: .pytorchAdaIN, styleStatistics: .pytorchAdaIN
+    )
+}
