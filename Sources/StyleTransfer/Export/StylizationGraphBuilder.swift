@@ -39,7 +39,9 @@ public enum ONNXExportSize: Sendable, Equatable {
 /// pytorch-AdaIN's order. The decoder (``Decoder``'s layers) with `Resize` for each upsampling;
 /// for ``ONNXExportSize/dynamic`` a `Slice` to the content's height and width; `Clip` to [0, 1],
 /// as torchvision's `save_image` clamps before quantising (so the output times 255, rounded, is
-/// `stylectl stylize`'s 8-bit image).
+/// `stylectl stylize`'s 8-bit image). With an ``ImageNormalization`` in the conventions, the
+/// images are normalised (`Sub`, `Div`) before the encoder and the decoder's output is
+/// de-normalised (`Mul`, `Add`) before the crop.
 ///
 /// Inputs: `content_img` (1, 3, H, W) and `style_img` (1, 3, H', W'), RGB in [0, 1]; `alpha`,
 /// shape [1] as the seed's export takes it. Output: `output_img` (1, 3, H, W), the seed's name.
@@ -69,8 +71,17 @@ public struct StylizationGraphBuilder: Sendable {
     /// layer gives the features AdaIN takes, the decoder's last layer the image).
     func model(encoder: NetworkLayers, decoder: NetworkLayers, producerVersion: String) -> ONNXModelDefinition {
         var g = GraphAssembly()
-        let contentFeature = network(encoder, weights: "encoder", input: Self.contentInput, pass: "content_encoder", &g)
-        let styleFeature = network(encoder, weights: "encoder", input: Self.styleInput, pass: "style_encoder", &g)
+        let normalization = conventions.imageNormalization.map { n in
+            (mean: g.float("image_mean", [n.mean.x, n.mean.y, n.mean.z], dims: [1, 3, 1, 1]),
+             std: g.float("image_std", [n.std.x, n.std.y, n.std.z], dims: [1, 3, 1, 1]))
+        }
+        var contentImage = Self.contentInput, styleImage = Self.styleInput
+        if let normalization {
+            contentImage = g.add("Div", "content_normalized", [g.add("Sub", "content_centered", [contentImage, normalization.mean]), normalization.std])
+            styleImage = g.add("Div", "style_normalized", [g.add("Sub", "style_centered", [styleImage, normalization.mean]), normalization.std])
+        }
+        let contentFeature = network(encoder, weights: "encoder", input: contentImage, pass: "content_encoder", &g)
+        let styleFeature = network(encoder, weights: "encoder", input: styleImage, pass: "style_encoder", &g)
 
         let content = statistics(of: contentFeature, conventions.contentStatistics, name: "adain.content", &g)
         let style = statistics(of: styleFeature, conventions.styleStatistics, name: "adain.style", &g)
@@ -84,6 +95,9 @@ public struct StylizationGraphBuilder: Sendable {
         let target = g.add("Add", "blend", [stylized, kept])
 
         var image = network(decoder, weights: "decoder", input: target, pass: "decoder", &g)
+        if let normalization {
+            image = g.add("Add", "decoder.denormalized", [g.add("Mul", "decoder.rescaled", [image, normalization.std]), normalization.mean])
+        }
         if size == .dynamic {
             let contentShape = g.add("Shape", "crop.content_shape", [Self.contentInput])
             let sides = g.add("Slice", "crop.content_sides", [contentShape, g.int64("index_2", [2]), g.int64("index_4", [4]), g.int64("index_0", [0])])

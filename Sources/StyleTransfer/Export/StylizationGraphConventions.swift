@@ -48,6 +48,23 @@ public struct ChannelStatisticsConvention: Sendable, Equatable {
     public static let pytorchAdaIN = ChannelStatisticsConvention(variance: .unbiased, epsilon: .underSquareRoot(1e-5))
 }
 
+/// A per-channel normalisation of the RGB images before the encoder, undone on the decoder's
+/// output: `(x - mean) / std` in, `y * std + mean` out (torchvision's ImageNet statistics for
+/// the seed's VGG-19; none for pytorch-AdaIN, whose VGG takes [0, 1] RGB).
+public struct ImageNormalization: Sendable, Equatable {
+    /// Red, green, blue.
+    public var mean: SIMD3<Float>
+    public var std: SIMD3<Float>
+
+    public init(mean: SIMD3<Float>, std: SIMD3<Float>) {
+        self.mean = mean
+        self.std = std
+    }
+
+    /// torchvision's ImageNet statistics (the seed's `transforms.Normalize`).
+    public static let imageNet = ImageNormalization(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+}
+
 /// The conventions of one AdaIN implementation that an exported graph follows; each is a
 /// parameter of ``StylizationGraphBuilder``, so that another model variant is another value of
 /// this type, not another builder.
@@ -58,17 +75,20 @@ public struct StylizationGraphConventions: Sendable, Equatable {
     public var contentStatistics: ChannelStatisticsConvention
     /// How the style feature's mean and std are measured (AdaIN's target).
     public var styleStatistics: ChannelStatisticsConvention
+    /// The images' normalisation around the network, or nil for none.
+    public var imageNormalization: ImageNormalization?
 
     public init(padding: ExportPadding, pooling: ExportPooling, contentStatistics: ChannelStatisticsConvention,
-                styleStatistics: ChannelStatisticsConvention) {
+                styleStatistics: ChannelStatisticsConvention, imageNormalization: ImageNormalization? = nil) {
         self.padding = padding
         self.pooling = pooling
         self.contentStatistics = contentStatistics
         self.styleStatistics = styleStatistics
+        self.imageNormalization = imageNormalization
     }
 
     /// pytorch-AdaIN's network, which ``Stylizer`` runs: reflection padding, ceil-mode pooling,
-    /// ``ChannelStatisticsConvention/pytorchAdaIN`` for both features.
+    /// ``ChannelStatisticsConvention/pytorchAdaIN`` for both features, no image normalisation.
     public static let pytorchAdaIN = StylizationGraphConventions(
         padding: .reflect, pooling: .ceil, contentStatistics: .pytorchAdaIN, styleStatistics: .pytorchAdaIN
     )
