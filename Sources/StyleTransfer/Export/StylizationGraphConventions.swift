@@ -13,7 +13,9 @@ public enum ExportPadding: Sendable, Equatable {
 public enum ExportPooling: Sendable, Equatable {
     /// `ceil_mode=True` (pytorch-AdaIN, the Torch release): an odd side keeps its last row or column.
     case ceil
-    /// `ceil_mode=False` (torchvision's VGG-19): an odd side drops it.
+    /// `ceil_mode=False` (torchvision's VGG-19): an odd side drops it. The decoder's output is then
+    /// 8 x floor(side / 8) pixels, and a dynamic graph's crop leaves it so: the seed resizes its
+    /// images to a square of a multiple of 8 before the network.
     case floor
 }
 
