@@ -26,6 +26,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
     for sheet in sheets where FileManager.default.fileExists(atPath: folder + "/" + sheet) {
         html += "<a href=\"\(escape(sheet))\"><img class=\"sheet\" src=\"\(escape(sheet))\" alt=\"\(escape(sheet))\"></a>\n"
     }
+    html += lossPlots(manifest)
     html += """
         <h2>Metrics</h2>
         <p>\(escape(manifest.metricsNote))</p>
@@ -43,11 +44,11 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
             + "<td>\(name(cell.content))</td><td>\(cell.styles.map(name).joined(separator: " + "))</td>"
             + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td>"
             + "<td class=\"num\">\(cell.weights.map { $0.map(formatAlpha).joined(separator: ", ") } ?? "")</td><td>\(cell.mask.map(name) ?? "")</td><td>\(image)</td>"
-            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))\(cell.encodeSeconds.map { e in cell.decodeSeconds.map { String(format: "<br><small>encode %.3f, decode %.3f</small>", e, $0) } ?? "" } ?? "")</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
+            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))\(cell.encodeSeconds.map { e in cell.decodeSeconds.map { String(format: "<br><small>enc %.2f · dec %.2f</small>", e, $0) } ?? "" } ?? "")</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
             + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td></tr>\n"
     }
     html += "</table>\n"
-    try writePage(folder: folder, title: "stylectl sweep \(name)", style: "td a { white-space: nowrap; }", body: html,
+    try writePage(folder: folder, title: "stylectl sweep \(name)", style: "td a { overflow-wrap: anywhere; } td small { white-space: nowrap; } div.plots { display: flex; flex-wrap: wrap; gap: 1em; }", body: html,
                   record: SweepManifest.fileName)
 }
 

@@ -58,5 +58,20 @@ import TestSupport
         #expect(rows.dropFirst().contains { $0[5].hasSuffix(odd) })
         let index = try String(contentsOfFile: configuration.folder + "/index.html", encoding: .utf8)
         #expect(index.contains("<a href=\"metrics.csv\">metrics.csv</a>"))
+
+        // The loss plots: a point per cell at (u, loss), drawn higher for a larger loss, one line
+        // per alpha.
+        let plots = index.components(separatedBy: "<svg ").dropFirst()
+        #expect(plots.count == 2)
+        for (plot, loss) in zip(plots, [\SweepManifest.Cell.styleLoss, \.contentLoss]) {
+            let points = try NSRegularExpression(pattern: #"cy="([0-9.]+)"[^>]*data-x="([^"]+)" data-y="([^"]+)""#)
+                .matches(in: plot, range: NSRange(plot.startIndex..., in: plot)).map { match in
+                    (1 ... 3).map { Double(plot[Range(match.range(at: $0), in: plot)!])! }
+                }
+            let expected = manifest.cells.map { [Double($0.weights![1]), $0[keyPath: loss]!] }
+            #expect(Set(points.map { [$0[1], $0[2]] }) == Set(expected))
+            for a in points { for b in points where a[2] < b[2] { #expect(a[0] > b[0], "a smaller loss is drawn higher") } }
+            #expect(plot.components(separatedBy: "<polyline").count - 1 == 2)
+        }
     }
 }
