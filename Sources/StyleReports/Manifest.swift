@@ -25,7 +25,8 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         public var u: Float?
         /// In a `masks` grid, the mask's index in the definition.
         public var mask: Int?
-        /// For people: the swept values of the column, e.g. "alpha 0.5", "coral, u 0.25", "mask halves".
+        /// For people: the swept values of the column, e.g. "alpha 0.5", "coral, u 0.25", "mask halves.png" (u as in the sheet's legend and
+        /// the file names; a mask by its file name, so that a mask named `mask.png` does not read "mask mask").
         public var label: String
     }
 
@@ -120,8 +121,8 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
                     var parts: [String] = []
                     if d.preserveColors.count > 1 { parts.append(mode) }
                     if d.alphas.count > 1 || d.grid == .styles { parts.append("alpha \(formatAlpha(alpha))") }
-                    if let u { parts.append("\(d.grid == .bilinear ? "u" : "w") \(formatAlpha(u))") }
-                    if let mask { parts.append("mask \(d.masks[mask].stem)") }
+                    if let u { parts.append("u \(formatAlpha(u))") }
+                    if let mask { parts.append("mask \(URL(fileURLWithPath: d.masks[mask].path).lastPathComponent)") }
                     return Column(alpha: alpha, preserveColor: mode, u: u, mask: mask, label: parts.joined(separator: ", "))
                 }
             }

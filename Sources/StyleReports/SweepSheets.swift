@@ -16,7 +16,8 @@ func writeContactSheets(_ manifest: SweepManifest, folder: String, rowsPerSheet:
     }
     var fixed = "content-size \(definition.contentSize), style-size \(definition.styleSize)"
     if definition.preserveColors.count == 1 { fixed += ", preserve-color \(definition.preserveColors[0])" }
-    if definition.alphas.count == 1 { fixed += ", alpha \(formatAlpha(definition.alphas[0]))" }
+    // A styles grid names alpha in its column labels already.
+    if definition.alphas.count == 1 && definition.grid != .styles { fixed += ", alpha \(formatAlpha(definition.alphas[0]))" }
     if definition.cropsImages { fixed += ", centre squares (crop)" }
     if let mode = definition.maskMode { fixed += ", mask-mode \(mode)" }
     let styles = definition.styles.map(\.stem)

@@ -166,7 +166,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         let manifest = try runSweep(config, stylizer: try stylizer())
         #expect(manifest.rows.count == 1 && manifest.columns.map(\.u) == [0, 0.5, 1])
         #expect(manifest.cells.map(\.weights) == [[1, 0], [0.5, 0.5], [0, 1]])
-        #expect(manifest.columns.map(\.label) == ["w 0", "w 0.5", "w 1"] && manifest.rows[0].label == "cornell")
+        #expect(manifest.columns.map(\.label) == ["u 0", "u 0.5", "u 1"] && manifest.rows[0].label == "cornell")
         #expect(manifest.cells.allSatisfy { $0.isDone && $0.contentLoss != nil && $0.styleLoss != nil })
         try expectMixedMetricsMatchPyTorch(manifest.cells[1], index: 0)
         // Weight 0 is the first style alone, weight 1 the second: the same images and losses as a plain sweep.
@@ -212,7 +212,7 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         let config = try configuration("masks", grid: .masks, masks: ["Masks/halves_512.png", "Masks/ellipse_512.png"], alphas: [1])
         let manifest = try runSweep(config, stylizer: try stylizer())
         #expect(manifest.rows.count == 1 && manifest.columns.map(\.mask) == [0, 1])
-        #expect(manifest.columns.map(\.label) == ["mask halves_512", "mask ellipse_512"])
+        #expect(manifest.columns.map(\.label) == ["mask halves_512.png", "mask ellipse_512.png"])
         #expect(manifest.cells.map { $0.mask.map { URL(fileURLWithPath: $0).lastPathComponent } } == ["halves_512.png", "ellipse_512.png"])
         #expect(manifest.cells.allSatisfy { $0.styles.count == 2 && $0.weights == nil && $0.styleLoss == nil && $0.contentLoss != nil })
         #expect(try bytes(config.folder, manifest.cells[0].output) != bytes(config.folder, manifest.cells[1].output))
