@@ -32,7 +32,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
         <p>\(escape(manifest.metricsNote))</p>
         <p>Every cell's parameters and measurements as one table: <a href="\(metricsTableName)">\(metricsTableName)</a>.</p>
         <table>
-        <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weights</th><th>mask</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th></tr>
+        <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weights</th><th>mask</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th><th>colour distance</th></tr>
 
         """
     for cell in manifest.cells {
@@ -45,7 +45,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
             + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td>"
             + "<td class=\"num\">\(cell.weights.map { $0.map(formatAlpha).joined(separator: ", ") } ?? "")</td><td>\(cell.mask.map(name) ?? "")</td><td>\(image)</td>"
             + "<td class=\"num\">\(number(cell.seconds, "%.3f"))\(cell.encodeSeconds.map { e in cell.decodeSeconds.map { String(format: "<br><small>enc %.2f · dec %.2f</small>", e, $0) } ?? "" } ?? "")</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
-            + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td></tr>\n"
+            + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td><td class=\"num\">\(number(cell.colorDistance, "%.2f"))</td></tr>\n"
     }
     html += "</table>\n"
     try writePage(folder: folder, title: "stylectl sweep \(name)", style: "td a { overflow-wrap: anywhere; } td small { white-space: nowrap; } div.plots { display: flex; flex-wrap: wrap; gap: 1em; }", body: html,

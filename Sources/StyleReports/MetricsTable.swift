@@ -13,8 +13,8 @@ let metricsTableName = "metrics.csv"
 /// `row_label`, `column_label`, `content` (the path), `styles` (paths joined by `;`), `weights`
 /// (joined by `;`, empty for one style), `mask`, `alpha`, `preserve_color`, `output` (the image's
 /// file name), `seconds`, `encode_seconds`, `decode_seconds` (of `seconds`: the encodings the cell
-/// was the first to need, and the decoder), `style_loss`, `content_loss` (empty when not done, not
-/// measured, or not recorded by an older version).
+/// was the first to need, and the decoder), `style_loss`, `content_loss`, `colour_distance`
+/// (``chromaDistance(_:_:)``; empty when not done, not measured, or not recorded by an older version).
 /// Numbers are written as Swift prints them (shortest round-trip form), so they read back exactly.
 func metricsTable(_ manifest: SweepManifest) -> String {
     func field(_ text: String) -> String {
@@ -23,13 +23,13 @@ func metricsTable(_ manifest: SweepManifest) -> String {
     }
     func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
     var lines = [["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
-                  "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss"].joined(separator: ",")]
+                  "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance"].joined(separator: ",")]
     for cell in manifest.cells {
         let values = [
             "\(cell.row + 1)", "\(cell.column + 1)", manifest.rows[cell.row].label, manifest.columns[cell.column].label,
             cell.content, cell.styles.joined(separator: ";"), cell.weights.map { $0.map { "\($0)" }.joined(separator: ";") } ?? "",
             cell.mask ?? "", "\(cell.alpha)", cell.preserveColor, cell.output,
-            number(cell.seconds), number(cell.encodeSeconds), number(cell.decodeSeconds), number(cell.styleLoss), number(cell.contentLoss),
+            number(cell.seconds), number(cell.encodeSeconds), number(cell.decodeSeconds), number(cell.styleLoss), number(cell.contentLoss), number(cell.colorDistance),
         ]
         lines.append(values.map(field).joined(separator: ","))
     }

@@ -79,6 +79,7 @@ public func runSweep(
             manifest.cells[i].decodeSeconds = old.decodeSeconds
             manifest.cells[i].styleLoss = old.styleLoss
             manifest.cells[i].contentLoss = old.contentLoss
+            manifest.cells[i].colorDistance = old.colorDistance
         }
     }
     try manifest.write(folder: folder)
@@ -108,6 +109,7 @@ public func runSweep(
         remaining -= 1
         manifest.cells[i].styleLoss = outcome.losses?.style
         manifest.cells[i].contentLoss = outcome.losses?.content
+        manifest.cells[i].colorDistance = outcome.losses?.colorDistance
         if schedule.isDue() { try manifest.write(folder: folder) }
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false,
                                timeLeft: timeLeft.phrase(forRemaining: remaining)))

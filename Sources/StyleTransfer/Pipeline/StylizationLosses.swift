@@ -55,6 +55,8 @@ public struct StyleStatistics: Sendable, Equatable {
 public struct StylizationLosses: Sendable, Equatable, Codable {
     public var content: Double
     public var style: Double?
+    /// How far the image's colours are from the content's (``chromaDistance(_:_:)``), when measured.
+    public var colorDistance: Double?
 
     public init(content: Double, style: Double?) {
         self.content = content

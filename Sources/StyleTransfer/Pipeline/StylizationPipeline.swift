@@ -51,6 +51,8 @@ public struct StylizationPipeline: Sendable {
         /// (``StyleStatistics/mix(_:weights:)``); nil when not measured, or with a mask (regions have
         /// no single target).
         public var styleTarget: StyleStatistics?
+        /// The content image as it was sized, when measuring: for the colour distance of ``losses(of:)``.
+        public var contentImage: RGBImage?
         /// Seconds this call spent encoding (reading, sizing and transforming the images it was the
         /// first to need, and the encoder passes); 0 when every encoding came from the caches.
         public var encodingSeconds = 0.0
@@ -131,6 +133,7 @@ public struct StylizationPipeline: Sendable {
         if mode == .luminance { stylization.image = mode.output(stylization.image, content: try contentImage()) }
         stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
         stylization.encodingSeconds = encodingSeconds
+        if measuring { stylization.contentImage = try contentImage() }
         return stylization
     }
 
@@ -160,10 +163,13 @@ public struct StylizationPipeline: Sendable {
     }
 
     /// The content and style losses of a stylization (``StylizationLosses``): one encoder pass of
-    /// `g(t)`; the style loss when the stylization has a style target.
+    /// `g(t)`; the style loss when the stylization has a style target; the colour distance
+    /// (``chromaDistance(_:_:)``) of the image from the content when it has the content image.
     public func losses(of stylization: Stylization) -> StylizationLosses {
-        StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(stylization.decoded),
-                          target: stylization.target, style: stylization.styleTarget)
+        var losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(stylization.decoded),
+                                       target: stylization.target, style: stylization.styleTarget)
+        losses.colorDistance = stylization.contentImage.map { chromaDistance(stylization.image, $0) }
+        return losses
     }
 
     /// One encoder pass: relu4_1 alone, or with the statistics of relu1_1 ... relu4_1.
