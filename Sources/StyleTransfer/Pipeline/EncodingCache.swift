@@ -2,6 +2,7 @@
 // determines them, so each is computed once.
 
 import Foundation
+import ImageCodec
 import Synchronization
 import TensorCore
 
@@ -59,12 +60,16 @@ public struct Encoding: Sendable {
     /// The encoded image's size (after sizing).
     public var width: Int
     public var height: Int
+    /// The sized image itself, kept with a content's encoding (colour preservation and the colour
+    /// distance need it, and it is then not read again); nil for styles.
+    public var image: RGBImage?
 
-    public init(features: Tensor, statistics: StyleStatistics?, width: Int, height: Int) {
+    public init(features: Tensor, statistics: StyleStatistics?, width: Int, height: Int, image: RGBImage? = nil) {
         self.features = features
         self.statistics = statistics
         self.width = width
         self.height = height
+        self.image = image
     }
 }
 

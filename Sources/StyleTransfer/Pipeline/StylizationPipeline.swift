@@ -81,7 +81,7 @@ public struct StylizationPipeline: Sendable {
             return try body()
         }
         let contentID = try ImageIdentity(path: content, sizing: contentSizing, role: .content)
-        // The content image is read only when needed: to encode it, or for colour preservation.
+        // The content image is read only when needed (to encode it), then kept with its encoding.
         var loaded: RGBImage?
         func contentImage() throws(StyleControlError) -> RGBImage {
             if let loaded { return loaded }
@@ -93,9 +93,11 @@ public struct StylizationPipeline: Sendable {
         let contentEncoding = try contentCache.encoding(for: contentKey) { _ throws(StyleControlError) -> Encoding in
             try timed { () throws(StyleControlError) -> Encoding in
                 let image = try contentImage()
-                return Encoding(features: stylizer.encode(mode.contentInput(image)), statistics: nil, width: image.width, height: image.height)
+                return Encoding(features: stylizer.encode(mode.contentInput(image)), statistics: nil, width: image.width, height: image.height,
+                                image: image)
             }
         }
+        if loaded == nil { loaded = contentEncoding.image }
         let contentFeatures = contentEncoding.features
         let (width, height) = (contentEncoding.width, contentEncoding.height)
 
