@@ -101,7 +101,8 @@ public struct NormComparisonConfiguration: Sendable {
             decoder: try input(models.decoder, flag: "--decoder"),
             learning: loadCIN == nil ? learning : nil,
             cinFile: try loadCIN.map { path throws(ReportError) in try input(path, flag: "--cin") },
-            interpolationWeights: styles.count < 2 ? [] : (0 ..< steps).map { Float($0) / Float(steps - 1) })
+            interpolationWeights: styles.count < 2 ? [] : (0 ..< steps).map { Float($0) / Float(steps - 1) },
+            model: models.variant ?? .pytorchAdaIN)
         return (definition, file)
     }
 }
