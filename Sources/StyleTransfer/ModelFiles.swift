@@ -64,11 +64,13 @@ public struct ModelFiles: Sendable, Equatable {
 
     /// These files with ``variant`` set: as given, else the model the VGG file is recognised as
     /// (``WeightFileIdentity/identify(path:)``: only its identifying tensors are read), else
-    /// pytorch-AdaIN's. What every command records and runs.
+    /// pytorch-AdaIN's. What every command records and runs. A VGG path that is not an existing
+    /// file is left for the command's own check of its inputs to name (the variant stays nil).
     ///
     /// - Throws: ``StyleTransferError/checkpoint(_:)`` when the VGG file cannot be read.
     public func resolvingVariant() throws(StyleTransferError) -> ModelFiles {
-        if variant != nil { return self }
+        var isFolder: ObjCBool = false
+        if variant != nil || !FileManager.default.fileExists(atPath: vgg, isDirectory: &isFolder) || isFolder.boolValue { return self }
         var files = self
         files.variant = try WeightFileIdentity.identify(path: vgg)?.variant ?? .pytorchAdaIN
         return files
