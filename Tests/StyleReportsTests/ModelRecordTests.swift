@@ -57,3 +57,19 @@ import TestSupport
         #expect(differenceNames(manifest.definition, { var d = manifest.definition; d.model = .seed; return d }()) == ["--model"])
     }
 }
+
+@Suite struct ModelSpecKeyTests {
+    @Test func specFilesNameTheModel() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("model-spec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = folder.appendingPathComponent("torch.yaml").path
+        try Data("content: c.jpg\nstyle: s.jpg\nmodel: torch\n".utf8).write(to: URL(fileURLWithPath: good))
+        #expect(try SweepRequest(specFile: good).model == .torch)
+        let bad = folder.appendingPathComponent("caffe.yaml").path
+        try Data("content: c.jpg\nstyle: s.jpg\nmodel: caffe\n".utf8).write(to: URL(fileURLWithPath: bad))
+        #expect(throws: ReportError.invalidValue(flag: "--model", value: "caffe", expected: "one of pytorch-adain, torch, seed")) {
+            try SweepRequest(specFile: bad)
+        }
+    }
+}
