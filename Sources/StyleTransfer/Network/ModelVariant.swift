@@ -123,24 +123,20 @@ public struct ModelConventions: Sendable {
     /// The standard file names in a models folder, first found wins.
     public let vggNames: [String]
     public let decoderNames: [String]
-    /// Where the standard files are downloaded from (`Scripts/fetch-models`), for messages.
-    public let downloads: String
 
     static let pytorchAdaIN = ModelConventions(
         title: "the pytorch-adain model (naoto0804/pytorch-AdaIN)",
         encoderArchitecture: VGGEncoder.architecture, encoderNetwork: .pytorchAdaIN, decoderNetwork: .pytorchAdaIN,
         input: .image, statistics: .pytorchAdaIN, weightLayout: .moduleNumbers, imageSizing: .shorterSide,
         minimumImageSide: 9,
-        vggNames: ["vgg_normalised.pth", "vgg_normalised.safetensors"], decoderNames: ["decoder.pth", "decoder.safetensors"],
-        downloads: "'Scripts/fetch-models' (pytorch-AdaIN's release v0.0.0)")
+        vggNames: ["vgg_normalised.pth", "vgg_normalised.safetensors"], decoderNames: ["decoder.pth", "decoder.safetensors"])
 
     static let torch = ModelConventions(
         title: "the torch model (xunhuang1995/AdaIN-style)",
         encoderArchitecture: VGGEncoder.architecture, encoderNetwork: .pytorchAdaIN, decoderNetwork: .pytorchAdaIN,
         input: .image, statistics: .torch, weightLayout: .torch7Sequential, imageSizing: .shorterSide,
         minimumImageSide: 9,
-        vggNames: ["vgg_normalised.t7"], decoderNames: ["decoder.t7"],
-        downloads: "'Scripts/fetch-models --model torch' (AdaIN-style's models/download_models.sh)")
+        vggNames: ["vgg_normalised.t7"], decoderNames: ["decoder.t7"])
 
     static let seed = ModelConventions(
         title: "the seed model (aadhithya/AdaIN-pytorch)",
@@ -149,8 +145,7 @@ public struct ModelConventions: Sendable {
         decoderNetwork: NetworkConventions(moduleNames: seedDecoderModuleNames),
         input: .imageNet, statistics: .seed, weightLayout: .torchvisionAndSeedDecoder, imageSizing: .multipleOf8,
         minimumImageSide: 16,
-        vggNames: ["vgg19-dcbb9e9d.pth"], decoderNames: ["seed-decoder.pth"],
-        downloads: "'Scripts/fetch-models --model seed' (torchvision's VGG-19; the seed's decoder is not published: train it with the seed's train.py and copy a checkpoint as seed-decoder.pth)")
+        vggNames: ["vgg19-dcbb9e9d.pth"], decoderNames: ["seed-decoder.pth"])
 
     /// torchvision's `vgg19().features[:21]` (conv1_1 ... relu4_1) under its module numbers:
     /// convolutions 0, 2, 5, 7, 10, 12, 14, 16, 19, max-pools 4, 9, 18. No 1x1 convolution.
