@@ -113,7 +113,8 @@ public struct NormComparisonConfiguration: Sendable {
             learning: loadCIN == nil ? learning : nil,
             cinFile: try loadCIN.map { path throws(ReportError) in try input(path, flag: "--cin") },
             cinLearnedFor: learnedFor,
-            interpolationWeights: styles.count < 2 ? [] : (0 ..< steps).map { Float($0) / Float(steps - 1) })
+            interpolationWeights: styles.count < 2 ? [] : (0 ..< steps).map { Float($0) / Float(steps - 1) },
+            model: models.variant ?? .pytorchAdaIN)
         return (definition, file)
     }
 }

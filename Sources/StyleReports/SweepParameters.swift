@@ -2,6 +2,7 @@
 // sheets and pages, and compared between two sweeps.
 
 import Foundation
+import StyleTransfer
 
 /// One parameter of a ``SweepDefinition``.
 struct SweepParameter: Sendable {
@@ -10,7 +11,7 @@ struct SweepParameter: Sendable {
     var name: String
     /// The flag and value shown for people in sheets and pages (files by name, weights with the
     /// start of their sha256); nil for a parameter that is not shown (the kind of grid, which the
-    /// styles' flag shows) and for the later flags (`--crop`, `--mask-mode`, `--style-weights`) at
+    /// styles' flag shows) and for the later flags (`--crop`, `--mask-mode`, `--style-weights`, `--model`) at
     /// their defaults, so that the pages of sweeps that do not use them stay as they were.
     var shown: @Sendable (SweepDefinition) -> (flag: String, value: String)?
     /// Whether two definitions have the same value, paths and digests included.
@@ -51,6 +52,7 @@ struct SweepParameter: Sendable {
             parameter("--crop", \.cropsImages, shown: { $0.cropsImages ? ("--crop", "yes") : nil }),
             parameter("--mask-mode", \.spatialMaskMode, shown: { $0.spatialMaskMode == .auto ? nil : ("--mask-mode", $0.spatialMaskMode.rawValue) }),
             parameter("--style-weights", \.styleWeights, shown: { d in d.styleWeights.map { ("--style-weights", $0.map(formatAlpha).joined(separator: ",")) } }),
+            parameter("--model", \.model, shown: { $0.model == .pytorchAdaIN ? nil : ("--model", $0.model.rawValue) }),
             parameter("--vgg", \.vgg, shown: { ("--vgg", weights($0.vgg)) }),
             parameter("--decoder", \.decoder, shown: { ("--decoder", weights($0.decoder)) }),
             parameter("tool version", \.toolVersion, shown: { ("tool version", $0.toolVersion) }),

@@ -65,6 +65,9 @@ public struct SweepDefinition: Codable, Equatable, Sendable {
     /// `--style-weights` of a `styles` grid: every cell mixes all the styles with these weights
     /// (a row per content); nil: a row per content and style.
     public var styleWeights: [Float]?
+    /// The model run (``StyleTransfer/ModelVariant``, `--model`); always recorded, pytorch-adain
+    /// for a manifest written before it was (``RecordedModel``), so that such a report resumes.
+    @RecordedModel public var model: ModelVariant = .pytorchAdaIN
 
     /// ``crop`` with its default.
     public var cropsImages: Bool { crop ?? false }
@@ -250,7 +253,8 @@ public struct SweepConfiguration: Sendable {
             contentSize: contentSize, styleSize: styleSize,
             vgg: try inputs([models.vgg], flag: "--vgg", kind: "weight")[0],
             decoder: try inputs([models.decoder], flag: "--decoder", kind: "weight")[0],
-            crop: crop ? true : nil, maskMode: maskMode == .auto ? nil : maskMode.rawValue, styleWeights: styleWeights)
+            crop: crop ? true : nil, maskMode: maskMode == .auto ? nil : maskMode.rawValue, styleWeights: styleWeights,
+            model: models.variant ?? .pytorchAdaIN)
     }
 }
 

@@ -41,6 +41,8 @@ public struct SweepRequest: Sendable, Equatable {
     /// `--vgg`, `--decoder`: nil to look them up as every command does (``ModelFiles/locate(vgg:decoder:environment:executablePath:)``).
     public var vgg: String?
     public var decoder: String?
+    /// `--model`: nil to recognise it from the VGG file (``StyleTransfer/ModelFiles/resolvingVariant()``).
+    public var model: ModelVariant?
 
     public init() {}
 

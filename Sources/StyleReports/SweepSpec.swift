@@ -9,7 +9,7 @@ extension SweepRequest {
     public static let specKeys = [
         "content", "style", "interpolate", "corners", "mask", "stretch-mask", "steps", "alpha", "preserve-color",
         "content-size", "style-size", "report", "reports-dir", "overwrite", "no-metrics", "vgg", "decoder",
-        "crop", "mask-mode", "style-weights",
+        "crop", "mask-mode", "style-weights", "model",
     ]
 
     /// Reads a spec file: a JSON (`.json`) or YAML (`.yaml`, `.yml`) mapping whose keys are
@@ -87,6 +87,12 @@ extension SweepRequest {
         if let v = try values.bool("no-metrics") { noMetrics = v }
         vgg = try values.paths("vgg")?.joined(separator: ",")
         decoder = try values.paths("decoder")?.joined(separator: ",")
+        if let v = try values.strings("model")?.joined(separator: ",") {
+            guard let variant = ModelVariant(rawValue: v) else {
+                throw .invalidValue(flag: "--model", value: v, expected: "one of \(ModelVariant.names)")
+            }
+            model = variant
+        }
     }
 }
 
@@ -121,6 +127,7 @@ extension SweepRequest {
         reportsDirectory = standardized.deletingLastPathComponent().path
         vgg = d.vgg.path
         decoder = d.decoder.path
+        model = d.model
     }
 }
 

@@ -11,37 +11,69 @@ import Foundation
 /// 3. `Models/` in the repository the executable was built in (found by walking up from the
 ///    executable to the folder holding `Package.swift`), then `Models/` in the current folder.
 ///
-/// In a folder the standard names are looked up: `vgg_normalised.pth` then `vgg_normalised.safetensors`,
-/// `decoder.pth` then `decoder.safetensors` (pytorch-AdaIN's release names).
+/// In a folder the model's standard names are looked up (``ModelConventions/vggNames`` and
+/// ``ModelConventions/decoderNames``): for pytorch-AdaIN `vgg_normalised.pth` then
+/// `vgg_normalised.safetensors`, `decoder.pth` then `decoder.safetensors` (its release names); for
+/// the Torch release `vgg_normalised.t7`, `decoder.t7`; for the seed `vgg19-dcbb9e9d.pth`
+/// (torchvision's) and `seed-decoder.pth`. Without a model, the first model (in the order of
+/// ``ModelVariant/allCases``) whose two files are both found is taken, each explicit path
+/// counting as found.
 public struct ModelFiles: Sendable, Equatable {
     public var vgg: String
     public var decoder: String
+    /// The model to run these files as; nil: the model the VGG file is recognised as
+    /// (``Stylizer/init(models:)``).
+    public var variant: ModelVariant?
 
-    public static let vggNames = ["vgg_normalised.pth", "vgg_normalised.safetensors"]
-    public static let decoderNames = ["decoder.pth", "decoder.safetensors"]
+    /// pytorch-AdaIN's standard names (``ModelConventions/vggNames`` of each model).
+    public static let vggNames = ModelVariant.pytorchAdaIN.conventions.vggNames
+    public static let decoderNames = ModelVariant.pytorchAdaIN.conventions.decoderNames
 
-    public init(vgg: String, decoder: String) {
+    public init(vgg: String, decoder: String, variant: ModelVariant? = nil) {
         self.vgg = vgg
         self.decoder = decoder
+        self.variant = variant
     }
 
-    /// Resolves both files; throws ``StyleTransferError/modelsNotFound(searched:)`` listing every
-    /// place searched, with the command that downloads the standard weights.
+    /// Resolves both files of `variant` (nil: of the first model whose two files are found);
+    /// throws ``StyleTransferError/modelsNotFound(missing:searched:)`` listing every place
+    /// searched, with the command that downloads the standard weights.
     public static func locate(
-        vgg explicitVGG: String?, decoder explicitDecoder: String?,
+        vgg explicitVGG: String?, decoder explicitDecoder: String?, variant: ModelVariant? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String = CommandLine.arguments.first ?? ""
     ) throws(StyleTransferError) -> ModelFiles {
         let folders = searchFolders(environment: environment, executablePath: executablePath)
-        let vgg = find(explicitVGG, vggNames, in: folders)
-        let decoder = find(explicitDecoder, decoderNames, in: folders)
-        guard let vgg, let decoder else {
-            var missing: [String] = []
-            if vgg == nil { missing.append("the VGG encoder (\(vggNames.joined(separator: " or ")), or --vgg FILE)") }
-            if decoder == nil { missing.append("the decoder (\(decoderNames.joined(separator: " or ")), or --decoder FILE)") }
-            throw .modelsNotFound(missing: missing, searched: folders)
+        for candidate in variant.map({ [$0] }) ?? ModelVariant.allCases {
+            let conventions = candidate.conventions
+            if let vgg = find(explicitVGG, conventions.vggNames, in: folders), let decoder = find(explicitDecoder, conventions.decoderNames, in: folders) {
+                return ModelFiles(vgg: vgg, decoder: decoder, variant: variant)
+            }
         }
-        return ModelFiles(vgg: vgg, decoder: decoder)
+        // Nothing complete: name what is missing for the model asked for (pytorch-AdaIN's by default).
+        let conventions = (variant ?? .pytorchAdaIN).conventions
+        var missing: [String] = []
+        if find(explicitVGG, conventions.vggNames, in: folders) == nil {
+            missing.append("the VGG encoder (\(conventions.vggNames.joined(separator: " or ")), or --vgg FILE)")
+        }
+        if find(explicitDecoder, conventions.decoderNames, in: folders) == nil {
+            missing.append("the decoder (\(conventions.decoderNames.joined(separator: " or ")), or --decoder FILE)")
+        }
+        throw .modelsNotFound(missing: missing, searched: folders)
+    }
+
+    /// These files with ``variant`` set: as given, else the model the VGG file is recognised as
+    /// (``WeightFileIdentity/identify(path:)``: only its identifying tensors are read), else
+    /// pytorch-AdaIN's. What every command records and runs. A VGG path that is not an existing
+    /// file is left for the command's own check of its inputs to name (the variant stays nil).
+    ///
+    /// - Throws: ``StyleTransferError/checkpoint(_:)`` when the VGG file cannot be read.
+    public func resolvingVariant() throws(StyleTransferError) -> ModelFiles {
+        var isFolder: ObjCBool = false
+        if variant != nil || !FileManager.default.fileExists(atPath: vgg, isDirectory: &isFolder) || isFolder.boolValue { return self }
+        var files = self
+        files.variant = try WeightFileIdentity.identify(path: vgg)?.variant ?? .pytorchAdaIN
+        return files
     }
 
     /// The VGG encoder's file alone (for training a decoder), searched as ``locate(vgg:decoder:environment:executablePath:)`` does.

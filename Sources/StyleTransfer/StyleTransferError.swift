@@ -36,6 +36,9 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
     case outputFolderUnusable(path: String, folder: String, reason: String)
     /// The output's extension is not one stylectl writes (checked before any work).
     case unsupportedOutput(path: String, extension: String, allowed: [String])
+    /// The content image's sides (after sizing) are not multiples of 8, which the model needs
+    /// (``ImageSizingConvention/multipleOf8``).
+    case sidesNotMultipleOf8(path: String, width: Int, height: Int, variant: ModelVariant)
     /// `--content-size` or `--style-size` is negative or above ``ImageSizing/maximumSize``.
     case sizeOutOfRange(role: InputRole, size: Int)
     /// A stylization would need more memory than is available; `largestFittingSize` is the largest
@@ -77,6 +80,8 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
         case .unsupportedOutput(let path, let ext, let allowed):
             let found = ext.isEmpty ? "it has no extension" : "'.\(ext)' is not supported"
             return "--output: cannot write '\(path)': \(found); use \(allowed.map { "." + $0 }.joined(separator: ", "))"
+        case .sidesNotMultipleOf8(let path, let width, let height, let variant):
+            return "content image '\(path)' is \(width)x\(height) pixels after sizing; \(variant.conventions.title) pools in floor mode, so its output covers only sides that are multiples of 8: use --crop with a --content-size that is a multiple of 8 (its own inference uses 256)"
         case .sizeOutOfRange(let role, let size):
             return "'\(role.sizeFlag ?? role.flag)' must be in 0...\(ImageSizing.maximumSize) (0 keeps the image's size), got \(size)"
         case .insufficientMemory(let path, let width, let height, let needed, let available, let source, let largest):

@@ -12,33 +12,78 @@ import TensorCore
 /// side is not a multiple of 8, ceil-mode pooling makes it larger, and the extra rows and columns at
 /// the bottom and right are dropped (pytorch-AdaIN keeps them).
 ///
+/// The model (``variant``) is the encoder's: its conventions (input normalisation, AdaIN's
+/// statistics, the decoder output's conversion) are what ``encode(_:)``, ``stylize(content:style:alpha:width:height:)``
+/// and ``StylizationPipeline`` apply.
+///
 /// Instances hold only immutable weights and may be shared across threads.
 public final class Stylizer: Sendable {
     public let encoder: VGGEncoder
     public let decoder: Decoder
+
+    /// The model being run: the encoder's (a decoder is the same network in every model).
+    public var variant: ModelVariant { encoder.variant }
 
     public init(encoder: VGGEncoder, decoder: Decoder) {
         self.encoder = encoder
         self.decoder = decoder
     }
 
-    /// Loads and checks both weight files.
+    /// Loads and checks both weight files, as the model `models.variant` (when nil, the model the
+    /// VGG file is recognised as: ``WeightFileIdentity/identify(path:)``, pytorch-AdaIN's when it
+    /// is none of the known layouts).
+    ///
+    /// A file of another model or of the other network is refused naming the file, what it was
+    /// recognised by and the model it belongs to (``NetworkWeightError/otherModel(expected:found:)``).
     public convenience init(models: ModelFiles) throws(StyleTransferError) {
-        let encoderWeights: [String: StoredTensor]
-        let decoderWeights: [String: StoredTensor]
-        do { encoderWeights = try loadStateDict(path: models.vgg) } catch { throw .checkpoint(error) }
-        do { decoderWeights = try loadStateDict(path: models.decoder) } catch { throw .checkpoint(error) }
+        let vggIdentity = try WeightFileIdentity.identify(path: models.vgg)
+        let variant = models.variant ?? vggIdentity?.variant ?? .pytorchAdaIN
+        let decoderIdentity = try WeightFileIdentity.identify(path: models.decoder)
+        for (path, identity, network) in [(models.vgg, vggIdentity, NetworkRole.encoder), (models.decoder, decoderIdentity, .decoder)] {
+            guard let identity, identity.variant != variant || identity.network != network else { continue }
+            // pytorch-AdaIN's files swapped keep their own words (NetworkWeightError.vggGivenAsDecoder ...),
+            // given by the network's initialiser below.
+            if identity.variant == variant, variant == .pytorchAdaIN { continue }
+            let first = network == .encoder
+                ? variant.conventions.encoderArchitecture[0].tensors(variant.conventions.encoderNetwork)[0].key
+                : Decoder.architecture[0].tensors(variant.conventions.decoderNetwork)[0].key
+            let expected = variant == .torch ? "its Torch7 module \(network == .encoder ? 0 : 1)" : first
+            throw .weights(path: path, .otherModel(expected: WeightFileIdentity(variant: variant, network: network, evidence: expected), found: identity))
+        }
+        let encoderWeights = try Self.weights(models.vgg, variant: variant, network: .encoder)
+        let decoderWeights = try Self.weights(models.decoder, variant: variant, network: .decoder)
         let encoder: VGGEncoder
         let decoder: Decoder
-        do { encoder = try VGGEncoder(weights: encoderWeights) } catch { throw .weights(path: models.vgg, error) }
-        do { decoder = try Decoder(weights: decoderWeights) } catch { throw .weights(path: models.decoder, error) }
+        do { encoder = try VGGEncoder(weights: encoderWeights, variant: variant) } catch { throw .weights(path: models.vgg, error) }
+        do { decoder = try Decoder(weights: decoderWeights, variant: variant) } catch { throw .weights(path: models.decoder, error) }
         self.init(encoder: encoder, decoder: decoder)
     }
 
-    /// `f(image)`: the relu4_1 features of an image, shape (1, 512, ceil(H/8), ceil(W/8)).
-    /// Both sides must be at least ``VGGEncoder/minimumImageSide`` (``ImageSizing/load(path:)`` checks it).
+    /// The tensors of `network` in the file at `path`, as `variant`'s weight layout keeps them:
+    /// the whole state_dict; a Torch7 file's modules checked and keyed by position
+    /// (``torch7StateDict(_:network:)``); or, for torchvision's VGG-19, only `features.0` ...
+    /// `features.19` (the file's 548 MB classifier is never read).
+    private static func weights(_ path: String, variant: ModelVariant, network: NetworkRole) throws(StyleTransferError) -> [String: StoredTensor] {
+        switch (variant.conventions.weightLayout, network) {
+        case (.moduleNumbers, _), (.torchvisionAndSeedDecoder, .decoder):
+            do { return try loadStateDict(path: path) } catch { throw .checkpoint(error) }
+        case (.torchvisionAndSeedDecoder, .encoder):
+            let conventions = variant.conventions
+            let keys = conventions.encoderArchitecture.flatMap { $0.tensors(conventions.encoderNetwork).map(\.key) }
+            do { return try loadStateDict(path: path, keys: Set(keys).union(WeightFileIdentity.probeKeys)) } catch { throw .checkpoint(error) }
+        case (.torch7Sequential, _):
+            let modules: [Torch7Module]
+            do { modules = try loadTorch7Sequential(path: path) } catch { throw .checkpoint(error) }
+            do { return try torch7StateDict(modules, network: network) } catch { throw .weights(path: path, error) }
+        }
+    }
+
+    /// `f(image)`: the relu4_1 features of an image, shape (1, 512, ceil(H/8), ceil(W/8))
+    /// (floor(H/8), floor(W/8) for the seed model), the image normalised as the model does
+    /// (``ModelConventions/encoderInput(_:)``). Both sides must be at least the model's
+    /// ``ModelConventions/minimumImageSide`` (``ImageSizing/load(path:minimumSide:)`` checks it).
     public func encode(_ image: RGBImage) -> Tensor {
-        encoder.encode(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+        encoder.encode(variant.conventions.encoderInput(image))
     }
 
     /// Decodes `alpha * AdaIN(content, style) + (1 - alpha) * content` and crops it to
@@ -52,13 +97,19 @@ public final class Stylizer: Sendable {
         content: Tensor, style: Tensor, alpha: Float, width: Int, height: Int
     ) throws(StyleTransferError) -> RGBImage {
         guard (0 ... 1).contains(alpha) else { throw .alphaOutOfRange(alpha) }
-        let t = blend(adaptiveInstanceNormalization(content: content, style: style), content, alpha: alpha)
-        return Self.image(from: decoder.decode(t), width: width, height: height)
+        let t = blend(adaptiveInstanceNormalization(content: content, style: style, statistics: variant.conventions.statistics), content, alpha: alpha)
+        return image(from: decoder.decode(t), width: width, height: height)
     }
 
     /// Stylizes one pair of images.
     public func stylize(content: RGBImage, style: RGBImage, alpha: Float) throws(StyleTransferError) -> RGBImage {
         try stylize(content: encode(content), style: encode(style), alpha: alpha, width: content.width, height: content.height)
+    }
+
+    /// The decoder's output `decoded` as the model's image (``ModelConventions/decoderOutput(_:)``),
+    /// its top-left `width` x `height`.
+    public func image(from decoded: Tensor, width: Int, height: Int) -> RGBImage {
+        Self.image(from: variant.conventions.decoderOutput(decoded), width: width, height: height)
     }
 
     /// The top-left `width` x `height` of a (1, 3, H, W) tensor as an image.
@@ -116,8 +167,9 @@ public struct ImageSizing: Sendable, Equatable {
         return try? shorterSideSize(width: width, height: height, to: size, limits: ImageLimits(maxPixels: .max))
     }
 
-    /// Reads an image file and sizes it; fails when the result is too small to encode.
-    public func load(path: String) throws(StyleTransferError) -> RGBImage {
+    /// Reads an image file and sizes it; fails when the result is too small to encode
+    /// (`minimumSide`: the model's ``ModelConventions/minimumImageSide``).
+    public func load(path: String, minimumSide: Int = VGGEncoder.minimumImageSide) throws(StyleTransferError) -> RGBImage {
         var image: RGBImage
         do {
             image = try readImage(path: path)
@@ -126,7 +178,7 @@ public struct ImageSizing: Sendable, Equatable {
         } catch {
             throw .image(error)
         }
-        let minimum = VGGEncoder.minimumImageSide
+        let minimum = minimumSide
         guard image.width >= minimum && image.height >= minimum else {
             throw .imageTooSmall(path: path, width: image.width, height: image.height, minimum: minimum)
         }

@@ -19,6 +19,9 @@ struct ActivationLayout: Equatable, Sendable {
     let width: Int
     let block: Int
     let halo: Int
+    /// Whether the halo holds zero padding (`nn.Conv2d(padding=p)`) rather than the reflection of
+    /// the interior (`nn.ReflectionPad2d(p)`).
+    var zeroHalo = false
 
     var channelBlocks: Int { (channels + block - 1) / block }
     var planes: Int { batch * channelBlocks }

@@ -1,5 +1,40 @@
-// Per-channel statistics over the spatial dimensions (pytorch-AdaIN's calc_mean_std) and moving
-// a tensor's per-channel statistics to others (the arithmetic of AdaIN).
+// Per-channel statistics over the spatial dimensions (pytorch-AdaIN's calc_mean_std and the other
+// AdaIN releases' conventions) and moving a tensor's per-channel statistics to others (the
+// arithmetic of AdaIN).
+
+/// How a standard deviation over the H*W values of a plane is formed from the sum of squared
+/// deviations: the variance's divisor, and where `eps` goes.
+///
+/// - pytorch-AdaIN's `calc_mean_std`: unbiased variance, `sqrt(var + 1e-5)` (``pytorchAdaIN``).
+/// - AdaIN-style's Lua module: the content through `nn.SpatialBatchNormalization` (biased variance,
+///   `sqrt(var + 1e-5)`), the style target `std(3, true)` (biased, no eps).
+/// - aadhithya/AdaIN-pytorch: `torch.std(...) + 1e-8` (unbiased, eps added to the float32 std).
+public struct StandardDeviationConvention: Sendable, Equatable, Hashable {
+    /// Divide by H*W - 1 (`torch.var`'s default) rather than by H*W.
+    public var unbiased: Bool
+    public var eps: Float
+    /// `sqrt(var) + eps` (rounded to Float first, as a float32 `torch.std(x) + eps`) rather than `sqrt(var + eps)`.
+    public var epsAddedToStd: Bool
+
+    public init(unbiased: Bool, eps: Float, epsAddedToStd: Bool = false) {
+        self.unbiased = unbiased
+        self.eps = eps
+        self.epsAddedToStd = epsAddedToStd
+    }
+
+    /// pytorch-AdaIN's: unbiased variance, 1e-5 under the square root.
+    public static let pytorchAdaIN = StandardDeviationConvention(unbiased: true, eps: 1e-5)
+
+    /// The standard deviation of `count` values (reliability weights summing to `count` for
+    /// the biased divisor, `unbiasedCount` for the unbiased one) whose squared deviations from
+    /// their mean sum to `squares`.
+    @inline(__always)
+    public func std(squares: Double, count: Double, unbiasedCount: Double) -> Float {
+        let variance = squares / (unbiased ? unbiasedCount : count)
+        if epsAddedToStd { return Float(variance.squareRoot()) + eps }
+        return Float((variance + Double(eps)).squareRoot())
+    }
+}
 
 /// The mean and standard deviation of every (image, channel) plane of `x` over its H*W values.
 ///
@@ -9,8 +44,18 @@
 ///
 /// x is (N, C, H, W) with H*W >= 2; mean and std are (N, C), entry `n * C + c`.
 public func channelMeanStd(_ x: Tensor, eps: Float = 1e-5) -> (mean: [Float], std: [Float]) {
+    channelMeanStd(x, convention: StandardDeviationConvention(unbiased: true, eps: eps))
+}
+
+/// The mean and standard deviation of every (image, channel) plane of `x` over its H*W values,
+/// the standard deviation as `convention` says. Sums are formed in Double, in two passes.
+///
+/// x is (N, C, H, W) with H*W >= 2 for an unbiased convention (>= 1 otherwise); mean and std are
+/// (N, C), entry `n * C + c`.
+public func channelMeanStd(_ x: Tensor, convention: StandardDeviationConvention) -> (mean: [Float], std: [Float]) {
     let count = x.height * x.width
-    precondition(count >= 2, "the unbiased variance needs at least 2 values per channel, the planes are \(x.height)x\(x.width)")
+    precondition(count >= (convention.unbiased ? 2 : 1),
+                 "the \(convention.unbiased ? "unbiased " : "")variance needs at least \(convention.unbiased ? 2 : 1) values per channel, the planes are \(x.height)x\(x.width)")
     let planes = x.batch * x.channels
     var mean = [Float](repeating: 0, count: planes)
     var std = [Float](repeating: 0, count: planes)
@@ -23,7 +68,7 @@ public func channelMeanStd(_ x: Tensor, eps: Float = 1e-5) -> (mean: [Float], st
                     let m = sum(count) { Double(v[$0]) } / Double(count)
                     let squares = sum(count) { let d = Double(v[$0]) - m; return d * d }
                     means.value[plane] = Float(m)
-                    stds.value[plane] = Float((squares / Double(count - 1) + Double(eps)).squareRoot())
+                    stds.value[plane] = convention.std(squares: squares, count: Double(count), unbiasedCount: Double(count - 1))
                 }
             }
         }

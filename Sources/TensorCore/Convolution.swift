@@ -13,7 +13,7 @@ import CDNNL
 /// the output is the convolution of the reflection-padded input. To hand the next layer an input
 /// with its halo, oneDNN is asked for `p` pixels of zero padding: it then computes a p-wide frame
 /// of extra (zero-padded, hence wrong) outputs around the interior, laid out exactly as the
-/// next layer's padded input; ``fillReflectionHalo(_:_:)`` overwrites that frame. This costs
+/// next layer's padded input; ``fillHalo(_:_:)`` overwrites that frame (with the reflection, or zeros). This costs
 /// `(Ho + 2p)(Wo + 2p) / (Ho Wo)` of the arithmetic (0.8% at 512x512, 6% at 64x64) instead of a
 /// copy of every activation into a padded buffer.
 final class ConvolutionForward: Sendable {
@@ -82,7 +82,7 @@ final class ConvolutionForward: Sendable {
     }
 
     /// input and output are buffers laid out as ``input`` and ``output``; the scratchpad holds at
-    /// least `primitive.scratchpadBytes`. The output's halo is left for ``fillReflectionHalo(_:_:)``.
+    /// least `primitive.scratchpadBytes`. The output's halo is left for ``fillHalo(_:_:)``.
     func forward(input data: UnsafeMutablePointer<Float>, output result: UnsafeMutablePointer<Float>,
                  scratchpad: UnsafeMutableRawPointer, stream: DNNLStream) throws(DNNLError) {
         try primitive.execute([

@@ -15,7 +15,7 @@ struct WeightCache {
 /// activation is channel-blocked (``ActivationLayout/nativeBlock``), except a network input with
 /// fewer channels than a block that goes straight into a convolution, which stays plain NCHW
 /// (oneDNN has dedicated first-layer kernels for it). An activation that feeds a convolution
-/// carries that convolution's reflection padding as its halo. Two buffers of the largest
+/// carries that convolution's padding (reflection or zero) as its halo. Two buffers of the largest
 /// activation's size alternate as input and output of the layers; a third holds oneDNN's
 /// scratchpad and a fourth the partial sums of narrow convolutions (``NarrowConvolutionForward``).
 final class ForwardPlan: Sendable {
@@ -39,26 +39,28 @@ final class ForwardPlan: Sendable {
         precondition(shape.count == 4 && shape.allSatisfy { $0 > 0 }, "bad input shape \(shape)")
         let block = ActivationLayout.nativeBlock
         func halo(before index: Int) -> Int {
-            guard index < layers.count, case .convolution(_, let p, _) = layers[index].operation else { return 0 }
-            return p
+            guard index < layers.count, let convolution = layers[index].convolution else { return 0 }
+            return convolution.padding
         }
+        func zeroHalo(before index: Int) -> Bool { index < layers.count && layers[index].convolution?.zeroPadding == true }
         var firstIsConvolution = false
-        if case .convolution = layers.first?.operation { firstIsConvolution = true }
+        if layers.first?.convolution != nil { firstIsConvolution = true }
         var layouts = [ActivationLayout(
             batch: shape[0], channels: shape[1], height: shape[2], width: shape[3],
-            block: firstIsConvolution && shape[1] < block ? 1 : block, halo: halo(before: 0))]
+            block: firstIsConvolution && shape[1] < block ? 1 : block, halo: halo(before: 0), zeroHalo: zeroHalo(before: 0))]
         var steps: [Step] = []
         var scratchpadBytes = 0
         var partialSumCount = 0
         for (index, layer) in layers.enumerated() {
             let input = layouts[index]
             let size = layer.outputSize(channels: input.channels, height: input.height, width: input.width)
-            precondition(input.halo < input.height && input.halo < input.width && size.height > 0 && size.width > 0,
+            // Reflection padding needs more rows and columns than it pads; zero padding does not.
+            precondition((input.zeroHalo || input.halo < input.height && input.halo < input.width) && size.height > 0 && size.width > 0,
                          "layer \(layer.name) cannot take a \(input.height)x\(input.width) input (network input \(shape))")
             let output = ActivationLayout(batch: input.batch, channels: size.channels, height: size.height, width: size.width,
-                                          block: block, halo: halo(before: index + 1))
+                                          block: block, halo: halo(before: index + 1), zeroHalo: zeroHalo(before: index + 1))
             switch layer.operation {
-            case .convolution(let parameters, _, let relu):
+            case .convolution(let parameters, _, let relu), .zeroPaddedConvolution(let parameters, _, let relu):
                 var cache = weights.layers[index] ?? []
                 if NarrowConvolutionForward.suits(parameters, block: block) {
                     let convolution = try NarrowConvolutionForward(parameters, input: input, relu: relu, weightCache: &cache)
@@ -71,7 +73,7 @@ final class ForwardPlan: Sendable {
                     steps.append(.convolution(convolution))
                 }
                 weights.layers[index] = cache
-            case .maxPool2x2Ceil:
+            case .maxPool2x2Ceil, .maxPool2x2Floor:
                 steps.append(.maxPool)
             case .upsampleNearest2x:
                 steps.append(.upsample)
@@ -80,7 +82,7 @@ final class ForwardPlan: Sendable {
         }
         self.layerNames = layers.map(\.name)
         self.flops = layers.indices.map { index in
-            guard case .convolution(let w, _, _) = layers[index].operation else { return 0 }
+            guard let w = layers[index].convolution?.weights else { return 0 }
             let output = layouts[index + 1]
             return 2 * Double(output.batch * output.height * output.width) * Double(w.outChannels * w.inChannels * w.kernelHeight * w.kernelWidth)
         }
@@ -125,11 +127,11 @@ final class ForwardPlan: Sendable {
                                      kernelWidth: convolution.kernelWidth, bias: convolution.bias, relu: convolution.relu, destination, to)
                 implementation = "1x1 \(convolution.taps.primitive.implementation) + tap sum"
             case .maxPool:
-                maxPool2x2CeilForward(source, from, destination, to)
+                maxPool2x2Forward(source, from, destination, to)
             case .upsample:
                 upsampleNearest2xForward(source, from, destination, to)
             }
-            fillReflectionHalo(destination, to)
+            fillHalo(destination, to)
             if keeping.contains(index) { outputs[index] = exportTensor(destination, to) }
             lap(layerNames[index], flops: flops[index], implementation: implementation)
             swap(&source, &destination)

@@ -1,7 +1,7 @@
 // Moving a Tensor (plain NCHW) into a forward pass's blocked, haloed layout and back.
 
 /// Copies a tensor into `data`, laid out as `layout` (same N, C, H, W), zeroing the channels that
-/// pad the last block and filling the halo by reflection.
+/// pad the last block and filling the halo (by reflection, or with zeros: ``fillHalo(_:_:)``).
 ///
 /// tensor is (N, C, H, W) row-major; data is `layout.count` floats.
 func importTensor(_ tensor: Tensor, into data: UnsafeMutablePointer<Float>, _ layout: ActivationLayout) {
@@ -25,7 +25,7 @@ func importTensor(_ tensor: Tensor, into data: UnsafeMutablePointer<Float>, _ la
             }
         }
     }
-    fillReflectionHalo(data, layout)
+    fillHalo(data, layout)
 }
 
 /// The interior of an activation as a plain (N, C, H, W) tensor.

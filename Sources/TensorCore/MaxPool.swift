@@ -1,13 +1,17 @@
-// Forward 2x2 max-pooling with stride 2 and ceil mode (PyTorch's MaxPool2d(2, 2, ceil_mode=True)).
+// Forward 2x2 max-pooling with stride 2, ceil mode (PyTorch's MaxPool2d(2, 2, ceil_mode=True)) or
+// floor mode (MaxPool2d(2, 2)).
 
-/// Max-pools 2x2 windows with stride 2. With ceil mode the output is ceil(H/2) x ceil(W/2); a
-/// window that hangs over the bottom or right edge takes the max of its in-bounds values.
+/// Max-pools 2x2 windows with stride 2; the output layout's size says the mode. With ceil mode the
+/// output is ceil(H/2) x ceil(W/2) and a window that hangs over the bottom or right edge takes the
+/// max of its in-bounds values; with floor mode it is floor(H/2) x floor(W/2) and every window is
+/// whole (an odd last row or column is never read).
 ///
-/// input is (N, C, H, W); output is (N, C, ceil(H/2), ceil(W/2)); both blocked (block 8 or 16)
-/// with any halo. The output's halo is not written.
-func maxPool2x2CeilForward(_ input: UnsafePointer<Float>, _ inputLayout: ActivationLayout,
-                           _ output: UnsafeMutablePointer<Float>, _ outputLayout: ActivationLayout) {
-    precondition(outputLayout.height == (inputLayout.height + 1) / 2 && outputLayout.width == (inputLayout.width + 1) / 2)
+/// input is (N, C, H, W); output is (N, C, ceil or floor(H/2), ceil or floor(W/2)); both blocked
+/// (block 8 or 16) with any halo. The output's halo is not written.
+func maxPool2x2Forward(_ input: UnsafePointer<Float>, _ inputLayout: ActivationLayout,
+                       _ output: UnsafeMutablePointer<Float>, _ outputLayout: ActivationLayout) {
+    precondition([(inputLayout.height + 1) / 2, inputLayout.height / 2].contains(outputLayout.height)
+                 && [(inputLayout.width + 1) / 2, inputLayout.width / 2].contains(outputLayout.width))
     precondition(inputLayout.planes == outputLayout.planes && inputLayout.block == outputLayout.block)
     precondition(inputLayout.block % 4 == 0, "max-pooling needs a channel block of 8 or 16, got \(inputLayout.block)")
     let (ho, wo, b) = (outputLayout.height, outputLayout.width, outputLayout.block)

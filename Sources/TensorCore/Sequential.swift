@@ -9,8 +9,14 @@ public struct Layer: Sendable {
         /// `nn.ReflectionPad2d(reflectionPadding)`, then `nn.Conv2d` (stride 1, no dilation), then
         /// a ReLU if `relu`. input is (N, IC, H, W); output is (N, OC, H + 2p - KH + 1, W + 2p - KW + 1).
         case convolution(ConvolutionWeights, reflectionPadding: Int, relu: Bool)
+        /// `nn.Conv2d(padding=zeroPadding)` (zero padding, stride 1, no dilation), then a ReLU if
+        /// `relu`: torchvision's VGG convolutions. Shapes as for ``convolution(_:reflectionPadding:relu:)``.
+        case zeroPaddedConvolution(ConvolutionWeights, zeroPadding: Int, relu: Bool)
         /// `nn.MaxPool2d(2, 2, ceil_mode=True)`: (N, C, H, W) to (N, C, ceil(H/2), ceil(W/2)).
         case maxPool2x2Ceil
+        /// `nn.MaxPool2d(2, 2)` (floor mode, torchvision's VGG): (N, C, H, W) to (N, C, floor(H/2), floor(W/2));
+        /// a last odd row or column is dropped.
+        case maxPool2x2Floor
         /// `nn.Upsample(scale_factor=2, mode='nearest')`: (N, C, H, W) to (N, C, 2H, 2W).
         case upsampleNearest2x
     }
@@ -24,13 +30,24 @@ public struct Layer: Sendable {
         self.operation = operation
     }
 
+    /// The convolution's weights, padding (reflection or zero), and ReLU; nil for other layers.
+    public var convolution: (weights: ConvolutionWeights, padding: Int, zeroPadding: Bool, relu: Bool)? {
+        switch operation {
+        case .convolution(let w, let p, let relu): (w, p, false, relu)
+        case .zeroPaddedConvolution(let w, let p, let relu): (w, p, true, relu)
+        case .maxPool2x2Ceil, .maxPool2x2Floor, .upsampleNearest2x: nil
+        }
+    }
+
     /// The channels, height and width this layer outputs for an input of `channels x height x width`.
     func outputSize(channels: Int, height: Int, width: Int) -> (channels: Int, height: Int, width: Int) {
         switch operation {
-        case .convolution(let w, let p, _):
+        case .convolution(let w, let p, _), .zeroPaddedConvolution(let w, let p, _):
             return (w.outChannels, height + 2 * p - w.kernelHeight + 1, width + 2 * p - w.kernelWidth + 1)
         case .maxPool2x2Ceil:
             return (channels, (height + 1) / 2, (width + 1) / 2)
+        case .maxPool2x2Floor:
+            return (channels, height / 2, width / 2)
         case .upsampleNearest2x:
             return (channels, 2 * height, 2 * width)
         }
@@ -58,7 +75,7 @@ public struct StepTiming: Sendable {
 /// A chain of layers, each taking the previous one's output, run on the CPU with oneDNN.
 ///
 /// Inside a forward pass activations stay in oneDNN's channel-blocked layout with their reflection
-/// padding stored around them (see ``ActivationLayout``); only the input and the requested outputs
+/// or zero padding stored around them (see ``ActivationLayout``); only the input and the requested outputs
 /// are converted from and to plain ``Tensor``s. The work for each input shape (oneDNN primitives,
 /// weights in the primitives' layout) is prepared on the first pass with that shape and cached
 /// (the 8 most recently used shapes); activation buffers are recycled between passes.
@@ -82,7 +99,7 @@ public final class Sequential: Sendable {
     public init(inputChannels: Int, layers: [Layer]) {
         var channels = inputChannels
         for layer in layers {
-            if case .convolution(let w, let p, _) = layer.operation {
+            if let (w, p, _, _) = layer.convolution {
                 precondition(w.inChannels == channels, "layer \(layer.name) takes \(w.inChannels) channels, gets \(channels)")
                 precondition(p >= 0, "layer \(layer.name): negative padding")
             }

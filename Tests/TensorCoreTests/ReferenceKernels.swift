@@ -21,6 +21,35 @@ enum Reference {
         return out
     }
 
+    /// Zero padding of p on every side (nn.Conv2d(padding=p)'s). out is (N, C, H + 2p, W + 2p).
+    static func zeroPad(_ x: Tensor, _ p: Int) -> Tensor {
+        var out = Tensor(zeros: [x.batch, x.channels, x.height + 2 * p, x.width + 2 * p])
+        for n in 0 ..< x.batch {
+            for c in 0 ..< x.channels {
+                for y in 0 ..< x.height {
+                    for xx in 0 ..< x.width { out[n, c, y + p, xx + p] = x[n, c, y, xx] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// nn.MaxPool2d(2, 2) (floor mode). x is (N, C, H, W); out is (N, C, floor(H/2), floor(W/2)).
+    static func maxPool2x2Floor(_ x: Tensor) -> Tensor {
+        var out = Tensor(zeros: [x.batch, x.channels, x.height / 2, x.width / 2])
+        for n in 0 ..< x.batch {
+            for c in 0 ..< x.channels {
+                for y in 0 ..< x.height / 2 {
+                    for xx in 0 ..< x.width / 2 {
+                        out[n, c, y, xx] = max(max(x[n, c, 2 * y, 2 * xx], x[n, c, 2 * y, 2 * xx + 1]),
+                                               max(x[n, c, 2 * y + 1, 2 * xx], x[n, c, 2 * y + 1, 2 * xx + 1]))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// nn.Conv2d with stride 1 and no padding. x is (N, IC, H, W); weight is (OC, IC, KH, KW);
     /// out is (N, OC, H - KH + 1, W - KW + 1).
     static func convolution(_ x: Tensor, _ p: ConvolutionWeights) -> Tensor {
@@ -93,8 +122,13 @@ enum Reference {
             case .convolution(let weights, let padding, let relu):
                 t = convolution(padding > 0 ? reflectionPad(t, padding) : t, weights)
                 if relu { t = Reference.relu(t) }
+            case .zeroPaddedConvolution(let weights, let padding, let relu):
+                t = convolution(zeroPad(t, padding), weights)
+                if relu { t = Reference.relu(t) }
             case .maxPool2x2Ceil:
                 t = maxPool2x2Ceil(t)
+            case .maxPool2x2Floor:
+                t = maxPool2x2Floor(t)
             case .upsampleNearest2x:
                 t = upsampleNearest2x(t)
             }

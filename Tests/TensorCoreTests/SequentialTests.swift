@@ -45,6 +45,37 @@ import TensorCore
         }
     }
 
+    @Test(arguments: [(5, 7), (6, 8), (2, 2), (3, 2), (33, 47)])
+    func maxPoolFloorMode(h: Int, w: Int) throws {
+        var random = SeededRandom(seed: UInt64(h * 100 + w + 7))
+        for c in [3, 10, 16, 37] {
+            try check([Layer("pool", .maxPool2x2Floor)], input: random.tensor([2, c, h, w]))
+        }
+    }
+
+    /// torchvision's VGG: zero-padded convolutions (the first on a 3-channel plain input, others
+    /// on blocked activations whose halo a convolution or a pool wrote), floor-mode pooling of odd
+    /// sizes, a reflection-padded convolution after a zero-padded one and the reverse, and a
+    /// narrow last convolution.
+    @Test(arguments: [(5, 7), (9, 10), (4, 4), (1, 2)])
+    func zeroPaddingChain(h: Int, w: Int) throws {
+        var random = SeededRandom(seed: UInt64(h * 37 + w))
+        try check([
+            Layer("zero a", .zeroPaddedConvolution(random.convolution(16, 3, 3), zeroPadding: 1, relu: true)),
+            Layer("zero b", .zeroPaddedConvolution(random.convolution(20, 16, 3), zeroPadding: 1, relu: true)),
+            Layer("pool", .maxPool2x2Floor),
+            Layer("zero c", .zeroPaddedConvolution(random.convolution(24, 20, 3), zeroPadding: 1, relu: true)),
+            Layer("up", .upsampleNearest2x),
+            Layer("zero d 5x5", .zeroPaddedConvolution(random.convolution(16, 24, 5), zeroPadding: 2, relu: false)),
+            Layer("zero narrow", .zeroPaddedConvolution(random.convolution(3, 16, 3), zeroPadding: 1, relu: false)),
+        ], input: random.tensor([2, 3, 2 * h, 2 * w]))
+        try check([
+            Layer("reflect", .convolution(random.convolution(8, 3, 3), reflectionPadding: 1, relu: true)),
+            Layer("zero", .zeroPaddedConvolution(random.convolution(8, 8, 3), zeroPadding: 1, relu: true)),
+            Layer("reflect again", .convolution(random.convolution(3, 8, 3), reflectionPadding: 1, relu: false)),
+        ], input: random.tensor([1, 3, h + 2, w + 2]))
+    }
+
     @Test(arguments: [(1, 1), (2, 3), (5, 7), (40, 33)])
     func upsampleNearest(h: Int, w: Int) throws {
         var random = SeededRandom(seed: UInt64(h * 100 + w))

@@ -25,11 +25,14 @@ public func normalizedInterpolationWeights(_ weights: [Float], styleCount: Int) 
 ///   - content: `f(c)`, shape (1, C, H, W).
 ///   - styles: `f(s_i)`, shape (1, C, H_i, W_i).
 ///   - weights: one per style, already normalised (``normalizedInterpolationWeights(_:styleCount:)``).
-public func interpolatedAdaptiveInstanceNormalization(content: Tensor, styles: [Tensor], weights: [Float]) -> Tensor {
+///   - statistics: AdaIN's standard deviations (``ModelConventions/statistics``).
+public func interpolatedAdaptiveInstanceNormalization(
+    content: Tensor, styles: [Tensor], weights: [Float], statistics: AdaINStatistics = .pytorchAdaIN
+) -> Tensor {
     precondition(styles.count == weights.count && !styles.isEmpty, "\(weights.count) weights for \(styles.count) styles")
     var sum = Tensor(zeros: content.shape)
     for (style, weight) in zip(styles, weights) {
-        let adain = adaptiveInstanceNormalization(content: content, style: style)
+        let adain = adaptiveInstanceNormalization(content: content, style: style, statistics: statistics)
         sum.values.withUnsafeMutableBufferPointer { total in
             adain.values.withUnsafeBufferPointer { term in
                 for i in total.indices { total[i] += weight * term[i] }

@@ -199,7 +199,8 @@ public struct RegionWeights: Sendable, Equatable {
 ///   `mean_r = sum_p w_r(p) x(p) / V1`, `var_r = sum_p w_r(p) (x(p) - mean_r)^2 / (V1 - V2 / V1)`,
 ///   `std_r = sqrt(var_r + 1e-5)`. For 0/1 weights `V1 = V2 = n_r`, so these are exactly the mean
 ///   and the unbiased variance of the region's n_r positions, pytorch-AdaIN's `calc_mean_std`
-///   convention (AdaIN-style's Torch module uses the biased ones);
+///   convention. Other models' `statistics` (AdaIN-style's Torch module: the biased variance,
+///   divided by `V1`; the seed's: eps added to the std) are applied the same way;
 /// - `AdaIN_r(p) = (x(p) - mean_r) / std_r * std(s_r) + mean(s_r)`;
 /// - `t(p) = sum_r w_r(p) / W(p) * AdaIN_r(p)` with `W(p) = sum_r w_r(p)`; positions no region
 ///   covers (`W(p) = 0`) keep the content feature `x(p)`.
@@ -212,10 +213,11 @@ public struct RegionWeights: Sendable, Equatable {
 ///   - content: `f(c)`, shape (1, C, H, W).
 ///   - styles: `f(s_r)`, one per region, shape (1, C, H_r, W_r).
 ///   - regions: `styles.count` weight planes of H x W.
+///   - statistics: AdaIN's standard deviations (``ModelConventions/statistics``).
 /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)`` when a
 ///   region's statistics are undefined (`V1 - V2 / V1 <= 0`: no position, or one).
 public func regionAdaptiveInstanceNormalization(
-    content: Tensor, styles: [Tensor], regions: RegionWeights
+    content: Tensor, styles: [Tensor], regions: RegionWeights, statistics: AdaINStatistics = .pytorchAdaIN
 ) throws(StyleControlError) -> Tensor {
     precondition(content.batch == 1 && styles.allSatisfy { $0.batch == 1 && $0.channels == content.channels })
     precondition(regions.regions == styles.count && regions.height == content.height && regions.width == content.width,
@@ -240,8 +242,7 @@ public func regionAdaptiveInstanceNormalization(
         let t = total[i % plane]
         return t > 0 ? w[i] / t : 0
     }
-    let styleStatistics = styles.map { calcMeanStd($0) }
-    let eps = Double(Float(1e-5))
+    let styleStatistics = styles.map { channelMeanStd($0, convention: statistics.style) }
     var result = content
     content.values.withUnsafeBufferPointer { x in
         result.values.withUnsafeMutableBufferPointer { out in
@@ -259,7 +260,7 @@ public func regionAdaptiveInstanceNormalization(
                         let d = Double(x[base + p]) - mean
                         squares += Double(w[weights + p]) * d * d
                     }
-                    let (m, s) = (Float(mean), Float((squares / denominators[r].unbiased + eps).squareRoot()))
+                    let (m, s) = (Float(mean), statistics.content.std(squares: squares, count: denominators[r].v1, unbiasedCount: denominators[r].unbiased))
                     let (sm, ss) = (styleStatistics[r].mean[c], styleStatistics[r].std[c])
                     for p in 0 ..< plane {
                         target[p] += shares[weights + p] * ((x[base + p] - m) / s * ss + sm)

@@ -128,33 +128,43 @@ public struct StylizationGraphBuilder: Sendable {
     private func network(_ layers: NetworkLayers, weights: String, input: String, pass: String, _ g: inout GraphAssembly) -> String {
         var x = input
         var convolution = 0
+        /// `Conv` (its own zero `pads` on every side) of `x` with the next convolution's weights, then `Relu`.
+        func convolutionNode(_ w: ConvolutionWeights, pads: Int, relu: Bool, node: String) -> String {
+            let module = layers.convolutionModules[convolution]
+            convolution += 1
+            let weight = g.float("\(weights).\(module).weight", w.weight, dims: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth])
+            let bias = g.float("\(weights).\(module).bias", w.bias, dims: [w.outChannels])
+            let output = g.add("Conv", "\(node).conv", [x, weight, bias], [
+                ("kernel_shape", .ints([w.kernelHeight, w.kernelWidth])), ("pads", .ints([pads, pads, pads, pads])),
+                ("strides", .ints([1, 1])), ("dilations", .ints([1, 1])), ("group", .int(1)),
+            ])
+            return relu ? g.add("Relu", "\(node).relu", [output]) : output
+        }
         for (index, layer) in layers.layers.enumerated() {
             let node = "\(pass).\(index)"
             switch layer.operation {
             case .convolution(let w, let padding, let relu):
-                let module = layers.convolutionModules[convolution]
-                convolution += 1
-                let weight = g.float("\(weights).\(module).weight", w.weight, dims: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth])
-                let bias = g.float("\(weights).\(module).bias", w.bias, dims: [w.outChannels])
-                var convolutionPads = [0, 0, 0, 0]
+                var convolutionPads = 0
                 if padding > 0 {
                     switch conventions.padding {
                     case .reflect:
                         let pads = g.int64("pads_\(padding)", [0, 0, padding, padding, 0, 0, padding, padding])
                         x = g.add("Pad", "\(node).pad", [x, pads], [("mode", .string("reflect"))])
                     case .zero:
-                        convolutionPads = [padding, padding, padding, padding]
+                        convolutionPads = padding
                     }
                 }
-                x = g.add("Conv", "\(node).conv", [x, weight, bias], [
-                    ("kernel_shape", .ints([w.kernelHeight, w.kernelWidth])), ("pads", .ints(convolutionPads)),
-                    ("strides", .ints([1, 1])), ("dilations", .ints([1, 1])), ("group", .int(1)),
-                ])
-                if relu { x = g.add("Relu", "\(node).relu", [x]) }
+                x = convolutionNode(w, pads: convolutionPads, relu: relu, node: node)
             case .maxPool2x2Ceil:
                 x = g.add("MaxPool", "\(node).pool", [x], [
                     ("kernel_shape", .ints([2, 2])), ("strides", .ints([2, 2])), ("ceil_mode", .int(conventions.pooling == .ceil ? 1 : 0)),
                 ])
+            // Layers that carry their own zero padding or floor pooling (the seed model's VGG-19)
+            // are exported as they are.
+            case .zeroPaddedConvolution(let w, let padding, let relu):
+                x = convolutionNode(w, pads: padding, relu: relu, node: node)
+            case .maxPool2x2Floor:
+                x = g.add("MaxPool", "\(node).pool", [x], [("kernel_shape", .ints([2, 2])), ("strides", .ints([2, 2])), ("ceil_mode", .int(0))])
             case .upsampleNearest2x:
                 let roi = g.float("empty_roi", [], dims: [0])
                 let scales = g.float("scales_2x", [1, 1, 2, 2], dims: [4])

@@ -10,15 +10,16 @@ public func calcMeanStd(_ feat: Tensor, eps: Float = 1e-5) -> (mean: [Float], st
     channelMeanStd(feat, eps: eps)
 }
 
-/// `AdaIN(x, y) = std(y) * (x - mean(x)) / std(x) + mean(y)`, per image and channel.
+/// `AdaIN(x, y) = std(y) * (x - mean(x)) / std(x) + mean(y)`, per image and channel, with the
+/// standard deviations as `statistics` say (pytorch-AdaIN's by default; ``ModelConventions/statistics``).
 ///
 /// content is (N, C, H, W); style is (N, C, H', W') (any spatial size); the result has the
 /// content's shape. Computed in the order of pytorch-AdaIN's `adaptive_instance_normalization`.
-public func adaptiveInstanceNormalization(content: Tensor, style: Tensor) -> Tensor {
+public func adaptiveInstanceNormalization(content: Tensor, style: Tensor, statistics: AdaINStatistics = .pytorchAdaIN) -> Tensor {
     precondition(content.batch == style.batch && content.channels == style.channels,
                  "AdaIN needs the same batch and channels, got content \(content.shape) and style \(style.shape)")
-    let (contentMean, contentStd) = calcMeanStd(content)
-    let (styleMean, styleStd) = calcMeanStd(style)
+    let (contentMean, contentStd) = channelMeanStd(content, convention: statistics.content)
+    let (styleMean, styleStd) = channelMeanStd(style, convention: statistics.style)
     return renormalizeChannels(content, mean: contentMean, std: contentStd, targetMean: styleMean, targetStd: styleStd)
 }
 

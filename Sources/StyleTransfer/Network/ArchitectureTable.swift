@@ -38,30 +38,37 @@ public enum ArchitectureLayer: Sendable, Equatable {
         return state
     }
 
-    /// The checkpoint keys this layer needs and their shapes.
-    var tensors: [(key: String, shape: [Int])] {
+    /// The checkpoint keys this layer needs and their shapes, under pytorch-AdaIN's key layout.
+    var tensors: [(key: String, shape: [Int])] { tensors(.pytorchAdaIN) }
+
+    /// The checkpoint keys this layer needs and their shapes, named as `conventions` say.
+    public func tensors(_ conventions: NetworkConventions) -> [(key: String, shape: [Int])] {
         guard case .convolution(let module, let inChannels, let outChannels, let kernel, _, _) = self else { return [] }
-        let keys = Self.keys(module: module)
+        let keys = conventions.keys(module: module)
         return [(keys.weight, [outChannels, inChannels, kernel, kernel]), (keys.bias, [outChannels])]
     }
 
-    /// The layer for ``Sequential``, weights read from `state`; `network` names the network in errors.
-    func layer(_ state: [String: StoredTensor], network: String) throws(NetworkWeightError) -> Layer {
+    /// The layer for ``Sequential``, weights read from `state` under the keys of `conventions`,
+    /// padded and pooled as they say; `network` names the network in errors.
+    func layer(_ state: [String: StoredTensor], network: String, conventions: NetworkConventions) throws(NetworkWeightError) -> Layer {
         switch self {
         case .convolution(let module, let inChannels, let outChannels, _, let relu, let landmark):
-            let weights = try convolutionWeights(state, network: network)
+            let weights = try convolutionWeights(state, network: network, conventions: conventions)
             let name = "\(network).\(module) conv \(inChannels)->\(outChannels)" + (landmark.map { " \($0)" } ?? "")
-            return Layer(name, .convolution(weights, reflectionPadding: weights.kernelHeight / 2, relu: relu))
+            let padding = weights.kernelHeight / 2
+            return Layer(name, conventions.zeroPadding ? .zeroPaddedConvolution(weights, zeroPadding: padding, relu: relu)
+                                                       : .convolution(weights, reflectionPadding: padding, relu: relu))
         case .maxPool(let module):
-            return Layer("\(network).\(module) maxpool", .maxPool2x2Ceil)
+            return Layer("\(network).\(module) maxpool", conventions.floorPooling ? .maxPool2x2Floor : .maxPool2x2Ceil)
         case .upsample(let module):
             return Layer("\(network).\(module) upsample", .upsampleNearest2x)
         }
     }
 
     /// The convolution's weight and bias, checked against the table.
-    func convolutionWeights(_ state: [String: StoredTensor], network: String) throws(NetworkWeightError) -> ConvolutionWeights {
-        let tensors = self.tensors
+    func convolutionWeights(_ state: [String: StoredTensor], network: String,
+                            conventions: NetworkConventions = .pytorchAdaIN) throws(NetworkWeightError) -> ConvolutionWeights {
+        let tensors = self.tensors(conventions)
         precondition(tensors.count == 2, "not a convolution")
         var values: [[Float]] = []
         for (key, shape) in tensors {
@@ -75,9 +82,40 @@ public enum ArchitectureLayer: Sendable, Equatable {
     }
 
     /// A 1x1 convolution with neither ReLU nor landmark: exactly folded into a following
-    /// convolution (it commutes with reflection padding), so that one convolution runs instead of two.
+    /// reflection-padded convolution (it commutes with reflection padding), so that one convolution
+    /// runs instead of two. It does not commute with zero padding (the padding's zeros are not the
+    /// 1x1 convolution's output of zeros): ``NetworkLayers`` does not fold it there.
     var isFoldablePointwise: Bool {
         if case .convolution(_, _, _, 1, false, nil) = self { true } else { false }
+    }
+}
+
+/// How a network built from a table reads its keys and pads and pools: pytorch-AdaIN's
+/// (``pytorchAdaIN``: keys `"<module>.weight"`, reflection padding, ceil-mode pooling) or another
+/// release's (``ModelVariant``).
+public struct NetworkConventions: Sendable, Equatable {
+    /// Put before every key: `"features."` for torchvision's VGG-19.
+    public var keyPrefix: String
+    /// A module's name in the keys when it is not its number (the seed decoder's `"net.1.0"`).
+    public var moduleNames: [Int: String]
+    /// Zero padding (`nn.Conv2d(padding=1)`) instead of `nn.ReflectionPad2d(1)` before each 3x3 convolution.
+    public var zeroPadding: Bool
+    /// `nn.MaxPool2d(2, 2)` (floor mode) instead of ceil mode.
+    public var floorPooling: Bool
+
+    public init(keyPrefix: String = "", moduleNames: [Int: String] = [:], zeroPadding: Bool = false, floorPooling: Bool = false) {
+        self.keyPrefix = keyPrefix
+        self.moduleNames = moduleNames
+        self.zeroPadding = zeroPadding
+        self.floorPooling = floorPooling
+    }
+
+    public static let pytorchAdaIN = NetworkConventions()
+
+    /// The keys of the weight and bias of the convolution at `module`.
+    public func keys(module: Int) -> (weight: String, bias: String) {
+        let name = keyPrefix + (moduleNames[module] ?? "\(module)")
+        return ("\(name).weight", "\(name).bias")
     }
 }
 
@@ -105,20 +143,22 @@ struct NetworkLayers: Sendable {
     let convolutionModules: [Int]
 
     /// The layers of `table` with weights from `state`; every key and shape the table needs is
-    /// checked, other keys are ignored. `network` names the network in errors and layer names.
-    init(_ table: [ArchitectureLayer], weights state: [String: StoredTensor], network: String) throws(NetworkWeightError) {
+    /// checked, other keys are ignored. `network` names the network in errors and layer names;
+    /// `conventions` name the keys and choose the padding and pooling.
+    init(_ table: [ArchitectureLayer], weights state: [String: StoredTensor], network: String,
+         conventions: NetworkConventions = .pytorchAdaIN) throws(NetworkWeightError) {
         guard case .convolution(_, let inputChannels, _, _, _, _)? = table.first(where: { $0.tensors.count == 2 }) else {
             preconditionFailure("the table of \(network) has no convolution")
         }
         var layers: [Layer] = [], landmarks: [NetworkLandmark] = [], modules: [Int] = []
         var pointwise: (module: Int, weights: ConvolutionWeights)?
         for (i, row) in table.enumerated() {
-            if row.isFoldablePointwise, i + 1 < table.count, case .convolution(let module, _, _, _, _, _) = row,
+            if row.isFoldablePointwise, !conventions.zeroPadding, i + 1 < table.count, case .convolution(let module, _, _, _, _, _) = row,
                case .convolution = table[i + 1] {
-                pointwise = (module, try row.convolutionWeights(state, network: network))
+                pointwise = (module, try row.convolutionWeights(state, network: network, conventions: conventions))
                 continue
             }
-            var layer = try row.layer(state, network: network)
+            var layer = try row.layer(state, network: network, conventions: conventions)
             if let folded = pointwise, case .convolution(let w, let padding, let relu) = layer.operation {
                 layer = Layer(layer.name + " (\(folded.module)'s 1x1 folded in)",
                               .convolution(w.folding(pointwise: folded.weights), reflectionPadding: padding, relu: relu))

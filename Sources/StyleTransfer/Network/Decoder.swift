@@ -36,14 +36,29 @@ public final class Decoder: Sendable {
 
     /// Builds the decoder from a `state_dict`; every key and shape is checked and any key the
     /// decoder does not have is an error (a VGG checkpoint given by mistake is recognised).
-    public init(weights: [String: StoredTensor]) throws(NetworkWeightError) {
+    public convenience init(weights: [String: StoredTensor]) throws(NetworkWeightError) {
+        try self.init(weights: weights, variant: .pytorchAdaIN)
+    }
+
+    /// Builds `variant`'s decoder from a `state_dict` keyed as its ``ModelConventions/decoderNetwork``
+    /// says (the seed's `net.0.0.weight` ...; a Torch7 file's modules as ``torch7StateDict(_:network:)``
+    /// keys them); every key and shape is checked and any other key is an error. The weights of
+    /// another model or of an encoder are recognised and refused, naming them.
+    public init(weights: [String: StoredTensor], variant: ModelVariant) throws(NetworkWeightError) {
         let name = "decoder"
-        if weights["0.weight"]?.shape == [3, 3, 1, 1] { throw .vggGivenAsDecoder }
-        let expected = Set(Self.architecture.flatMap { $0.tensors.map(\.key) })
-        if let extra = weights.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw .unexpectedKey(network: name, key: extra)
+        let conventions = variant.conventions.decoderNetwork
+        let expected = Self.architecture.flatMap { $0.tensors(conventions).map(\.key) }
+        if weights[expected[0]] == nil, let found = WeightFileIdentity.recognize(weights), found.network != .decoder || found.variant != variant {
+            if variant != .seed && found == WeightFileIdentity(variant: .pytorchAdaIN, network: .encoder, evidence: found.evidence) {
+                throw .vggGivenAsDecoder
+            }
+            throw .otherModel(expected: WeightFileIdentity(variant: variant, network: .decoder, evidence: expected[0]), found: found)
         }
-        layers = try NetworkLayers(Self.architecture, weights: weights, network: name)
+        let known = Set(expected)
+        if let extra = weights.keys.sorted().first(where: { !known.contains($0) }) {
+            throw variant == .pytorchAdaIN ? .unexpectedKey(network: name, key: extra) : .unexpectedModelKey(variant: variant, key: extra)
+        }
+        layers = try NetworkLayers(Self.architecture, weights: weights, network: name, conventions: conventions)
         network = Sequential(inputChannels: layers.inputChannels, layers: layers.layers)
     }
 

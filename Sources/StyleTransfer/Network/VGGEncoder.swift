@@ -33,11 +33,15 @@ public final class VGGEncoder: Sendable {
     /// ``architecture`` (relu1_1, relu2_1, relu3_1, relu4_1).
     public static let landmarks = architecture.compactMap { if case .convolution(_, _, _, _, _, let landmark?) = $0 { landmark } else { nil } }
 
-    /// The smallest image height and width the encoder takes: relu4_1 is ceil(side / 8) pixels
-    /// wide and its reflection padding needs at least 2.
+    /// The smallest image height and width pytorch-AdaIN's encoder takes: relu4_1 is ceil(side / 8)
+    /// pixels wide and the decoder's reflection padding needs at least 2 (each variant's:
+    /// ``ModelConventions/minimumImageSide``).
     public static let minimumImageSide = 9
 
-    /// The layers built from ``architecture``: what ``network`` runs and what ``TrainingNetwork/init(_:)-(VGGEncoder)`` runs.
+    /// The model whose encoder this is (its table, keys, padding and pooling).
+    public let variant: ModelVariant
+    /// The layers built from the variant's table (``architecture`` for pytorch-AdaIN and Torch):
+    /// what ``network`` runs and what ``TrainingNetwork/init(_:)-(VGGEncoder)`` runs.
     let layers: NetworkLayers
     let network: Sequential
     /// The indices in `network` of the layers whose outputs are the landmarks.
@@ -46,10 +50,26 @@ public final class VGGEncoder: Sendable {
     /// Builds the encoder from a `state_dict`; every needed key and shape is checked, and keys of
     /// modules past 30 are ignored. Module 0's 1x1 convolution is folded into module 2 (see
     /// ``NetworkLayers``).
-    public init(weights: [String: StoredTensor]) throws(NetworkWeightError) {
+    public convenience init(weights: [String: StoredTensor]) throws(NetworkWeightError) {
+        try self.init(weights: weights, variant: .pytorchAdaIN)
+    }
+
+    /// Builds `variant`'s encoder from a `state_dict` keyed as its ``ModelConventions/encoderNetwork``
+    /// says (a Torch7 file's modules as ``torch7StateDict(_:network:)`` keys them); every needed key
+    /// and shape is checked, other keys are ignored. The weights of another model or of a decoder
+    /// are recognised and refused, naming them (``NetworkWeightError/otherModel(expected:found:key:)``).
+    public init(weights: [String: StoredTensor], variant: ModelVariant) throws(NetworkWeightError) {
         let name = "VGG encoder"
-        if weights["0.weight"] == nil, weights["1.weight"]?.shape == [256, 512, 3, 3] { throw .decoderGivenAsVGG }
-        layers = try NetworkLayers(Self.architecture, weights: weights, network: name)
+        let conventions = variant.conventions
+        let first = conventions.encoderArchitecture[0].tensors(conventions.encoderNetwork)[0].key
+        if weights[first] == nil, let found = WeightFileIdentity.recognize(weights), found.network != .encoder || found.variant != variant {
+            if variant != .seed && found == WeightFileIdentity(variant: .pytorchAdaIN, network: .decoder, evidence: found.evidence) {
+                throw .decoderGivenAsVGG
+            }
+            throw .otherModel(expected: WeightFileIdentity(variant: variant, network: .encoder, evidence: first), found: found)
+        }
+        self.variant = variant
+        layers = try NetworkLayers(conventions.encoderArchitecture, weights: weights, network: name, conventions: conventions.encoderNetwork)
         network = Sequential(inputChannels: layers.inputChannels, layers: layers.layers)
     }
 
@@ -74,8 +94,9 @@ public final class VGGEncoder: Sendable {
 
     private func run(_ image: Tensor, keeping: [Int], trace: ((StepTiming) -> Void)?) -> [Tensor] {
         precondition(image.channels == 3, "the encoder takes RGB images of shape (N, 3, H, W), got \(image.shape)")
-        precondition(image.height >= Self.minimumImageSide && image.width >= Self.minimumImageSide,
-                     "the encoder needs images of at least \(Self.minimumImageSide)x\(Self.minimumImageSide) pixels, got \(image.width)x\(image.height)")
+        let minimum = variant.conventions.minimumImageSide
+        precondition(image.height >= minimum && image.width >= minimum,
+                     "the encoder needs images of at least \(minimum)x\(minimum) pixels, got \(image.width)x\(image.height)")
         do {
             return try network.forward(image, keeping: keeping, trace: trace)
         } catch {

@@ -85,7 +85,7 @@ public struct StylizationPipeline: Sendable {
         var loaded: RGBImage?
         func contentImage() throws(StyleControlError) -> RGBImage {
             if let loaded { return loaded }
-            let image = try load(content, sizing: contentSizing)
+            let image = try loadContent(content)
             loaded = image
             return image
         }
@@ -116,17 +116,21 @@ public struct StylizationPipeline: Sendable {
             })
         }
 
-        // AdaIN, AdaIN per region or the weighted sum of AdaINs, then Stylizer's alpha blend, decoder and crop.
+        // AdaIN, AdaIN per region or the weighted sum of AdaINs (with the model's statistics), then
+        // Stylizer's alpha blend, decoder and crop.
+        let statistics = stylizer.variant.conventions.statistics
         let adain: Tensor
         var styleTarget: StyleStatistics?
         if let regions {
-            adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), regions: regions)
+            adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), regions: regions,
+                                                            statistics: statistics)
         } else if styles.count == 1 {
-            adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features)
+            adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features, statistics: statistics)
             styleTarget = styles[0].statistics
         } else {
             let weights = try controls.normalizedWeights()
-            adain = interpolatedAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), weights: weights)
+            adain = interpolatedAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), weights: weights,
+                                                              statistics: statistics)
             if measuring { styleTarget = StyleStatistics.mix(styles.map { $0.statistics! }, weights: weights) }
         }
         let target = blend(adain, contentFeatures, alpha: controls.alpha)
@@ -144,7 +148,7 @@ public struct StylizationPipeline: Sendable {
     public func contentEncoding(_ content: String) throws(StyleControlError) -> Encoding {
         let key = EncodingCache.Key(image: try ImageIdentity(path: content, sizing: contentSizing, role: .content), transform: .none)
         return try contentCache.encoding(for: key) { _ throws(StyleControlError) -> Encoding in
-            encode(try load(content, sizing: contentSizing), statistics: false)
+            encode(try loadContent(content), statistics: false)
         }
     }
 
@@ -160,7 +164,7 @@ public struct StylizationPipeline: Sendable {
     /// of every stylization. `styleTarget` is kept for ``losses(of:)``.
     public func decode(_ target: Tensor, width: Int, height: Int, styleTarget: StyleStatistics? = nil) -> Stylization {
         let decoded = stylizer.decoder.decode(target)
-        return Stylization(image: Stylizer.image(from: decoded, width: width, height: height), decoded: decoded,
+        return Stylization(image: stylizer.image(from: decoded, width: width, height: height), decoded: decoded,
                            target: target, styleTarget: styleTarget)
     }
 
@@ -179,7 +183,7 @@ public struct StylizationPipeline: Sendable {
         guard statistics else {
             return Encoding(features: stylizer.encode(image), statistics: nil, width: image.width, height: image.height)
         }
-        let features = stylizer.encoder.encodeWithIntermediates(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+        let features = stylizer.encoder.encodeWithIntermediates(stylizer.variant.conventions.encoderInput(image))
         return Encoding(features: features[features.count - 1], statistics: StyleStatistics(features: features),
                         width: image.width, height: image.height)
     }
@@ -194,6 +198,16 @@ public struct StylizationPipeline: Sendable {
     }
 
     private func load(_ path: String, sizing: ImageSizing) throws(StyleControlError) -> RGBImage {
-        do { return try sizing.load(path: path) } catch { throw .transfer(error) }
+        do { return try sizing.load(path: path, minimumSide: stylizer.variant.conventions.minimumImageSide) } catch { throw .transfer(error) }
+    }
+
+    /// The content image, sized; for a model whose output covers only sides that are multiples of
+    /// 8 (``ImageSizingConvention/multipleOf8``), other sides are refused.
+    private func loadContent(_ path: String) throws(StyleControlError) -> RGBImage {
+        let image = try load(path, sizing: contentSizing)
+        if stylizer.variant.conventions.imageSizing == .multipleOf8, !image.width.isMultiple(of: 8) || !image.height.isMultiple(of: 8) {
+            throw .transfer(.sidesNotMultipleOf8(path: path, width: image.width, height: image.height, variant: stylizer.variant))
+        }
+        return image
     }
 }

@@ -24,8 +24,17 @@ public struct TrainingNetwork: Sendable {
 
     init(_ built: NetworkLayers) {
         precondition(!built.landmarks.isEmpty, "a training network needs a landmark")
-        for case .convolution(_, let padding, _) in built.layers.map(\.operation) {
-            precondition(padding == 0 || padding == 1, "only reflection padding 0 or 1 is supported")
+        for layer in built.layers {
+            switch layer.operation {
+            case .convolution(_, let padding, _):
+                precondition(padding == 0 || padding == 1, "only reflection padding 0 or 1 is supported")
+            case .maxPool2x2Ceil, .upsampleNearest2x:
+                break
+            case .zeroPaddedConvolution, .maxPool2x2Floor:
+                // The seed variant's encoder (ModelVariant.seed); DecoderTraining refuses other
+                // variants than pytorch-AdaIN's before any network is built.
+                preconditionFailure("training runs pytorch-AdaIN's networks only (layer \(layer.name))")
+            }
         }
         layers = built.layers
         landmarks = built.landmarks
@@ -89,6 +98,8 @@ public struct TrainingNetwork: Sendable {
                 let padded = padding == 1 ? TrainingKernels.reflectionPad1Forward(x) : x
                 x = TrainingKernels.convolutionForward(padded, w)
                 if relu { x = TrainingKernels.reluForward(x) }
+            case .zeroPaddedConvolution, .maxPool2x2Floor:
+                preconditionFailure("refused by init")
             case .maxPool2x2Ceil:
                 let (out, arg) = TrainingKernels.maxPool2x2CeilForward(x)
                 x = out
@@ -148,6 +159,8 @@ public struct TrainingNetwork: Sendable {
                 } else {
                     input = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: input.shape)
                 }
+            case .zeroPaddedConvolution, .maxPool2x2Floor:
+                preconditionFailure("refused by init")
             case .maxPool2x2Ceil:
                 TrainingKernels.maxPool2x2CeilBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
             case .upsampleNearest2x:

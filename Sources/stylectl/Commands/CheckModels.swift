@@ -11,9 +11,8 @@ struct CheckModels: ParsableCommand {
     @OptionGroup var models: ModelOptions
 
     func run() throws {
-        let files: ModelFiles
-        do { files = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder) } catch { throw CommandFailure(error.description) }
-        _ = try models.loadStylizer()
-        print("ok: \(files.vgg) (VGG encoder to relu4_1) and \(files.decoder) (decoder) fit the network")
+        let files = try models.locate()
+        let stylizer = try models.loadStylizer(files)
+        print("ok: \(files.vgg) (VGG encoder to relu4_1) and \(files.decoder) (decoder) fit the network of \(stylizer.variant.conventions.title)")
     }
 }

@@ -68,7 +68,8 @@ struct CompareNorms: ParsableCommand {
                 learning: CINLearningOptions(iterations: iterations, learningRate: lr, styleWeight: styleWeight, seed: seed),
                 loadCIN: cin, saveCIN: saveCin, allowOtherStyles: allowOtherStyles, interpolationSteps: interpolateSteps)
             try configuration.validate()
-            configuration.models = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder)
+            configuration.models = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder, variant: models.model).resolvingVariant()
+            try models.requirePytorchAdaIN(configuration.models, command: "compare-norms")
             return configuration
         } catch let error as ReportError {
             throw CommandFailure(error.description)
@@ -82,7 +83,7 @@ struct CompareNorms: ParsableCommand {
         // The inputs, a CIN file and the report folder are checked before the network is loaded.
         let plan: NormComparisonPlan
         do { plan = try checkNormComparison(configuration) } catch { throw CommandFailure(error.description) }
-        let stylizer = try models.loadStylizer()
+        let stylizer = try models.loadStylizer(configuration.models)
         let interrupts = InterruptCleanup()
         defer { interrupts.uninstall() }
         do {

@@ -174,6 +174,7 @@ struct Sweep: ParsableCommand {
         if noMetrics { request.noMetrics = true }
         if let vgg = models.vgg { request.vgg = vgg }
         if let decoder = models.decoder { request.decoder = decoder }
+        if let model = models.model { request.model = model }
         return request
     }
 
@@ -185,7 +186,9 @@ struct Sweep: ParsableCommand {
             // before the weight files are looked for.
             _ = try request.configuration(models: ModelFiles(vgg: "", decoder: ""), toolVersion: StyleCtl.configuration.version)
             let files: ModelFiles
-            do { files = try ModelFiles.locate(vgg: request.vgg, decoder: request.decoder) } catch { throw CommandFailure(error.description) }
+            do { files = try ModelFiles.locate(vgg: request.vgg, decoder: request.decoder, variant: request.model).resolvingVariant() } catch {
+                throw CommandFailure(error.description)
+            }
             configuration = try request.configuration(models: files, toolVersion: StyleCtl.configuration.version)
             // The inputs and the report folder are checked before the network is loaded.
             try checkSweep(configuration)

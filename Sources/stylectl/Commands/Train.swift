@@ -31,6 +31,9 @@ struct Train: ParsableCommand {
     @Option(help: "Fine-tune this decoder (.pth or .safetensors) instead of training one from scratch.")
     var decoder: String?
 
+    @Option(help: "The model to train a decoder for: only pytorch-adain (pytorch-AdaIN's train.py) is implemented.")
+    var model: ModelVariant = .pytorchAdaIN
+
     @Option(help: "Where checkpoints, the loss curve and the training state are written.")
     var outputDir: String = "experiments"
 
@@ -84,6 +87,9 @@ struct Train: ParsableCommand {
     ]
 
     func validate() throws {
+        guard model == .pytorchAdaIN else {
+            throw ValidationError("'--model \(model.rawValue)': train follows pytorch-AdaIN's train.py only; training \(model.conventions.title)'s decoder is not implemented. Use --model pytorch-adain with vgg_normalised.pth.")
+        }
         do { try configuration.check() } catch {
             guard case .invalidSetting(let key, let value, let requirement) = error else { throw error }
             if key == "imageSize" { throw ValidationError("'--image-size' (\(value)) must be 0 or at least '--crop-size' (\(cropSize)).") }

@@ -4,15 +4,23 @@ import ArgumentParser
 import StyleTransfer
 
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The VGG encoder weights (vgg_normalised.pth, .pth zip or .safetensors). Default: $STYLECTL_MODELS, then Models/.")
+    @Option(help: ArgumentHelp(
+        "The model the weights belong to: pytorch-adain (naoto0804/pytorch-AdaIN's .pth), torch (AdaIN-style's .t7) or seed (aadhithya/AdaIN-pytorch: torchvision's VGG-19 .pth and its decoder).",
+        discussion: "Default: recognised from the VGG file's format and keys; pytorch-adain when none is found."))
+    var model: ModelVariant?
+
+    @Option(help: "The VGG encoder weights (vgg_normalised.pth, .pth zip or .safetensors; vgg_normalised.t7; vgg19-dcbb9e9d.pth). Default: $STYLECTL_MODELS, then Models/.")
     var vgg: String?
 
-    @Option(help: "The decoder weights (decoder.pth, .pth zip or .safetensors). Default: $STYLECTL_MODELS, then Models/.")
+    @Option(help: "The decoder weights (decoder.pth, .pth zip or .safetensors; decoder.t7; the seed's decoder .pth). Default: $STYLECTL_MODELS, then Models/.")
     var decoder: String?
 
-    /// Finds the weight files (without reading them), or fails with a message that says what to do.
+    /// Finds the weight files and the model they are run as (`--model`, else recognised from the
+    /// VGG file: only its few identifying tensors are read), or fails with a message that says what to do.
     func locate() throws -> ModelFiles {
-        do { return try ModelFiles.locate(vgg: vgg, decoder: decoder) } catch { throw CommandFailure(error.description) }
+        do { return try ModelFiles.locate(vgg: vgg, decoder: decoder, variant: model).resolvingVariant() } catch {
+            throw CommandFailure(error.description)
+        }
     }
 
     /// Finds the files and loads the network, or fails with a message that says what to do.
@@ -24,6 +32,18 @@ struct ModelOptions: ParsableArguments {
     func loadStylizer(_ files: ModelFiles) throws -> Stylizer {
         do { return try Stylizer(models: files) } catch { throw CommandFailure(error.description) }
     }
+
+    /// Refuses any model but pytorch-AdaIN's for `command` (training and compare-norms follow
+    /// pytorch-AdaIN's training code only).
+    func requirePytorchAdaIN(_ files: ModelFiles, command: String) throws {
+        guard let variant = files.variant, variant != .pytorchAdaIN else { return }
+        throw CommandFailure("\(command) runs the pytorch-adain model only (its training conventions); the weights given are \(variant.conventions.title)'s (--model \(variant.rawValue)). Use stylize or sweep with them, or give pytorch-AdaIN's vgg_normalised.pth and decoder.pth")
+    }
+}
+
+extension ModelVariant: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }
 
 extension ModelFiles {

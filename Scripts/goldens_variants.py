@@ -1,0 +1,262 @@
+"""Writes the weight files and reference tensors of the other two AdaIN systems to .goldens/variants/.
+
+Usage: Scripts/goldens_variants.py [OUTDIR] (run by Scripts/make-goldens; it re-runs itself with
+.build-goldens/venv/bin/python, as goldens_formats.py does, for PyPI's torchfile).
+
+torch (xunhuang1995/AdaIN-style, Lua Torch): pytorch_adain's networks with seeded weights, written
+as Torch7 files by goldens_formats.py's serialiser and read back with torchfile:
+- torch_vgg_normalised.t7: vgg_normalised's modules 0 ... 32 (relu4_1 is module 30; the two after
+  it are there to be ignored, as test.lua removes them), torch_decoder.t7: the decoder's 29 modules.
+- The forward pass re-implements the Lua conventions in PyTorch: the encoder and decoder are
+  pytorch-AdaIN's (they are the same networks), AdaIN is AdaptiveInstanceNormalization.lua's: the
+  content through a batch normalisation in training mode over (1, N*C, H, W) (biased variance,
+  eps 1e-5 inside the square root) whose weight and bias are the style's biased std (no eps) and mean.
+
+seed (aadhithya/AdaIN-pytorch): a seeded torchvision vgg19() saved as torchvision saves its weights
+(legacy torch.save of the state_dict; the classifier shrunk under its real keys to keep the file
+small), seed_vgg19.pth; a seeded decoder with the seed's module layout (an nn.ModuleList of four
+nn.Sequential blocks of reflect-padded convolutions: keys net.0.0, net.1.0/2/4/6, net.2.0/2,
+net.3.0/2), seed_decoder.pth (a zip torch.save of its state_dict, as its trainer writes). The forward
+pass re-implements model.py: vgg19().features[:21] (zero padding, floor-mode pooling), AdaIN with
+torch.std (unbiased) + 1e-8, the alpha blend, the decoder with nearest 2x upsampling between blocks;
+images normalised with ImageNet's mean and std and the output de-normalised and clamped (utils.py's
+inv_normz).
+
+Both on the paper's images (cornell.jpg, woman_with_hat_matisse.jpg) sized as stylectl --content-size
+64 --crop (PIL resize of the shorter side, centre crop): index.json ("arrays": shapes, "scalars"),
+one raw float32 file per array: <v>_content_input, <v>_style_input, <v>_content_relu{1,2,3}_1,
+<v>_content_relu4_1, <v>_style_relu4_1, <v>_t (AdaIN at alpha 1), <v>_t_alpha0_5, <v>_decoded
+(the decoder's output) and <v>_output.png (the output image written as torchvision's save_image).
+"""
+
+import collections
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import goldens_formats as fmt  # noqa: E402  (re-runs this script in the venv when torchfile is missing)
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+import torchvision  # noqa: E402
+from torchvision.utils import save_image  # noqa: E402
+
+import pytorch_adain as ref  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "images")
+CONTENT = os.path.join(SHARED, "content", "cornell.jpg")
+STYLE = os.path.join(SHARED, "style", "woman_with_hat_matisse.jpg")
+SIZE = 64
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+
+
+# ---------------------------------------------------------------------------------------------
+# torch: AdaptiveInstanceNormalization.lua in PyTorch.
+
+def torch_adain(content, style, eps=1e-5):
+    n, c, h, w = content.shape
+    style_view = style.reshape(n, c, -1)
+    target_std = style_view.std(dim=2, unbiased=False).reshape(-1)
+    target_mean = style_view.mean(dim=2).reshape(-1)
+    out = F.batch_norm(content.reshape(1, n * c, h, w), None, None, weight=target_std, bias=target_mean,
+                       training=True, eps=eps)
+    return out.reshape(n, c, h, w)
+
+
+def t7_sequential(modules):
+    """An nn.Sequential of Torch7 modules (goldens_formats' serialiser) with these modules' weights."""
+    written, expected = [], collections.OrderedDict()
+    for index, m in enumerate(modules):
+        fields = fmt.common_fields("torch.FloatTensor")
+        if isinstance(m, nn.Conv2d):
+            weight = m.weight.detach().numpy().astype(np.float32)
+            bias = m.bias.detach().numpy().astype(np.float32)
+            kh, kw = m.kernel_size
+            fields.update({
+                "nInputPlane": m.in_channels, "nOutputPlane": m.out_channels, "kW": kw, "kH": kh, "dW": 1, "dH": 1,
+                "padW": 0, "padH": 0, "weight": fmt.float_tensor(weight), "bias": fmt.float_tensor(bias),
+                "gradWeight": fmt.empty_tensor(), "gradBias": fmt.empty_tensor(),
+                "finput": fmt.empty_tensor(), "fgradInput": fmt.empty_tensor(),
+            })
+            written.append(fmt.Module("nn.SpatialConvolution", fields))
+            expected[f"{index}.weight"], expected[f"{index}.bias"] = weight, bias
+        elif isinstance(m, nn.ReflectionPad2d):
+            left, right, top, bottom = m.padding
+            fields.update({"pad_l": left, "pad_r": right, "pad_t": top, "pad_b": bottom})
+            written.append(fmt.Module("nn.SpatialReflectionPadding", fields))
+        elif isinstance(m, nn.ReLU):
+            fields.update({"threshold": 0, "val": 0, "inplace": False})
+            written.append(fmt.Module("nn.ReLU", fields))
+        elif isinstance(m, nn.MaxPool2d):
+            fields.update({"kW": 2, "kH": 2, "dW": 2, "dH": 2, "padW": 0, "padH": 0, "ceil_mode": bool(m.ceil_mode),
+                           "indices": fmt.empty_tensor("torch.LongTensor")})
+            written.append(fmt.Module("nn.SpatialMaxPooling", fields))
+        elif isinstance(m, nn.Upsample):
+            fields.update({"scale_factor": int(m.scale_factor), "inputSize": fmt.Storage("torch.LongStorage", [0, 0, 0, 0]),
+                           "outputSize": fmt.Storage("torch.LongStorage", [0, 0, 0, 0])})
+            written.append(fmt.Module("nn.SpatialUpSamplingNearest", fields))
+        else:
+            raise TypeError(type(m))
+    sequential = fmt.common_fields("torch.FloatTensor")
+    sequential["modules"] = fmt.Table([(float(i + 1), module) for i, module in enumerate(written)])
+    sequential["output"] = written[-1].fields["output"]
+    return fmt.Module("nn.Sequential", sequential), expected
+
+
+def write_t7(path, modules):
+    module, expected = t7_sequential(modules)
+    writer = fmt.T7Writer()
+    writer.object(module)
+    with open(path, "wb") as f:
+        f.write(writer.out)
+    fmt.check_with_torchfile(path, expected, fmt.describe(module))
+
+
+# ---------------------------------------------------------------------------------------------
+# seed: aadhithya/AdaIN-pytorch's model.py conventions.
+
+class SeedDecoder(nn.Module):
+    """The seed's VggDecoder layout: four blocks in an nn.ModuleList named `net`, 3x3 convolutions with
+    padding 1 in reflect mode, ReLU after all but the last, nearest 2x upsampling after every block but the last."""
+
+    def __init__(self):
+        super().__init__()
+
+        def conv(cin, cout):
+            return nn.Conv2d(cin, cout, 3, 1, 1, padding_mode="reflect")
+        self.net = nn.ModuleList([
+            nn.Sequential(conv(512, 256), nn.ReLU()),
+            nn.Sequential(conv(256, 256), nn.ReLU(), conv(256, 256), nn.ReLU(), conv(256, 256), nn.ReLU(), conv(256, 128), nn.ReLU()),
+            nn.Sequential(conv(128, 128), nn.ReLU(), conv(128, 64), nn.ReLU()),
+            nn.Sequential(conv(64, 64), nn.ReLU(), conv(64, 3)),
+        ])
+
+    def forward(self, x):
+        for i, block in enumerate(self.net):
+            x = block(x)
+            if i < len(self.net) - 1:
+                x = F.interpolate(x, scale_factor=2, mode="nearest")
+        return x
+
+
+def seed_mean_std(feats, eps=1e-8):
+    n, c = feats.shape[:2]
+    view = feats.reshape(n, c, -1)
+    return view.mean(dim=-1).reshape(n, c, 1, 1), view.std(dim=-1).reshape(n, c, 1, 1) + eps
+
+
+def seed_adain(content, style):
+    c_mean, c_std = seed_mean_std(content)
+    s_mean, s_std = seed_mean_std(style)
+    return s_std * ((content - c_mean) / c_std) + s_mean
+
+
+def imagenet_normalize(image):
+    return torchvision.transforms.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD)(image[0])[None]
+
+
+def inv_normz(image):
+    std = torch.tensor(IMAGENET_STD).reshape(-1, 1, 1)
+    mean = torch.tensor(IMAGENET_MEAN).reshape(-1, 1, 1)
+    return torch.clamp(image * std + mean, 0, 1)
+
+
+def rescale_last(conv, forward, t, mean, std):
+    """Scales the last convolution so that forward(t) has this mean and std (images not mostly clamped)."""
+    with torch.no_grad():
+        y = forward(t)
+        scale = std / y.std().item()
+        conv.weight.mul_(scale)
+        conv.bias.mul_(scale)
+        conv.bias.add_(mean - forward(t).mean().item())
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, ".goldens", "variants")
+    os.makedirs(out, exist_ok=True)
+    torch.set_num_threads(2)
+    arrays = collections.OrderedDict()
+    content = ref.load_image(CONTENT, SIZE, crop=True)
+    style = ref.load_image(STYLE, SIZE, crop=True)
+
+    # torch
+    ref.seeded_weights(1)
+    encoder = ref.encoder_upto_relu4_1().eval()
+    decoder = ref.decoder.eval()
+    with torch.no_grad():
+        features = {}
+        for name, image in (("content", content), ("style", style)):
+            x = image
+            for start, end, stage in ref.ENCODER_STAGES:
+                x = ref.vgg[start:end](x)
+                features[f"{name}_{stage}"] = x
+        t = torch_adain(features["content_relu4_1"], features["style_relu4_1"])
+        rescale_last(decoder[-1], decoder, t, 0.5, 0.2)
+        arrays["torch_content_input"], arrays["torch_style_input"] = content, style
+        for stage in ("relu1_1", "relu2_1", "relu3_1", "relu4_1"):
+            arrays[f"torch_content_{stage}"] = features[f"content_{stage}"]
+        arrays["torch_style_relu4_1"] = features["style_relu4_1"]
+        arrays["torch_t"] = t
+        arrays["torch_t_alpha0_5"] = 0.5 * t + 0.5 * features["content_relu4_1"]
+        arrays["torch_decoded"] = decoder(t)
+    save_image(arrays["torch_decoded"], os.path.join(out, "torch_output.png"))
+    write_t7(os.path.join(out, "torch_vgg_normalised.t7"), list(ref.vgg.children())[:33])
+    write_t7(os.path.join(out, "torch_decoder.t7"), list(decoder.children()))
+
+    # seed
+    torch.manual_seed(0)
+    vgg19 = torchvision.models.vgg19().eval()
+    for m in vgg19.features.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.uniform_(m.bias, -0.1, 0.1)
+    state = vgg19.state_dict()
+    generator = torch.Generator().manual_seed(1)
+    for key in [k for k in state if k.startswith("classifier.")]:
+        state[key] = torch.randn(3, 2, generator=generator) if key.endswith("weight") else torch.randn(3, generator=generator)
+    torch.save(state, os.path.join(out, "seed_vgg19.pth"), _use_new_zipfile_serialization=False)
+    seed_encoder = vgg19.features[:21]
+    seed_decoder = SeedDecoder().eval()
+    for m in seed_decoder.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+            nn.init.uniform_(m.bias, -0.1, 0.1)
+    with torch.no_grad():
+        x_c, x_s = imagenet_normalize(content), imagenet_normalize(style)
+        stages = {"relu1_1": 2, "relu2_1": 7, "relu3_1": 12, "relu4_1": 21}
+        features = {}
+        for name, image in (("content", x_c), ("style", x_s)):
+            for stage, end in stages.items():
+                features[f"{name}_{stage}"] = seed_encoder[:end](image)
+        t = seed_adain(features["content_relu4_1"], features["style_relu4_1"])
+        rescale_last(seed_decoder.net[3][2], seed_decoder, t, 0.0, 0.9)
+        arrays["seed_content_input"], arrays["seed_style_input"] = content, style
+        for stage in stages:
+            arrays[f"seed_content_{stage}"] = features[f"content_{stage}"]
+        arrays["seed_style_relu4_1"] = features["style_relu4_1"]
+        arrays["seed_t"] = t
+        arrays["seed_t_alpha0_5"] = 0.5 * t + 0.5 * features["content_relu4_1"]
+        arrays["seed_decoded"] = seed_decoder(t)
+    save_image(inv_normz(arrays["seed_decoded"][0])[None], os.path.join(out, "seed_output.png"))
+    torch.save(seed_decoder.state_dict(), os.path.join(out, "seed_decoder.pth"))
+    loaded = torch.load(os.path.join(out, "seed_decoder.pth"))
+    assert sorted(loaded) == sorted(f"net.{b}.{i}.{p}" for b, i in ((0, 0), (1, 0), (1, 2), (1, 4), (1, 6), (2, 0), (2, 2), (3, 0), (3, 2))
+                                    for p in ("weight", "bias")), sorted(loaded)
+
+    index = {"arrays": {}, "scalars": {"content": os.path.relpath(CONTENT, SHARED), "style": os.path.relpath(STYLE, SHARED), "size": SIZE}}
+    for name, tensor in arrays.items():
+        tensor.detach().contiguous().float().numpy().astype("<f4").tofile(os.path.join(out, name + ".f32"))
+        index["arrays"][name] = list(tensor.shape)
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+    total = sum(os.path.getsize(os.path.join(out, n)) for n in os.listdir(out))
+    print(f"variants: {total} bytes in {out}")
+
+
+if __name__ == "__main__":
+    main()
