@@ -87,6 +87,22 @@ import TestSupport
         #expect(result.largestDifference <= Self.valueTolerance, "\(result)")
     }
 
+    /// The other models export with their conventions: the seed's (torchvision VGG-19 with zero
+    /// padding and floor pooling, ImageNet normalisation, std + 1e-8) and the Torch release's
+    /// (biased statistics) give what `stylize` gives with the same files.
+    @Test(arguments: [("seed_vgg19.pth", "seed_decoder.pth"), ("torch_vgg_normalised.t7", "torch_decoder.t7")])
+    func otherModelsExportWithTheirConventions(vgg: String, decoder: String) throws {
+        let stylizer = try Stylizer(models: ModelFiles(vgg: TestPaths.golden("variants/" + vgg).path, decoder: TestPaths.golden("variants/" + decoder).path))
+        let model = temp.appendingPathComponent("\(stylizer.variant.rawValue).onnx").path
+        try ONNXExport.write(stylizer, size: .fixed(64), producerVersion: "test", to: model)
+        let square = ImageSizing(size: 64, crop: true)
+        let result = try agreement(model: model, content: Self.shared("content/cornell.jpg"), style: Self.shared("style/sketch.png"),
+                                   contentSizing: square, styleSizing: square, alpha: 0.8, stylizer: stylizer)
+        print("ONNX export, \(stylizer.variant.rawValue), fixed 64x64, alpha 0.8: \(result)")
+        #expect(result.withinOneLevel >= 0.99, "\(result)")
+        #expect(result.largestDifference <= Self.valueTolerance, "\(result)")
+    }
+
     /// One dynamic graph at two sizes: sides that are not multiples of 8 (ceil-mode pooling, the
     /// crop), a style of another size than the content's, and an alpha blend.
     @Test func aDynamicGraphGivesStylizesImageAtTwoSizes() throws {
@@ -111,33 +127,26 @@ import TestSupport
     /// the Torch release's statistics (biased variance, the style's std without epsilon); the
     /// seed's statistics (unbiased std + 1e-8) and its ImageNet normalisation. (Zero padding and
     /// floor pooling, which TensorCore does not run, are checked on the graph's nodes only.)
-    static let tinyConventions: [(String, StylizationGraphConventions)] = [
-        ("pytorch-adain", .pytorchAdaIN),
-        ("torch statistics", StylizationGraphConventions(
-            padding: .reflect, pooling: .ceil,
-            contentStatistics: ChannelStatisticsConvention(variance: .biased, epsilon: .underSquareRoot(1e-5)),
-            styleStatistics: ChannelStatisticsConvention(variance: .biased, epsilon: .none))),
-        ("seed statistics and normalisation", StylizationGraphConventions(
-            padding: .reflect, pooling: .ceil,
-            contentStatistics: ChannelStatisticsConvention(variance: .unbiased, epsilon: .addedToStd(1e-8)),
-            styleStatistics: ChannelStatisticsConvention(variance: .unbiased, epsilon: .addedToStd(1e-8)),
-            imageNormalization: .imageNet)),
+    static let tinyConventions: [(String, AdaINStatistics, EncoderInput)] = [
+        ("pytorch-adain", .pytorchAdaIN, .image),
+        ("torch statistics", .torch, .image),
+        ("seed statistics and normalisation", .seed, .imageNet),
     ]
 
     /// Per-channel mean and std of (1, C, H, W) features by `convention`, in Double: the test's
     /// own reference of the statistics.
-    static func statistics(_ x: Tensor, _ convention: ChannelStatisticsConvention) -> (mean: [Float], std: [Float]) {
+    static func statistics(_ x: Tensor, _ convention: StandardDeviationConvention) -> (mean: [Float], std: [Float]) {
         let count = x.height * x.width
         var means: [Float] = [], stds: [Float] = []
         for c in 0 ..< x.channels {
             let plane = x.values[c * count ..< (c + 1) * count].map(Double.init)
             let mean = plane.reduce(0, +) / Double(count)
             let squares = plane.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            let variance = squares / Double(convention.variance == .unbiased ? count - 1 : count)
-            let std = switch convention.epsilon {
-            case .underSquareRoot(let eps): (variance + Double(eps)).squareRoot()
-            case .addedToStd(let eps): variance.squareRoot() + Double(eps)
-            case .none: variance.squareRoot()
+            let variance = squares / Double(convention.unbiased ? count - 1 : count)
+            let std = switch (convention.eps, convention.epsAddedToStd) {
+            case (0, _): variance.squareRoot()
+            case (let eps, true): variance.squareRoot() + Double(eps)
+            case (let eps, false): (variance + Double(eps)).squareRoot()
             }
             means.append(Float(mean))
             stds.append(Float(std))
@@ -153,7 +162,7 @@ import TestSupport
     /// unbiased would still agree within 1 level); here it moves the output by 1.5e-4, 150 times
     /// the tolerance of 1e-6, which is 17 times the largest difference measured (6e-8, float32 rounding).
     @Test(arguments: tinyConventions)
-    func aTinyNetworksGraphComputesWhatTheSwiftNetworkComputes(name: String, conventions: StylizationGraphConventions) throws {
+    func aTinyNetworksGraphComputesWhatTheSwiftNetworkComputes(name: String, statistics: AdaINStatistics, input: EncoderInput) throws {
         var random = SeededRandom(seed: 11)
         func weight(_ out: Int, _ inChannels: Int) -> Tensor {
             Tensor(shape: [out, inChannels, 3, 3], values: (0 ..< out * inChannels * 9).map { _ in random.uniform() / Float(inChannels) })
@@ -176,7 +185,8 @@ import TestSupport
         let content = Tensor(shape: [1, 3, 13, 10], values: (0 ..< 390).map { _ in random.unit() })
         let style = Tensor(shape: [1, 3, 9, 11], values: (0 ..< 297).map { _ in 0.5 * random.unit() })
         let alpha: Float = 0.75
-        let normalization = conventions.imageNormalization
+        var normalization: (mean: [Float], std: [Float])?
+        if case .normalized(let mean, let std) = input { normalization = (mean, std) }
         func normalized(_ image: Tensor) -> Tensor {
             guard let n = normalization else { return image }
             let plane = image.height * image.width
@@ -184,13 +194,13 @@ import TestSupport
         }
         let encode = Sequential(inputChannels: 3, layers: encoder.layers), decode = Sequential(inputChannels: 8, layers: decoder.layers)
         let contentFeature = try encode.forward(normalized(content)), styleFeature = try encode.forward(normalized(style))
-        let contentStatistics = Self.statistics(contentFeature, conventions.contentStatistics)
-        let styleStatistics = Self.statistics(styleFeature, conventions.styleStatistics)
-        let adain = conventions == .pytorchAdaIN
+        let contentStatistics = Self.statistics(contentFeature, statistics.content)
+        let styleStatistics = Self.statistics(styleFeature, statistics.style)
+        let adain = statistics == .pytorchAdaIN
             ? adaptiveInstanceNormalization(content: contentFeature, style: styleFeature)
             : renormalizeChannels(contentFeature, mean: contentStatistics.mean, std: contentStatistics.std,
                                   targetMean: styleStatistics.mean, targetStd: styleStatistics.std)
-        if conventions == .pytorchAdaIN {
+        if statistics == .pytorchAdaIN {
             #expect(Self.statistics(contentFeature, .pytorchAdaIN).std == calcMeanStd(contentFeature).std, "the test's statistics are the library's")
         }
         let target = blend(adain, contentFeature, alpha: alpha)
@@ -201,7 +211,7 @@ import TestSupport
         }
 
         let path = temp.appendingPathComponent("tiny.onnx").path
-        let model = StylizationGraphBuilder(size: .dynamic, conventions: conventions).model(encoder: encoder, decoder: decoder, producerVersion: "test")
+        let model = StylizationGraphBuilder(size: .dynamic, statistics: statistics, input: input).model(encoder: encoder, decoder: decoder, producerVersion: "test")
         try writeONNXModel(model, path: path)
         let contentRaw = temp.appendingPathComponent("content.f32"), styleRaw = temp.appendingPathComponent("style.f32")
         let outputRaw = temp.appendingPathComponent("output.f32")
@@ -243,22 +253,25 @@ import TestSupport
         #expect(graph.nodes.filter { $0.opType == "Pad" }.allSatisfy { $0.attributes["mode"] == .string("reflect") })
     }
 
-    /// The builder's conventions are parameters: zero padding moves into the Conv nodes, floor
-    /// pooling clears ceil_mode, the seed's std adds its epsilon after the square root.
-    @Test func theConventionsChangeTheGraphWhereTheySay() throws {
-        let stylizer = try Self.stylizer()
-        let seedLike = StylizationGraphConventions(
-            padding: .zero, pooling: .floor,
-            contentStatistics: ChannelStatisticsConvention(variance: .unbiased, epsilon: .addedToStd(1e-8)),
-            styleStatistics: ChannelStatisticsConvention(variance: .biased, epsilon: .none))
-        let model = StylizationGraphBuilder(size: .fixed(32), conventions: seedLike).model(of: stylizer, producerVersion: "test")
-        let nodes = model.graph.nodes
-        #expect(!nodes.contains { $0.opType == "Pad" })
-        #expect(nodes.filter { $0.opType == "Conv" }.allSatisfy { node in node.attributes.contains { $0.name == "pads" && $0.value == .ints([1, 1, 1, 1]) } })
-        #expect(nodes.filter { $0.opType == "MaxPool" }.allSatisfy { node in node.attributes.contains { $0.name == "ceil_mode" && $0.value == .int(0) } })
+    /// The model's conventions reach the graph: the seed's VGG-19 layers carry zero padding (the
+    /// Conv nodes' pads, no Pad) and floor pooling (ceil_mode 0) while its decoder reflects; its std
+    /// adds its epsilon after the square root; the Torch release's style std is the biased one
+    /// without epsilon.
+    @Test func eachModelsConventionsReachTheGraph() throws {
+        let seed = try Stylizer(models: ModelFiles(vgg: TestPaths.golden("variants/seed_vgg19.pth").path,
+                                                   decoder: TestPaths.golden("variants/seed_decoder.pth").path))
+        #expect(seed.variant == .seed)
+        let nodes = StylizationGraphBuilder(size: .fixed(32), model: seed.variant).model(of: seed, producerVersion: "test").graph.nodes
+        let encoder = nodes.filter { $0.name.hasPrefix("content_encoder.") }, decoder = nodes.filter { $0.name.hasPrefix("decoder.") }
+        #expect(!encoder.isEmpty && !encoder.contains { $0.opType == "Pad" })
+        #expect(encoder.filter { $0.opType == "Conv" }.allSatisfy { node in node.attributes.contains { $0.name == "pads" && $0.value == .ints([1, 1, 1, 1]) } })
+        #expect(encoder.filter { $0.opType == "MaxPool" }.allSatisfy { node in node.attributes.contains { $0.name == "ceil_mode" && $0.value == .int(0) } })
+        #expect(decoder.contains { $0.opType == "Pad" })
         #expect(nodes.first { $0.name == "adain.content.std" }?.inputs == ["adain.content.std_no_eps", "eps_1e-08"])
-        #expect(nodes.first { $0.name == "adain.style.std" }?.inputs == ["adain.style.biased_variance"])
-        #expect(!nodes.contains { $0.name == "adain.style.bessel_correction" })
+        #expect(nodes.contains { $0.name == "content_normalized" })
+        let torch = StylizationGraphBuilder(size: .fixed(32), model: .torch).model(of: try Self.stylizer(), producerVersion: "test").graph.nodes
+        #expect(torch.first { $0.name == "adain.style.std" }?.inputs == ["adain.style.biased_variance"])
+        #expect(!torch.contains { $0.name == "adain.style.bessel_correction" })
     }
 
     @Test(arguments: [

@@ -48,18 +48,18 @@ public enum ONNXExport {
         }
     }
 
-    /// Writes `stylizer` as an ONNX model at `path`, atomically (a temporary file renamed).
+    /// Writes `stylizer` as an ONNX model at `path`, atomically (a temporary file renamed), with
+    /// its model's conventions (``Stylizer/variant``: statistics and input normalisation; its layers
+    /// carry their padding and pooling).
     ///
     /// - Parameters:
     ///   - size: the images' size (checked by ``check(size:)``).
-    ///   - conventions: the conventions of the model variant (pytorch-AdaIN's by default).
     ///   - producerVersion: the tool's version, recorded in the file.
     public static func write(
-        _ stylizer: Stylizer, size: ONNXExportSize, conventions: StylizationGraphConventions = .pytorchAdaIN,
-        producerVersion: String, to path: String
+        _ stylizer: Stylizer, size: ONNXExportSize, producerVersion: String, to path: String
     ) throws(ONNXExportError) {
         try check(size: size)
-        let model = StylizationGraphBuilder(size: size, conventions: conventions).model(of: stylizer, producerVersion: producerVersion)
+        let model = StylizationGraphBuilder(size: size, model: stylizer.variant).model(of: stylizer, producerVersion: producerVersion)
         do { try writeONNXModel(model, path: path) } catch { throw .writing(error) }
     }
 }

@@ -30,16 +30,17 @@ public enum ONNXExportSize: Sendable, Equatable {
 ///
 /// The graph, node by node: each convolution of the encoder (``VGGEncoder``'s layers, module 0's
 /// 1x1 convolution folded into module 2 as ``Stylizer`` runs it) as `Pad` (reflect) + `Conv` (+
-/// `Relu`), each pooling as `MaxPool` 2x2 stride 2 with `ceil_mode`; the content and the style
+/// `Relu`), each pooling as `MaxPool` 2x2 stride 2 with `ceil_mode` (the seed's VGG-19: zero padding as the
+/// `Conv`'s `pads`, floor pooling, as its layers are built); the content and the style
 /// pass share the encoder's initializers (`encoder.<module>.weight`, `.bias`). AdaIN: per channel
 /// `ReduceMean` over H and W, the biased variance as the mean of the squared deviations, times
 /// N / (N - 1) for the unbiased variance, N = H x W taken from the feature's `Shape` at run time
-/// (so one graph serves every size), `Sqrt` with epsilon as the conventions say; then
+/// (so one graph serves every size), `Sqrt` with epsilon as the model's ``AdaINStatistics`` say; then
 /// `(f(c) - mean_c) / std_c * std_s + mean_s` and `t * alpha + f(c) * (1 - alpha)` in
 /// pytorch-AdaIN's order. The decoder (``Decoder``'s layers) with `Resize` for each upsampling;
 /// for ``ONNXExportSize/dynamic`` a `Slice` to the content's height and width; `Clip` to [0, 1],
 /// as torchvision's `save_image` clamps before quantising (so the output times 255, rounded, is
-/// `stylectl stylize`'s 8-bit image). With an ``ImageNormalization`` in the conventions, the
+/// `stylectl stylize`'s 8-bit image). With a normalised ``EncoderInput`` (the seed's ImageNet statistics), the
 /// images are normalised (`Sub`, `Div`) before the encoder and the decoder's output is
 /// de-normalised (`Mul`, `Add`) before the crop.
 ///
@@ -55,11 +56,22 @@ public struct StylizationGraphBuilder: Sendable {
     public static let output = "output_img"
 
     public var size: ONNXExportSize
-    public var conventions: StylizationGraphConventions
+    /// How AdaIN measures the content's and the style's std (the model's ``ModelConventions/statistics``).
+    public var statistics: AdaINStatistics
+    /// The encoder's input (the model's ``ModelConventions/input``): the image as it is, or
+    /// normalised before the encoder and de-normalised after the decoder.
+    public var input: EncoderInput
 
-    public init(size: ONNXExportSize, conventions: StylizationGraphConventions = .pytorchAdaIN) {
+    public init(size: ONNXExportSize, statistics: AdaINStatistics = .pytorchAdaIN, input: EncoderInput = .image) {
         self.size = size
-        self.conventions = conventions
+        self.statistics = statistics
+        self.input = input
+    }
+
+    /// The builder for a model's conventions (``ModelVariant/conventions``). Padding and pooling
+    /// need no convention: each layer carries its own (reflection or zero padding, ceil or floor pooling).
+    public init(size: ONNXExportSize, model: ModelVariant) {
+        self.init(size: size, statistics: model.conventions.statistics, input: model.conventions.input)
     }
 
     /// The model of `stylizer`'s encoder and decoder; `producerVersion` is recorded in the file.
@@ -71,9 +83,9 @@ public struct StylizationGraphBuilder: Sendable {
     /// layer gives the features AdaIN takes, the decoder's last layer the image).
     func model(encoder: NetworkLayers, decoder: NetworkLayers, producerVersion: String) -> ONNXModelDefinition {
         var g = GraphAssembly()
-        let normalization = conventions.imageNormalization.map { n in
-            (mean: g.float("image_mean", [n.mean.x, n.mean.y, n.mean.z], dims: [1, 3, 1, 1]),
-             std: g.float("image_std", [n.std.x, n.std.y, n.std.z], dims: [1, 3, 1, 1]))
+        var normalization: (mean: String, std: String)?
+        if case .normalized(let mean, let std) = input {
+            normalization = (g.float("image_mean", mean, dims: [1, 3, 1, 1]), g.float("image_std", std, dims: [1, 3, 1, 1]))
         }
         var contentImage = Self.contentInput, styleImage = Self.styleInput
         if let normalization {
@@ -83,8 +95,8 @@ public struct StylizationGraphBuilder: Sendable {
         let contentFeature = network(encoder, weights: "encoder", input: contentImage, pass: "content_encoder", &g)
         let styleFeature = network(encoder, weights: "encoder", input: styleImage, pass: "style_encoder", &g)
 
-        let content = statistics(of: contentFeature, conventions.contentStatistics, name: "adain.content", &g)
-        let style = statistics(of: styleFeature, conventions.styleStatistics, name: "adain.style", &g)
+        let content = channelStatistics(of: contentFeature, statistics.content, name: "adain.content", &g)
+        let style = channelStatistics(of: styleFeature, statistics.style, name: "adain.style", &g)
         let normalized = g.add("Div", "adain.normalized", [content.centered, content.std])
         let scaled = g.add("Mul", "adain.scaled", [normalized, style.std])
         let adain = g.add("Add", "adain", [scaled, style.mean])
@@ -144,23 +156,15 @@ public struct StylizationGraphBuilder: Sendable {
             let node = "\(pass).\(index)"
             switch layer.operation {
             case .convolution(let w, let padding, let relu):
-                var convolutionPads = 0
                 if padding > 0 {
-                    switch conventions.padding {
-                    case .reflect:
-                        let pads = g.int64("pads_\(padding)", [0, 0, padding, padding, 0, 0, padding, padding])
-                        x = g.add("Pad", "\(node).pad", [x, pads], [("mode", .string("reflect"))])
-                    case .zero:
-                        convolutionPads = padding
-                    }
+                    let pads = g.int64("pads_\(padding)", [0, 0, padding, padding, 0, 0, padding, padding])
+                    x = g.add("Pad", "\(node).pad", [x, pads], [("mode", .string("reflect"))])
                 }
-                x = convolutionNode(w, pads: convolutionPads, relu: relu, node: node)
+                x = convolutionNode(w, pads: 0, relu: relu, node: node)
             case .maxPool2x2Ceil:
                 x = g.add("MaxPool", "\(node).pool", [x], [
-                    ("kernel_shape", .ints([2, 2])), ("strides", .ints([2, 2])), ("ceil_mode", .int(conventions.pooling == .ceil ? 1 : 0)),
+                    ("kernel_shape", .ints([2, 2])), ("strides", .ints([2, 2])), ("ceil_mode", .int(1)),
                 ])
-            // Layers that carry their own zero padding or floor pooling (the seed model's VGG-19)
-            // are exported as they are.
             case .zeroPaddedConvolution(let w, let padding, let relu):
                 x = convolutionNode(w, pads: padding, relu: relu, node: node)
             case .maxPool2x2Floor:
@@ -176,16 +180,17 @@ public struct StylizationGraphBuilder: Sendable {
         return x
     }
 
-    /// A feature's per-channel mean (1, C, 1, 1), its deviations from it, and its std by `convention`.
-    private func statistics(
-        of x: String, _ convention: ChannelStatisticsConvention, name: String, _ g: inout GraphAssembly
+    /// A feature's per-channel mean (1, C, 1, 1), its deviations from it, and its std by `convention`:
+    /// the biased or unbiased variance, then `sqrt(var + eps)`, `sqrt(var) + eps`, or `sqrt(var)` for eps 0.
+    private func channelStatistics(
+        of x: String, _ convention: StandardDeviationConvention, name: String, _ g: inout GraphAssembly
     ) -> (centered: String, mean: String, std: String) {
         let overSpace: [(name: String, value: ONNXAttributeValue)] = [("axes", .ints([2, 3])), ("keepdims", .int(1))]
         let mean = g.add("ReduceMean", "\(name).mean", [x], overSpace)
         let centered = g.add("Sub", "\(name).centered", [x, mean])
         let squared = g.add("Mul", "\(name).squared", [centered, centered])
         var variance = g.add("ReduceMean", "\(name).biased_variance", [squared], overSpace)
-        if convention.variance == .unbiased {
+        if convention.unbiased {
             let shape = g.add("Shape", "\(name).shape", [x])
             let sides = g.add("Slice", "\(name).sides", [shape, g.int64("index_2", [2]), g.int64("index_4", [4]), g.int64("index_0", [0])])
             let floatSides = g.add("Cast", "\(name).sides_float", [sides], [("to", .int(ONNXElementType.float.rawValue))])
@@ -195,15 +200,15 @@ public struct StylizationGraphBuilder: Sendable {
             variance = g.add("Mul", "\(name).variance", [variance, correction])
         }
         let std: String
-        switch convention.epsilon {
-        case .underSquareRoot(let eps):
-            let shifted = g.add("Add", "\(name).variance_eps", [variance, g.float("eps_\(eps)", [eps], dims: [])])
-            std = g.add("Sqrt", "\(name).std", [shifted])
-        case .addedToStd(let eps):
+        let eps = convention.eps
+        if eps == 0 {
+            std = g.add("Sqrt", "\(name).std", [variance])
+        } else if convention.epsAddedToStd {
             let root = g.add("Sqrt", "\(name).std_no_eps", [variance])
             std = g.add("Add", "\(name).std", [root, g.float("eps_\(eps)", [eps], dims: [])])
-        case .none:
-            std = g.add("Sqrt", "\(name).std", [variance])
+        } else {
+            let shifted = g.add("Add", "\(name).variance_eps", [variance, g.float("eps_\(eps)", [eps], dims: [])])
+            std = g.add("Sqrt", "\(name).std", [shifted])
         }
         return (centered, mean, std)
     }
