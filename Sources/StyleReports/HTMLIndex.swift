@@ -30,25 +30,25 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
     html += """
         <h2>Metrics</h2>
         <p>\(escape(manifest.metricsNote))</p>
-        <p>Every cell's parameters and measurements as one table: <a href="\(metricsTableName)">\(metricsTableName)</a>.</p>
+        <p>Every cell's parameters and measurements as one table: <a href="\(metricsTableName)">\(metricsTableName)</a>.
+        Below, each cell by its row and column (its content, styles, weights, mask, alpha and colour preservation are in the table
+        and in manifest.json); the image link is named by its place in the grid.</p>
         <table>
-        <tr><th>row</th><th>column</th><th>content</th><th>style</th><th>alpha</th><th>preserve-color</th><th>weights</th><th>mask</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th><th>colour distance</th></tr>
+        <tr><th>row</th><th>column</th><th>image</th><th>seconds</th><th>style loss</th><th>content loss</th><th>colour distance</th></tr>
 
         """
     for cell in manifest.cells {
         let exists = cell.isDone && FileManager.default.fileExists(atPath: folder + "/" + cell.output)
-        let image = exists ? "<a href=\"\(escape(cell.output))\">\(escape(cell.output))</a>" : "(not done)"
+        let place = String(format: "r%02d-c%02d", cell.row + 1, cell.column + 1)
+        let image = exists ? "<a href=\"\(escape(cell.output))\" title=\"\(escape(cell.output))\">\(place)</a>" : "(not done)"
         func number(_ value: Double?, _ format: String) -> String { value.map { String(format: format, $0) } ?? "" }
-        func name(_ path: String) -> String { escape(URL(fileURLWithPath: path).lastPathComponent) }
-        html += "<tr><td>\(escape(manifest.rows[cell.row].label))</td><td>\(escape(manifest.columns[cell.column].label))</td>"
-            + "<td>\(name(cell.content))</td><td>\(cell.styles.map(name).joined(separator: " + "))</td>"
-            + "<td class=\"num\">\(formatAlpha(cell.alpha))</td><td>\(escape(cell.preserveColor))</td>"
-            + "<td class=\"num\">\(cell.weights.map { $0.map(formatAlpha).joined(separator: ", ") } ?? "")</td><td>\(cell.mask.map(name) ?? "")</td><td>\(image)</td>"
-            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))\(cell.encodeSeconds.map { e in cell.decodeSeconds.map { String(format: "<br><small>enc %.2f · dec %.2f</small>", e, $0) } ?? "" } ?? "")</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
+        let parts = cell.encodeSeconds.map { e in cell.decodeSeconds.map { String(format: "<br><small>enc %.2f · dec %.2f</small>", e, $0) } ?? "" } ?? ""
+        html += "<tr><td>\(escape(manifest.rows[cell.row].label))</td><td>\(escape(manifest.columns[cell.column].label))</td><td>\(image)</td>"
+            + "<td class=\"num\">\(number(cell.seconds, "%.3f"))\(parts)</td><td class=\"num\">\(number(cell.styleLoss, "%.6g"))</td>"
             + "<td class=\"num\">\(number(cell.contentLoss, "%.6g"))</td><td class=\"num\">\(number(cell.colorDistance, "%.2f"))</td></tr>\n"
     }
     html += "</table>\n"
-    try writePage(folder: folder, title: "stylectl sweep \(name)", style: "td a { overflow-wrap: anywhere; } td small { white-space: nowrap; } div.plots { display: flex; flex-wrap: wrap; gap: 1em; }", body: html,
+    try writePage(folder: folder, title: "stylectl sweep \(name)", style: "td small { white-space: nowrap; } div.plots { display: flex; flex-wrap: wrap; gap: 1em; }", body: html,
                   record: SweepManifest.fileName)
 }
 
