@@ -92,24 +92,8 @@ struct StateDictAssembly {
             let bytes = UnsafeRawBufferPointer(rebasing: storage[start ..< start + count * dtype.byteSize])
             return StoredTensor(shape: t.shape, values: dtype.decode(bytes, count: count))
         }
-        // A view saved as is (torch.save keeps the whole storage): walk the indices in row-major order.
-        var values: [Float] = []
-        values.reserveCapacity(count)
-        var index = [Int](repeating: 0, count: t.shape.count)
-        var element = t.offset
-        for _ in 0 ..< count {
-            values.append(dtype.decodeElement(storage, at: element))
-            var d = t.shape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                element += t.stride[d]
-                if index[d] < t.shape[d] { break }
-                element -= t.stride[d] * t.shape[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return StoredTensor(shape: t.shape, values: values)
+        // A view saved as is (torch.save keeps the whole storage).
+        return StoredTensor(shape: t.shape, values: dtype.decodeStrided(storage, size: t.shape, stride: t.stride, offset: t.offset))
     }
 
     /// Whether elements are laid out row-major without gaps (dimensions of size 1 have any stride).

@@ -69,4 +69,28 @@ enum TensorDType: Sendable {
             Float(bitPattern: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * index, as: UInt16.self))) << 16)
         }
     }
+
+    /// The elements of a strided view of `bytes` in row-major order: `size` and `stride` (in
+    /// elements, not negative) from element `offset`, as PyTorch and Torch7 save views with their
+    /// whole storage. The caller has checked that every element lies within `bytes`.
+    func decodeStrided(_ bytes: UnsafeRawBufferPointer, size: [Int], stride: [Int], offset: Int) -> [Float] {
+        let count = size.reduce(1, *)
+        var values: [Float] = []
+        values.reserveCapacity(count)
+        var index = [Int](repeating: 0, count: size.count)
+        var element = offset
+        for _ in 0 ..< count {
+            values.append(decodeElement(bytes, at: element))
+            var d = size.count - 1
+            while d >= 0 {
+                index[d] += 1
+                element += stride[d]
+                if index[d] < size[d] { break }
+                element -= stride[d] * size[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
+        return values
+    }
 }

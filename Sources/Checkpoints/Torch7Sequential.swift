@@ -166,29 +166,12 @@ private struct Torch7Modules {
         guard accepting.contains(t.size) else {
             throw m.malformed("field '\(field)' has size \(t.size); \(accepting.map { "\($0)" }.joined(separator: " or ")) expected from its planes and kernel size")
         }
-        let count = shape.reduce(1, *)
         guard let storageHandle = t.storage, case .storage(let storage) = heap.objects[storageHandle].content else {
             throw m.malformed("field '\(field)' has no storage")
         }
         let raw = UnsafeRawBufferPointer(rebasing: bytes[storage.bytes])
         // Torch7 tensors are contiguous unless made as views; walk the strides either way.
-        var values: [Float] = []
-        values.reserveCapacity(count)
-        var index = [Int](repeating: 0, count: t.size.count)
-        var element = t.offset
-        for _ in 0 ..< count {
-            values.append(dtype.decodeElement(raw, at: element))
-            var d = t.size.count - 1
-            while d >= 0 {
-                index[d] += 1
-                element += t.stride[d]
-                if index[d] < t.size[d] { break }
-                element -= t.stride[d] * t.size[d]
-                index[d] = 0
-                d -= 1
-            }
-        }
-        return StoredTensor(shape: shape, values: values)
+        return StoredTensor(shape: shape, values: dtype.decodeStrided(raw, size: t.size, stride: t.stride, offset: t.offset))
     }
 }
 

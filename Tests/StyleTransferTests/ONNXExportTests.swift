@@ -75,30 +75,22 @@ import TestSupport
                          largestDifference: largest)
     }
 
-    @Test func aFixedSizeGraphGivesStylizesImage() throws {
-        let stylizer = try Self.stylizer()
-        let model = temp.appendingPathComponent("fixed64.onnx").path
+    /// A fixed-size graph of each model gives `stylize`'s image from the same files: pytorch-AdaIN's,
+    /// the seed's (torchvision VGG-19 with zero padding and floor pooling, ImageNet normalisation,
+    /// std + 1e-8) and the Torch release's (biased statistics), each exported with its conventions.
+    @Test(arguments: [
+        ("network/vgg_legacy.pth", "network/decoder_legacy.pth", "style/woman_with_hat_matisse.jpg", Float(1)),
+        ("variants/seed_vgg19.pth", "variants/seed_decoder.pth", "style/sketch.png", 0.8),
+        ("variants/torch_vgg_normalised.t7", "variants/torch_decoder.t7", "style/sketch.png", 0.8),
+    ])
+    func aFixedSizeGraphOfEachModelGivesStylizesImage(vgg: String, decoder: String, style: String, alpha: Float) throws {
+        let stylizer = try Stylizer(models: ModelFiles(vgg: TestPaths.golden(vgg).path, decoder: TestPaths.golden(decoder).path))
+        let model = temp.appendingPathComponent("\(stylizer.variant.rawValue)-fixed64.onnx").path
         try ONNXExport.write(stylizer, size: .fixed(64), producerVersion: "test", to: model)
         let square = ImageSizing(size: 64, crop: true)
-        let result = try agreement(model: model, content: Self.shared("content/cornell.jpg"), style: Self.shared("style/woman_with_hat_matisse.jpg"),
-                                   contentSizing: square, styleSizing: square, alpha: 1, stylizer: stylizer)
-        print("ONNX export, fixed 64x64, alpha 1: \(result)")
-        #expect(result.withinOneLevel >= 0.99, "\(result)")
-        #expect(result.largestDifference <= Self.valueTolerance, "\(result)")
-    }
-
-    /// The other models export with their conventions: the seed's (torchvision VGG-19 with zero
-    /// padding and floor pooling, ImageNet normalisation, std + 1e-8) and the Torch release's
-    /// (biased statistics) give what `stylize` gives with the same files.
-    @Test(arguments: [("seed_vgg19.pth", "seed_decoder.pth"), ("torch_vgg_normalised.t7", "torch_decoder.t7")])
-    func otherModelsExportWithTheirConventions(vgg: String, decoder: String) throws {
-        let stylizer = try Stylizer(models: ModelFiles(vgg: TestPaths.golden("variants/" + vgg).path, decoder: TestPaths.golden("variants/" + decoder).path))
-        let model = temp.appendingPathComponent("\(stylizer.variant.rawValue).onnx").path
-        try ONNXExport.write(stylizer, size: .fixed(64), producerVersion: "test", to: model)
-        let square = ImageSizing(size: 64, crop: true)
-        let result = try agreement(model: model, content: Self.shared("content/cornell.jpg"), style: Self.shared("style/sketch.png"),
-                                   contentSizing: square, styleSizing: square, alpha: 0.8, stylizer: stylizer)
-        print("ONNX export, \(stylizer.variant.rawValue), fixed 64x64, alpha 0.8: \(result)")
+        let result = try agreement(model: model, content: Self.shared("content/cornell.jpg"), style: Self.shared(style),
+                                   contentSizing: square, styleSizing: square, alpha: alpha, stylizer: stylizer)
+        print("ONNX export, \(stylizer.variant.rawValue), fixed 64x64, alpha \(alpha): \(result)")
         #expect(result.withinOneLevel >= 0.99, "\(result)")
         #expect(result.largestDifference <= Self.valueTolerance, "\(result)")
     }
