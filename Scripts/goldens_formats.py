@@ -60,23 +60,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pytorch_adain as ref  # noqa: E402
 
 
-def save_safetensors(tensors, path):
-    """tensors: name -> numpy float32 array."""
-    header, blobs, offset = {}, [], 0
-    for key, array in tensors.items():
-        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[key] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header_bytes = json.dumps(header).encode()
-    header_bytes += b" " * ((8 - len(header_bytes) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(header_bytes)))
-        f.write(header_bytes)
-        for blob in blobs:
-            f.write(blob)
-
-
 # ---------------------------------------------------------------------------------------------
 # A Torch7 serialiser (torch7's File.lua writeObject, binary mode, little endian, 8-byte longs).
 
@@ -368,7 +351,7 @@ def main():
             f.write(writer.out)
         description = describe(module)
         check_with_torchfile(path(f"{name}.t7"), expected, description)
-        save_safetensors(expected, path(f"{name}.expected.safetensors"))
+        ref.save_safetensors(expected, path(f"{name}.expected.safetensors"))
         index["t7"][f"{name}.t7"] = {"expected": f"{name}.expected.safetensors", "modules": description}
 
     # ONNX, as the seed's export.py.
@@ -382,7 +365,7 @@ def main():
     initializers = collections.OrderedDict(
         (t.name, onnx.numpy_helper.to_array(t)) for t in proto.graph.initializer)
     assert all(a.dtype == np.float32 for a in initializers.values()), {k: a.dtype for k, a in initializers.items()}
-    save_safetensors(initializers, path("seed_tiny.expected.safetensors"))
+    ref.save_safetensors(initializers, path("seed_tiny.expected.safetensors"))
     index["onnx"]["seed_tiny.onnx"] = {
         "expected": "seed_tiny.expected.safetensors",
         "inputs": [i.name for i in proto.graph.input], "outputs": [o.name for o in proto.graph.output],
@@ -404,7 +387,7 @@ def main():
     features = collections.OrderedDict(
         (k, v.numpy()) for k, v in state.items() if k.startswith("features.") and int(k.split(".")[1]) <= 19)
     assert len(features) == 18  # conv1_1 .. conv4_1: 9 convolutions
-    save_safetensors(features, path("vgg19_features.expected.safetensors"))
+    ref.save_safetensors(features, path("vgg19_features.expected.safetensors"))
     index["vgg19"] = {"files": ["vgg19_small_classifier_legacy.pth", "vgg19_small_classifier_zip.pth"],
                       "expected": "vgg19_features.expected.safetensors", "keys": list(state)}
 

@@ -11,7 +11,6 @@ save_image.
 
 import json
 import os
-import struct
 import sys
 
 import torch
@@ -26,22 +25,6 @@ CONTENT = os.path.join(SHARED, "content", "cornell.jpg")
 STYLE = os.path.join(SHARED, "style", "woman_with_hat_matisse.jpg")
 CONTENT_SIZE = 90   # not a multiple of 8: ceil-mode pooling makes the output larger than the input
 STYLE_SIZE = 64
-
-
-def save_safetensors(state, path):
-    header, blobs, offset = {}, [], 0
-    for key, tensor in state.items():
-        data = tensor.detach().contiguous().float().numpy().tobytes()
-        header[key] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header_bytes = json.dumps(header).encode()
-    header_bytes += b" " * ((8 - len(header_bytes) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(header_bytes)))
-        f.write(header_bytes)
-        for blob in blobs:
-            f.write(blob)
 
 
 def main():
@@ -78,7 +61,7 @@ def main():
         state = net.state_dict()
         torch.save(state, os.path.join(out, f"{name}_legacy.pth"), _use_new_zipfile_serialization=False)
         torch.save(state, os.path.join(out, f"{name}_zip.pth"))
-        save_safetensors(state, os.path.join(out, f"{name}.safetensors"))
+        ref.save_safetensors(state, os.path.join(out, f"{name}.safetensors"))
     index = {
         "content": os.path.relpath(CONTENT, SHARED), "content_size": CONTENT_SIZE, "style": os.path.relpath(STYLE, SHARED), "style_size": STYLE_SIZE,
         "seed": 0, "torch": torch.__version__,

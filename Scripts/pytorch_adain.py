@@ -5,6 +5,10 @@ of naoto0804/pytorch-AdaIN (net.py, function.py, test.py; MIT licence), so that 
 compared with what its users compare it with. pytorch-AdaIN's coral is in goldens_controls.py. Run with Debian's /usr/bin/python3 (python3-torch).
 """
 
+import json
+import struct
+
+import numpy as np
 import torch
 import torch.nn as nn
 from PIL import Image
@@ -240,3 +244,22 @@ def tiny_encoder():
         return feats
 
     return convs, encode_with_intermediate
+
+
+def save_safetensors(tensors, path):
+    """Writes tensors (name -> torch tensor or numpy array) as an F32 safetensors file, in the
+    dict's order, its JSON header padded with spaces to a multiple of 8 bytes."""
+    header, blobs, offset = {}, [], 0
+    for key, value in tensors.items():
+        array = value.detach().float().numpy() if isinstance(value, torch.Tensor) else value
+        data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+        header[key] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    header_bytes = json.dumps(header).encode()
+    header_bytes += b" " * ((8 - len(header_bytes) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header_bytes)))
+        f.write(header_bytes)
+        for blob in blobs:
+            f.write(blob)
