@@ -66,20 +66,18 @@ struct Stylize: ParsableCommand {
         let styles: [String]
         do { styles = try commaList(style, flag: "--style") } catch { throw CommandFailure(error.description) }
         let files = try models.locate()
+        let contentSizing = ImageSizing(size: contentSize, crop: crop), styleSizing = ImageSizing(size: styleSize, crop: crop)
         let tasks: [StylizationTask]
         do {
             tasks = try StylizationTask.plan(
                 content: content, controls: try controls.controls(styles: styles, alpha: alpha), output: output, otherInputs: files.inputs)
-            try StylizationMemory.check(jobs: tasks.map(\.job), contentSizing: ImageSizing(size: contentSize, crop: crop),
-                                        styleSizing: ImageSizing(size: styleSize, crop: crop))
+            try StylizationMemory.check(jobs: tasks.map(\.job), contentSizing: contentSizing, styleSizing: styleSizing)
         } catch let error as StyleControlError {
             throw CommandFailure(error.description)
         } catch let error as StyleTransferError {
             throw CommandFailure(error.description)
         }
-        let pipeline = StylizationPipeline(
-            stylizer: try models.loadStylizer(files), contentSizing: ImageSizing(size: contentSize, crop: crop),
-            styleSizing: ImageSizing(size: styleSize, crop: crop))
+        let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing)
         var report = ProgressReport(count: tasks.count)
         try StylizationRunner(pipeline: pipeline).run(tasks) { outcome in
             report.record(index: outcome.index, output: outcome.task.output, seconds: outcome.seconds, error: outcome.error)
