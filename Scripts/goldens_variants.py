@@ -22,11 +22,24 @@ torch.std (unbiased) + 1e-8, the alpha blend, the decoder with nearest 2x upsamp
 images normalised with ImageNet's mean and std and the output de-normalised and clamped (utils.py's
 inv_normz).
 
+The seed's own image handling (infer.py's load_image and postprocess, called as it calls them):
+torchvision's Resize((imsize, imsize)) on the float tensor, the output de-normalised, resized back
+to the content's size with scikit-image's resize(order=1, preserve_range=True) and truncated with
+(img * 255).astype(np.uint8): seed_infer_<case>.png for the cases of seed_cases (a 90 x 24 crop of
+cornell.jpg written as seed_small_content.png, which shrinks one axis and grows the other; the whole
+cornell.jpg at alpha 0.5), imsize 64; index.json's "seed_infer" lists them.
+
+The seed's ONNX export (export.py's to_onnx): a module with the seed's StyleNet forward (the two
+images concatenated through the encoder, AdaIN, the alpha blend, the decoder) and the same seeded
+weights, written by torch.onnx.export at opset 9 with inputs content_img, style_img and alpha, at
+64 x 64 (the seed exports at 1024; the weights are the same): seed_stylenet.onnx.
+
 Both on the paper's images (cornell.jpg, woman_with_hat_matisse.jpg) sized as stylectl --content-size
 64 --crop (PIL resize of the shorter side, centre crop): index.json ("arrays": shapes, "scalars"),
 one raw float32 file per array: <v>_content_input, <v>_style_input, <v>_content_relu{1,2,3}_1,
 <v>_content_relu4_1, <v>_style_relu4_1, <v>_t (AdaIN at alpha 1), <v>_t_alpha0_5, <v>_decoded
-(the decoder's output) and <v>_output.png (the output image written as torchvision's save_image).
+(the decoder's output) and <v>_output.png (the output image written as torchvision's save_image
+for torch, truncated as infer.py's postprocess for seed).
 """
 
 import collections
@@ -35,6 +48,7 @@ import os
 import sys
 
 import numpy as np
+from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import goldens_formats as fmt  # noqa: E402  (re-runs this script in the venv when torchfile is missing)
@@ -52,6 +66,7 @@ SHARED = os.path.join(os.path.dirname(REPO), "shared", "images")
 CONTENT = os.path.join(SHARED, "content", "cornell.jpg")
 STYLE = os.path.join(SHARED, "style", "woman_with_hat_matisse.jpg")
 SIZE = 64
+SEED_IMSIZE = 64
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
@@ -167,6 +182,43 @@ def inv_normz(image):
     return torch.clamp(image * std + mean, 0, 1)
 
 
+def seed_infer(encoder, decoder, content_path, style_path, imsize, alpha):
+    """aadhithya/AdaIN-pytorch's run_infer with its load_image and postprocess; the network is
+    StyleNetDS's forward (infer=True): the encoder, AdaIN, the alpha blend, the decoder."""
+    import torchvision.transforms as tf
+    from skimage.transform import resize
+
+    def load_image(img_path):
+        transform = tf.Compose([tf.ToTensor(), tf.Resize((imsize, imsize)), tf.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD)])
+        image = np.array(Image.open(img_path).convert("RGB"))
+        return transform(image)[None], image.shape[:-1]
+
+    content, c_size = load_image(content_path)
+    style, _ = load_image(style_path)
+    with torch.no_grad():
+        f_c, f_s = encoder(content), encoder(style)
+        t = alpha * seed_adain(f_c, f_s) + (1 - alpha) * f_c
+        out = decoder(t)
+    img = inv_normz(out.squeeze()).permute(1, 2, 0).numpy()
+    img = resize(img, c_size, order=1, preserve_range=True)
+    return (img * 255).astype(np.uint8)
+
+
+class SeedStyleNet(nn.Module):
+    """model.py's StyleNet: VggEncoder (vgg19().features[:21] as block1 ... block4), VggDecoder, AdaIN."""
+
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def forward(self, content_images, style_images, alpha):
+        enc_features = self.encoder(torch.cat((content_images, style_images), 0))
+        content_feats, style_feats = torch.chunk(enc_features, 2, dim=0)
+        t = alpha * seed_adain(content_feats, style_feats) + (1 - alpha) * content_feats
+        return self.decoder(t)
+
+
 def rescale_last(conv, forward, t, mean, std):
     """Scales the last convolution so that forward(t) has this mean and std (images not mostly clamped)."""
     with torch.no_grad():
@@ -242,13 +294,27 @@ def main():
         arrays["seed_t"] = t
         arrays["seed_t_alpha0_5"] = 0.5 * t + 0.5 * features["content_relu4_1"]
         arrays["seed_decoded"] = seed_decoder(t)
-    save_image(inv_normz(arrays["seed_decoded"][0])[None], os.path.join(out, "seed_output.png"))
+    # The seed writes its images truncated (infer.py's postprocess: (img * 255).astype(np.uint8)).
+    seed_pixels = (inv_normz(arrays["seed_decoded"][0]).permute(1, 2, 0).numpy() * 255).astype(np.uint8)
+    Image.fromarray(seed_pixels).save(os.path.join(out, "seed_output.png"))
     torch.save(seed_decoder.state_dict(), os.path.join(out, "seed_decoder.pth"))
+    ones = torch.ones(1, 3, SIZE, SIZE)
+    torch.onnx.export(SeedStyleNet(seed_encoder, seed_decoder).eval(), (ones, ones, torch.tensor([1.0])),
+                      os.path.join(out, "seed_stylenet.onnx"), input_names=["content_img", "style_img", "alpha"],
+                      output_names=["output_img"], opset_version=9)
+    small = os.path.join(out, "seed_small_content.png")
+    Image.open(CONTENT).convert("RGB").crop((100, 200, 190, 224)).save(small)
+    seed_cases = {"small": (small, 1.0), "whole": (CONTENT, 0.5)}
+    for case, (path, alpha) in seed_cases.items():
+        pixels = seed_infer(seed_encoder, seed_decoder, path, STYLE, SEED_IMSIZE, alpha)
+        Image.fromarray(pixels).save(os.path.join(out, f"seed_infer_{case}.png"))
     loaded = torch.load(os.path.join(out, "seed_decoder.pth"))
     assert sorted(loaded) == sorted(f"net.{b}.{i}.{p}" for b, i in ((0, 0), (1, 0), (1, 2), (1, 4), (1, 6), (2, 0), (2, 2), (3, 0), (3, 2))
                                     for p in ("weight", "bias")), sorted(loaded)
 
-    index = {"arrays": {}, "scalars": {"content": os.path.relpath(CONTENT, SHARED), "style": os.path.relpath(STYLE, SHARED), "size": SIZE}}
+    index = {"arrays": {}, "scalars": {"content": os.path.relpath(CONTENT, SHARED), "style": os.path.relpath(STYLE, SHARED), "size": SIZE},
+             "seed_infer": [{"case": case, "content": os.path.basename(path) if path == small else os.path.relpath(path, SHARED),
+                             "alpha": alpha, "imsize": SEED_IMSIZE} for case, (path, alpha) in seed_cases.items()]}
     for name, tensor in arrays.items():
         tensor.detach().contiguous().float().numpy().astype("<f4").tofile(os.path.join(out, name + ".f32"))
         index["arrays"][name] = list(tensor.shape)

@@ -52,12 +52,7 @@ public func resizeShorterSide(_ image: RGBImage, to size: Int, limits: ImageLimi
 ///   ``ImageCodecError/outputTooLarge(width:height:request:limit:)`` for more than
 ///   `limits.maxPixels` pixels; both before any allocation.
 public func resizeBilinear(_ image: RGBImage, width: Int, height: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
-    try limits.check()
-    let request = "to \(width) x \(height)"
-    guard width > 0 && height > 0 else { throw .invalidOutputSize(width: image.width, height: image.height, request: request) }
-    guard limits.allows(width: width, height: height) else {
-        throw .outputTooLarge(width: image.width, height: image.height, request: request, limit: limits.maxPixels)
-    }
+    try checkResize(image, width: width, height: height, limits: limits)
     if width == image.width && height == image.height { return image }
     let source = quantize(image.pixels)
     let vertical = ResampleCoefficients(inputSize: image.height, outputSize: height)
@@ -176,6 +171,16 @@ private struct ResampleCoefficients {
 private func triangle(_ x: Double) -> Double {
     let x = abs(x)
     return x < 1 ? 1 - x : 0
+}
+
+/// The checks every resize makes before it allocates: a positive size within `limits`.
+func checkResize(_ image: RGBImage, width: Int, height: Int, limits: ImageLimits) throws(ImageCodecError) {
+    try limits.check()
+    let request = "to \(width) x \(height)"
+    guard width > 0 && height > 0 else { throw .invalidOutputSize(width: image.width, height: image.height, request: request) }
+    guard limits.allows(width: width, height: height) else {
+        throw .outputTooLarge(width: image.width, height: image.height, request: request, limit: limits.maxPixels)
+    }
 }
 
 /// Pillow's `clip8`: the fixed-point sum shifted down, clamped to 0...255.

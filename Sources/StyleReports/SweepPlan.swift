@@ -75,11 +75,11 @@ public struct SweepDefinition: Codable, Equatable, Sendable {
     /// ``maskMode`` with its default; an unknown mode is refused by the manifest's reader.
     public var spatialMaskMode: SpatialMask.Mode { maskMode.flatMap(SpatialMask.Mode.init(rawValue:)) ?? .auto }
 
-    /// How the content images are sized.
-    public var contentSizing: ImageSizing { ImageSizing(size: contentSize, crop: cropsImages) }
+    /// How the content images are sized (in the model's shape, ``StyleTransfer/ModelConventions/sizingShape``).
+    public var contentSizing: ImageSizing { model.conventions.sizing(size: contentSize, crop: cropsImages) }
 
     /// How the style images are sized.
-    public var styleSizing: ImageSizing { ImageSizing(size: styleSize, crop: cropsImages) }
+    public var styleSizing: ImageSizing { model.conventions.sizing(size: styleSize, crop: cropsImages) }
 }
 
 /// A sweep's parameters, with paths not yet read (from ``SweepRequest`` or a caller of the library).

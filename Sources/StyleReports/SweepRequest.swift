@@ -24,8 +24,9 @@ public struct SweepRequest: Sendable, Equatable {
     public var steps: Int?
     public var alphas: [Float] = [1]
     public var preserveColors: [ColorPreservation] = [.none]
-    public var contentSize = 512
-    public var styleSize = 512
+    /// `--content-size`, `--style-size`: nil for the model's default (``StyleTransfer/ModelConventions/defaultImageSize``).
+    public var contentSize: Int?
+    public var styleSize: Int?
     /// `--crop`: the centre square of both images after sizing.
     public var crop = false
     /// `--mask-mode` (with `--mask`).
@@ -81,10 +82,11 @@ public struct SweepRequest: Sendable, Equatable {
     public func configuration(models: ModelFiles, toolVersion: String) throws(ReportError) -> SweepConfiguration {
         let (grid, styleList) = try grid()
         let styleFlag = [("--interpolate", interpolate), ("--corners", corners)].first { $0.1 != nil }?.0 ?? "--style"
+        let defaultSize = (models.variant ?? .pytorchAdaIN).conventions.defaultImageSize
         let configuration = SweepConfiguration(
             grid: grid, contents: try imagesOfFolders(contents, role: .content, flag: "--content"), styles: try imagesOfFolders(styleList, role: .style, flag: styleFlag),
             masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
-            alphas: alphas, preserveColors: preserveColors, contentSize: contentSize, styleSize: styleSize,
+            alphas: alphas, preserveColors: preserveColors, contentSize: contentSize ?? defaultSize, styleSize: styleSize ?? defaultSize,
             models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics,
             crop: crop, maskMode: maskMode, styleWeights: styleWeights)
         try configuration.validate()

@@ -17,7 +17,8 @@ import Foundation
 /// the Torch release `vgg_normalised.t7`, `decoder.t7`; for the seed `vgg19-dcbb9e9d.pth`
 /// (torchvision's) and `seed-decoder.pth`. Without a model, the first model (in the order of
 /// ``ModelVariant/allCases``) whose two files are both found is taken, each explicit path
-/// counting as found.
+/// counting as found. An ONNX file (the seed's export of its whole StyleNet) given for one network
+/// is taken for the other too.
 public struct ModelFiles: Sendable, Equatable {
     public var vgg: String
     public var decoder: String
@@ -44,6 +45,10 @@ public struct ModelFiles: Sendable, Equatable {
         executablePath: String = CommandLine.arguments.first ?? ""
     ) throws(StyleTransferError) -> ModelFiles {
         let folders = searchFolders(environment: environment, executablePath: executablePath)
+        // The seed's ONNX export holds both networks: one given for either network stands for both.
+        var (explicitVGG, explicitDecoder) = (explicitVGG, explicitDecoder)
+        if explicitVGG == nil, let onnx = explicitDecoder, WeightFileIdentity.isONNX(onnx) { explicitVGG = onnx }
+        if explicitDecoder == nil, let onnx = explicitVGG, WeightFileIdentity.isONNX(onnx) { explicitDecoder = onnx }
         for candidate in variant.map({ [$0] }) ?? ModelVariant.allCases {
             let conventions = candidate.conventions
             if let vgg = find(explicitVGG, conventions.vggNames, in: folders), let decoder = find(explicitDecoder, conventions.decoderNames, in: folders) {

@@ -11,6 +11,8 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
     case checkpoint(CheckpointError)
     /// A weight file was read but does not fit the network.
     case weights(path: String, NetworkWeightError)
+    /// An ONNX weight file given for a model other than the seed's (the only one whose ONNX export is read).
+    case onnxWeightsOfOtherModel(path: String, variant: ModelVariant)
     /// An input image could not be read or an output image not written.
     case image(ImageCodecError)
     /// `alpha` must lie in [0, 1].
@@ -37,7 +39,7 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
     /// The output's extension is not one stylectl writes (checked before any work).
     case unsupportedOutput(path: String, extension: String, allowed: [String])
     /// The content image's sides (after sizing) are not multiples of 8, which the model needs
-    /// (``ImageSizingConvention/multipleOf8``).
+    /// (``ModelConventions/needsSidesMultipleOf8``).
     case sidesNotMultipleOf8(path: String, width: Int, height: Int, variant: ModelVariant)
     /// `--content-size` or `--style-size` is negative or above ``ImageSizing/maximumSize``.
     case sizeOutOfRange(role: InputRole, size: Int)
@@ -59,6 +61,8 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
                 """
         case .checkpoint(let error): return error.description
         case .weights(let path, let error): return "weight file '\(path)': \(error)"
+        case .onnxWeightsOfOtherModel(let path, let variant):
+            return "weight file '\(path)': ONNX weights are read for the seed model only (its export.py's StyleNet); for \(variant.conventions.title) give its \((variant.conventions.vggNames + variant.conventions.decoderNames).joined(separator: ", ")) files"
         case .image(let error): return error.description
         case .alphaOutOfRange(let alpha): return "alpha must be in [0, 1], got \(alpha)"
         case .imageTooSmall(let path, let width, let height, let minimum):
@@ -81,7 +85,7 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
             let found = ext.isEmpty ? "it has no extension" : "'.\(ext)' is not supported"
             return "--output: cannot write '\(path)': \(found); use \(allowed.map { "." + $0 }.joined(separator: ", "))"
         case .sidesNotMultipleOf8(let path, let width, let height, let variant):
-            return "content image '\(path)' is \(width)x\(height) pixels after sizing; \(variant.conventions.title) pools in floor mode, so its output covers only sides that are multiples of 8: use --crop with a --content-size that is a multiple of 8 (its own inference uses 256)"
+            return "content image '\(path)' is \(width)x\(height) pixels after sizing; \(variant.conventions.title) pools in floor mode, so its output covers only sides that are multiples of 8: use a --content-size that is a multiple of 8 (its own infer.py resizes to 256 x 256, the default with this model)"
         case .sizeOutOfRange(let role, let size):
             return "'\(role.sizeFlag ?? role.flag)' must be in 0...\(ImageSizing.maximumSize) (0 keeps the image's size), got \(size)"
         case .insufficientMemory(let path, let width, let height, let needed, let available, let source, let largest):

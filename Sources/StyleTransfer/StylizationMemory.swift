@@ -187,7 +187,7 @@ public enum StylizationMemory {
         var (low, high) = (VGGEncoder.minimumImageSide - 1, ImageSizing.maximumSize)
         while low < high {
             let middle = (low + high + 1) / 2
-            if needed(ImageSizing(size: middle, crop: sizing.crop)).bytes <= available.bytes { low = middle } else { high = middle - 1 }
+            if needed(ImageSizing(size: middle, crop: sizing.crop, shape: sizing.shape)).bytes <= available.bytes { low = middle } else { high = middle - 1 }
         }
         throw .insufficientMemory(path: path, width: size.width, height: size.height, needed: bytes, available: available.bytes,
                                   source: available.source, largestFittingSize: low >= VGGEncoder.minimumImageSide ? low : nil)

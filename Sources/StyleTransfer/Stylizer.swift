@@ -40,7 +40,7 @@ public final class Stylizer: Sendable {
         let variant = models.variant ?? vggIdentity?.variant ?? .pytorchAdaIN
         let decoderIdentity = try WeightFileIdentity.identify(path: models.decoder)
         for (path, identity, network) in [(models.vgg, vggIdentity, NetworkRole.encoder), (models.decoder, decoderIdentity, .decoder)] {
-            guard let identity, identity.variant != variant || identity.network != network else { continue }
+            guard let identity, identity.variant != variant || !identity.network.holds(network) else { continue }
             // pytorch-AdaIN's files swapped keep their own words (NetworkWeightError.vggGivenAsDecoder ...),
             // given by the network's initialiser below.
             if identity.variant == variant, variant == .pytorchAdaIN { continue }
@@ -62,10 +62,17 @@ public final class Stylizer: Sendable {
     /// The tensors of `network` in the file at `path`, as `variant`'s weight layout keeps them:
     /// the whole state_dict; a Torch7 file's modules checked and keyed by position
     /// (``torch7StateDict(_:network:)``); or, for torchvision's VGG-19, only `features.0` ...
-    /// `features.19` (the file's 548 MB classifier is never read).
+    /// `features.19` (the file's 548 MB classifier is never read); or, from the seed's ONNX export
+    /// (any model's file named `.onnx`), its convolutions (``seedONNXStateDict(_:network:)``).
     private static func weights(_ path: String, variant: ModelVariant, network: NetworkRole) throws(StyleTransferError) -> [String: StoredTensor] {
+        if WeightFileIdentity.isONNX(path) {
+            guard variant == .seed else { throw .onnxWeightsOfOtherModel(path: path, variant: variant) }
+            let graph: ONNXGraph
+            do { graph = try loadONNXGraph(path: path) } catch { throw .checkpoint(error) }
+            do { return try seedONNXStateDict(graph, network: network) } catch { throw .weights(path: path, error) }
+        }
         switch (variant.conventions.weightLayout, network) {
-        case (.moduleNumbers, _), (.torchvisionAndSeedDecoder, .decoder):
+        case (.moduleNumbers, _), (.torchvisionAndSeedDecoder, .decoder), (.torchvisionAndSeedDecoder, .encoderAndDecoder):
             do { return try loadStateDict(path: path) } catch { throw .checkpoint(error) }
         case (.torchvisionAndSeedDecoder, .encoder):
             let conventions = variant.conventions
@@ -129,15 +136,31 @@ public final class Stylizer: Sendable {
     }
 }
 
-/// How an input image is sized before encoding, as pytorch-AdaIN's `test_transform`.
+/// How an input image is sized before encoding, and the size its stylization is given back at.
 ///
+/// ``Shape/shorterSide`` is pytorch-AdaIN's `test_transform` (and AdaIN-style's `sizePreprocess`);
+/// ``Shape/square`` is the seed's `load_image` and `postprocess` (aadhithya/AdaIN-pytorch's infer.py).
 /// With `size` 0 and `crop`, the centre square of the unresized image (side: its shorter side) is
 /// taken; pytorch-AdaIN has no such case (its `CenterCrop(0)` fails).
-public struct ImageSizing: Sendable, Equatable {
-    /// The shorter side is resized to `size` (with antialiasing, as PIL); 0 keeps the original size.
+public struct ImageSizing: Sendable, Hashable {
+    /// How `size` is applied.
+    public enum Shape: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The shorter side is resized to `size` (with antialiasing, as PIL:
+        /// ``resizeShorterSide(_:to:limits:)``); the stylization keeps the sized image's size.
+        case shorterSide = "shorter-side"
+        /// The image is resized to `size` x `size` (torchvision's `Resize((size, size))` on the
+        /// float tensor: ``resizeBilinearUnantialiased(_:width:height:limits:)``); the stylization is
+        /// resized back to the image's own size (``resizeLikeScikitImage(_:width:height:limits:)``).
+        case square
+    }
+
+    /// The shorter side (``Shape/shorterSide``) or the side (``Shape/square``) the image is resized
+    /// to; 0 keeps the original size.
     public var size: Int
-    /// Take the centre `size` x `size` square after resizing (the shorter side's square for size 0).
+    /// Take the centre square: after resizing (``Shape/shorterSide``; the shorter side's square for
+    /// size 0), before it (``Shape/square``).
     public var crop: Bool
+    public var shape: Shape
 
     /// The largest `size` accepted: 2^14. A shorter side of 16384 pixels is at least 268 million
     /// pixels, above ImageCodec's default pixel limit (Pillow's 178,956,970), and a stylization
@@ -145,9 +168,10 @@ public struct ImageSizing: Sendable, Equatable {
     /// typing mistakes, so they are refused at parse time rather than after reading the image.
     public static let maximumSize = 16384
 
-    public init(size: Int, crop: Bool = false) {
+    public init(size: Int, crop: Bool = false, shape: Shape = .shorterSide) {
         self.size = size
         self.crop = crop
+        self.shape = shape
     }
 
     /// Refuses a size outside `0 ... maximumSize` for images of `role` (content or style).
@@ -156,25 +180,48 @@ public struct ImageSizing: Sendable, Equatable {
     }
 
     /// The width and height an image of `width` x `height` pixels (both positive) has after
-    /// sizing, without ImageCodec's pixel limit (for estimates; ``load(path:)`` applies it); nil
-    /// when a side would not fit in an `Int`.
+    /// sizing, without ImageCodec's pixel limit (for estimates; ``load(path:minimumSide:)`` applies
+    /// it); nil when a side would not fit in an `Int`.
     public func sizedDimensions(width: Int, height: Int) -> (width: Int, height: Int)? {
-        if crop {
-            let side = size > 0 ? size : min(width, height)
-            return (side, side)
+        switch shape {
+        case .square:
+            if size > 0 { return (size, size) }
+            return crop ? (min(width, height), min(width, height)) : (width, height)
+        case .shorterSide:
+            if crop {
+                let side = size > 0 ? size : min(width, height)
+                return (side, side)
+            }
+            guard size > 0 else { return (width, height) }
+            return try? shorterSideSize(width: width, height: height, to: size, limits: ImageLimits(maxPixels: .max))
         }
-        guard size > 0 else { return (width, height) }
-        return try? shorterSideSize(width: width, height: height, to: size, limits: ImageLimits(maxPixels: .max))
     }
 
     /// Reads an image file and sizes it; fails when the result is too small to encode
     /// (`minimumSide`: the model's ``ModelConventions/minimumImageSide``).
     public func load(path: String, minimumSide: Int = VGGEncoder.minimumImageSide) throws(StyleTransferError) -> RGBImage {
+        try loadGivingBack(path: path, minimumSide: minimumSide).image
+    }
+
+    /// ``load(path:minimumSide:)`` with the size a stylization of the image is given back at: the
+    /// sized image's (``Shape/shorterSide``), or the read and cropped image's (``Shape/square``).
+    public func loadGivingBack(
+        path: String, minimumSide: Int = VGGEncoder.minimumImageSide
+    ) throws(StyleTransferError) -> (image: RGBImage, outputWidth: Int, outputHeight: Int) {
         var image: RGBImage
+        let output: (width: Int, height: Int)
         do {
             image = try readImage(path: path)
-            if size > 0 { image = try resizeShorterSide(image, to: size) }
-            if crop { image = try centerCrop(image, size: size > 0 ? size : min(image.width, image.height)) }
+            switch shape {
+            case .shorterSide:
+                if size > 0 { image = try resizeShorterSide(image, to: size) }
+                if crop { image = try centerCrop(image, size: size > 0 ? size : min(image.width, image.height)) }
+                output = (image.width, image.height)
+            case .square:
+                if crop { image = try centerCrop(image, size: min(image.width, image.height)) }
+                output = (image.width, image.height)
+                if size > 0 { image = try resizeBilinearUnantialiased(image, width: size, height: size) }
+            }
         } catch {
             throw .image(error)
         }
@@ -182,6 +229,6 @@ public struct ImageSizing: Sendable, Equatable {
         guard image.width >= minimum && image.height >= minimum else {
             throw .imageTooSmall(path: path, width: image.width, height: image.height, minimum: minimum)
         }
-        return image
+        return (image, output.width, output.height)
     }
 }

@@ -100,6 +100,37 @@ enum VariantGoldens {
         #expect(Double(differing) / Double(ours.count) < 0.02, "\(variant): \(differing) of \(ours.count) values differ")
         #expect(worst <= 3, "\(variant): largest difference \(worst) levels")
     }
+
+    /// The seed's own image handling, end to end against its infer.py (Scripts/goldens_variants.py,
+    /// with torchvision's Resize and scikit-image's resize): both images resized to imsize x imsize
+    /// (``ImageSizing/Shape/square``), the output resized back to the content's size and truncated to
+    /// 8 bits. "small" is 90 x 24 (one axis shrinks from 64, with scikit-image's antialiasing, the
+    /// other grows), "whole" 729 x 512 at alpha 0.5. The pixel tolerance of pytorch-AdaIN's goldens.
+    @Test(arguments: ["small", "whole"])
+    func seedInferenceMatchesItsOwnPipeline(name: String) throws {
+        let stylizer = try #require(try VariantGoldens.stylizers[.seed]?.get())
+        let cases = try #require(VariantGoldens.arrays.index()["seed_infer"] as? [[String: Any]])
+        let run = try #require(cases.first { $0["case"] as? String == name })
+        let imsize = try #require(run["imsize"] as? Int), alpha = try #require(run["alpha"] as? Double)
+        let contentName = try #require(run["content"] as? String)
+        let content = contentName.contains("/") ? TestPaths.sharedImages.appendingPathComponent(contentName).path : try VariantGoldens.path(contentName)
+        let style = TestPaths.sharedImages.appendingPathComponent(try #require(VariantGoldens.arrays.scalar("style") as? String)).path
+        let sizing = ModelVariant.seed.conventions.sizing(size: imsize, crop: false)
+        #expect(sizing == ImageSizing(size: imsize, shape: .square))
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: sizing)
+        let output = try pipeline.stylize(content: content, controls: StyleControls(styles: [style], alpha: Float(alpha)))
+        let reference = try readImage(path: VariantGoldens.path("seed_infer_\(name).png"))
+        try #require(output.width == reference.width && output.height == reference.height)
+        let (ours, theirs) = (quantize(output.pixels), quantize(reference.pixels))
+        var (differing, worst) = (0, 0)
+        for (a, b) in zip(ours, theirs) where a != b {
+            differing += 1
+            worst = max(worst, abs(Int(a) - Int(b)))
+        }
+        print("seed infer.py \(name): \(differing) of \(ours.count) values differ, largest \(worst) levels")
+        #expect(Double(differing) / Double(ours.count) < 0.02, "\(name): \(differing) of \(ours.count) values differ")
+        #expect(worst <= 3, "\(name): largest difference \(worst) levels")
+    }
 }
 
 @Suite struct ModelVariantFileTests {
@@ -248,6 +279,62 @@ enum VariantGoldens {
         }
     }
 
+    /// The seed's ONNX export (torch.onnx.export at opset 9 of its StyleNet, Scripts/goldens_variants.py)
+    /// gives, from one file given as --decoder alone, the tensors its .pth files hold, bit for bit,
+    /// and so the same stylization.
+    @Test func seedONNXExportGivesThePthWeights() throws {
+        let onnx = try VariantGoldens.path("seed_stylenet.onnx")
+        let files = try ModelFiles.locate(vgg: nil, decoder: onnx, environment: [:], executablePath: "").resolvingVariant()
+        #expect(files == ModelFiles(vgg: onnx, decoder: onnx, variant: .seed))
+        let graph = try loadONNXGraph(path: onnx)
+        let vgg = try loadStateDict(path: VariantGoldens.path("seed_vgg19.pth"))
+        let decoder = try loadStateDict(path: VariantGoldens.path("seed_decoder.pth"))
+        for (network, reference) in [(NetworkRole.encoder, vgg), (.decoder, decoder)] {
+            let state = try seedONNXStateDict(graph, network: network)
+            #expect(state.count == 18, "\(network): 9 convolutions, a weight and a bias each")
+            for (key, tensor) in state { #expect(reference[key] == tensor, "\(key)") }
+        }
+        let fromONNX = try Stylizer(models: files)
+        let fromPth = try #require(try VariantGoldens.stylizers[.seed]?.get())
+        let sizing = ModelVariant.seed.conventions.sizing(size: 64, crop: false)
+        let content = TestPaths.sharedImages.appendingPathComponent("content/cornell.jpg").path
+        let style = TestPaths.sharedImages.appendingPathComponent("style/woman_with_hat_matisse.jpg").path
+        let images = [fromONNX, fromPth].map { stylizer in
+            Result { try StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: sizing).stylize(content: content, controls: StyleControls(styles: [style])) }
+        }
+        #expect(try images[0].get() == images[1].get())
+    }
+
+    /// ONNX graphs that are not the seed's StyleNet are refused naming the Conv node, and an ONNX
+    /// file of another model naming the file and the model's own files.
+    @Test func onnxGraphsThatAreNotTheSeedsAreRefused() throws {
+        let graph = try loadONNXGraph(path: VariantGoldens.path("seed_stylenet.onnx"))
+        var short = graph
+        short.nodes.removeAll { $0.opType == "Conv" && $0.inputs[1] == "decoder.net.3.2.weight" }
+        #expect(throws: NetworkWeightError.onnxConvolution(
+            index: 17, node: nil, found: "missing (the graph has 17 Conv nodes)",
+            expected: "a convolution with weight [3, 64, 3, 3] and bias [3] (the seed's 'net.3.2.weight')")) {
+            try seedONNXStateDict(short, network: .decoder)
+        }
+        var misshapen = graph
+        misshapen.initializers["encoder.5.weight"] = StoredTensor(shape: [128, 64, 1, 1], values: Array(repeating: 0, count: 128 * 64))
+        let error = #expect(throws: NetworkWeightError.self) { try seedONNXStateDict(misshapen, network: .encoder) }
+        #expect(error?.description == "Conv node 2 ('\(graph.nodes.filter { $0.opType == "Conv" }[2].name)') of the ONNX graph is a convolution with weight [128, 64, 1, 1]; the seed's StyleNet export (aadhithya/AdaIN-pytorch's export.py) has a convolution with weight [128, 64, 3, 3] and bias [128] (the seed's 'features.5.weight') there")
+
+        // stylectl's own export of the pytorch-adain model: not read back as weights.
+        let adain = try Stylizer(models: VariantGoldens.files(.pytorchAdaIN))
+        let exported = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-\(UUID().uuidString)-adain.onnx").path
+        defer { try? FileManager.default.removeItem(atPath: exported) }
+        try ONNXExport.write(adain, size: .fixed(64), producerVersion: "test", to: exported)
+        #expect(try WeightFileIdentity.identify(path: exported) == nil)
+        do {
+            _ = try Stylizer(models: ModelFiles(vgg: exported, decoder: exported).resolvingVariant())
+            Issue.record("an ONNX export of the pytorch-adain model was loaded as weights")
+        } catch {
+            #expect(error.description == "weight file '\(exported)': ONNX weights are read for the seed model only (its export.py's StyleNet); for the pytorch-adain model (naoto0804/pytorch-AdaIN) give its vgg_normalised.pth, vgg_normalised.safetensors, decoder.pth, decoder.safetensors files")
+        }
+    }
+
     /// The seed model pools in floor mode: a content whose sides are not multiples of 8 is refused
     /// before it is encoded.
     @Test func seedRefusesSidesThatAreNotMultiplesOf8() throws {
@@ -259,7 +346,7 @@ enum VariantGoldens {
             _ = try pipeline.stylize(content: content, controls: StyleControls(styles: [style]))
             Issue.record("a 60x60 content was stylized by the seed model")
         } catch {
-            #expect(error.description == "content image '\(content)' is 60x60 pixels after sizing; the seed model (aadhithya/AdaIN-pytorch) pools in floor mode, so its output covers only sides that are multiples of 8: use --crop with a --content-size that is a multiple of 8 (its own inference uses 256)")
+            #expect(error.description == "content image '\(content)' is 60x60 pixels after sizing; the seed model (aadhithya/AdaIN-pytorch) pools in floor mode, so its output covers only sides that are multiples of 8: use a --content-size that is a multiple of 8 (its own infer.py resizes to 256 x 256, the default with this model)")
         }
     }
 }

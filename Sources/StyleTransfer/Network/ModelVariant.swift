@@ -87,18 +87,13 @@ public enum WeightLayout: Sendable, Equatable {
     case torchvisionAndSeedDecoder
 }
 
-/// How a variant sizes its input images and turns the decoder's output into the output image.
-public enum ImageSizingConvention: Sendable, Equatable {
-    /// pytorch-AdaIN's `test_transform` (and AdaIN-style's `sizePreprocess`): the shorter side to
-    /// `--content-size` / `--style-size` (0 keeps it), `--crop` the centre square; the output is
-    /// the decoder's image cropped to the content's size.
-    case shorterSide
-    /// The seed's `infer.py` with sides that are multiples of 8: its images are resized to
-    /// imsize x imsize (default 256) and its output resized back to the content's size; stylectl
-    /// runs it at the sizes `--content-size` / `--crop` give, which must be multiples of 8 (its
-    /// floor-mode pooling drops a last odd row or column, so the decoder's output would not cover
-    /// the content otherwise).
-    case multipleOf8
+/// How a variant turns its output values into 8-bit levels when the image is written.
+public enum OutputLevels: Sendable, Equatable {
+    /// Rounded: torchvision's `save_image` (`mul(255).add_(0.5).clamp_(0, 255)`), ImageCodec's
+    /// ``quantize(_:)-(Float)``.
+    case rounded
+    /// Truncated toward zero: the seed's `(img * 255).astype(np.uint8)` (``truncatedToLevels(_:)``).
+    case truncated
 }
 
 /// Everything that differs between the AdaIN systems (``ModelVariant``): the one place the
@@ -116,7 +111,12 @@ public struct ModelConventions: Sendable {
     public let input: EncoderInput
     public let statistics: AdaINStatistics
     public let weightLayout: WeightLayout
-    public let imageSizing: ImageSizingConvention
+    /// How the system sizes its images (``ImageSizing/Shape``) and the size it runs at by default
+    /// (`--content-size` and `--style-size` when not given): pytorch-AdaIN's test.py and test.lua
+    /// resize the shorter side to 512, the seed's infer.py both images to 256 x 256.
+    public let sizingShape: ImageSizing.Shape
+    public let defaultImageSize: Int
+    public let outputLevels: OutputLevels
     /// The smallest image side the encoder and decoder take: relu4_1 must be at least 2 pixels
     /// wide for the decoder's reflection padding (ceil(side / 8) >= 2, or floor(side / 8) >= 2).
     public let minimumImageSide: Int
@@ -127,15 +127,15 @@ public struct ModelConventions: Sendable {
     static let pytorchAdaIN = ModelConventions(
         title: "the pytorch-adain model (naoto0804/pytorch-AdaIN)",
         encoderArchitecture: VGGEncoder.architecture, encoderNetwork: .pytorchAdaIN, decoderNetwork: .pytorchAdaIN,
-        input: .image, statistics: .pytorchAdaIN, weightLayout: .moduleNumbers, imageSizing: .shorterSide,
-        minimumImageSide: 9,
+        input: .image, statistics: .pytorchAdaIN, weightLayout: .moduleNumbers, sizingShape: .shorterSide,
+        defaultImageSize: 512, outputLevels: .rounded, minimumImageSide: 9,
         vggNames: ["vgg_normalised.pth", "vgg_normalised.safetensors"], decoderNames: ["decoder.pth", "decoder.safetensors"])
 
     static let torch = ModelConventions(
         title: "the torch model (xunhuang1995/AdaIN-style)",
         encoderArchitecture: VGGEncoder.architecture, encoderNetwork: .pytorchAdaIN, decoderNetwork: .pytorchAdaIN,
-        input: .image, statistics: .torch, weightLayout: .torch7Sequential, imageSizing: .shorterSide,
-        minimumImageSide: 9,
+        input: .image, statistics: .torch, weightLayout: .torch7Sequential, sizingShape: .shorterSide,
+        defaultImageSize: 512, outputLevels: .rounded, minimumImageSide: 9,
         vggNames: ["vgg_normalised.t7"], decoderNames: ["decoder.t7"])
 
     static let seed = ModelConventions(
@@ -143,8 +143,8 @@ public struct ModelConventions: Sendable {
         encoderArchitecture: seedEncoderArchitecture,
         encoderNetwork: NetworkConventions(keyPrefix: "features.", zeroPadding: true, floorPooling: true),
         decoderNetwork: NetworkConventions(moduleNames: seedDecoderModuleNames),
-        input: .imageNet, statistics: .seed, weightLayout: .torchvisionAndSeedDecoder, imageSizing: .multipleOf8,
-        minimumImageSide: 16,
+        input: .imageNet, statistics: .seed, weightLayout: .torchvisionAndSeedDecoder, sizingShape: .square,
+        defaultImageSize: 256, outputLevels: .truncated, minimumImageSide: 16,
         vggNames: ["vgg19-dcbb9e9d.pth"], decoderNames: ["seed-decoder.pth"])
 
     /// torchvision's `vgg19().features[:21]` (conv1_1 ... relu4_1) under its module numbers:
@@ -171,6 +171,15 @@ public struct ModelConventions: Sendable {
         1: "net.0.0", 5: "net.1.0", 8: "net.1.2", 11: "net.1.4", 14: "net.1.6",
         18: "net.2.0", 21: "net.2.2", 25: "net.3.0", 28: "net.3.2",
     ]
+
+    /// Whether the encoded image's sides must be multiples of 8: with floor-mode pooling a last odd
+    /// row or column is dropped, and the decoder's output would not cover the image.
+    public var needsSidesMultipleOf8: Bool { encoderNetwork.floorPooling }
+
+    /// The sizing at `size` (nil: ``defaultImageSize``), in this system's shape.
+    public func sizing(size: Int?, crop: Bool) -> ImageSizing {
+        ImageSizing(size: size ?? defaultImageSize, crop: crop, shape: sizingShape)
+    }
 
     /// The encoder's input for an image: the image itself, or its normalisation.
     public func encoderInput(_ image: RGBImage) -> Tensor {

@@ -21,6 +21,9 @@ public enum NetworkWeightError: Error, Equatable, CustomStringConvertible {
     /// A Torch7 `nn.Sequential` does not have the module the architecture needs at `index`
     /// (0-based; Lua's `model:get(index + 1)`), or ends before it.
     case torch7Module(network: String, index: Int, found: String, expected: String)
+    /// The Conv node `index` (0-based, in graph order; `node` its name, nil when missing) of an
+    /// ONNX file is not the seed's convolution there (``seedONNXStateDict(_:network:)``).
+    case onnxConvolution(index: Int, node: String?, found: String, expected: String)
 
     public var description: String {
         switch self {
@@ -42,6 +45,9 @@ public enum NetworkWeightError: Error, Equatable, CustomStringConvertible {
             return "this is the \(found.network.title) of \(found.variant.conventions.title), recognised by \(found.evidence); the \(expected.network.title) of \(expected.variant.conventions.title) is needed here (its first tensor is '\(expected.evidence)'): \(hint)"
         case .torch7Module(let network, let index, let found, let expected):
             return "module \(index) of the \(network) (Lua's model:get(\(index + 1))) is \(found); AdaIN-style's \(network) has \(expected) there"
+        case .onnxConvolution(let index, let node, let found, let expected):
+            let name = node.map { " ('\($0)')" } ?? ""
+            return "Conv node \(index)\(name) of the ONNX graph is \(found); the seed's StyleNet export (aadhithya/AdaIN-pytorch's export.py) has \(expected) there"
         case .decoderGivenAsVGG:
             return "this looks like a decoder checkpoint, not a VGG (it starts at '1.weight' of shape [256, 512, 3, 3]); pass it as the decoder and give vgg_normalised.pth as the VGG encoder"
         }

@@ -7,9 +7,20 @@ import Checkpoints
 public enum NetworkRole: String, Sendable, Equatable, Hashable {
     case encoder
     case decoder
+    /// Both in one file: the seed's ONNX export of its whole StyleNet.
+    case encoderAndDecoder
 
-    /// `"VGG encoder"` or `"decoder"`, for messages.
-    public var title: String { self == .encoder ? "VGG encoder" : "decoder" }
+    /// `"VGG encoder"`, `"decoder"` or `"VGG encoder and decoder"`, for messages.
+    public var title: String {
+        switch self {
+        case .encoder: "VGG encoder"
+        case .decoder: "decoder"
+        case .encoderAndDecoder: "VGG encoder and decoder"
+        }
+    }
+
+    /// Whether a file holding this network holds `network`.
+    public func holds(_ network: NetworkRole) -> Bool { self == network || self == .encoderAndDecoder }
 }
 
 /// A weight file's model and network, and what showed them (a key, or a Torch7 module).
@@ -58,12 +69,32 @@ public struct WeightFileIdentity: Sendable, Equatable, Hashable {
         return nil
     }
 
-    /// The model and network of the weight file at `path`: a Torch7 file by its modules, a
-    /// PyTorch or safetensors file by the tensors of ``probeKeys`` (only those are read); nil
-    /// when the file is readable but of none of the known layouts.
+    /// The model and network of an ONNX graph: the seed's StyleNet export (both networks) when it
+    /// has the seed's 18 Conv nodes and the first one's weight is an initializer of torchvision's
+    /// conv1_1 shape, [64, 3, 3, 3]; nil otherwise (stylectl's own exports, which encode the content
+    /// and the style with two copies of the encoder's nodes, have 27).
+    public static func recognize(_ graph: ONNXGraph) -> WeightFileIdentity? {
+        let convolutions = graph.nodes.filter { $0.opType == "Conv" }
+        guard convolutions.count == seedEncoderConvolutions.count + seedDecoderConvolutions.count,
+              let first = convolutions.first, first.inputs.count > 1, graph.initializers[first.inputs[1]]?.shape == [64, 3, 3, 3]
+        else { return nil }
+        return WeightFileIdentity(variant: .seed, network: .encoderAndDecoder,
+                                  evidence: "its first Conv node '\(first.name)', torchvision's conv1_1 of shape [64, 3, 3, 3]")
+    }
+
+    /// Whether `path` names an ONNX file (by its extension, `.onnx` in any case).
+    public static func isONNX(_ path: String) -> Bool { path.lowercased().hasSuffix(".onnx") }
+
+    /// The model and network of the weight file at `path`: an ONNX file (``isONNX(_:)``) by its
+    /// convolutions, a Torch7 file by its modules, a PyTorch or safetensors file by the tensors of
+    /// ``probeKeys`` (only those are read); nil when the file is readable but of none of the known
+    /// layouts.
     ///
     /// - Throws: ``StyleTransferError/checkpoint(_:)`` when the file cannot be read.
     public static func identify(path: String) throws(StyleTransferError) -> WeightFileIdentity? {
+        if isONNX(path) {
+            do { return recognize(try loadONNXGraph(path: path)) } catch { throw .checkpoint(error) }
+        }
         do {
             return recognize(try loadStateDict(path: path, keys: probeKeys))
         } catch .unknownFormat(let unknown) {

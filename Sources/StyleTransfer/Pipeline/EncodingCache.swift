@@ -13,8 +13,7 @@ public struct ImageIdentity: Hashable, Sendable {
     public let path: String
     public let byteCount: UInt64
     public let modified: Date
-    public let size: Int
-    public let crop: Bool
+    public let sizing: ImageSizing
 
     /// Reads the file's size and modification date.
     ///
@@ -29,8 +28,7 @@ public struct ImageIdentity: Hashable, Sendable {
         self.path = standardized
         self.byteCount = bytes
         self.modified = modified
-        self.size = sizing.size
-        self.crop = sizing.crop
+        self.sizing = sizing
     }
 }
 
@@ -60,16 +58,25 @@ public struct Encoding: Sendable {
     /// The encoded image's size (after sizing).
     public var width: Int
     public var height: Int
+    /// The size a stylization of the image is given back at (``ImageSizing/loadGivingBack(path:minimumSide:)``):
+    /// the encoded size, or for ``ImageSizing/Shape/square`` the image's own.
+    public var outputWidth: Int
+    public var outputHeight: Int
     /// The sized image itself, kept with a content's encoding (colour preservation and the colour
     /// distance need it, and it is then not read again); nil for styles.
     public var image: RGBImage?
 
-    public init(features: Tensor, statistics: StyleStatistics?, width: Int, height: Int, image: RGBImage? = nil) {
+    public init(
+        features: Tensor, statistics: StyleStatistics?, width: Int, height: Int, image: RGBImage? = nil,
+        outputWidth: Int? = nil, outputHeight: Int? = nil
+    ) {
         self.features = features
         self.statistics = statistics
         self.width = width
         self.height = height
         self.image = image
+        self.outputWidth = outputWidth ?? width
+        self.outputHeight = outputHeight ?? height
     }
 }
 

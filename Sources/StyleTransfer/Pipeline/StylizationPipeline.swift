@@ -85,16 +85,18 @@ public struct StylizationPipeline: Sendable {
         var loaded: RGBImage?
         func contentImage() throws(StyleControlError) -> RGBImage {
             if let loaded { return loaded }
-            let image = try loadContent(content)
+            let image = try loadContent(content).image
             loaded = image
             return image
         }
         let contentKey = EncodingCache.Key(image: contentID, transform: mode == .luminance ? .luminance : .none)
         let contentEncoding = try contentCache.encoding(for: contentKey) { _ throws(StyleControlError) -> Encoding in
             try timed { () throws(StyleControlError) -> Encoding in
-                let image = try contentImage()
-                return Encoding(features: stylizer.encode(mode.contentInput(image)), statistics: nil, width: image.width, height: image.height,
-                                image: image)
+                let sized = try loadContent(content)
+                loaded = sized.image
+                return Encoding(features: stylizer.encode(mode.contentInput(sized.image)), statistics: nil,
+                                width: sized.image.width, height: sized.image.height, image: sized.image,
+                                outputWidth: sized.outputWidth, outputHeight: sized.outputHeight)
             }
         }
         if loaded == nil { loaded = contentEncoding.image }
@@ -135,8 +137,8 @@ public struct StylizationPipeline: Sendable {
         }
         let target = blend(adain, contentFeatures, alpha: controls.alpha)
         let decodeStart = DispatchTime.now().uptimeNanoseconds
-        var stylization = decode(target, width: width, height: height, styleTarget: styleTarget)
-        if mode == .luminance { stylization.image = mode.output(stylization.image, content: try contentImage()) }
+        var stylization = try decode(target, content: contentEncoding, styleTarget: styleTarget,
+                                 luminanceOf: mode == .luminance ? try contentImage() : nil)
         stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
         stylization.encodingSeconds = encodingSeconds
         if measuring { stylization.contentImage = try contentImage() }
@@ -148,7 +150,10 @@ public struct StylizationPipeline: Sendable {
     public func contentEncoding(_ content: String) throws(StyleControlError) -> Encoding {
         let key = EncodingCache.Key(image: try ImageIdentity(path: content, sizing: contentSizing, role: .content), transform: .none)
         return try contentCache.encoding(for: key) { _ throws(StyleControlError) -> Encoding in
-            encode(try loadContent(content), statistics: false)
+            let sized = try loadContent(content)
+            var encoding = encode(sized.image, statistics: false)
+            (encoding.outputWidth, encoding.outputHeight) = (sized.outputWidth, sized.outputHeight)
+            return encoding
         }
     }
 
@@ -160,12 +165,28 @@ public struct StylizationPipeline: Sendable {
         }
     }
 
-    /// Decodes `t` and crops the result to `width` x `height` (the content's size): the last step
-    /// of every stylization. `styleTarget` is kept for ``losses(of:)``.
-    public func decode(_ target: Tensor, width: Int, height: Int, styleTarget: StyleStatistics? = nil) -> Stylization {
+    /// Decodes `t` into the stylized image of `content`: the last step of every stylization. The
+    /// decoder's output is cropped to the encoded content's size; with `luminanceOf` (the sized
+    /// content image, luminance-only colour preservation) its luminance is recombined with that
+    /// image's chroma; for ``ImageSizing/Shape/square`` it is resized back to the content's own size
+    /// (``resizeLikeScikitImage(_:width:height:limits:)``); a model whose ``ModelConventions/outputLevels``
+    /// truncate has its values truncated to 8-bit levels. `styleTarget` is kept for ``losses(of:)``.
+    ///
+    /// - Throws: ``StyleControlError/transfer(_:)`` when the image cannot be resized back (a limit
+    ///   of ImageCodec's, such as `STYLECTL_MAX_PIXELS` lowered since the content was read).
+    public func decode(
+        _ target: Tensor, content: Encoding, styleTarget: StyleStatistics? = nil, luminanceOf: RGBImage? = nil
+    ) throws(StyleControlError) -> Stylization {
         let decoded = stylizer.decoder.decode(target)
-        return Stylization(image: stylizer.image(from: decoded, width: width, height: height), decoded: decoded,
-                           target: target, styleTarget: styleTarget)
+        var image = stylizer.image(from: decoded, width: content.width, height: content.height)
+        if let luminanceOf { image = ColorPreservation.luminance.output(image, content: luminanceOf) }
+        if (content.outputWidth, content.outputHeight) != (image.width, image.height) {
+            do { image = try resizeLikeScikitImage(image, width: content.outputWidth, height: content.outputHeight) } catch {
+                throw .transfer(.image(error))
+            }
+        }
+        if stylizer.variant.conventions.outputLevels == .truncated { image = truncatedToLevels(image) }
+        return Stylization(image: image, decoded: decoded, target: target, styleTarget: styleTarget)
     }
 
     /// The content and style losses of a stylization (``StylizationLosses``): one encoder pass of
@@ -201,13 +222,20 @@ public struct StylizationPipeline: Sendable {
         do { return try sizing.load(path: path, minimumSide: stylizer.variant.conventions.minimumImageSide) } catch { throw .transfer(error) }
     }
 
-    /// The content image, sized; for a model whose output covers only sides that are multiples of
-    /// 8 (``ImageSizingConvention/multipleOf8``), other sides are refused.
-    private func loadContent(_ path: String) throws(StyleControlError) -> RGBImage {
-        let image = try load(path, sizing: contentSizing)
-        if stylizer.variant.conventions.imageSizing == .multipleOf8, !image.width.isMultiple(of: 8) || !image.height.isMultiple(of: 8) {
+    /// The content image, sized, with the size its stylization is given back at; for a model whose
+    /// output covers only sides that are multiples of 8 (``ModelConventions/needsSidesMultipleOf8``),
+    /// other sides are refused.
+    private func loadContent(_ path: String) throws(StyleControlError) -> (image: RGBImage, outputWidth: Int, outputHeight: Int) {
+        let sized: (image: RGBImage, outputWidth: Int, outputHeight: Int)
+        do {
+            sized = try contentSizing.loadGivingBack(path: path, minimumSide: stylizer.variant.conventions.minimumImageSide)
+        } catch {
+            throw .transfer(error)
+        }
+        let image = sized.image
+        if stylizer.variant.conventions.needsSidesMultipleOf8, !image.width.isMultiple(of: 8) || !image.height.isMultiple(of: 8) {
             throw .transfer(.sidesNotMultipleOf8(path: path, width: image.width, height: image.height, variant: stylizer.variant))
         }
-        return image
+        return sized
     }
 }

@@ -35,13 +35,17 @@ struct Stylize: ParsableCommand {
     @Option(parsing: .unconditional, help: "Content-style trade-off in [0, 1]: 1 is full stylization, 0 reconstructs the content.")
     var alpha: Float = 1
 
-    @Option(parsing: .unconditional, help: "Resize the content image's shorter side to this many pixels, at most 16384 (0 keeps its size).")
-    var contentSize: Int = 512
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Resize the content image's shorter side to this many pixels, at most 16384 (0 keeps its size); with --model seed, the image to this many pixels square, the output back to the image's size.",
+        discussion: "Default: 512; 256 with --model seed (the sizes of pytorch-AdaIN's test.py, test.lua and the seed's infer.py)."))
+    var contentSize: Int?
 
-    @Option(parsing: .unconditional, help: "Resize the style image's shorter side to this many pixels, at most 16384 (0 keeps its size).")
-    var styleSize: Int = 512
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Resize the style image's shorter side to this many pixels, at most 16384 (0 keeps its size); with --model seed, the image to this many pixels square.",
+        discussion: "Default: as --content-size."))
+    var styleSize: Int?
 
-    @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side).")
+    @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side); with --model seed, before resizing.")
     var crop = false
 
     @OptionGroup var models: ModelOptions
@@ -51,8 +55,8 @@ struct Stylize: ParsableCommand {
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
         do {
-            try ImageSizing.check(size: contentSize, of: .content)
-            try ImageSizing.check(size: styleSize, of: .style)
+            if let contentSize { try ImageSizing.check(size: contentSize, of: .content) }
+            if let styleSize { try ImageSizing.check(size: styleSize, of: .style) }
         } catch {
             throw ValidationError(error.description)
         }
@@ -66,7 +70,9 @@ struct Stylize: ParsableCommand {
         let styles: [String]
         do { styles = try commaList(style, flag: "--style") } catch { throw CommandFailure(error.description) }
         let files = try models.locate()
-        let contentSizing = ImageSizing(size: contentSize, crop: crop), styleSizing = ImageSizing(size: styleSize, crop: crop)
+        // Sized as the model's own system sizes its images (files.variant is resolved by locate()).
+        let conventions = (files.variant ?? .pytorchAdaIN).conventions
+        let contentSizing = conventions.sizing(size: contentSize, crop: crop), styleSizing = conventions.sizing(size: styleSize, crop: crop)
         let tasks: [StylizationTask]
         do {
             tasks = try StylizationTask.plan(

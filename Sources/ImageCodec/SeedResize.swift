@@ -1,0 +1,184 @@
+// The seed model's image handling (aadhithya/AdaIN-pytorch's infer.py): torchvision's Resize on a
+// float tensor on the way in, scikit-image's resize on the way out, and numpy's truncation to 8 bits.
+
+import Foundation
+
+/// torchvision's `Resize((height, width))` on a float tensor, as the seed's `load_image` applies it
+/// after `ToTensor()`: `torch.nn.functional.interpolate(mode="bilinear", align_corners=False)`
+/// without antialiasing (torchvision 0.8's only behaviour on tensors, 0.14's default), in float32
+/// as PyTorch 1.13's CPU kernel computes it.
+///
+/// Per axis: `scale = in / out` (float32), the source coordinate `scale * (i + 0.5) - 0.5`, negative
+/// values taken as 0; the two neighbours `floor(src)` and the next one (the last index repeated at
+/// the far edge), weighted `1 - l` and `l` with `l = src - floor(src)`. The value is
+/// `h0 * (w0 * p00 + w1 * p01) + h1 * (w0 * p10 + w1 * p11)`. Shrinking does not average: it samples.
+///
+/// - Throws: as ``resizeBilinear(_:width:height:limits:)``, before any allocation.
+public func resizeBilinearUnantialiased(_ image: RGBImage, width: Int, height: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+    try checkResize(image, width: width, height: height, limits: limits)
+    if width == image.width && height == image.height { return image }
+    let columns = linearTaps(input: image.width, output: width)
+    let rows = linearTaps(input: image.height, output: height)
+    let (inPlane, outPlane) = (image.width * image.height, width * height)
+    var pixels = [Float](repeating: 0, count: 3 * outPlane)
+    image.pixels.withUnsafeBufferPointer { source in
+        pixels.withUnsafeMutableBufferPointer { target in
+            for c in 0 ..< 3 {
+                for y in 0 ..< height {
+                    let row = rows[y]
+                    let top = c * inPlane + row.first * image.width, bottom = c * inPlane + row.second * image.width
+                    let out = c * outPlane + y * width
+                    for x in 0 ..< width {
+                        let column = columns[x]
+                        let upper = column.firstWeight * source[top + column.first] + column.secondWeight * source[top + column.second]
+                        let lower = column.firstWeight * source[bottom + column.first] + column.secondWeight * source[bottom + column.second]
+                        target[out + x] = row.firstWeight * upper + row.secondWeight * lower
+                    }
+                }
+            }
+        }
+    }
+    return RGBImage(width: width, height: height, pixels: pixels)
+}
+
+/// One output index of a linear resampling: its two source indices and their weights.
+private struct LinearTap {
+    var first: Int, second: Int
+    var firstWeight: Float, secondWeight: Float
+}
+
+/// PyTorch's `area_pixel_compute_source_index` (align_corners=False) and its neighbour weights.
+private func linearTaps(input: Int, output: Int) -> [LinearTap] {
+    let scale = Float(input) / Float(output)
+    return (0 ..< output).map { i in
+        let source = max(scale * (Float(i) + 0.5) - 0.5, 0)
+        let first = min(Int(source), input - 1)
+        let second = first < input - 1 ? first + 1 : first
+        let lambda = source - Float(first)
+        return LinearTap(first: first, second: second, firstWeight: 1 - lambda, secondWeight: lambda)
+    }
+}
+
+/// scikit-image's `resize(image, (height, width), order=1, preserve_range=True)` with its defaults
+/// (`mode="reflect"`, `anti_aliasing` on when any axis shrinks, `clip=True`), as the seed's
+/// `postprocess` sends its output back to the content's size; scikit-image 0.19 with SciPy 1.10:
+///
+/// 1. Antialiasing: on each axis that shrinks by `f = in / out > 1`, SciPy's `gaussian_filter` with
+///    `sigma = (f - 1) / 2`, radius `int(4 * sigma + 0.5)`, mode `"mirror"` (`d c b | a b c d | c b a`),
+///    rows first, in double, each pass stored as float32.
+/// 2. SciPy's `zoom(order=1, mode="mirror", grid_mode=True)`: the source coordinate
+///    `(i + 0.5) * in / out - 0.5` in double, mirrored into `[0, in - 1]`, linear interpolation
+///    between its two neighbours; stored as float32.
+/// 3. Clipped to the input's minimum and maximum.
+///
+/// - Throws: as ``resizeBilinear(_:width:height:limits:)``, before any allocation.
+public func resizeLikeScikitImage(_ image: RGBImage, width: Int, height: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+    try checkResize(image, width: width, height: height, limits: limits)
+    let low = image.pixels.min() ?? 0, high = image.pixels.max() ?? 0
+    var planes = image.pixels
+    let (inWidth, inHeight) = (image.width, image.height)
+    if height < inHeight {
+        planes = gaussianPass(planes, width: inWidth, height: inHeight, alongRows: false, sigma: (Double(inHeight) / Double(height) - 1) / 2)
+    }
+    if width < inWidth {
+        planes = gaussianPass(planes, width: inWidth, height: inHeight, alongRows: true, sigma: (Double(inWidth) / Double(width) - 1) / 2)
+    }
+    let columns = mirroredTaps(input: inWidth, output: width)
+    let rows = mirroredTaps(input: inHeight, output: height)
+    let (inPlane, outPlane) = (inWidth * inHeight, width * height)
+    var pixels = [Float](repeating: 0, count: 3 * outPlane)
+    planes.withUnsafeBufferPointer { source in
+        pixels.withUnsafeMutableBufferPointer { target in
+            for c in 0 ..< 3 {
+                for y in 0 ..< height {
+                    let row = rows[y]
+                    let top = c * inPlane + row.first * inWidth, bottom = c * inPlane + row.second * inWidth
+                    let out = c * outPlane + y * width
+                    for x in 0 ..< width {
+                        let column = columns[x]
+                        // SciPy sums the 2 x 2 products of the separable weights in double.
+                        let value = row.firstWeight * (column.firstWeight * Double(source[top + column.first])
+                                                       + column.secondWeight * Double(source[top + column.second]))
+                            + row.secondWeight * (column.firstWeight * Double(source[bottom + column.first])
+                                                  + column.secondWeight * Double(source[bottom + column.second]))
+                        target[out + x] = min(max(Float(value), low), high)
+                    }
+                }
+            }
+        }
+    }
+    return RGBImage(width: width, height: height, pixels: pixels)
+}
+
+/// `floor(value * 255)` as the image's values, stored as `level / 255`: numpy's
+/// `(image * 255).astype(np.uint8)` on values in [0, 1] (float32 product, truncated toward zero), as
+/// the seed's `postprocess` ends. ``quantize(_:)-(Float)`` gives back exactly these levels when the
+/// image is written.
+public func truncatedToLevels(_ image: RGBImage) -> RGBImage {
+    RGBImage(width: image.width, height: image.height, pixels: image.pixels.map { value in
+        let level = value * 255
+        // NaN and values outside [0, 1] cannot come from a clamped image; they are clamped here.
+        return level >= 255 ? 1 : level > 0 ? Float(Int(level)) / 255 : 0
+    })
+}
+
+/// One output index of SciPy's order-1 zoom: two source indices and their weights (double).
+private struct MirroredTap {
+    var first: Int, second: Int
+    var firstWeight: Double, secondWeight: Double
+}
+
+/// SciPy's `zoom(order=1, mode="mirror", grid_mode=True)` along one axis: `map_coordinate`'s
+/// mirroring of the coordinate, then the two spline-order-1 neighbours (an index past the end mirrored).
+private func mirroredTaps(input: Int, output: Int) -> [MirroredTap] {
+    let zoom = Double(input) / Double(output)
+    return (0 ..< output).map { i in
+        var coordinate = (Double(i) + 0.5) * zoom - 0.5
+        if input <= 1 { return MirroredTap(first: 0, second: 0, firstWeight: 1, secondWeight: 0) }
+        let period = Double(2 * input - 2)
+        if coordinate < 0 {
+            coordinate = period * Double(Int(-coordinate / period)) + coordinate
+            coordinate = coordinate <= Double(1 - input) ? coordinate + period : -coordinate
+        } else if coordinate > Double(input - 1) {
+            coordinate -= period * Double(Int(coordinate / period))
+            if coordinate >= Double(input) { coordinate = period - coordinate }
+        }
+        let start = Int(coordinate.rounded(.down))
+        let t = coordinate - Double(start)
+        let next = start + 1 < input ? start + 1 : 2 * (input - 1) - (start + 1)
+        return MirroredTap(first: start, second: next, firstWeight: 1 - t, secondWeight: t)
+    }
+}
+
+/// One pass of SciPy's `gaussian_filter1d` (truncate 4, mode "mirror") over each plane, along rows
+/// (x) or columns (y); accumulated in double, stored as float32.
+private func gaussianPass(_ planes: [Float], width: Int, height: Int, alongRows: Bool, sigma: Double) -> [Float] {
+    let radius = Int(4 * sigma + 0.5)
+    var weights = (-radius ... radius).map { x in exp(-0.5 / (sigma * sigma) * Double(x * x)) }
+    let total = weights.reduce(0, +)
+    weights = weights.map { $0 / total }
+    let length = alongRows ? width : height
+    func mirrored(_ i: Int) -> Int {
+        guard length > 1 else { return 0 }
+        let period = 2 * length - 2
+        var j = i % period
+        if j < 0 { j += period }
+        return j < length ? j : period - j
+    }
+    var result = planes
+    let lines = alongRows ? height : width
+    let step = alongRows ? 1 : width
+    for c in 0 ..< 3 {
+        for line in 0 ..< lines {
+            let base = c * width * height + (alongRows ? line * width : line)
+            for i in 0 ..< length {
+                var sum = 0.0
+                for (k, weight) in weights.enumerated() {
+                    sum += weight * Double(planes[base + mirrored(i + k - radius) * step])
+                }
+                result[base + i * step] = Float(sum)
+            }
+        }
+    }
+    return result
+}
