@@ -12,6 +12,16 @@ as Torch7 files by goldens_formats.py's serialiser and read back with torchfile:
   content through a batch normalisation in training mode over (1, N*C, H, W) (biased variance,
   eps 1e-5 inside the square root) whose weight and bias are the style's biased std (no eps) and mean.
 
+test.lua's own image handling (lib/utils.lua's sizePreprocess, the image package's image.scale and
+image.save), in numpy as an independent formulation of the same arithmetic (float64; the C code is
+float32): with crop the centre square first (start math.floor((side - size) / 2)); image.scale(x,
+'^size'): both sides times size / shorter side, truncated; rows then columns, growing by
+align-corners linear interpolation (np.interp), shrinking by the box integral of the piecewise
+constant row over [i * in / out, (i + 1) * in / out) divided by its length; the output saturated to
+[0, 1], times 255 and truncated (image.save's clampImage and C cast), cropped to the content's sized
+size as stylectl crops (test.lua keeps the decoder's ceil-mode margin): torch_test_lua_<case>.png for
+the cases of lua_cases, index.json's "torch_test_lua".
+
 seed (aadhithya/AdaIN-pytorch): a seeded torchvision vgg19() saved as torchvision saves its weights
 (legacy torch.save of the state_dict; the classifier shrunk under its real keys to keep the file
 small), seed_vgg19.pth; a seeded decoder with the seed's module layout (an nn.ModuleList of four
@@ -38,8 +48,8 @@ Both on the paper's images (cornell.jpg, woman_with_hat_matisse.jpg) sized as st
 64 --crop (PIL resize of the shorter side, centre crop): index.json ("arrays": shapes, "scalars"),
 one raw float32 file per array: <v>_content_input, <v>_style_input, <v>_content_relu{1,2,3}_1,
 <v>_content_relu4_1, <v>_style_relu4_1, <v>_t (AdaIN at alpha 1), <v>_t_alpha0_5, <v>_decoded
-(the decoder's output) and <v>_output.png (the output image written as torchvision's save_image
-for torch, truncated as infer.py's postprocess for seed).
+(the decoder's output) and <v>_output.png (the output image, truncated to 8 bits as test.lua's
+image.save and the seed's postprocess write it).
 """
 
 import collections
@@ -57,7 +67,6 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import torchvision  # noqa: E402
-from torchvision.utils import save_image  # noqa: E402
 
 import pytorch_adain as ref  # noqa: E402
 
@@ -219,6 +228,47 @@ class SeedStyleNet(nn.Module):
         return self.decoder(t)
 
 
+def lua_scale_axis(values, length, axis):
+    """generic/image.c's scaleLinear_rowcol along one axis of a float array, formulated independently."""
+    n = values.shape[axis]
+    v = np.moveaxis(values.astype(np.float64), axis, -1)
+    if length > n:
+        positions = np.arange(length) * ((n - 1) / (length - 1)) if n > 1 else np.zeros(length)
+        out = np.stack([np.interp(positions, np.arange(n), row) for row in v.reshape(-1, n)]).reshape(v.shape[:-1] + (length,))
+    elif length < n:
+        # C(x): the integral of the piecewise constant row from 0 to x.
+        cumulative = np.concatenate([np.zeros(v.shape[:-1] + (1,)), np.cumsum(v, axis=-1)], axis=-1)
+        edges = np.arange(length + 1) * (n / length)
+
+        def integral(x):
+            whole = np.minimum(np.floor(x).astype(int), n)
+            part = np.take(v, np.minimum(whole, n - 1), axis=-1) * np.where(whole < n, x - whole, 0)
+            return np.take(cumulative, whole, axis=-1) + part
+        out = (integral(edges[1:]) - integral(edges[:-1])) / np.diff(edges)
+    else:
+        out = v
+    return np.moveaxis(out, -1, axis)
+
+
+def lua_size_preprocess(path, size, crop):
+    """lib/utils.lua's sizePreprocess on image.load(path, 3, 'float'): a (1, 3, H, W) float32 tensor."""
+    x = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / np.float32(255)
+    if crop:
+        side = min(x.shape[1:])
+        top, left = (x.shape[1] - side) // 2, (x.shape[2] - side) // 2
+        x = x[:, top:top + side, left:left + side]
+    if size:
+        short = min(x.shape[1:])
+        height, width = int(x.shape[1] * size / short), int(x.shape[2] * size / short)
+        x = lua_scale_axis(lua_scale_axis(x, width, 2), height, 1)
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
+
+
+def lua_image_save_levels(image):
+    """image.save of a float (3, H, W) tensor: clampImage (saturate, times 255 in double), C cast to bytes."""
+    return np.floor(np.clip(image.double().numpy(), 0, 1) * 255).astype(np.uint8).transpose(1, 2, 0)
+
+
 def rescale_last(conv, forward, t, mean, std):
     """Scales the last convolution so that forward(t) has this mean and std (images not mostly clamped)."""
     with torch.no_grad():
@@ -257,7 +307,17 @@ def main():
         arrays["torch_t"] = t
         arrays["torch_t_alpha0_5"] = 0.5 * t + 0.5 * features["content_relu4_1"]
         arrays["torch_decoded"] = decoder(t)
-    save_image(arrays["torch_decoded"], os.path.join(out, "torch_output.png"))
+    # test.lua writes with image.save: truncated levels.
+    Image.fromarray(lua_image_save_levels(arrays["torch_decoded"][0])).save(os.path.join(out, "torch_output.png"))
+    small = os.path.join(out, "seed_small_content.png")
+    Image.open(CONTENT).convert("RGB").crop((100, 200, 190, 224)).save(small)
+    lua_cases = {"small": (small, 1.0, False), "whole": (CONTENT, 0.5, False), "crop": (CONTENT, 1.0, True)}
+    for case, (path, alpha, crop) in lua_cases.items():
+        c, s = lua_size_preprocess(path, SIZE, crop), lua_size_preprocess(STYLE, SIZE, crop)
+        with torch.no_grad():
+            f_c, f_s = encoder(c), encoder(s)
+            decoded = decoder(alpha * torch_adain(f_c, f_s) + (1 - alpha) * f_c)[0, :, :c.shape[2], :c.shape[3]]
+        Image.fromarray(lua_image_save_levels(decoded)).save(os.path.join(out, f"torch_test_lua_{case}.png"))
     write_t7(os.path.join(out, "torch_vgg_normalised.t7"), list(ref.vgg.children())[:33])
     write_t7(os.path.join(out, "torch_decoder.t7"), list(decoder.children()))
 
@@ -302,8 +362,6 @@ def main():
     torch.onnx.export(SeedStyleNet(seed_encoder, seed_decoder).eval(), (ones, ones, torch.tensor([1.0])),
                       os.path.join(out, "seed_stylenet.onnx"), input_names=["content_img", "style_img", "alpha"],
                       output_names=["output_img"], opset_version=9)
-    small = os.path.join(out, "seed_small_content.png")
-    Image.open(CONTENT).convert("RGB").crop((100, 200, 190, 224)).save(small)
     seed_cases = {"small": (small, 1.0), "whole": (CONTENT, 0.5)}
     for case, (path, alpha) in seed_cases.items():
         pixels = seed_infer(seed_encoder, seed_decoder, path, STYLE, SEED_IMSIZE, alpha)
@@ -314,7 +372,9 @@ def main():
 
     index = {"arrays": {}, "scalars": {"content": os.path.relpath(CONTENT, SHARED), "style": os.path.relpath(STYLE, SHARED), "size": SIZE},
              "seed_infer": [{"case": case, "content": os.path.basename(path) if path == small else os.path.relpath(path, SHARED),
-                             "alpha": alpha, "imsize": SEED_IMSIZE} for case, (path, alpha) in seed_cases.items()]}
+                             "alpha": alpha, "imsize": SEED_IMSIZE} for case, (path, alpha) in seed_cases.items()],
+             "torch_test_lua": [{"case": case, "content": os.path.basename(path) if path == small else os.path.relpath(path, SHARED),
+                                 "alpha": alpha, "crop": crop, "size": SIZE} for case, (path, alpha, crop) in lua_cases.items()]}
     for name, tensor in arrays.items():
         tensor.detach().contiguous().float().numpy().astype("<f4").tofile(os.path.join(out, name + ".f32"))
         index["arrays"][name] = list(tensor.shape)

@@ -82,7 +82,11 @@ public func resizeBilinear(_ image: RGBImage, width: Int, height: Int, limits: I
 /// - Throws: ``ImageCodecError/invalidOutputSize(width:height:request:)`` for a size of 0 or less,
 ///   ``ImageCodecError/outputTooLarge(width:height:request:limit:)`` for more than
 ///   `limits.maxPixels` pixels; both before any allocation.
-public func centerCrop(_ image: RGBImage, size: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+/// With `rounding` ``CenterCropRounding/floor``, the start is Lua Torch's `image.crop(x, "c", size, size)`'s
+/// `math.floor((side - size) / 2)` instead.
+public func centerCrop(
+    _ image: RGBImage, size: Int, rounding: CenterCropRounding = .halfToEven, limits: ImageLimits = .standard
+) throws(ImageCodecError) -> RGBImage {
     try limits.check()
     let request = "to a centre square of \(size) x \(size)"
     guard size > 0 else { throw .invalidOutputSize(width: image.width, height: image.height, request: request) }
@@ -91,7 +95,7 @@ public func centerCrop(_ image: RGBImage, size: Int, limits: ImageLimits = .stan
     }
     if size == image.width && size == image.height { return image }
     func start(_ side: Int) -> Int {
-        side < size ? -((size - side) / 2) : Int((Double(side - size) / 2).rounded(.toNearestOrEven))
+        side < size ? -((size - side) / 2) : Int((Double(side - size) / 2).rounded(rounding == .floor ? .down : .toNearestOrEven))
     }
     let (top, left) = (start(image.height), start(image.width))
     let (width, height) = (image.width, image.height)
@@ -111,6 +115,14 @@ public func centerCrop(_ image: RGBImage, size: Int, limits: ImageLimits = .stan
         count = 3 * size * size
     }
     return RGBImage(width: size, height: size, pixels: pixels)
+}
+
+/// Where a centre crop starts when the margin to drop is odd.
+public enum CenterCropRounding: Sendable, Equatable {
+    /// torchvision's `CenterCrop`: Python's `round((side - size) / 2.0)`, halves to even.
+    case halfToEven
+    /// Lua Torch's `image.crop(x, "c", ...)`: `math.floor((side - size) / 2)`.
+    case floor
 }
 
 // MARK: - Pillow's resampling (Resample.c)

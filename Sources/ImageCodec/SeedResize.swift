@@ -1,5 +1,5 @@
 // The seed model's image handling (aadhithya/AdaIN-pytorch's infer.py): torchvision's Resize on a
-// float tensor on the way in, scikit-image's resize on the way out, and numpy's truncation to 8 bits.
+// float tensor on the way in, scikit-image's resize on the way out.
 
 import Foundation
 
@@ -108,18 +108,6 @@ public func resizeLikeScikitImage(_ image: RGBImage, width: Int, height: Int, li
         }
     }
     return RGBImage(width: width, height: height, pixels: pixels)
-}
-
-/// `floor(value * 255)` as the image's values, stored as `level / 255`: numpy's
-/// `(image * 255).astype(np.uint8)` on values in [0, 1] (float32 product, truncated toward zero), as
-/// the seed's `postprocess` ends. ``quantize(_:)-(Float)`` gives back exactly these levels when the
-/// image is written.
-public func truncatedToLevels(_ image: RGBImage) -> RGBImage {
-    RGBImage(width: image.width, height: image.height, pixels: image.pixels.map { value in
-        let level = value * 255
-        // NaN and values outside [0, 1] cannot come from a clamped image; they are clamped here.
-        return level >= 255 ? 1 : level > 0 ? Float(Int(level)) / 255 : 0
-    })
 }
 
 /// One output index of SciPy's order-1 zoom: two source indices and their weights (double).

@@ -28,6 +28,19 @@ public func quantize(_ values: [Float]) -> [UInt8] {
     }
 }
 
+/// `floor(value * 255)` as the image's values, stored as `level / 255`: the 8-bit levels of the
+/// seed's `(image * 255).astype(np.uint8)` (float32 product, truncated toward zero) and of the Lua
+/// Torch image package's `image.save` (saturated, times 255 in double, C cast: the same but for a
+/// product within a float32 rounding of a whole number). ``quantize(_:)-(Float)`` gives back exactly
+/// these levels when the image is written.
+public func truncatedToLevels(_ image: RGBImage) -> RGBImage {
+    RGBImage(width: image.width, height: image.height, pixels: image.pixels.map { value in
+        let level = value * 255
+        // Values outside [0, 1] are clamped (image.save saturates; the seed clamps before); NaN gives 0.
+        return level >= 255 ? 1 : level > 0 ? Float(Int(level)) / 255 : 0
+    })
+}
+
 /// Writes an image as PNG or JPEG, chosen by the path's extension: `.png`, or `.jpg` / `.jpeg`
 /// (any case).
 ///

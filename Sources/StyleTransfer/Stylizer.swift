@@ -138,8 +138,9 @@ public final class Stylizer: Sendable {
 
 /// How an input image is sized before encoding, and the size its stylization is given back at.
 ///
-/// ``Shape/shorterSide`` is pytorch-AdaIN's `test_transform` (and AdaIN-style's `sizePreprocess`);
-/// ``Shape/square`` is the seed's `load_image` and `postprocess` (aadhithya/AdaIN-pytorch's infer.py).
+/// ``Shape/shorterSide`` is pytorch-AdaIN's `test_transform`, ``Shape/luaShorterSide`` AdaIN-style's
+/// `sizePreprocess` (test.lua), ``Shape/square`` the seed's `load_image` and `postprocess`
+/// (aadhithya/AdaIN-pytorch's infer.py).
 /// With `size` 0 and `crop`, the centre square of the unresized image (side: its shorter side) is
 /// taken; pytorch-AdaIN has no such case (its `CenterCrop(0)` fails).
 public struct ImageSizing: Sendable, Hashable {
@@ -148,6 +149,12 @@ public struct ImageSizing: Sendable, Hashable {
         /// The shorter side is resized to `size` (with antialiasing, as PIL:
         /// ``resizeShorterSide(_:to:limits:)``); the stylization keeps the sized image's size.
         case shorterSide = "shorter-side"
+        /// The shorter side is resized to `size` by the Lua Torch image package's
+        /// `image.scale(x, "^size")` (``torchImageShorterSideSize(width:height:to:limits:)``,
+        /// ``resizeLikeTorchImage(_:width:height:limits:)``); the centre square is taken before
+        /// resizing, its start rounded down (`image.crop(x, "c", ...)`); the stylization keeps the
+        /// sized image's size.
+        case luaShorterSide = "lua-shorter-side"
         /// The image is resized to `size` x `size` (torchvision's `Resize((size, size))` on the
         /// float tensor: ``resizeBilinearUnantialiased(_:width:height:limits:)``); the stylization is
         /// resized back to the image's own size (``resizeLikeScikitImage(_:width:height:limits:)``).
@@ -158,7 +165,7 @@ public struct ImageSizing: Sendable, Hashable {
     /// to; 0 keeps the original size.
     public var size: Int
     /// Take the centre square: after resizing (``Shape/shorterSide``; the shorter side's square for
-    /// size 0), before it (``Shape/square``).
+    /// size 0), before it (``Shape/luaShorterSide``, ``Shape/square``).
     public var crop: Bool
     public var shape: Shape
 
@@ -187,6 +194,10 @@ public struct ImageSizing: Sendable, Hashable {
         case .square:
             if size > 0 { return (size, size) }
             return crop ? (min(width, height), min(width, height)) : (width, height)
+        case .luaShorterSide:
+            let (w, h) = crop ? (min(width, height), min(width, height)) : (width, height)
+            guard size > 0 else { return (w, h) }
+            return try? torchImageShorterSideSize(width: w, height: h, to: size, limits: ImageLimits(maxPixels: .max))
         case .shorterSide:
             if crop {
                 let side = size > 0 ? size : min(width, height)
@@ -216,6 +227,13 @@ public struct ImageSizing: Sendable, Hashable {
             case .shorterSide:
                 if size > 0 { image = try resizeShorterSide(image, to: size) }
                 if crop { image = try centerCrop(image, size: size > 0 ? size : min(image.width, image.height)) }
+                output = (image.width, image.height)
+            case .luaShorterSide:
+                if crop { image = try centerCrop(image, size: min(image.width, image.height), rounding: .floor) }
+                if size > 0 {
+                    let sized = try torchImageShorterSideSize(width: image.width, height: image.height, to: size)
+                    image = try resizeLikeTorchImage(image, width: sized.width, height: sized.height)
+                }
                 output = (image.width, image.height)
             case .square:
                 if crop { image = try centerCrop(image, size: min(image.width, image.height)) }

@@ -101,6 +101,37 @@ enum VariantGoldens {
         #expect(worst <= 3, "\(variant): largest difference \(worst) levels")
     }
 
+    /// test.lua's own image handling, end to end against an independent numpy formulation of the
+    /// image package's arithmetic (Scripts/goldens_variants.py): sizePreprocess's centre square (floor
+    /// start) and `image.scale(x, "^size")` (``ImageSizing/Shape/luaShorterSide``), image.save's
+    /// truncation. "small" grows 90 x 24 to 240 x 64, "whole" shrinks 729 x 512 to 91 x 64 at alpha
+    /// 0.5, "crop" takes the centre square first. The pixel tolerance of pytorch-AdaIN's goldens.
+    @Test(arguments: ["small", "whole", "crop"])
+    func torchTestLuaImageHandlingMatches(name: String) throws {
+        let stylizer = try #require(try VariantGoldens.stylizers[.torch]?.get())
+        let cases = try #require(VariantGoldens.arrays.index()["torch_test_lua"] as? [[String: Any]])
+        let run = try #require(cases.first { $0["case"] as? String == name })
+        let size = try #require(run["size"] as? Int), alpha = try #require(run["alpha"] as? Double), crop = try #require(run["crop"] as? Bool)
+        let contentName = try #require(run["content"] as? String)
+        let content = contentName.contains("/") ? TestPaths.sharedImages.appendingPathComponent(contentName).path : try VariantGoldens.path(contentName)
+        let style = TestPaths.sharedImages.appendingPathComponent(try #require(VariantGoldens.arrays.scalar("style") as? String)).path
+        let sizing = ModelVariant.torch.conventions.sizing(size: size, crop: crop)
+        #expect(sizing == ImageSizing(size: size, crop: crop, shape: .luaShorterSide))
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: sizing)
+        let output = try pipeline.stylize(content: content, controls: StyleControls(styles: [style], alpha: Float(alpha)))
+        let reference = try readImage(path: VariantGoldens.path("torch_test_lua_\(name).png"))
+        try #require(output.width == reference.width && output.height == reference.height)
+        let (ours, theirs) = (quantize(output.pixels), quantize(reference.pixels))
+        var (differing, worst) = (0, 0)
+        for (a, b) in zip(ours, theirs) where a != b {
+            differing += 1
+            worst = max(worst, abs(Int(a) - Int(b)))
+        }
+        print("torch test.lua \(name): \(differing) of \(ours.count) values differ, largest \(worst) levels")
+        #expect(Double(differing) / Double(ours.count) < 0.02, "\(name): \(differing) of \(ours.count) values differ")
+        #expect(worst <= 3, "\(name): largest difference \(worst) levels")
+    }
+
     /// The seed's own image handling, end to end against its infer.py (Scripts/goldens_variants.py,
     /// with torchvision's Resize and scikit-image's resize): both images resized to imsize x imsize
     /// (``ImageSizing/Shape/square``), the output resized back to the content's size and truncated to

@@ -92,7 +92,9 @@ public enum OutputLevels: Sendable, Equatable {
     /// Rounded: torchvision's `save_image` (`mul(255).add_(0.5).clamp_(0, 255)`), ImageCodec's
     /// ``quantize(_:)-(Float)``.
     case rounded
-    /// Truncated toward zero: the seed's `(img * 255).astype(np.uint8)` (``truncatedToLevels(_:)``).
+    /// Truncated toward zero (``truncatedToLevels(_:)``): the seed's `(img * 255).astype(np.uint8)`;
+    /// the Lua Torch image package's `image.save` (`clampImage`: saturated to [0, 1], times 255, then
+    /// converted to bytes by a C cast).
     case truncated
 }
 
@@ -113,7 +115,8 @@ public struct ModelConventions: Sendable {
     public let weightLayout: WeightLayout
     /// How the system sizes its images (``ImageSizing/Shape``) and the size it runs at by default
     /// (`--content-size` and `--style-size` when not given): pytorch-AdaIN's test.py and test.lua
-    /// resize the shorter side to 512, the seed's infer.py both images to 256 x 256.
+    /// resize the shorter side to 512 (each with its own resampling), the seed's infer.py both
+    /// images to 256 x 256.
     public let sizingShape: ImageSizing.Shape
     public let defaultImageSize: Int
     public let outputLevels: OutputLevels
@@ -134,8 +137,8 @@ public struct ModelConventions: Sendable {
     static let torch = ModelConventions(
         title: "the torch model (xunhuang1995/AdaIN-style)",
         encoderArchitecture: VGGEncoder.architecture, encoderNetwork: .pytorchAdaIN, decoderNetwork: .pytorchAdaIN,
-        input: .image, statistics: .torch, weightLayout: .torch7Sequential, sizingShape: .shorterSide,
-        defaultImageSize: 512, outputLevels: .rounded, minimumImageSide: 9,
+        input: .image, statistics: .torch, weightLayout: .torch7Sequential, sizingShape: .luaShorterSide,
+        defaultImageSize: 512, outputLevels: .truncated, minimumImageSide: 9,
         vggNames: ["vgg_normalised.t7"], decoderNames: ["decoder.t7"])
 
     static let seed = ModelConventions(

@@ -52,6 +52,11 @@ public struct StyleStatistics: Sendable, Equatable {
 /// `g(t)` is the decoder's output as it is, before the crop to the content's size, clamping and
 /// quantisation to 8 bits (as in training). The mean squared errors are the training code's
 /// ``mseLoss(_:_:)`` (summed in Double).
+///
+/// One definition for every model (``ModelVariant``): the statistics are pytorch-AdaIN's whatever
+/// the statistics the model's AdaIN takes (``ModelConventions/statistics``), so that a sweep's
+/// losses compare across models; a model's own AdaIN would otherwise move its losses by its eps
+/// and variance convention alone.
 public struct StylizationLosses: Sendable, Equatable, Codable {
     public var content: Double
     public var style: Double?
