@@ -80,10 +80,17 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
     public var columns: [Column]
     /// Row-major: cell `r * columns.count + c` is row r, column c.
     public var cells: [Cell]
+    /// The side in pixels of a contact sheet's cells (`--cell-size`); nil in manifests written
+    /// before the flag, whose sheets had ``SheetLayout/defaultCell``. Not part of the definition:
+    /// it does not change the images, and a resumed sweep redraws its sheets at the new size.
+    public var sheetCellSize: Int?
     /// How the metrics are computed, for readers of the file.
     public var metricsNote = "pytorch-AdaIN net.py losses (MSE), Huang & Belongie 2017 Eq. 7 and 8 measured with the encoder f: content = MSE(relu4_1(g(t)), t), t the decoder input after the alpha blend; style = sum over relu1_1..relu4_1 of MSE of channel means and of stds (unbiased variance, +1e-5) of f(g(t)) and of the style image as encoded (after colour preservation). Several weighted styles (interpolation, bilinear): the style targets are the weighted sums of the styles' means and of their stds with the cell's weights. Masks: no style loss (each region has its own style). g(t) is the decoder output before cropping and quantisation. Colour distance: the 2-Wasserstein distance between Gaussian fits of the CIELAB chroma (a*, b*) of the written image and of the content image (CIELAB units, like Delta E): how far colour preservation is from the content's colours."
 
     public static let fileName = "manifest.json"
+
+    /// ``sheetCellSize`` with its default.
+    public var cellSize: Int { sheetCellSize ?? SheetLayout.defaultCell }
 
     /// The grid of a definition (no cell done). Columns are colour-preservation-major, then alpha,
     /// then the grid's own axis (u, or the mask); rows are content-major:
@@ -186,6 +193,9 @@ extension SweepManifest {
         if d.contents.isEmpty || d.styles.isEmpty { throw bad("the definition has no contents or no styles") }
         if let steps = d.steps, !(2 ... SweepLimits.steps).contains(steps) { throw bad("definition.steps is \(steps), not 2 to \(SweepLimits.steps)") }
         if d.contentSize < 0 || d.styleSize < 0 { throw bad("a negative content or style size") }
+        if let size = sheetCellSize, !SheetLayout.cellSizes.contains(size) {
+            throw bad("sheetCellSize is \(size), not \(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound)")
+        }
         if let mode = d.maskMode, SpatialMask.Mode(rawValue: mode) == nil { throw bad("definition.maskMode '\(mode.prefix(80))' is not a mask mode") }
         if let weights = d.styleWeights {
             do { _ = try StyleControls(styles: d.styles.map(\.path), weights: weights).normalizedWeights() } catch {

@@ -112,14 +112,19 @@ public struct SweepConfiguration: Sendable {
     /// `--style-weights`: in a `styles` grid, every cell mixes all the styles with these weights
     /// (normalised to sum 1), as `stylize --style a,b --style-weights 1,3` does; nil: a row per style.
     public var styleWeights: [Float]?
+    /// `--cell-size`: the side in pixels of the contact sheets' cells, in ``SheetLayout/cellSizes``;
+    /// recorded in the manifest (``SweepManifest/sheetCellSize``), not part of the definition.
+    public var cellSize: Int
 
     public init(
         grid: SweepGrid = .styles, contents: [String], styles: [String], masks: [String] = [], stretchMask: Bool = false,
         steps: Int = 5, alphas: [Float], preserveColors: [ColorPreservation] = [.none],
         contentSize: Int = 512, styleSize: Int = 512, models: ModelFiles, folder: String,
         overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true,
-        crop: Bool = false, maskMode: SpatialMask.Mode = .auto, styleWeights: [Float]? = nil
+        crop: Bool = false, maskMode: SpatialMask.Mode = .auto, styleWeights: [Float]? = nil,
+        cellSize: Int = SheetLayout.defaultCell
     ) {
+        self.cellSize = cellSize
         self.metrics = metrics
         self.crop = crop
         self.maskMode = maskMode
@@ -179,6 +184,10 @@ public struct SweepConfiguration: Sendable {
         }
         if rowsPerSheet < 1 || rowsPerSheet > SweepLimits.rowsPerSheet {
             throw .invalidValue(flag: "rowsPerSheet", value: "\(rowsPerSheet)", expected: "1 to \(SweepLimits.rowsPerSheet)")
+        }
+        if !SheetLayout.cellSizes.contains(cellSize) {
+            throw .invalidValue(flag: "--cell-size", value: "\(cellSize)",
+                                expected: "\(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound) pixels")
         }
         let size = gridSize
         if size.rows * size.columns > SweepLimits.cells {

@@ -32,6 +32,8 @@ public struct SweepRequest: Sendable, Equatable {
     public var maskMode = SpatialMask.Mode.auto
     /// `--style-weights` (with `--style`): every cell mixes the styles with these weights.
     public var styleWeights: [Float]?
+    /// `--cell-size`: the contact sheets' cell side in pixels.
+    public var cellSize = SheetLayout.defaultCell
     /// `--report`: the report's folder name in ``reportsDirectory``.
     public var report: String?
     public var reportsDirectory = "Reports"
@@ -86,7 +88,7 @@ public struct SweepRequest: Sendable, Equatable {
             masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
             alphas: alphas, preserveColors: preserveColors, contentSize: contentSize, styleSize: styleSize,
             models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics,
-            crop: crop, maskMode: maskMode, styleWeights: styleWeights)
+            crop: crop, maskMode: maskMode, styleWeights: styleWeights, cellSize: cellSize)
         try configuration.validate()
         return configuration
     }

@@ -57,6 +57,7 @@ public func runSweep(
     let lock = try report.lock()
     defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
+    manifest.sheetCellSize = configuration.cellSize
     if let previous = try report.prepare(SweepManifest.self, definition: definition, overwrite: configuration.overwrite, notice: notice) {
         // The content's size after sizing, from its header: the size every cell of it has.
         var sizes: [String: (width: Int, height: Int)?] = [:]

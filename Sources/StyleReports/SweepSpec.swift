@@ -9,7 +9,7 @@ extension SweepRequest {
     public static let specKeys = [
         "content", "style", "interpolate", "corners", "mask", "stretch-mask", "steps", "alpha", "preserve-color",
         "content-size", "style-size", "report", "reports-dir", "overwrite", "no-metrics", "vgg", "decoder",
-        "crop", "mask-mode", "style-weights", "model",
+        "crop", "mask-mode", "style-weights", "model", "cell-size",
     ]
 
     /// Reads a spec file: a JSON (`.json`) or YAML (`.yaml`, `.yml`) mapping whose keys are
@@ -78,6 +78,7 @@ extension SweepRequest {
         if let v = try values.strings("preserve-color") { preserveColors = try parsePreserveColors(v) }
         if let v = try values.integer("content-size") { contentSize = v }
         if let v = try values.integer("style-size") { styleSize = v }
+        if let v = try values.integer("cell-size") { cellSize = v }
         if let v = try values.bool("crop") { crop = v }
         if let v = try values.strings("mask-mode") { maskMode = try parseMaskMode(v.joined(separator: ",")) }
         if let v = try values.strings("style-weights") { styleWeights = try parseStyleWeights(v) }
@@ -122,6 +123,7 @@ extension SweepRequest {
         crop = d.cropsImages
         maskMode = d.spatialMaskMode
         styleWeights = d.styleWeights
+        cellSize = manifest.cellSize
         let standardized = URL(fileURLWithPath: folder).standardizedFileURL
         report = standardized.lastPathComponent
         reportsDirectory = standardized.deletingLastPathComponent().path

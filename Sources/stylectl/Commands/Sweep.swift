@@ -84,6 +84,9 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side).")
     var crop = false
 
+    @Option(parsing: .unconditional, help: "The side in pixels of the contact sheets' cells, 32 to 1024 (default 128); recorded in manifest.json.")
+    var cellSize: Int?
+
     @Option(help: "The report's name: its folder in --reports-dir.")
     var report: String?
 
@@ -119,6 +122,9 @@ struct Sweep: ParsableCommand {
             if let styleSize { try ImageSizing.check(size: styleSize, of: .style) }
         } catch {
             throw ValidationError(error.description)
+        }
+        if let cellSize, !SheetLayout.cellSizes.contains(cellSize) {
+            throw ValidationError("'--cell-size' must be \(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound) pixels, got \(cellSize).")
         }
         if let preserveColor {
             for item in try list(preserveColor, flag: "--preserve-color") {
@@ -168,6 +174,7 @@ struct Sweep: ParsableCommand {
         if let preserveColor { request.preserveColors = try parsePreserveColors(preserveColor) }
         if let contentSize { request.contentSize = contentSize }
         if let styleSize { request.styleSize = styleSize }
+        if let cellSize { request.cellSize = cellSize }
         if let report { request.report = report }
         if let reportsDir { request.reportsDirectory = reportsDir }
         if overwrite { request.overwrite = true }
