@@ -91,6 +91,8 @@ func sweepSheetGrid(_ manifest: SweepManifest, folder: String, cell: Int? = nil)
                 let column = manifest.columns[o * inner]
                 var parts: [String] = []
                 if d.preserveColors.count > 1 { parts.append(column.preserveColor) }
+                if let size = column.contentSize { parts.append("content-size \(size)") }
+                if let size = column.styleSize { parts.append("style-size \(size)") }
                 if d.grid != .styles && d.alphas.count > 1 { parts.append("alpha \(formatAlpha(column.alpha))") }
                 for r in start ..< min(start + block, manifest.rows.count) {
                     let (thumbnails, b, a) = inputs(r)
@@ -114,12 +116,16 @@ func sweepSheetGrid(_ manifest: SweepManifest, folder: String, cell: Int? = nil)
                                 before: Array(repeating: nil, count: before.count), pictures: pictures)]
     }
 
-    var fixed = "content-size \(d.contentSize), style-size \(d.styleSize)"
-    if d.preserveColors.count == 1 { fixed += ", preserve-color \(d.preserveColors[0])" }
+    // Swept sizes are in the row labels.
+    var fixedParts: [String] = []
+    if d.contentSizes == nil { fixedParts.append("content-size \(d.contentSize)") }
+    if d.styleSizes == nil { fixedParts.append("style-size \(d.styleSize)") }
+    if d.preserveColors.count == 1 { fixedParts.append("preserve-color \(d.preserveColors[0])") }
     // A styles grid names alpha in its column labels already.
-    if d.alphas.count == 1 && d.grid != .styles { fixed += ", alpha \(formatAlpha(d.alphas[0]))" }
-    if d.cropsImages { fixed += ", centre squares (crop)" }
-    if let mode = d.maskMode { fixed += ", mask-mode \(mode)" }
+    if d.alphas.count == 1 && d.grid != .styles { fixedParts.append("alpha \(formatAlpha(d.alphas[0]))") }
+    if d.cropsImages { fixedParts.append("centre squares (crop)") }
+    if let mode = d.maskMode { fixedParts.append("mask-mode \(mode)") }
+    var fixed = fixedParts.joined(separator: ", ")
     switch d.grid {
     case .styles:
         if let weights = d.styleWeights {

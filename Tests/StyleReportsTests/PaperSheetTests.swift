@@ -224,3 +224,68 @@ import TestSupport
         #expect(deepestPoints(of: RegionWeights(regions: 1, width: 2, height: 1, values: [0, 0]), width: 2, height: 1)[0] == nil)
     }
 }
+
+/// Stroke size as a sweep dimension: `--style-size` and `--content-size` lists, a column each,
+/// laid out and labelled like alpha.
+@Suite struct StrokeSizeSweepTests {
+    let fixtures = ReportFixtures()
+
+    func request(styleSizes: [Int], contentSizes: [Int] = [64], alphas: [Float] = [0.5, 1]) throws -> SweepRequest {
+        var request = try SweepRequest(specFile: TestPaths.repoRoot.appendingPathComponent("Reports/examples/stroke-size.yaml").path)
+        #expect(request.styleSizes == [256, 512, 768] && request.styleSize == 256)
+        request.setStyleSizes(styleSizes)
+        request.setContentSizes(contentSizes)
+        request.alphas = alphas
+        request.reportsDirectory = fixtures.temp.path
+        return request
+    }
+
+    @Test func eachStyleSizeIsAColumnAndEachCellIsThatSizesImage() throws {
+        let stylizer = try #require(goldenStylizer, "the golden weights in .goldens/network/ do not load")
+        let models = try #require(goldenModels)
+        let configuration = try request(styleSizes: [32, 64]).configuration(models: models, toolVersion: "test")
+        let manifest = try runSweep(configuration, stylizer: stylizer)
+        #expect(manifest.definition.styleSizes == [32, 64] && manifest.definition.styleSize == 32 && manifest.definition.contentSizes == nil)
+        #expect(manifest.columns.map(\.label) == ["style-size 32, alpha 0.5", "style-size 32, alpha 1", "style-size 64, alpha 0.5", "style-size 64, alpha 1"])
+        #expect(manifest.cells.map(\.styleSize) == [32, 32, 64, 64] && manifest.cells.allSatisfy { $0.contentSize == nil })
+        #expect(manifest.cells[1].output.hasSuffix("_a1_none_ss32.png"), "\(manifest.cells[1].output)")
+        // Each cell is the image of a sweep of that one style size, byte for byte.
+        for (size, cell) in [(32, manifest.cells[1]), (64, manifest.cells[3])] {
+            var single = try request(styleSizes: [size], alphas: [1])
+            single.report = "single-\(size)"
+            let plain = try runSweep(try single.configuration(models: models, toolVersion: "test"), stylizer: stylizer)
+            #expect(plain.definition.styleSizes == nil)
+            let a = try Data(contentsOf: URL(fileURLWithPath: configuration.folder + "/" + cell.output))
+            let b = try Data(contentsOf: URL(fileURLWithPath: fixtures.folder("single-\(size)") + "/" + plain.cells[0].output))
+            #expect(a == b, "style-size \(size)")
+        }
+        // The two sizes differ (the check can fail).
+        #expect(try Data(contentsOf: URL(fileURLWithPath: configuration.folder + "/" + manifest.cells[1].output))
+                != Data(contentsOf: URL(fileURLWithPath: configuration.folder + "/" + manifest.cells[3].output)))
+        // Sheets: a row per style size, alpha across, labelled like alpha.
+        let grid = sweepSheetGrid(manifest, folder: configuration.folder)
+        #expect(grid.rows.map(\.label) == ["chicago x asheville, style-size 32", "chicago x asheville, style-size 64"])
+        #expect(grid.groups[0].columns == ["alpha 0.5", "alpha 1"])
+        let csv = try String(contentsOfFile: configuration.folder + "/metrics.csv", encoding: .utf8)
+        #expect(csv.components(separatedBy: "\r\n")[0].hasSuffix(",content_size,style_size"))
+        #expect(csv.components(separatedBy: "\r\n")[3].hasSuffix(",64,64"), "\(csv)")
+        // Resumed: nothing redone, the same record.
+        #expect(try runSweep(configuration, stylizer: stylizer) == manifest)
+        // The manifest as spec gives the same sweep.
+        let again = try SweepRequest(specFile: configuration.folder + "/manifest.json")
+        #expect(again.styleSizes == [32, 64] && again.contentSizes == nil)
+    }
+
+    @Test func badSizeListsAreRefusedNamingTheFlag() throws {
+        let models = try #require(goldenModels)
+        var tooMany = try request(styleSizes: Array(repeating: 64, count: 17))
+        #expect(throws: ReportError.invalidValue(flag: "--style-size", value: "17 values", expected: "at most 16 values")) {
+            try tooMany.configuration(models: models, toolVersion: "test")
+        }
+        tooMany.setStyleSizes([64, 20000])
+        #expect(throws: ReportError.invalidValue(flag: "--style-size", value: "20000", expected: "0 to 16384")) {
+            try tooMany.configuration(models: models, toolVersion: "test")
+        }
+        #expect(!FileManager.default.fileExists(atPath: fixtures.temp.path))
+    }
+}

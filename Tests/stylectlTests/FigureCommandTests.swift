@@ -182,3 +182,21 @@ private func pixel(_ image: RGBImage, x: Int, y: Int) -> Int {
     let i = y * image.width + x
     return (0 ..< 3).reduce(0) { $0 << 8 | Int((image.pixels[$1 * plane + i] * 255).rounded()) }
 }
+
+@Suite struct SizeListFlagTests {
+    @Test func sizeListsAreParsedAndCheckedAtParseTime() throws {
+        let sweep = try Sweep.parse(["--content", "c.jpg", "--style", "s.jpg", "--style-size", "256,512", "--content-size", "128", "--report", "r"])
+        let request = try sweep.request()
+        #expect(request.styleSizes == [256, 512] && request.styleSize == 256 && request.contentSizes == nil && request.contentSize == 128)
+        for (value, words) in [("256,abc", "The value 'abc' is invalid for '--style-size <style-size>'"), ("256,,512", nil), ("256,20000", nil)] {
+            do {
+                _ = try Sweep.parse(["--content", "c.jpg", "--style", "s.jpg", "--style-size", value, "--report", "r"])
+                Issue.record("--style-size \(value) was accepted")
+            } catch {
+                #expect(Sweep.exitCode(for: error).rawValue == 64)
+                if let words { #expect(Sweep.message(for: error) == words) }
+                #expect(Sweep.message(for: error).contains("--style-size"), "\(Sweep.message(for: error))")
+            }
+        }
+    }
+}
