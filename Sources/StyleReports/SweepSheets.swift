@@ -65,7 +65,8 @@ func sweepSheetGrid(_ manifest: SweepManifest, folder: String, cell: Int? = nil)
     }
     let (before, after): ([String], [String]) = switch d.grid {
     case .styles where d.styleWeights != nil:
-        (["content"] + zip(styleStems, d.styleWeights!).map { "\($0) (weight \(formatAlpha($1)))" }, [])
+        // The weight first: a long name is cut before it.
+        (["content"] + zip(styleStems, d.styleWeights!).map { "\(formatAlpha($1)) × \($0)" }, [])
     case .styles: (["content", "style"], [])
     case .interpolation: (["u 0: \(styleStems[0])"], ["u 1: \(styleStems[1])"])
     case .bilinear: (["corners a, c"], ["corners b, d"])

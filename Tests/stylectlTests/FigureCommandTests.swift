@@ -163,6 +163,13 @@ import TestSupport
             let refused = outcome(Figure.self, [folder] + arguments)
             #expect(refused?.message == message && refused?.code == 1, "\(String(describing: refused))")
         }
+        // A link to one of the report's records, as output: refused, the record unchanged.
+        let link = temp.appendingPathComponent("link.png").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: folder + "/manifest.json")
+        let linked = outcome(Figure.self, [folder, "--output", link])
+        #expect(linked?.message == "'--output': '\(link)' is not allowed; expected a file that is not one of the report's images, records or inputs.",
+                "\(String(describing: linked))")
+        #expect(try SweepManifest.read(folder: folder) == manifest)
         // A cell not done (its record removed, as an interrupted sweep leaves it).
         var unfinished = manifest
         unfinished.cells[1].seconds = nil
