@@ -7,10 +7,26 @@ import ImageCodec
 /// A libgd true-colour image. Colours are 0xRRGGBB; text is DejaVu Sans (``SheetLayout/font``),
 /// or libgd's built-in font when that file is missing.
 final class GDCanvas {
+    /// Where a text was drawn: the box libgd reports for it (x, y its top left), for checks that
+    /// every text stays inside the sheet.
+    struct TextBox: Equatable {
+        var text: String
+        var x: Int
+        var y: Int
+        var width: Int
+        var height: Int
+    }
+
     let image: gdImagePtr
+    let width: Int
+    let height: Int
+    /// Every text drawn, in order.
+    private(set) var textBoxes: [TextBox] = []
 
     init(width: Int, height: Int) {
         image = gdImageCreateTrueColor(Int32(width), Int32(height))
+        self.width = width
+        self.height = height
     }
 
     deinit { gdImageDestroy(image) }
@@ -26,7 +42,26 @@ final class GDCanvas {
         if error != nil {
             var bytes = Array(string.utf8.map { $0 < 128 ? $0 : UInt8(ascii: "?") }) + [0]
             gdImageString(image, gdFontGetSmall(), Int32(x), Int32(y - 10), &bytes, color)
+            textBoxes.append(TextBox(text: string, x: x, y: y - 10, width: 6 * string.count, height: 13))
+        } else {
+            // brect: lower left, lower right, upper right, upper left corners.
+            textBoxes.append(TextBox(text: string, x: Int(box[6]), y: Int(box[7]), width: Int(box[2] - box[6]), height: Int(box[3] - box[7])))
         }
+    }
+
+    /// The height in pixels of `string` at `size` above its baseline (its ascent), for placing it.
+    static func textAscent(_ string: String, size: Double) -> Int {
+        var box = [Int32](repeating: 0, count: 8)
+        if gdImageStringFT(nil, &box, 0, SheetLayout.font, size, 0, 0, 0, string) != nil { return 10 }
+        return Int(-box[7])
+    }
+
+    /// A rectangle's outline `thickness` pixels wide, inside the box.
+    func frame(x: Int, y: Int, width: Int, height: Int, thickness: Int, color: Int32) {
+        fill(x: x, y: y, width: width, height: thickness, color: color)
+        fill(x: x, y: y + height - thickness, width: width, height: thickness, color: color)
+        fill(x: x, y: y, width: thickness, height: height, color: color)
+        fill(x: x + width - thickness, y: y, width: thickness, height: height, color: color)
     }
 
     /// The width in pixels that ``text(_:x:y:size:color:)`` gives `string`.
@@ -58,12 +93,17 @@ final class GDCanvas {
                              Int32(w), Int32(h), Int32(picture.width), Int32(picture.height))
     }
 
-    /// Writes the image as PNG, atomically.
-    func writePNG(path: String) throws(ReportError) {
+    /// The image as PNG bytes (8-bit RGB, not interlaced: libgd's true-colour PNG without alpha).
+    func pngData(for path: String) throws(ReportError) -> Data {
         var size: Int32 = 0
         guard let bytes = gdImagePngPtr(image, &size) else { throw .failed("libgd could not encode \(path)") }
         defer { gdFree(bytes) }
+        return Data(bytes: bytes, count: Int(size))
+    }
+
+    /// Writes the image as PNG, atomically.
+    func writePNG(path: String) throws(ReportError) {
         let url = URL(fileURLWithPath: path)
-        try ReportFolder(url.deletingLastPathComponent().path).writeAtomically(Data(bytes: bytes, count: Int(size)), name: url.lastPathComponent)
+        try ReportFolder(url.deletingLastPathComponent().path).writeAtomically(pngData(for: path), name: url.lastPathComponent)
     }
 }

@@ -16,7 +16,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
         <tr><th>mask</th><td>\(d.masks.isEmpty ? "none" : fileList(d.masks) + (d.stretchMask ? " (stretched)" : "") + (d.maskMode.map { ", mode \(escape($0))" } ?? ""))</td></tr>\(d.styleWeights.map { "\n<tr><th>style-weights</th><td>\($0.map(formatAlpha).joined(separator: ", "))</td></tr>" } ?? "")
         <tr><th>alpha</th><td>\(d.alphas.map(formatAlpha).joined(separator: ", "))</td></tr>
         <tr><th>preserve-color</th><td>\(d.preserveColors.joined(separator: ", "))</td></tr>
-        <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)\(d.cropsImages ? ", centre squares (crop)" : "")</td></tr>
+        <tr><th>content-size, style-size</th><td>\(d.contentSizeList.map(String.init).joined(separator: " ")), \(d.styleSizeList.map(String.init).joined(separator: " "))\(d.cropsImages ? ", centre squares (crop)" : "")</td></tr>
         <tr><th>vgg</th><td>\(fileList([d.vgg]))</td></tr>
         <tr><th>decoder</th><td>\(fileList([d.decoder]))</td></tr>
         </table>

@@ -25,6 +25,10 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         public var u: Float?
         /// In a `masks` grid, the mask's index in the definition.
         public var mask: Int?
+        /// The content and style sizes of the column when the sweep sweeps them
+        /// (``SweepDefinition/contentSizes``, ``SweepDefinition/styleSizes``); nil otherwise.
+        public var contentSize: Int?
+        public var styleSize: Int?
         /// For people: the swept values of the column, e.g. "alpha 0.5", "coral, u 0.25", "mask halves.png" (u as in the sheet's legend and
         /// the file names; a mask by its file name, so that a mask named `mask.png` does not read "mask mask").
         public var label: String
@@ -47,6 +51,9 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         public var mask: String?
         public var alpha: Float
         public var preserveColor: String
+        /// The cell's content and style sizes when the sweep sweeps them; nil: the definition's.
+        public var contentSize: Int?
+        public var styleSize: Int?
         /// The image's file name in the report folder.
         public var output: String
         /// Set once the image is written: seconds for the cell's stylization and writing its image,
@@ -67,6 +74,11 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
 
         public var isDone: Bool { seconds != nil }
 
+        /// How this cell's content and style images are sized: its own sizes, or the definition's.
+        public func sizing(in d: SweepDefinition) -> (content: ImageSizing, style: ImageSizing) {
+            (ImageSizing(size: contentSize ?? d.contentSize, crop: d.cropsImages), ImageSizing(size: styleSize ?? d.styleSize, crop: d.cropsImages))
+        }
+
         /// The controls that stylize this cell, its mask read as the definition says; the content
         /// and style sizes are the definition's.
         public func controls(stretchMask: Bool, maskMode: SpatialMask.Mode) -> StyleControls {
@@ -80,10 +92,17 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
     public var columns: [Column]
     /// Row-major: cell `r * columns.count + c` is row r, column c.
     public var cells: [Cell]
+    /// The side in pixels of a contact sheet's cells (`--cell-size`); nil in manifests written
+    /// before the flag, whose sheets had ``SheetLayout/defaultCell``. Not part of the definition:
+    /// it does not change the images, and a resumed sweep redraws its sheets at the new size.
+    public var sheetCellSize: Int?
     /// How the metrics are computed, for readers of the file.
     public var metricsNote = "pytorch-AdaIN net.py losses (MSE), Huang & Belongie 2017 Eq. 7 and 8 measured with the encoder f: content = MSE(relu4_1(g(t)), t), t the decoder input after the alpha blend; style = sum over relu1_1..relu4_1 of MSE of channel means and of stds (unbiased variance, +1e-5) of f(g(t)) and of the style image as encoded (after colour preservation). Several weighted styles (interpolation, bilinear): the style targets are the weighted sums of the styles' means and of their stds with the cell's weights. Masks: no style loss (each region has its own style). g(t) is the decoder output before cropping and quantisation. Colour distance: the 2-Wasserstein distance between Gaussian fits of the CIELAB chroma (a*, b*) of the written image and of the content image (CIELAB units, like Delta E): how far colour preservation is from the content's colours."
 
     public static let fileName = "manifest.json"
+
+    /// ``sheetCellSize`` with its default.
+    public var cellSize: Int { sheetCellSize ?? SheetLayout.defaultCell }
 
     /// The grid of a definition (no cell done). Columns are colour-preservation-major, then alpha,
     /// then the grid's own axis (u, or the mask); rows are content-major:
@@ -94,6 +113,9 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// - `bilinear`: `steps` rows per content (v = 0 ... 1); columns preserve-color x alpha x u,
     ///   weights (1-u)(1-v), u(1-v), (1-u)v, uv for the corners a, b, c, d;
     /// - `masks`: a row per content; columns preserve-color x alpha x mask.
+    ///
+    /// Swept content and style sizes (``SweepDefinition/contentSizes``, ``SweepDefinition/styleSizes``)
+    /// come between colour preservation and alpha: preserve-color x content-size x style-size x alpha x ...
     public init(definition d: SweepDefinition) {
         definition = d
         let positions: [Float] = d.steps.map { n in (0 ..< n).map { Float($0) / Float(n - 1) } } ?? []
@@ -118,15 +140,24 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         case .interpolation, .bilinear: positions.map { ($0, nil) }
         case .masks: d.masks.indices.map { (nil, $0) }
         }
+        let contentSizes: [Int?] = d.contentSizes ?? [nil]
+        let styleSizes: [Int?] = d.styleSizes ?? [nil]
         columns = d.preserveColors.flatMap { mode in
-            d.alphas.flatMap { alpha in
-                axis.map { u, mask in
-                    var parts: [String] = []
-                    if d.preserveColors.count > 1 { parts.append(mode) }
-                    if d.alphas.count > 1 || d.grid == .styles { parts.append("alpha \(formatAlpha(alpha))") }
-                    if let u { parts.append("u \(formatAlpha(u))") }
-                    if let mask { parts.append("mask \(URL(fileURLWithPath: d.masks[mask].path).lastPathComponent)") }
-                    return Column(alpha: alpha, preserveColor: mode, u: u, mask: mask, label: parts.joined(separator: ", "))
+            contentSizes.flatMap { contentSize in
+                styleSizes.flatMap { styleSize in
+                    d.alphas.flatMap { alpha in
+                        axis.map { u, mask in
+                            var parts: [String] = []
+                            if d.preserveColors.count > 1 { parts.append(mode) }
+                            if let contentSize { parts.append("content-size \(contentSize)") }
+                            if let styleSize { parts.append("style-size \(styleSize)") }
+                            if d.alphas.count > 1 || d.grid == .styles { parts.append("alpha \(formatAlpha(alpha))") }
+                            if let u { parts.append("u \(formatAlpha(u))") }
+                            if let mask { parts.append("mask \(URL(fileURLWithPath: d.masks[mask].path).lastPathComponent)") }
+                            return Column(alpha: alpha, preserveColor: mode, u: u, mask: mask, contentSize: contentSize, styleSize: styleSize,
+                                          label: parts.joined(separator: ", "))
+                        }
+                    }
                 }
             }
         }
@@ -149,9 +180,12 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
                 if let u = column.u { name += "_u\(formatAlpha(u))" }
                 if let v = row.v { name += "_v\(formatAlpha(v))" }
                 if let mask = column.mask { name += "_m\(safeName(d.masks[mask].stem))" }
+                if let size = column.contentSize { name += "_cs\(size)" }
+                if let size = column.styleSize { name += "_ss\(size)" }
                 cells.append(Cell(row: r, column: c, content: d.contents[row.content].path, styles: styles.map(\.path),
                                   weights: weights, mask: column.mask.map { d.masks[$0].path }, alpha: column.alpha,
-                                  preserveColor: column.preserveColor, output: name + ".png"))
+                                  preserveColor: column.preserveColor, contentSize: column.contentSize, styleSize: column.styleSize,
+                                  output: name + ".png"))
             }
         }
         self.cells = cells
@@ -185,7 +219,15 @@ extension SweepManifest {
         }
         if d.contents.isEmpty || d.styles.isEmpty { throw bad("the definition has no contents or no styles") }
         if let steps = d.steps, !(2 ... SweepLimits.steps).contains(steps) { throw bad("definition.steps is \(steps), not 2 to \(SweepLimits.steps)") }
-        if d.contentSize < 0 || d.styleSize < 0 { throw bad("a negative content or style size") }
+        if (d.contentSizeList + d.styleSizeList).contains(where: { $0 < 0 }) { throw bad("a negative content or style size") }
+        for (key, list) in [("definition.contentSizes", d.contentSizes), ("definition.styleSizes", d.styleSizes)] {
+            if let list, !(2 ... SweepLimits.sizes).contains(list.count) || list[0] != (key.hasSuffix("contentSizes") ? d.contentSize : d.styleSize) {
+                throw bad("\(key) has \(counted(list.count, "size")) (2 to \(SweepLimits.sizes) are swept) or does not start with the definition's size")
+            }
+        }
+        if let size = sheetCellSize, !SheetLayout.cellSizes.contains(size) {
+            throw bad("sheetCellSize is \(size), not \(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound)")
+        }
         if let mode = d.maskMode, SpatialMask.Mode(rawValue: mode) == nil { throw bad("definition.maskMode '\(mode.prefix(80))' is not a mask mode") }
         if let weights = d.styleWeights {
             do { _ = try StyleControls(styles: d.styles.map(\.path), weights: weights).normalizedWeights() } catch {
@@ -213,6 +255,7 @@ extension SweepManifest {
             }
             _ = try ReportFileName.check(cell.output, field: "cells[\(i)].output", record: record)
             if let seconds = cell.seconds, !(seconds >= 0 && seconds.isFinite) { throw bad("cells[\(i)].seconds is \(seconds)") }
+            if [cell.contentSize, cell.styleSize].contains(where: { ($0 ?? 0) < 0 }) { throw bad("cells[\(i)] has a negative content or style size") }
         }
     }
 }

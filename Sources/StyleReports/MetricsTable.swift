@@ -15,6 +15,7 @@ let metricsTableName = "metrics.csv"
 /// file name), `seconds`, `encode_seconds`, `decode_seconds` (of `seconds`: the encodings the cell
 /// was the first to need, and the decoder), `style_loss`, `content_loss`, `colour_distance`
 /// (``chromaDistance(_:_:)``; empty when not done, not measured, or not recorded by an older version).
+/// A sweep of several content or style sizes adds `content_size` and `style_size` (the cell's).
 /// Numbers are written as Swift prints them (shortest round-trip form), so they read back exactly.
 func metricsTable(_ manifest: SweepManifest) -> String {
     func field(_ text: String) -> String {
@@ -22,15 +23,18 @@ func metricsTable(_ manifest: SweepManifest) -> String {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
     func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
-    var lines = [["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
-                  "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance"].joined(separator: ",")]
+    let sweepsSizes = manifest.definition.contentSizes != nil || manifest.definition.styleSizes != nil
+    let header = ["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
+                  "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance"]
+    var lines = [(header + (sweepsSizes ? ["content_size", "style_size"] : [])).joined(separator: ",")]
     for cell in manifest.cells {
+        let sizes = cell.sizing(in: manifest.definition)
         let values = [
             "\(cell.row + 1)", "\(cell.column + 1)", manifest.rows[cell.row].label, manifest.columns[cell.column].label,
             cell.content, cell.styles.joined(separator: ";"), cell.weights.map { $0.map { "\($0)" }.joined(separator: ";") } ?? "",
             cell.mask ?? "", "\(cell.alpha)", cell.preserveColor, cell.output,
             number(cell.seconds), number(cell.encodeSeconds), number(cell.decodeSeconds), number(cell.styleLoss), number(cell.contentLoss), number(cell.colorDistance),
-        ]
+        ] + (sweepsSizes ? ["\(sizes.content.size)", "\(sizes.style.size)"] : [])
         lines.append(values.map(field).joined(separator: ","))
     }
     return lines.joined(separator: "\r\n") + "\r\n"

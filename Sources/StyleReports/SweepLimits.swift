@@ -16,6 +16,8 @@ public enum SweepLimits {
     public static let files = 1_000
     /// Items of `--alpha`: 101 gives every 0.01.
     public static let alphas = 101
+    /// Items of `--content-size` and `--style-size`: a stroke-size sweep needs a few sizes.
+    public static let sizes = 16
     /// Items of `--preserve-color`: none, coral and luminance.
     public static let preserveColors = 3
     /// Rows of one contact sheet: a sheet of 100 rows is 13,600 pixels tall.

@@ -65,12 +65,24 @@ public struct SweepDefinition: Codable, Equatable, Sendable {
     /// `--style-weights` of a `styles` grid: every cell mixes all the styles with these weights
     /// (a row per content); nil: a row per content and style.
     public var styleWeights: [Float]?
+    /// `--content-size a,b,...` and `--style-size a,b,...` of more than one size: a column per
+    /// size (the style size sets the stroke size, the AdaIN way to control it), ``contentSize`` and
+    /// ``styleSize`` being the first. Nil for one size, recorded as nil so that the manifest of a
+    /// sweep of one size is the one written before sizes were swept (and an old report resumes).
+    public var contentSizes: [Int]? = nil
+    public var styleSizes: [Int]? = nil
     /// The model run (``StyleTransfer/ModelVariant``, `--model`); always recorded, pytorch-adain
     /// for a manifest written before it was (``RecordedModel``), so that such a report resumes.
     @RecordedModel public var model: ModelVariant = .pytorchAdaIN
 
     /// ``crop`` with its default.
     public var cropsImages: Bool { crop ?? false }
+
+    /// The content sizes swept, or the one size.
+    public var contentSizeList: [Int] { contentSizes ?? [contentSize] }
+
+    /// The style sizes swept, or the one size.
+    public var styleSizeList: [Int] { styleSizes ?? [styleSize] }
 
     /// ``maskMode`` with its default; an unknown mode is refused by the manifest's reader.
     public var spatialMaskMode: SpatialMask.Mode { maskMode.flatMap(SpatialMask.Mode.init(rawValue:)) ?? .auto }
@@ -112,14 +124,31 @@ public struct SweepConfiguration: Sendable {
     /// `--style-weights`: in a `styles` grid, every cell mixes all the styles with these weights
     /// (normalised to sum 1), as `stylize --style a,b --style-weights 1,3` does; nil: a row per style.
     public var styleWeights: [Float]?
+    /// `--cell-size`: the side in pixels of the contact sheets' cells, in ``SheetLayout/cellSizes``;
+    /// recorded in the manifest (``SweepManifest/sheetCellSize``), not part of the definition.
+    public var cellSize: Int
+    /// `--content-size a,b,...`, `--style-size a,b,...`: sizes swept (a column each); nil: the
+    /// one ``contentSize`` / ``styleSize``.
+    public var contentSizes: [Int]?
+    public var styleSizes: [Int]?
+
+    /// The content sizes of the sweep, or the one size.
+    var contentSizeList: [Int] { contentSizes ?? [contentSize] }
+
+    /// The style sizes of the sweep, or the one size.
+    var styleSizeList: [Int] { styleSizes ?? [styleSize] }
 
     public init(
         grid: SweepGrid = .styles, contents: [String], styles: [String], masks: [String] = [], stretchMask: Bool = false,
         steps: Int = 5, alphas: [Float], preserveColors: [ColorPreservation] = [.none],
         contentSize: Int = 512, styleSize: Int = 512, models: ModelFiles, folder: String,
         overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true,
-        crop: Bool = false, maskMode: SpatialMask.Mode = .auto, styleWeights: [Float]? = nil
+        crop: Bool = false, maskMode: SpatialMask.Mode = .auto, styleWeights: [Float]? = nil,
+        cellSize: Int = SheetLayout.defaultCell, contentSizes: [Int]? = nil, styleSizes: [Int]? = nil
     ) {
+        self.cellSize = cellSize
+        self.contentSizes = contentSizes
+        self.styleSizes = styleSizes
         self.metrics = metrics
         self.crop = crop
         self.maskMode = maskMode
@@ -152,7 +181,7 @@ public struct SweepConfiguration: Sendable {
 
     /// The number of rows and columns of the grid, from the lists' lengths alone.
     var gridSize: (rows: Int, columns: Int) {
-        let across = preserveColors.count * alphas.count
+        let across = preserveColors.count * alphas.count * contentSizeList.count * styleSizeList.count
         return switch grid {
         case .styles: (contents.count * (styleWeights == nil ? styles.count : 1), across)
         case .interpolation: (contents.count, across * steps)
@@ -171,7 +200,8 @@ public struct SweepConfiguration: Sendable {
         if preserveColors.isEmpty { throw .emptyList(flag: "--preserve-color") }
         for (flag, count, limit) in [("--content", contents.count, SweepLimits.files), (styleFlag, styles.count, SweepLimits.files),
                                      ("--mask", masks.count, SweepLimits.files), ("--alpha", alphas.count, SweepLimits.alphas),
-                                     ("--preserve-color", preserveColors.count, SweepLimits.preserveColors)] where count > limit {
+                                     ("--preserve-color", preserveColors.count, SweepLimits.preserveColors),
+                                     ("--content-size", contentSizeList.count, SweepLimits.sizes), ("--style-size", styleSizeList.count, SweepLimits.sizes)] where count > limit {
             throw .invalidValue(flag: flag, value: counted(count, "value"), expected: "at most \(counted(limit, "value"))")
         }
         if grid == .interpolation || grid == .bilinear, !(2 ... SweepLimits.steps).contains(steps) {
@@ -180,16 +210,22 @@ public struct SweepConfiguration: Sendable {
         if rowsPerSheet < 1 || rowsPerSheet > SweepLimits.rowsPerSheet {
             throw .invalidValue(flag: "rowsPerSheet", value: "\(rowsPerSheet)", expected: "1 to \(SweepLimits.rowsPerSheet)")
         }
+        if !SheetLayout.cellSizes.contains(cellSize) {
+            throw .invalidValue(flag: "--cell-size", value: "\(cellSize)",
+                                expected: "\(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound) pixels")
+        }
         let size = gridSize
         if size.rows * size.columns > SweepLimits.cells {
-            throw .invalidValue(flag: "--content, \(styleFlag), --alpha, --preserve-color" + (grid == .masks ? ", --mask" : grid == .styles ? "" : ", --steps"),
+            throw .invalidValue(flag: "--content, \(styleFlag), --alpha, --preserve-color" + (contentSizeList.count > 1 ? ", --content-size" : "") + (styleSizeList.count > 1 ? ", --style-size" : "") + (grid == .masks ? ", --mask" : grid == .styles ? "" : ", --steps"),
                                 value: "\(counted(size.rows, "row")) x \(counted(size.columns, "column")) = \(counted(size.rows * size.columns, "cell"))",
                                 expected: "at most \(counted(SweepLimits.cells, "cell")) per sweep (split it into several sweeps)")
         }
         for alpha in alphas where !(0 ... 1).contains(alpha) {
             throw .invalidValue(flag: "--alpha", value: "\(alpha)", expected: "numbers in [0, 1]")
         }
-        for (role, size) in [(InputRole.content, contentSize), (.style, styleSize)] {
+        if contentSizes?.isEmpty == true { throw .emptyList(flag: "--content-size") }
+        if styleSizes?.isEmpty == true { throw .emptyList(flag: "--style-size") }
+        for (role, size) in contentSizeList.map({ (InputRole.content, $0) }) + styleSizeList.map({ (InputRole.style, $0) }) {
             do { try ImageSizing.check(size: size, of: role) } catch {
                 throw .invalidValue(flag: role.sizeFlag!, value: "\(size)", expected: "0 to \(ImageSizing.maximumSize)")
             }
@@ -250,10 +286,11 @@ public struct SweepConfiguration: Sendable {
             steps: grid == .interpolation || grid == .bilinear ? steps : nil,
             alphas: alphas,
             preserveColors: preserveColors.map(\.rawValue),
-            contentSize: contentSize, styleSize: styleSize,
+            contentSize: contentSizeList[0], styleSize: styleSizeList[0],
             vgg: try inputs([models.vgg], flag: "--vgg", kind: "weight")[0],
             decoder: try inputs([models.decoder], flag: "--decoder", kind: "weight")[0],
             crop: crop ? true : nil, maskMode: maskMode == .auto ? nil : maskMode.rawValue, styleWeights: styleWeights,
+            contentSizes: contentSizeList.count > 1 ? contentSizeList : nil, styleSizes: styleSizeList.count > 1 ? styleSizeList : nil,
             model: models.variant ?? .pytorchAdaIN)
     }
 }

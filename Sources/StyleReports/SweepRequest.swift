@@ -33,6 +33,12 @@ public struct SweepRequest: Sendable, Equatable {
     public var maskMode = SpatialMask.Mode.auto
     /// `--style-weights` (with `--style`): every cell mixes the styles with these weights.
     public var styleWeights: [Float]?
+    /// `--content-size a,b,...` / `--style-size a,b,...` of more than one size: the sizes swept
+    /// (``contentSize`` / ``styleSize`` ignored); nil for one size.
+    public var contentSizes: [Int]?
+    public var styleSizes: [Int]?
+    /// `--cell-size`: the contact sheets' cell side in pixels.
+    public var cellSize = SheetLayout.defaultCell
     /// `--report`: the report's folder name in ``reportsDirectory``.
     public var report: String?
     public var reportsDirectory = "Reports"
@@ -46,6 +52,18 @@ public struct SweepRequest: Sendable, Equatable {
     public var model: ModelVariant?
 
     public init() {}
+
+    /// Sets ``contentSize`` (one size) or ``contentSizes`` (several) from a list of sizes.
+    public mutating func setContentSizes(_ sizes: [Int]) {
+        contentSize = sizes.first ?? contentSize
+        contentSizes = sizes.count == 1 ? nil : sizes
+    }
+
+    /// Sets ``styleSize`` (one size) or ``styleSizes`` (several) from a list of sizes.
+    public mutating func setStyleSizes(_ sizes: [Int]) {
+        styleSize = sizes.first ?? styleSize
+        styleSizes = sizes.count == 1 ? nil : sizes
+    }
 
     /// The grid and its styles, or an error naming the flags when not exactly one kind is given,
     /// when `--mask` comes without `--style`, or `--steps` without `--interpolate` or `--corners`.
@@ -88,7 +106,7 @@ public struct SweepRequest: Sendable, Equatable {
             masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
             alphas: alphas, preserveColors: preserveColors, contentSize: contentSize ?? defaultSize, styleSize: styleSize ?? defaultSize,
             models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics,
-            crop: crop, maskMode: maskMode, styleWeights: styleWeights)
+            crop: crop, maskMode: maskMode, styleWeights: styleWeights, cellSize: cellSize, contentSizes: contentSizes, styleSizes: styleSizes)
         try configuration.validate()
         return configuration
     }

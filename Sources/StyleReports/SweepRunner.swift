@@ -57,21 +57,24 @@ public func runSweep(
     let lock = try report.lock()
     defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
+    manifest.sheetCellSize = configuration.cellSize
     if let previous = try report.prepare(SweepManifest.self, definition: definition, overwrite: configuration.overwrite, notice: notice) {
-        // The content's size after sizing, from its header: the size every cell of it has.
+        // The content's size after sizing, from its header: the size every cell of it (at that content size) has.
         var sizes: [String: (width: Int, height: Int)?] = [:]
-        func sized(_ content: String) throws(ReportError) -> (width: Int, height: Int)? {
-            if let known = sizes[content] { return known }
+        func sized(_ cell: SweepManifest.Cell) throws(ReportError) -> (width: Int, height: Int)? {
+            let sizing = cell.sizing(in: definition).content
+            let key = "\(sizing.size) \(cell.content)"
+            if let known = sizes[key] { return known }
             let source: (width: Int, height: Int)
-            do { source = try readImageSize(path: content) } catch { throw .failed(error.description) }
-            let size = definition.contentSizing.sizedDimensions(width: source.width, height: source.height)
-            sizes[content] = size
+            do { source = try readImageSize(path: cell.content) } catch { throw .failed(error.description) }
+            let size = sizing.sizedDimensions(width: source.width, height: source.height)
+            sizes[key] = size
             return size
         }
         for i in manifest.cells.indices where previous.cells.indices.contains(i) {
             let old = previous.cells[i]
             guard old.isDone && old.output == manifest.cells[i].output else { continue }
-            guard let expected = try sized(manifest.cells[i].content), let image = try? readImage(path: folder + "/" + old.output),
+            guard let expected = try sized(manifest.cells[i]), let image = try? readImage(path: folder + "/" + old.output),
                   image.width == expected.width, image.height == expected.height else { continue }
             // Only the results: the parameters are the definition's, not the old record's.
             manifest.cells[i].seconds = old.seconds
@@ -85,10 +88,21 @@ public func runSweep(
     try manifest.write(folder: folder)
     var schedule = ManifestSchedule(cells: manifest.cells.count)
 
-    let pipeline = StylizationPipeline(
-        stylizer: stylizer, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing,
-        styleCache: EncodingCache(), contentCache: EncodingCache(capacity: 2 * definition.contents.count))
-    let runner = StylizationRunner(pipeline: pipeline, measuresLosses: configuration.metrics)
+    // One pipeline per content and style size (one in a sweep of one size), sharing the caches,
+    // whose keys hold the sizing.
+    let styleCache = EncodingCache()
+    let contentCache = EncodingCache(capacity: 2 * definition.contents.count * definition.contentSizeList.count)
+    var runners: [String: StylizationRunner] = [:]
+    func runner(_ cell: SweepManifest.Cell) -> StylizationRunner {
+        let sizing = cell.sizing(in: definition)
+        let key = "\(sizing.content.size) \(sizing.style.size)"
+        if let known = runners[key] { return known }
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: sizing.content, styleSizing: sizing.style,
+                                           styleCache: styleCache, contentCache: contentCache)
+        let made = StylizationRunner(pipeline: pipeline, measuresLosses: configuration.metrics)
+        runners[key] = made
+        return made
+    }
     var timeLeft = TimeLeft()
     var remaining = manifest.cells.filter { !$0.isDone }.count
     for i in manifest.cells.indices {
@@ -99,7 +113,7 @@ public func runSweep(
             continue
         }
         let controls = cell.controls(stretchMask: definition.stretchMask, maskMode: definition.spatialMaskMode)
-        let outcome = runner.run(StylizationTask(content: cell.content, controls: controls, output: folder + "/" + cell.output),
+        let outcome = runner(cell).run(StylizationTask(content: cell.content, controls: controls, output: folder + "/" + cell.output),
                                  index: i, count: manifest.cells.count)
         if let error = outcome.error { throw .failed(error.description) }
         manifest.cells[i].seconds = outcome.seconds
@@ -154,11 +168,17 @@ public func checkSweep(_ configuration: SweepConfiguration) throws(ReportError) 
     let definition = try configuration.definition()
     // Each distinct stylization of the grid against the memory available, as `stylize` checks it.
     var seen = Set<[String]>()
-    let jobs = SweepManifest(definition: definition).cells.compactMap { cell -> StylizationJob? in
-        seen.insert([cell.content] + cell.styles).inserted ? StylizationJob(content: cell.content, styles: cell.styles, output: cell.output) : nil
+    var jobs: [String: (sizing: (content: ImageSizing, style: ImageSizing), jobs: [StylizationJob])] = [:]
+    for cell in SweepManifest(definition: definition).cells {
+        let sizing = cell.sizing(in: definition)
+        let key = "\(sizing.content.size) \(sizing.style.size)"
+        guard seen.insert([key, cell.content] + cell.styles).inserted else { continue }
+        jobs[key, default: (sizing, [])].jobs.append(StylizationJob(content: cell.content, styles: cell.styles, output: cell.output))
     }
     do {
-        try StylizationMemory.check(jobs: jobs, contentSizing: definition.contentSizing, styleSizing: definition.styleSizing)
+        for key in jobs.keys.sorted() {
+            try StylizationMemory.check(jobs: jobs[key]!.jobs, contentSizing: jobs[key]!.sizing.content, styleSizing: jobs[key]!.sizing.style)
+        }
     } catch {
         throw .failed(error.description)
     }

@@ -9,7 +9,7 @@ extension SweepRequest {
     public static let specKeys = [
         "content", "style", "interpolate", "corners", "mask", "stretch-mask", "steps", "alpha", "preserve-color",
         "content-size", "style-size", "report", "reports-dir", "overwrite", "no-metrics", "vgg", "decoder",
-        "crop", "mask-mode", "style-weights", "model",
+        "crop", "mask-mode", "style-weights", "model", "cell-size",
     ]
 
     /// Reads a spec file: a JSON (`.json`) or YAML (`.yaml`, `.yml`) mapping whose keys are
@@ -76,8 +76,9 @@ extension SweepRequest {
         if let v = try values.integer("steps") { steps = v }
         if let v = try values.strings("alpha") { alphas = try parseAlphas(v) }
         if let v = try values.strings("preserve-color") { preserveColors = try parsePreserveColors(v) }
-        if let v = try values.integer("content-size") { contentSize = v }
-        if let v = try values.integer("style-size") { styleSize = v }
+        if let v = try values.integers("content-size") { setContentSizes(v) }
+        if let v = try values.integers("style-size") { setStyleSizes(v) }
+        if let v = try values.integer("cell-size") { cellSize = v }
         if let v = try values.bool("crop") { crop = v }
         if let v = try values.strings("mask-mode") { maskMode = try parseMaskMode(v.joined(separator: ",")) }
         if let v = try values.strings("style-weights") { styleWeights = try parseStyleWeights(v) }
@@ -122,6 +123,9 @@ extension SweepRequest {
         crop = d.cropsImages
         maskMode = d.spatialMaskMode
         styleWeights = d.styleWeights
+        cellSize = manifest.cellSize
+        contentSizes = d.contentSizes
+        styleSizes = d.styleSizes
         let standardized = URL(fileURLWithPath: folder).standardizedFileURL
         report = standardized.lastPathComponent
         reportsDirectory = standardized.deletingLastPathComponent().path
@@ -173,6 +177,17 @@ private struct SpecValues {
     /// Paths, relative ones resolved against the spec file's folder.
     func paths(_ key: String) throws(ReportError) -> [String]? {
         try strings(key)?.map { $0.hasPrefix("/") ? $0 : folder.appendingPathComponent($0).standardizedFileURL.path }
+    }
+
+    /// A whole number, or a list of them (`content-size`, `style-size`: the sizes swept).
+    func integers(_ key: String) throws(ReportError) -> [Int]? {
+        guard let items = try strings(key) else { return nil }
+        var numbers: [Int] = []
+        for item in items {
+            guard let number = Int(item) else { throw wrongType(key, "a whole number or a list of them") }
+            numbers.append(number)
+        }
+        return numbers
     }
 
     func integer(_ key: String) throws(ReportError) -> Int? {

@@ -10,7 +10,7 @@ struct StyleCtl: ParsableCommand {
         commandName: "stylectl",
         abstract: "Arbitrary style transfer with Adaptive Instance Normalization (Huang & Belongie 2017) on the CPU.",
         version: "0.1.0",
-        subcommands: [Stylize.self, Sweep.self, Report.self, Train.self, CompareNorms.self, Mask.self, CheckModels.self, Export.self]
+        subcommands: [Stylize.self, Sweep.self, Report.self, Figure.self, Train.self, CompareNorms.self, Mask.self, CheckModels.self, Export.self]
     )
 
     /// ArgumentParser's `main()`, except that an error's message is printed with its control

@@ -14,18 +14,25 @@ import TestSupport
         let manifest = try fixtures.sweep("sheets", alphas: [0, 1], preserveColors: [.none, .luminance], rowsPerSheet: 1)
         let folder = fixtures.folder("sheets")
         #expect(manifest.rows.count == 2 && manifest.columns.count == 4)
+        // On the sheets, a row per style and colour preservation, alpha across; the two rows of a
+        // style are one group, kept on one page although a page holds one row.
         for page in 0 ..< 2 {
             let sheet = try readImage(path: folder + "/sheet-\(page + 1).png")
-            // margins 16, row header 2 x 60 + 2 x 8, 4 cells of 128 with 3 gaps of 8.
-            #expect(sheet.width == 2 * 16 + 136 + 4 * 128 + 3 * 8)
-            // margins 16, title 36, headers 34, one row of 128, a gap of 8, legend 3 x 15 + 7.
-            #expect(sheet.height == 2 * 16 + 36 + 34 + 128 + 8 + 52)
-            #expect((sheet.width, sheet.height) == SheetLayout.size(columns: 4, rows: 1))
-            for c in 0 ..< 4 {
-                let cell = manifest.cells[page * 4 + c]
-                let picture = try readImage(path: folder + "/" + cell.output)
-                let problem = cellProblem(sheet, origin: (16 + 136 + c * 136, 16 + 36 + 34), picture: picture)
-                #expect(problem == nil, "sheet \(page + 1), \(cell.output): \(problem ?? "")")
+            // margins 16, row header 2 x 60 + 2 x 8, content and style cells of 128 with gaps of
+            // 8, a group gap of 24 before the 2 cells of 128 with a gap of 8.
+            #expect(sheet.width == 2 * 16 + 136 + 2 * (128 + 8) + 24 - 8 + 2 * 128 + 8)
+            // margins 16, title 36, headers 34, two rows of 128 and their gaps of 8, legend 3 x 15 + 7.
+            #expect(sheet.height == 2 * 16 + 36 + 34 + 2 * 128 + 8 + 8 + 52)
+            let layout = SheetLayout(groups: [2], before: 2)
+            #expect((sheet.width, sheet.height) == layout.size(rows: 2))
+            for r in 0 ..< 2 {
+                #expect(cellProblem(sheet, origin: layout.beforeOrigin(row: r, column: 0), picture: try readImage(path: manifest.cells[0].content)) == nil)
+                #expect(cellProblem(sheet, origin: layout.beforeOrigin(row: r, column: 1), picture: try readImage(path: manifest.cells[page * 4].styles[0])) == nil)
+                for c in 0 ..< 2 {
+                    let cell = manifest.cells[page * 4 + r * 2 + c]
+                    let problem = cellProblem(sheet, origin: (16 + 136 + 2 * 136 + 16 + c * 136, 16 + 36 + 34 + r * 136), picture: try readImage(path: folder + "/" + cell.output))
+                    #expect(problem == nil, "sheet \(page + 1), \(cell.output): \(problem ?? "")")
+                }
             }
         }
         #expect(!FileManager.default.fileExists(atPath: folder + "/sheet-3.png"))
@@ -35,14 +42,15 @@ import TestSupport
         let styles = ["style/mondrian.jpg", "style/sketch.png", "style/asheville.jpg"]
         let manifest = try fixtures.sweep("pages", styles: styles, alphas: [1], rowsPerSheet: 2)
         let folder = fixtures.folder("pages")
-        // Three rows on sheets of two: 2 + 1, each at least the minimum width for the title and legend.
+        // Three rows on sheets of two: 2 + 1, the content and style before one column.
         let first = try readImage(path: folder + "/sheet-1.png")
         let second = try readImage(path: folder + "/sheet-2.png")
-        #expect((first.width, first.height) == (520, 2 * 16 + 36 + 34 + 2 * 128 + 8 + 8 + 52))
-        #expect((second.width, second.height) == (520, 2 * 16 + 36 + 34 + 128 + 8 + 52))
+        let width = 2 * 16 + 136 + 2 * 136 + 16 + 128
+        #expect((first.width, first.height) == (width, 2 * 16 + 36 + 34 + 2 * 128 + 8 + 8 + 52))
+        #expect((second.width, second.height) == (width, 2 * 16 + 36 + 34 + 128 + 8 + 52))
         for (r, cell) in manifest.cells.enumerated() {
             let sheet = r < 2 ? first : second
-            let problem = cellProblem(sheet, origin: (16 + 136, 16 + 36 + 34 + (r % 2) * 136), picture: try readImage(path: folder + "/" + cell.output))
+            let problem = cellProblem(sheet, origin: (16 + 136 + 2 * 136 + 16, 16 + 36 + 34 + (r % 2) * 136), picture: try readImage(path: folder + "/" + cell.output))
             #expect(problem == nil, "\(cell.output): \(problem ?? "")")
         }
         let index = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
@@ -88,12 +96,12 @@ import TestSupport
     @Test func headersAreBrokenIntoLinesThatFitTheCell() throws {
         #expect(FileManager.default.fileExists(atPath: SheetLayout.font), "install fonts-dejavu-core")
         let label = "alpha 0.5, luminance, w 0.25"
-        #expect(GDCanvas.textWidth(label, size: 9.5) > SheetLayout.cell - 4, "the label must not fit on one line for this test")
-        let lines = wrapped(label, width: SheetLayout.cell - 4, size: 9.5, lines: 2)
+        #expect(GDCanvas.textWidth(label, size: 9.5) > SheetLayout.defaultCell - 4, "the label must not fit on one line for this test")
+        let lines = wrapped(label, width: SheetLayout.defaultCell - 4, size: 9.5, lines: 2)
         #expect(lines.count == 2 && lines.joined(separator: " ") == label, "\(lines)")
-        for line in lines { #expect(GDCanvas.textWidth(line, size: 9.5) <= SheetLayout.cell - 4, "\(line)") }
+        for line in lines { #expect(GDCanvas.textWidth(line, size: 9.5) <= SheetLayout.defaultCell - 4, "\(line)") }
         // Too long for two lines: cut with an ellipsis, still within the width.
-        let cut = wrapped(String(repeating: "luminance ", count: 8), width: SheetLayout.cell - 4, size: 9.5, lines: 2)
-        #expect(cut.count == 2 && cut[1].hasSuffix("…") && GDCanvas.textWidth(cut[1], size: 9.5) <= SheetLayout.cell - 4, "\(cut)")
+        let cut = wrapped(String(repeating: "luminance ", count: 8), width: SheetLayout.defaultCell - 4, size: 9.5, lines: 2)
+        #expect(cut.count == 2 && cut[1].hasSuffix("…") && GDCanvas.textWidth(cut[1], size: 9.5) <= SheetLayout.defaultCell - 4, "\(cut)")
     }
 }

@@ -65,9 +65,10 @@ func pixel(_ image: RGBImage, x: Int, y: Int) -> Int {
 
 /// Checks that the cell at `origin` holds `picture` scaled to fit the cell and centred (letterbox
 /// bands of the cell's grey 0xEEEEEE where the aspect differs), or only grey when `picture` is nil;
-/// and that the gap left of the cell is the sheet's white. Returns what is wrong, nil when all is right.
-func cellProblem(_ sheet: RGBImage, origin: (x: Int, y: Int), picture: RGBImage?) -> String? {
-    let size = SheetLayout.cell
+/// and that the gap left of the cell is the sheet's white. A `framed` cell (an input picture with
+/// a coloured frame) is not checked for letterbox bands, which the frame covers. Returns what is
+/// wrong, nil when all is right.
+func cellProblem(_ sheet: RGBImage, origin: (x: Int, y: Int), picture: RGBImage?, size: Int = SheetLayout.defaultCell, framed: Bool = false) -> String? {
     if pixel(sheet, x: origin.x - 1, y: origin.y + size / 2) != 0xFFFFFF { return "no white gap left of \(origin)" }
     guard let picture else {
         for (x, y) in [(0, 0), (size / 2, size / 2), (size - 1, size - 1)] where pixel(sheet, x: origin.x + x, y: origin.y + y) != 0xEEEEEE {
@@ -78,8 +79,8 @@ func cellProblem(_ sheet: RGBImage, origin: (x: Int, y: Int), picture: RGBImage?
     let scale = min(Double(size) / Double(picture.width), Double(size) / Double(picture.height))
     let (w, h) = (Int((Double(picture.width) * scale).rounded()), Int((Double(picture.height) * scale).rounded()))
     let (left, top) = ((size - w) / 2, (size - h) / 2)
-    if top > 1 && pixel(sheet, x: origin.x + size / 2, y: origin.y + top / 2) != 0xEEEEEE { return "no letterbox above the image at \(origin)" }
-    if left > 1 && pixel(sheet, x: origin.x + left / 2, y: origin.y + size / 2) != 0xEEEEEE { return "no letterbox left of the image at \(origin)" }
+    if top > 1 && !framed && pixel(sheet, x: origin.x + size / 2, y: origin.y + top / 2) != 0xEEEEEE { return "no letterbox above the image at \(origin)" }
+    if left > 1 && !framed && pixel(sheet, x: origin.x + left / 2, y: origin.y + size / 2) != 0xEEEEEE { return "no letterbox left of the image at \(origin)" }
     // The image's mean colour over its central half, on the sheet and in the file.
     func mean(_ image: RGBImage, x0: Int, y0: Int, w: Int, h: Int) -> [Double] {
         let plane = image.width * image.height

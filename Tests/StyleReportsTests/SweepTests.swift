@@ -204,7 +204,8 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
                     "corner \(corner) is not \(corners[style]) alone")
         }
         let sheet = try readImage(path: config.folder + "/sheet-1.png")
-        #expect((sheet.width, sheet.height) == SheetLayout.size(columns: 3, rows: 3))
+        // The corner styles beside the block (PaperSheetTests checks where).
+        #expect((sheet.width, sheet.height) == SheetLayout(groups: [3], before: 1, after: 1).size(rows: 3))
     }
 
     /// Masks are one swept axis: a column each, every cell with all the styles.

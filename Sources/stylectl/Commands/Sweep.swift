@@ -13,7 +13,7 @@ struct Sweep: ParsableCommand {
             content, N weights of b from 0 to 1); --corners a,b,c,d --steps N (N x N per content, \
             bilinear weights (1-u)(1-v), u(1-v), (1-u)v, uv: a top left, d bottom right); --style a,b \
             --mask m1,m2 (a column per mask, each style in its region). Columns also sweep \
-            --preserve-color and --alpha. Writes REPORTS-DIR/REPORT/: one PNG per cell, manifest.json \
+            --preserve-color, --alpha and, given lists, --content-size and --style-size (stroke size). Writes REPORTS-DIR/REPORT/: one PNG per cell, manifest.json \
             (every parameter, sha256 of inputs and weights, per-cell seconds, style and content loss), \
             sheet-N.png and index.html. Each image is encoded once. An interrupted sweep resumes: cells \
             already in the folder with a matching manifest are skipped. A folder holding a different \
@@ -75,14 +75,21 @@ struct Sweep: ParsableCommand {
     @Option(help: "Colour preservation modes, comma-separated: none, coral, luminance (default none).")
     var preserveColor: String?
 
-    @Option(parsing: .unconditional, help: "Resize the content images' shorter side to this many pixels, at most 16384, 0 keeps their size (default 512).")
-    var contentSize: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Resize the content images' shorter side to this many pixels, at most 16384, 0 keeps their size (default 512); several, comma-separated, are a column each.",
+        valueName: "content-size"))
+    var contentSize: String?
 
-    @Option(parsing: .unconditional, help: "Resize the style images' shorter side to this many pixels, at most 16384, 0 keeps their size (default 512).")
-    var styleSize: Int?
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Resize the style images' shorter side to this many pixels, at most 16384, 0 keeps their size (default 512); several, comma-separated, are a column each (stroke size).",
+        valueName: "style-size"))
+    var styleSize: String?
 
     @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side).")
     var crop = false
+
+    @Option(parsing: .unconditional, help: "The side in pixels of the contact sheets' cells, 32 to 1024 (default 128); recorded in manifest.json.")
+    var cellSize: Int?
 
     @Option(help: "The report's name: its folder in --reports-dir.")
     var report: String?
@@ -114,11 +121,10 @@ struct Sweep: ParsableCommand {
                 guard (0 ... 1).contains(value) else { throw ValidationError("'--alpha' must be in [0, 1], got \(value).") }
             }
         }
-        do {
-            if let contentSize { try ImageSizing.check(size: contentSize, of: .content) }
-            if let styleSize { try ImageSizing.check(size: styleSize, of: .style) }
-        } catch {
-            throw ValidationError(error.description)
+        _ = try sizes(contentSize, role: .content)
+        _ = try sizes(styleSize, role: .style)
+        if let cellSize, !SheetLayout.cellSizes.contains(cellSize) {
+            throw ValidationError("'--cell-size' must be \(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound) pixels, got \(cellSize).")
         }
         if let preserveColor {
             for item in try list(preserveColor, flag: "--preserve-color") {
@@ -127,6 +133,23 @@ struct Sweep: ParsableCommand {
                 }
             }
         }
+    }
+
+    /// A `--content-size` or `--style-size` value: one size or a comma-separated list, each a whole
+    /// number checked as `stylize` checks its size (in its words, exit code 64); nil when not given.
+    func sizes(_ text: String?, role: InputRole) throws -> [Int]? {
+        guard let text, let flag = role.sizeFlag else { return nil }
+        let items: [String]
+        do { items = try parseList(text, flag: flag) } catch { throw ValidationError(escapingControlCharacters(error.description)) }
+        var sizes: [Int] = []
+        for item in items {
+            guard let size = Int(item) else {
+                throw ValidationError(escapingControlCharacters("The value '\(item)' is invalid for '\(flag) <\(flag.dropFirst(2))>'"))
+            }
+            do throws(StyleTransferError) { try ImageSizing.check(size: size, of: role) } catch { throw ValidationError(error.description) }
+            sizes.append(size)
+        }
+        return sizes
     }
 
     /// The request from the flags, or from the spec file with the flags given replacing its keys.
@@ -166,8 +189,15 @@ struct Sweep: ParsableCommand {
         if let steps { request.steps = steps }
         if let alpha { request.alphas = try parseAlphas(alpha) }
         if let preserveColor { request.preserveColors = try parsePreserveColors(preserveColor) }
-        if let contentSize { request.contentSize = contentSize }
-        if let styleSize { request.styleSize = styleSize }
+        do {
+            if let sizes = try sizes(contentSize, role: .content) { request.setContentSizes(sizes) }
+            if let sizes = try sizes(styleSize, role: .style) { request.setStyleSizes(sizes) }
+        } catch let error as ReportError {
+            throw error
+        } catch {
+            throw ReportError.failed("\(error)")
+        }
+        if let cellSize { request.cellSize = cellSize }
         if let report { request.report = report }
         if let reportsDir { request.reportsDirectory = reportsDir }
         if overwrite { request.overwrite = true }
