@@ -74,9 +74,10 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
 
         public var isDone: Bool { seconds != nil }
 
-        /// How this cell's content and style images are sized: its own sizes, or the definition's.
+        /// How this cell's content and style images are sized: its own sizes, or the definition's, in the model's shape.
         public func sizing(in d: SweepDefinition) -> (content: ImageSizing, style: ImageSizing) {
-            (ImageSizing(size: contentSize ?? d.contentSize, crop: d.cropsImages), ImageSizing(size: styleSize ?? d.styleSize, crop: d.cropsImages))
+            (d.model.conventions.sizing(size: contentSize ?? d.contentSize, crop: d.cropsImages),
+             d.model.conventions.sizing(size: styleSize ?? d.styleSize, crop: d.cropsImages))
         }
 
         /// The controls that stylize this cell, its mask read as the definition says; the content
