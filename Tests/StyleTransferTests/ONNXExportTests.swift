@@ -49,7 +49,7 @@ import TestSupport
                    alpha: Float, stylizer: Stylizer) throws -> Agreement {
         let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: contentSizing, styleSizing: styleSizing)
         let stylization = try pipeline.stylize(content: content, controls: StyleControls(styles: [style], alpha: alpha), measuring: false)
-        let expected = stylizer.image(from: stylization.decoded, width: stylization.image.width, height: stylization.image.height)
+        let expected = stylizer.image(from: try #require(stylization.decoded), width: stylization.image.width, height: stylization.image.height)
         let contentImage = try contentSizing.load(path: content)
         let styleImage = try styleSizing.load(path: style)
         let contentRaw = temp.appendingPathComponent("content.f32"), styleRaw = temp.appendingPathComponent("style.f32")

@@ -47,6 +47,10 @@ public enum StyleControlError: Error, CustomStringConvertible {
     case maskRegionTooSmall(region: Int, featureWidth: Int, featureHeight: Int)
     /// `--preserve-color` is not one of the methods.
     case unknownColorPreservation(String)
+    /// `--tile` is not a multiple of 8 of at least ``Tiling/minimumTile``.
+    case badTile(Int)
+    /// A tiled stylization was asked for something it cannot give: `what` (losses, masks).
+    case notTiled(what: String)
 
     public var description: String {
         switch self {
@@ -96,6 +100,10 @@ public enum StyleControlError: Error, CustomStringConvertible {
             return "--mask: the region of style \(region + 1) covers fewer than two positions of the \(fw)x\(fh) feature map (1/8 of the content size); enlarge that region or the content"
         case .unknownColorPreservation(let text):
             return "--preserve-color: unknown method '\(text)'; use one of \(ColorPreservation.allCases.map(\.rawValue).joined(separator: ", "))"
+        case .badTile(let tile):
+            return "--tile must be a multiple of 8 of at least \(Tiling.minimumTile) pixels, got \(tile)"
+        case .notTiled(let what):
+            return "--tile: \(what) are not available on a tiled stylization yet; stylize this content without --tile"
         }
     }
 }

@@ -162,6 +162,11 @@ public final class EncodingCache: Sendable {
 
     public var statistics: Statistics { counts.withLock { $0 } }
 
+    /// Whether an encoding for `key` is stored (or being computed).
+    public func contains(_ key: Key) -> Bool {
+        table.withLock { $0.entries[key] != nil }
+    }
+
     /// Drops every stored encoding.
     public func removeAll() {
         table.withLock { $0 = Table() }

@@ -26,11 +26,15 @@ public struct StylizationPipeline: Sendable {
     public let styleSizing: ImageSizing
     public let styleCache: EncodingCache
     public let contentCache: EncodingCache
+    /// Contents whose sized image has a side longer than `tiling.tile` are stylized in tiles
+    /// (``Tiling``); nil: every content whole.
+    public let tiling: Tiling?
 
     public init(
         stylizer: Stylizer, contentSizing: ImageSizing, styleSizing: ImageSizing,
-        styleCache: EncodingCache = EncodingCache(), contentCache: EncodingCache = EncodingCache(capacity: 1)
+        styleCache: EncodingCache = EncodingCache(), contentCache: EncodingCache = EncodingCache(capacity: 1), tiling: Tiling? = nil
     ) {
+        self.tiling = tiling
         self.stylizer = stylizer
         self.contentSizing = contentSizing
         self.styleSizing = styleSizing
@@ -43,10 +47,12 @@ public struct StylizationPipeline: Sendable {
         /// The stylized image, as ``stylize(content:controls:)`` returns it.
         public var image: RGBImage
         /// `g(t)`: the decoder's output, shape (1, 3, 8 * ceil(H/8), 8 * ceil(W/8)), before the crop
-        /// to the content's size, clamping, quantisation and (luminance mode) the chroma recombination.
-        public var decoded: Tensor
-        /// `t`: the decoder's input after the alpha blend with `f(c)`, shape (1, 512, ceil(H/8), ceil(W/8)).
-        public var target: Tensor
+        /// to the content's size, clamping, quantisation and (luminance mode) the chroma recombination;
+        /// nil for a tiled stylization, which never holds it whole.
+        public var decoded: Tensor?
+        /// `t`: the decoder's input after the alpha blend with `f(c)`, shape (1, 512, ceil(H/8), ceil(W/8));
+        /// nil for a tiled stylization.
+        public var target: Tensor?
         /// The style loss's targets: the style's statistics, or the weighted mix of the styles'
         /// (``StyleStatistics/mix(_:weights:)``); nil when not measured, or with a mask (regions have
         /// no single target).
@@ -56,7 +62,8 @@ public struct StylizationPipeline: Sendable {
         /// Seconds this call spent encoding (reading, sizing and transforming the images it was the
         /// first to need, and the encoder passes); 0 when every encoding came from the caches.
         public var encodingSeconds = 0.0
-        /// Seconds in the decoder, the crop and (luminance mode) the chroma recombination.
+        /// Seconds in the decoder, the crop and (luminance mode) the chroma recombination; for a tiled
+        /// stylization, whose tiles interleave encoding and decoding, all its seconds.
         public var decodingSeconds = 0.0
     }
 
@@ -82,18 +89,30 @@ public struct StylizationPipeline: Sendable {
         }
         let contentID = try ImageIdentity(path: content, sizing: contentSizing, role: .content)
         // The content image is read only when needed (to encode it), then kept with its encoding.
+        var sized: (image: RGBImage, outputWidth: Int, outputHeight: Int)?
         var loaded: RGBImage?
+        func sizedContent() throws(StyleControlError) -> (image: RGBImage, outputWidth: Int, outputHeight: Int) {
+            if let sized { return sized }
+            let result = try loadContent(content)
+            (sized, loaded) = (result, result.image)
+            return result
+        }
         func contentImage() throws(StyleControlError) -> RGBImage {
             if let loaded { return loaded }
-            let image = try loadContent(content).image
-            loaded = image
-            return image
+            return try sizedContent().image
         }
         let contentKey = EncodingCache.Key(image: contentID, transform: mode == .luminance ? .luminance : .none)
+        if let tiling, !contentCache.contains(contentKey) {
+            let whole = try timed { () throws(StyleControlError) in try sizedContent() }
+            if max(whole.image.width, whole.image.height) > tiling.tile {
+                if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
+                if controls.mask != nil { throw .notTiled(what: "masks") }
+                return try timedTiled(whole, contentID: contentID, controls: controls, tiling: tiling)
+            }
+        }
         let contentEncoding = try contentCache.encoding(for: contentKey) { _ throws(StyleControlError) -> Encoding in
             try timed { () throws(StyleControlError) -> Encoding in
-                let sized = try loadContent(content)
-                loaded = sized.image
+                let sized = try sizedContent()
                 return Encoding(features: stylizer.encode(mode.contentInput(sized.image)), statistics: nil,
                                 width: sized.image.width, height: sized.image.height, image: sized.image,
                                 outputWidth: sized.outputWidth, outputHeight: sized.outputHeight)
@@ -106,17 +125,8 @@ public struct StylizationPipeline: Sendable {
         let regions = try controls.mask?.regionWeights(
             styleCount: controls.styles.count, contentWidth: width, contentHeight: height,
             featureWidth: contentFeatures.width, featureHeight: contentFeatures.height)
-        let styleTransform = Self.styleTransform(mode, content: contentID)
-        var styles: [Encoding] = []
-        for path in controls.styles {
-            let key = EncodingCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, role: .style), transform: styleTransform)
-            styles.append(try styleCache.encoding(for: key, statistics: measuring) { statistics throws(StyleControlError) -> Encoding in
-                try timed { () throws(StyleControlError) -> Encoding in
-                    let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
-                    return encode(image, statistics: statistics)
-                }
-            })
-        }
+        let (styles, styleSeconds) = try styleEncodings(controls, content: contentID, measuring: measuring, contentImage: contentImage)
+        encodingSeconds += styleSeconds
 
         // AdaIN, AdaIN per region or the weighted sum of AdaINs (with the model's statistics), then
         // Stylizer's alpha blend, decoder and crop.
@@ -137,8 +147,11 @@ public struct StylizationPipeline: Sendable {
         }
         let target = blend(adain, contentFeatures, alpha: controls.alpha)
         let decodeStart = DispatchTime.now().uptimeNanoseconds
-        var stylization = try decode(target, content: contentEncoding, styleTarget: styleTarget,
-                                 luminanceOf: mode == .luminance ? try contentImage() : nil)
+        let decoded = stylizer.decoder.decode(target)
+        var stylization = Stylization(
+            image: try finished(stylizer.image(from: decoded, width: width, height: height), outputWidth: contentEncoding.outputWidth,
+                                outputHeight: contentEncoding.outputHeight, luminanceOf: mode == .luminance ? try contentImage() : nil),
+            decoded: decoded, target: target, styleTarget: styleTarget)
         stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
         stylization.encodingSeconds = encodingSeconds
         if measuring { stylization.contentImage = try contentImage() }
@@ -178,23 +191,74 @@ public struct StylizationPipeline: Sendable {
         _ target: Tensor, content: Encoding, styleTarget: StyleStatistics? = nil, luminanceOf: RGBImage? = nil
     ) throws(StyleControlError) -> Stylization {
         let decoded = stylizer.decoder.decode(target)
-        var image = stylizer.image(from: decoded, width: content.width, height: content.height)
+        let image = try finished(stylizer.image(from: decoded, width: content.width, height: content.height),
+                                 outputWidth: content.outputWidth, outputHeight: content.outputHeight, luminanceOf: luminanceOf)
+        return Stylization(image: image, decoded: decoded, target: target, styleTarget: styleTarget)
+    }
+
+    /// The decoder's image at the sized content's size made the stylized image (the tail of
+    /// ``decode(_:content:styleTarget:luminanceOf:)``): the luminance recombination, the resize back
+    /// to the content's own size, the model's output levels.
+    private func finished(_ decodedImage: RGBImage, outputWidth: Int, outputHeight: Int, luminanceOf: RGBImage?) throws(StyleControlError) -> RGBImage {
+        var image = decodedImage
         if let luminanceOf { image = ColorPreservation.luminance.output(image, content: luminanceOf) }
-        if (content.outputWidth, content.outputHeight) != (image.width, image.height) {
-            do { image = try resizeLikeScikitImage(image, width: content.outputWidth, height: content.outputHeight) } catch {
+        if (outputWidth, outputHeight) != (image.width, image.height) {
+            do { image = try resizeLikeScikitImage(image, width: outputWidth, height: outputHeight) } catch {
                 throw .transfer(.image(error))
             }
         }
         if stylizer.variant.conventions.outputLevels == .truncated { image = truncatedToLevels(image) }
-        return Stylization(image: image, decoded: decoded, target: target, styleTarget: styleTarget)
+        return image
+    }
+
+    /// Each style's encoding as `controls` use it (colour-preservation transform toward the
+    /// content), from ``styleCache``, with the style loss's statistics when `measuring`; and the
+    /// seconds spent encoding the styles the cache did not hold.
+    private func styleEncodings(
+        _ controls: StyleControls, content: ImageIdentity, measuring: Bool, contentImage: () throws(StyleControlError) -> RGBImage
+    ) throws(StyleControlError) -> (encodings: [Encoding], seconds: Double) {
+        let mode = controls.preserveColor
+        let styleTransform = Self.styleTransform(mode, content: content)
+        var styles: [Encoding] = []
+        var seconds = 0.0
+        for path in controls.styles {
+            let key = EncodingCache.Key(image: try ImageIdentity(path: path, sizing: styleSizing, role: .style), transform: styleTransform)
+            styles.append(try styleCache.encoding(for: key, statistics: measuring) { statistics throws(StyleControlError) -> Encoding in
+                let start = DispatchTime.now().uptimeNanoseconds
+                defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+                let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
+                return encode(image, statistics: statistics)
+            })
+        }
+        return (styles, seconds)
+    }
+
+    /// A content larger than ``tiling``'s tile, stylized in tiles (``tiledImage(_:styles:weights:alpha:tiling:progress:)``)
+    /// and finished as any stylization; nothing is kept in ``contentCache``.
+    private func timedTiled(
+        _ sized: (image: RGBImage, outputWidth: Int, outputHeight: Int), contentID: ImageIdentity, controls: StyleControls, tiling: Tiling
+    ) throws(StyleControlError) -> Stylization {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let mode = controls.preserveColor
+        let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentImage: { sized.image })
+        let weights = styles.count == 1 ? [1] : try controls.normalizedWeights()
+        let image = tiledImage(mode.contentInput(sized.image), styles: styles.map(\.features), weights: weights, alpha: controls.alpha, tiling: tiling)
+        var stylization = Stylization(image: try finished(image, outputWidth: sized.outputWidth, outputHeight: sized.outputHeight,
+                                                          luminanceOf: mode == .luminance ? sized.image : nil),
+                                      decoded: nil, target: nil, styleTarget: nil)
+        stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return stylization
     }
 
     /// The content and style losses of a stylization (``StylizationLosses``): one encoder pass of
     /// `g(t)`; the style loss when the stylization has a style target; the colour distance
     /// (``chromaDistance(_:_:)``) of the image from the content when it has the content image.
     public func losses(of stylization: Stylization) -> StylizationLosses {
-        var losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(stylization.decoded),
-                                       target: stylization.target, style: stylization.styleTarget)
+        guard let decoded = stylization.decoded, let target = stylization.target else {
+            preconditionFailure("a tiled stylization has no g(t) to measure; measuring stylizations are not tiled")
+        }
+        var losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(decoded),
+                                       target: target, style: stylization.styleTarget)
         losses.colorDistance = stylization.contentImage.map { chromaDistance(stylization.image, $0) }
         return losses
     }

@@ -48,12 +48,20 @@ struct Stylize: ParsableCommand {
     @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side); with --model seed, before resizing.")
     var crop = false
 
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Stylize contents with a side longer than this many pixels (a multiple of 8, at least 64) in tiles of this side.",
+        discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole content's statistics, so the image equals the untiled one within float rounding; not with --mask."))
+    var tile: Int?
+
     @OptionGroup var models: ModelOptions
 
     @OptionGroup(title: "Style controls") var controls: ControlOptions
 
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
+        if let tile {
+            do { _ = try Tiling(tile: tile) } catch { throw ValidationError(error.description) }
+        }
         do {
             if let contentSize { try ImageSizing.check(size: contentSize, of: .content) }
             if let styleSize { try ImageSizing.check(size: styleSize, of: .style) }
@@ -77,13 +85,15 @@ struct Stylize: ParsableCommand {
         do {
             tasks = try StylizationTask.plan(
                 content: content, controls: try controls.controls(styles: styles, alpha: alpha), output: output, otherInputs: files.inputs)
-            try StylizationMemory.check(jobs: tasks.map(\.job), contentSizing: contentSizing, styleSizing: styleSizing)
+            // Tiled stylizations hold one tile's activations, not the whole image's.
+            if tile == nil { try StylizationMemory.check(jobs: tasks.map(\.job), contentSizing: contentSizing, styleSizing: styleSizing) }
         } catch let error as StyleControlError {
             throw CommandFailure(error.description)
         } catch let error as StyleTransferError {
             throw CommandFailure(error.description)
         }
-        let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing)
+        let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing,
+                                           tiling: tile.flatMap { try? Tiling(tile: $0) })  // checked by validate()
         var report = ProgressReport(count: tasks.count)
         try StylizationRunner(pipeline: pipeline).run(tasks) { outcome in
             report.record(index: outcome.index, output: outcome.task.output, seconds: outcome.seconds, error: outcome.error)

@@ -1,0 +1,244 @@
+// Stylization in tiles: the encoder and decoder run on overlapping tiles whose halos cover their
+// receptive fields, AdaIN takes the content's global statistics, so the result equals the untiled
+// one up to float summation order while no whole-image feature map is held.
+
+import ImageCodec
+import TensorCore
+
+/// How a stylization is split into tiles of the output image.
+///
+/// `tile` is the side of an output tile in pixels (a multiple of 8, at least 64). Each tile's
+/// output is decoded from `t` over the tile and ``Halo/decoder`` feature pixels around it, and
+/// that `t` is encoded from the image over those feature pixels and ``Halo/encoder`` image pixels
+/// around them; the halos are clipped at the image's border, where the networks' own padding is
+/// the whole image's. AdaIN normalises with the content's statistics over the whole image,
+/// accumulated tile by tile in a first pass (Chan et al.'s pairwise merge of counts, means and
+/// sums of squared deviations, in Double).
+public struct Tiling: Sendable, Equatable {
+    public var tile: Int
+
+    /// The smallest tile side accepted.
+    public static let minimumTile = 64
+
+    public init(tile: Int) throws(StyleControlError) {
+        guard tile >= Self.minimumTile, tile.isMultiple(of: 8) else { throw .badTile(tile) }
+        self.tile = tile
+    }
+}
+
+/// The margins a tile needs so that its interior is computed as in the whole image.
+public struct Halo: Sendable, Equatable {
+    /// Image pixels around an encoder tile (a multiple of 8, so tiles keep the pooling grid).
+    public var encoder: Int
+    /// Feature pixels (relu4_1) around a decoder tile.
+    public var decoder: Int
+
+    public init(encoder: Int, decoder: Int) {
+        self.encoder = encoder
+        self.decoder = decoder
+    }
+
+    /// The halos of a model's encoder (`encoderArchitecture`, up to relu4_1) and of the decoder,
+    /// from their tables: the span of input pixels one output pixel depends on, walked back through
+    /// each 3x3 convolution (one pixel each side), each 2x2 pooling (`[2 lo, 2 hi + 1]`) and each
+    /// nearest upsampling (`[floor(lo / 2), floor(hi / 2)]`). For VGG-19 to relu4_1 a feature
+    /// pixel covering image pixels `[8 j, 8 j + 7]` depends on `[8 j - 30, 8 j + 37]`: 30 pixels
+    /// each side, 32 as a multiple of 8. The decoder's output over feature pixels `[a, b)` depends
+    /// on `t` over `[a - 4, b + 4)`.
+    public init(encoderArchitecture: [ArchitectureLayer], decoderArchitecture: [ArchitectureLayer] = Decoder.architecture) {
+        var (low, high) = (0, 0)
+        for layer in encoderArchitecture.reversed() {
+            switch layer {
+            case .convolution(_, _, _, let kernel, _, _): (low, high) = (low - kernel / 2, high + kernel / 2)
+            case .maxPool: (low, high) = (2 * low, 2 * high + 1)
+            case .upsample: (low, high) = (low / 2, high / 2)
+            }
+        }
+        let scale = encoderArchitecture.filter { if case .maxPool = $0 { true } else { false } }.count
+        let block = 1 << scale
+        let margin = max(-low, high - (block - 1))
+        encoder = (margin + 7) / 8 * 8
+        var decoderMargin = 0
+        let upsamplings = decoderArchitecture.filter { if case .upsample = $0 { true } else { false } }.count
+        for x in 0 ..< 1 << upsamplings {
+            var (low, high) = (x, x)
+            for layer in decoderArchitecture.reversed() {
+                switch layer {
+                case .convolution(_, _, _, let kernel, _, _): (low, high) = (low - kernel / 2, high + kernel / 2)
+                case .upsample: (low, high) = (floorDivide(low, 2), floorDivide(high, 2))
+                case .maxPool: (low, high) = (2 * low, 2 * high + 1)
+                }
+            }
+            decoderMargin = max(decoderMargin, -low, high)
+        }
+        decoder = decoderMargin
+    }
+}
+
+private func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+/// Per-channel count, mean and sum of squared deviations, merged pairwise (Chan, Golub and LeVeque
+/// 1979): the statistics of a whole feature map from its tiles'.
+struct ChannelMoments {
+    var count = 0.0
+    var mean: [Double]
+    var squares: [Double]
+
+    init(channels: Int) {
+        mean = Array(repeating: 0, count: channels)
+        squares = Array(repeating: 0, count: channels)
+    }
+
+    /// Adds the feature pixels `rows` x `columns` of one image's (1, C, H, W) map, two passes per channel.
+    mutating func add(_ x: Tensor, rows: Range<Int>, columns: Range<Int>) {
+        let n = Double(rows.count * columns.count)
+        guard n > 0 else { return }
+        let (h, w) = (x.height, x.width)
+        x.values.withUnsafeBufferPointer { values in
+            for c in 0 ..< mean.count {
+                let plane = c * h * w
+                var sum = 0.0
+                for y in rows { for i in columns { sum += Double(values[plane + y * w + i]) } }
+                let tileMean = sum / n
+                var deviations = 0.0
+                for y in rows {
+                    for i in columns {
+                        let d = Double(values[plane + y * w + i]) - tileMean
+                        deviations += d * d
+                    }
+                }
+                let delta = tileMean - mean[c]
+                let total = count + n
+                mean[c] += delta * n / total
+                squares[c] += deviations + delta * delta * count * n / total
+            }
+        }
+        count += n
+    }
+
+    /// Means and standard deviations as `convention` forms them from the whole map.
+    func statistics(_ convention: StandardDeviationConvention) -> (mean: [Float], std: [Float]) {
+        (mean.map { Float($0) }, squares.map { convention.std(squares: $0, count: count, unbiasedCount: count - 1) })
+    }
+}
+
+extension StylizationPipeline {
+    /// Stylizes a sized content image in tiles (``Tiling``): `t = alpha * sum_k w_k AdaIN_k + (1 - alpha) f(c)`
+    /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile.
+    ///
+    /// - Parameters:
+    ///   - encoderImage: the image the encoder takes (the sized content, or its luminance).
+    ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights.
+    ///   - progress: called after each tile of each pass with (done, total) tiles.
+    /// - Returns: the stylized image at `encoderImage`'s size, as ``decode(_:content:styleTarget:luminanceOf:)``
+    ///   gives it before the luminance recombination, the resize back and the output levels.
+    func tiledImage(
+        _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], alpha: Float, tiling: Tiling,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) -> RGBImage {
+        let conventions = stylizer.variant.conventions
+        let halo = Halo(encoderArchitecture: conventions.encoderArchitecture)
+        let (width, height) = (encoderImage.width, encoderImage.height)
+        // Feature columns and rows of the whole image (ceil- or floor-mode pooling).
+        let (featureWidth, featureHeight) = conventions.encoderNetwork.floorPooling ? (width / 8, height / 8) : ((width + 7) / 8, (height + 7) / 8)
+        let step = tiling.tile / 8
+        let columnTiles = stride(from: 0, to: featureWidth, by: step).map { $0 ..< min($0 + step, featureWidth) }
+        let rowTiles = stride(from: 0, to: featureHeight, by: step).map { $0 ..< min($0 + step, featureHeight) }
+        let total = 2 * columnTiles.count * rowTiles.count
+        var done = 0
+
+        /// relu4_1 over feature rows `rows` and columns `columns`, from the image over them and the
+        /// encoder's halo; returns the map and where the asked region starts in it.
+        func encode(rows: Range<Int>, columns: Range<Int>) -> (features: Tensor, top: Int, left: Int) {
+            let top = max(0, 8 * rows.lowerBound - halo.encoder), left = max(0, 8 * columns.lowerBound - halo.encoder)
+            let bottom = min(height, 8 * rows.upperBound + halo.encoder), right = min(width, 8 * columns.upperBound + halo.encoder)
+            let crop = Self.region(of: encoderImage, x: left, y: top, width: right - left, height: bottom - top)
+            return (stylizer.encode(crop), rows.lowerBound - top / 8, columns.lowerBound - left / 8)
+        }
+
+        // Pass 1: the content's statistics over the whole map.
+        var moments = ChannelMoments(channels: styles[0].channels)
+        for rows in rowTiles {
+            for columns in columnTiles {
+                let (features, top, left) = encode(rows: rows, columns: columns)
+                moments.add(features, rows: top ..< top + rows.count, columns: left ..< left + columns.count)
+                done += 1
+                progress(done, total)
+            }
+        }
+        let content = moments.statistics(conventions.statistics.content)
+        let targets = styles.map { channelMeanStd($0, convention: conventions.statistics.style) }
+
+        // Pass 2: t over each tile and the decoder's halo, decoded; the tile's interior kept.
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for rows in rowTiles {
+            for columns in columnTiles {
+                let tRows = max(0, rows.lowerBound - halo.decoder) ..< min(featureHeight, rows.upperBound + halo.decoder)
+                let tColumns = max(0, columns.lowerBound - halo.decoder) ..< min(featureWidth, columns.upperBound + halo.decoder)
+                let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
+                let features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
+                var adain = Tensor(zeros: features.shape)
+                for (target, weight) in zip(targets, weights) {
+                    let term = renormalizeChannels(features, mean: content.mean, std: content.std, targetMean: target.mean, targetStd: target.std)
+                    if weights.count == 1 { adain = term; break }
+                    adain.values.withUnsafeMutableBufferPointer { sum in
+                        term.values.withUnsafeBufferPointer { term in
+                            for i in sum.indices { sum[i] += weight * term[i] }
+                        }
+                    }
+                }
+                let decoded = conventions.decoderOutput(stylizer.decoder.decode(blend(adain, features, alpha: alpha)))
+                // The tile's pixels in the decoded map, which starts at feature row tRows.lowerBound.
+                let y0 = 8 * rows.lowerBound, y1 = min(height, 8 * rows.upperBound)
+                let x0 = 8 * columns.lowerBound, x1 = min(width, 8 * columns.upperBound)
+                let (dh, dw) = (decoded.height, decoded.width)
+                let (dy, dx) = (8 * tRows.lowerBound, 8 * tColumns.lowerBound)
+                decoded.values.withUnsafeBufferPointer { source in
+                    for c in 0 ..< 3 {
+                        for y in y0 ..< y1 {
+                            let from = (c * dh + y - dy) * dw - dx, to = (c * height + y) * width
+                            for x in x0 ..< x1 { pixels[to + x] = source[from + x] }
+                        }
+                    }
+                }
+                done += 1
+                progress(done, total)
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// The `width` x `height` region of an image whose top-left pixel is (`x`, `y`).
+    static func region(of image: RGBImage, x: Int, y: Int, width: Int, height: Int) -> RGBImage {
+        if x == 0 && y == 0 && width == image.width && height == image.height { return image }
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        image.pixels.withUnsafeBufferPointer { source in
+            for c in 0 ..< 3 {
+                for row in 0 ..< height {
+                    let from = (c * image.height + y + row) * image.width + x, to = (c * height + row) * width
+                    for i in 0 ..< width { pixels[to + i] = source[from + i] }
+                }
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Rows `rows` and columns `columns` of a (1, C, H, W) map.
+    static func region(of x: Tensor, rows: Range<Int>, columns: Range<Int>) -> Tensor {
+        if rows == 0 ..< x.height && columns == 0 ..< x.width { return x }
+        var values = [Float](repeating: 0, count: x.channels * rows.count * columns.count)
+        x.values.withUnsafeBufferPointer { source in
+            var i = 0
+            for c in 0 ..< x.channels {
+                for y in rows {
+                    let from = (c * x.height + y) * x.width
+                    for column in columns {
+                        values[i] = source[from + column]
+                        i += 1
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [1, x.channels, rows.count, columns.count], values: values)
+    }
+}

@@ -1,0 +1,172 @@
+// Tiled stylization (Tiling) against the whole-image pipeline on the seeded golden networks: the
+// halos derived from the tables, each tile's features equal the whole image's, the statistics
+// merged from tiles equal the whole map's, the images agree for every control, no seams; bad tiles
+// and the controls tiles cannot give refused in words.
+
+import Foundation
+import ImageCodec
+import StyleTransfer
+import TensorCore
+import Testing
+import TestSupport
+
+@Suite struct TiledStylizationTests {
+    static let content = TestPaths.sharedImages.appendingPathComponent("content/cornell.jpg").path
+    static let styles = ["style/woman_with_hat_matisse.jpg", "style/sketch.png"].map { TestPaths.sharedImages.appendingPathComponent($0).path }
+
+    /// The seeded pytorch-AdaIN networks of NetworkGoldenTests.
+    static func stylizer() throws -> Stylizer {
+        let networks = try NetworkGoldens.networks.get()
+        return Stylizer(encoder: networks.encoder, decoder: networks.decoder)
+    }
+
+    /// How two 8-bit images agree: the share of values within 1 level, and the largest difference.
+    static func agreement(_ a: RGBImage, _ b: RGBImage) -> (withinOne: Double, worst: Int) {
+        let (x, y) = (quantize(a.pixels), quantize(b.pixels))
+        var (close, worst) = (0, 0)
+        for (p, q) in zip(x, y) {
+            let d = abs(Int(p) - Int(q))
+            if d <= 1 { close += 1 }
+            worst = max(worst, d)
+        }
+        return (Double(close) / Double(x.count), worst)
+    }
+
+    /// VGG-19 to relu4_1 (both encoders' tables) needs 30 image pixels each side, 32 on the pooling
+    /// grid; the decoder 4 feature pixels (worked out by hand in ``Halo``'s description).
+    @Test func halosFollowFromTheTables() {
+        #expect(Halo(encoderArchitecture: VGGEncoder.architecture) == Halo(encoder: 32, decoder: 4))
+        #expect(Halo(encoderArchitecture: ModelVariant.seed.conventions.encoderArchitecture).encoder == 32)
+    }
+
+    /// Each tile's relu4_1 interior, encoded from the tile and the encoder's halo, equals the whole
+    /// image's features there within 1e-4 relative (to the map's largest magnitude); with a halo of
+    /// 8 pixels, far below the receptive field, it does not.
+    @Test func tileFeaturesEqualTheWholeImages() throws {
+        let stylizer = try Self.stylizer()
+        let image = try ImageSizing(size: 201).load(path: Self.content)  // 286 x 201: neither side a multiple of 8
+        let whole = stylizer.encode(image)
+        let scale = whole.values.map(abs).max()!
+        func worst(halo: Int) -> Float {
+            var worst: Float = 0
+            for (rows, columns) in [(0 ..< 8, 0 ..< 8), (8 ..< 16, 12 ..< 20), (20 ..< whole.height, 28 ..< whole.width)] {
+                let top = max(0, 8 * rows.lowerBound - halo), left = max(0, 8 * columns.lowerBound - halo)
+                let bottom = min(image.height, 8 * rows.upperBound + halo), right = min(image.width, 8 * columns.upperBound + halo)
+                var crop = [Float](repeating: 0, count: 3 * (bottom - top) * (right - left))
+                for c in 0 ..< 3 {
+                    for y in top ..< bottom {
+                        for x in left ..< right {
+                            crop[(c * (bottom - top) + y - top) * (right - left) + x - left] = image.pixels[(c * image.height + y) * image.width + x]
+                        }
+                    }
+                }
+                let tile = stylizer.encode(RGBImage(width: right - left, height: bottom - top, pixels: crop))
+                for c in 0 ..< whole.channels {
+                    for y in rows {
+                        for x in columns {
+                            let a = whole.values[(c * whole.height + y) * whole.width + x]
+                            let b = tile.values[(c * tile.height + y - top / 8) * tile.width + x - left / 8]
+                            worst = max(worst, abs(a - b))
+                        }
+                    }
+                }
+            }
+            return worst / scale
+        }
+        let halo = Halo(encoderArchitecture: VGGEncoder.architecture).encoder
+        #expect(worst(halo: halo) <= 1e-4, "halo \(halo): \(worst(halo: halo))")
+        #expect(worst(halo: 8) > 1e-3, "a halo of 8 pixels should not be enough")
+    }
+
+    /// Tiled and whole stylizations agree for every control: within 1 level on at least 99.9% of
+    /// values and none more than 2 off. 1001 x 777 (odd sides, tiles of 256: 4 x 4 tiles, the last
+    /// partial) for one style; a smaller image for the other controls.
+    @Test(arguments: [
+        ("single", 777, 256),
+        ("alpha", 301, 128),
+        ("interpolation", 301, 128),
+        ("coral", 301, 128),
+        ("luminance", 301, 128),
+    ])
+    func tiledEqualsWhole(control: String, size: Int, tile: Int) throws {
+        let stylizer = try Self.stylizer()
+        let sizing = ImageSizing(size: size)
+        let controls: StyleControls = switch control {
+        case "alpha": StyleControls(styles: [Self.styles[0]], alpha: 0.6)
+        case "interpolation": StyleControls(styles: Self.styles, weights: [0.3, 0.7])
+        case "coral": StyleControls(styles: [Self.styles[0]], preserveColor: .coral)
+        case "luminance": StyleControls(styles: [Self.styles[0]], preserveColor: .luminance)
+        default: StyleControls(styles: [Self.styles[0]])
+        }
+        let whole = try StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: ImageSizing(size: 256))
+            .stylize(content: Self.content, controls: controls)
+        let tiled = try StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: ImageSizing(size: 256), tiling: Tiling(tile: tile))
+            .stylize(content: Self.content, controls: controls)
+        try #require(tiled.width == whole.width && tiled.height == whole.height)
+        let result = Self.agreement(tiled, whole)
+        print("tiled \(control) at \(whole.width)x\(whole.height), tiles of \(tile): \(100 * result.withinOne)% within 1 level, worst \(result.worst)")
+        #expect(result.withinOne >= 0.999 && result.worst <= 2, "\(control): \(result)")
+    }
+
+    /// On a smooth image no tile border leaves a step: across each border the mean absolute
+    /// difference between the rows (columns) on either side is no larger than between neighbouring
+    /// rows (columns) elsewhere, plus half a level.
+    @Test func tileBordersLeaveNoSeam() throws {
+        let stylizer = try Self.stylizer()
+        let (width, height) = (320, 256)
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for c in 0 ..< 3 {
+            for y in 0 ..< height {
+                for x in 0 ..< width {
+                    pixels[(c * height + y) * width + x] = 0.2 + 0.6 * Float(x + (c + 1) * y) / Float(width + 3 * height)
+                }
+            }
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-seams-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("smooth.png").path
+        try writeImage(RGBImage(width: width, height: height, pixels: pixels), path: path)
+        let tiled = try StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 128),
+                                            tiling: Tiling(tile: 64))
+            .stylize(content: path, controls: StyleControls(styles: [Self.styles[0]]))
+        let levels = quantize(tiled.pixels).map(Double.init)
+        func step(row y: Int) -> Double {  // mean |row y - row y-1|
+            var sum = 0.0
+            for c in 0 ..< 3 { for x in 0 ..< width { sum += abs(levels[(c * height + y) * width + x] - levels[(c * height + y - 1) * width + x]) } }
+            return sum / Double(3 * width)
+        }
+        func step(column x: Int) -> Double {
+            var sum = 0.0
+            for c in 0 ..< 3 { for y in 0 ..< height { sum += abs(levels[(c * height + y) * width + x] - levels[(c * height + y) * width + x - 1]) } }
+            return sum / Double(3 * height)
+        }
+        for border in stride(from: 64, to: height, by: 64) {
+            let around = (step(row: border - 2) + step(row: border + 2)) / 2
+            #expect(step(row: border) <= around + 0.5, "row \(border): \(step(row: border)) against \(around)")
+        }
+        for border in stride(from: 64, to: width, by: 64) {
+            let around = (step(column: border - 2) + step(column: border + 2)) / 2
+            #expect(step(column: border) <= around + 0.5, "column \(border): \(step(column: border)) against \(around)")
+        }
+    }
+
+    /// Bad tiles, and what tiles cannot give yet (losses, masks), are refused in words.
+    @Test func badTilesAndUntiledControlsAreRefused() throws {
+        for tile in [0, 60, 100, -8] {
+            let error = #expect(throws: StyleControlError.self) { try Tiling(tile: tile) }
+            #expect(error?.description == "--tile must be a multiple of 8 of at least 64 pixels, got \(tile)")
+        }
+        let pipeline = StylizationPipeline(stylizer: try Self.stylizer(), contentSizing: ImageSizing(size: 128), styleSizing: ImageSizing(size: 64),
+                                           tiling: try Tiling(tile: 64))
+        let measured = #expect(throws: StyleControlError.self) {
+            try pipeline.stylize(content: Self.content, controls: StyleControls(styles: [Self.styles[0]]), measuring: true)
+        }
+        #expect(measured?.description == "--tile: losses (--no-metrics in sweeps) are not available on a tiled stylization yet; stylize this content without --tile")
+        let mask = TestPaths.sharedImages.appendingPathComponent("mask/mask.png").path
+        let masked = #expect(throws: StyleControlError.self) {
+            try pipeline.stylize(content: Self.content, controls: StyleControls(styles: Self.styles, mask: SpatialMask(paths: [mask])))
+        }
+        #expect(masked?.description == "--tile: masks are not available on a tiled stylization yet; stylize this content without --tile")
+    }
+}
