@@ -22,6 +22,9 @@ References:
 - coral: pytorch-AdaIN's function.py `coral` (copied below; MIT licence), applied to the style
   image before encoding, as test.py's --preserve_color.
 - luminance: Gatys et al. 2017, luminance-only transfer in YIQ, written independently here.
+- mask fidelity: the binary-mask output's relu1_1 ... relu4_1 (PyTorch's encoder), each region's
+  positions selected at each layer's size as above, their calc_mean_std against each style's,
+  nn.MSELoss of means plus of stds summed over layers: mask_fidelity_losses[r][s].
 
 Every array is raw little-endian float32 (*.f32); index.json holds the inputs and shapes.
 """
@@ -32,6 +35,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -245,6 +249,27 @@ def main():
         target = torch_mask_transfer(mask_content_f, mask_style_fs[:2], fg)
         arrays["mask_target"] = target * MASK_ALPHA + mask_content_f * (1 - MASK_ALPHA)
         arrays["mask_decoded"] = decoder(arrays["mask_target"])
+
+        # Mask fidelity of that output: each region's style loss against each style.
+        def stages(image):
+            feats, x = [], image
+            for start, end, _ in ref.ENCODER_STAGES:
+                x = ref.vgg[start:end](x)
+                feats.append(x)
+            return feats
+        output_feats = stages(arrays["mask_decoded"])
+        style_stats = [[ref.calc_mean_std(f) for f in stages(ref.load_image(p, STYLE_SIZE))] for p in MASK_STYLES]
+        fidelity = torch.zeros(2, 2, dtype=torch.float64)
+        for layer, feat in enumerate(output_feats):
+            _, C, h, w = feat.shape
+            region_fg = torch.from_numpy(resize_to_features(mask_grey(MASK), h, w).reshape(-1) >= 0.5)
+            for r, selected in enumerate((region_fg, ~region_fg)):
+                index = torch.nonzero(selected).view(-1)
+                mean, std = ref.calc_mean_std(feat.view(C, h * w).index_select(1, index).view(1, C, -1, 1))
+                for s in range(2):
+                    s_mean, s_std = style_stats[s][layer]
+                    fidelity[r, s] += (F.mse_loss(mean, s_mean) + F.mse_loss(std, s_std)).double()
+        arrays["mask_fidelity_losses"] = fidelity
 
         # Soft mask: a horizontal ramp with a flat white and a flat black part, 8-bit PNG.
         mh, mw = 800, 600

@@ -15,7 +15,8 @@ let metricsTableName = "metrics.csv"
 /// file name), `seconds`, `encode_seconds`, `decode_seconds` (of `seconds`: the encodings the cell
 /// was the first to need, and the decoder), `style_loss`, `content_loss`, `colour_distance`
 /// (``chromaDistance(_:_:)``; empty when not done, not measured, or not recorded by an older version).
-/// A sweep of several content or style sizes adds `content_size` and `style_size` (the cell's).
+/// A sweep of several content or style sizes adds `content_size` and `style_size` (the cell's); a
+/// sweep with masks adds `mask_style_loss` and `mask_leakage` (``MaskFidelity``).
 /// Numbers are written as Swift prints them (shortest round-trip form), so they read back exactly.
 func metricsTable(_ manifest: SweepManifest) -> String {
     func field(_ text: String) -> String {
@@ -26,7 +27,9 @@ func metricsTable(_ manifest: SweepManifest) -> String {
     let sweepsSizes = manifest.definition.contentSizes != nil || manifest.definition.styleSizes != nil
     let header = ["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
                   "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance"]
-    var lines = [(header + (sweepsSizes ? ["content_size", "style_size"] : [])).joined(separator: ",")]
+    let masked = manifest.cells.contains { $0.mask != nil }
+    var lines = [(header + (sweepsSizes ? ["content_size", "style_size"] : []) + (masked ? ["mask_style_loss", "mask_leakage"] : []))
+        .joined(separator: ",")]
     for cell in manifest.cells {
         let sizes = cell.sizing(in: manifest.definition)
         let values = [
@@ -35,6 +38,7 @@ func metricsTable(_ manifest: SweepManifest) -> String {
             cell.mask ?? "", "\(cell.alpha)", cell.preserveColor, cell.output,
             number(cell.seconds), number(cell.encodeSeconds), number(cell.decodeSeconds), number(cell.styleLoss), number(cell.contentLoss), number(cell.colorDistance),
         ] + (sweepsSizes ? ["\(sizes.content.size)", "\(sizes.style.size)"] : [])
+            + (masked ? [number(cell.maskStyleLoss), number(cell.maskLeakage)] : [])
         lines.append(values.map(field).joined(separator: ","))
     }
     return lines.joined(separator: "\r\n") + "\r\n"

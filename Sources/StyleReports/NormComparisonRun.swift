@@ -104,11 +104,14 @@ public func runNormComparison(
     /// Decodes t, writes the cropped image and measures the losses (against `style`'s statistics, if any).
     func render(_ t: Tensor, content: Int, style: Int?, name: String) throws(ReportError) -> (styleLoss: Double?, contentLoss: Double) {
         let stylization: StylizationPipeline.Stylization
-        do { stylization = try pipeline.decode(t, content: contents[content], styleTarget: style.map { styles[$0].statistics! }) } catch {
+        let losses: StylizationLosses
+        do {
+            stylization = try pipeline.decode(t, content: contents[content], styleTarget: style.map { styles[$0].statistics! })
+            losses = try pipeline.losses(of: stylization)
+        } catch {
             throw .failed(error.description)
         }
         do { try writeImage(stylization.image, path: folder + "/" + name) } catch { throw .failed(error.description) }
-        let losses = pipeline.losses(of: stylization)
         return (losses.style, losses.content)
     }
 

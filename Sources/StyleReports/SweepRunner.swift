@@ -83,6 +83,8 @@ public func runSweep(
             manifest.cells[i].styleLoss = old.styleLoss
             manifest.cells[i].contentLoss = old.contentLoss
             manifest.cells[i].colorDistance = old.colorDistance
+            manifest.cells[i].maskStyleLoss = old.maskStyleLoss
+            manifest.cells[i].maskLeakage = old.maskLeakage
         }
     }
     try manifest.write(folder: folder)
@@ -124,6 +126,8 @@ public func runSweep(
         manifest.cells[i].styleLoss = outcome.losses?.style
         manifest.cells[i].contentLoss = outcome.losses?.content
         manifest.cells[i].colorDistance = outcome.losses?.colorDistance
+        manifest.cells[i].maskStyleLoss = outcome.losses?.maskFidelity?.ownStyleLoss
+        manifest.cells[i].maskLeakage = outcome.losses?.maskFidelity?.leakage
         if schedule.isDue() { try manifest.write(folder: folder) }
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false,
                                timeLeft: timeLeft.phrase(forRemaining: remaining)))

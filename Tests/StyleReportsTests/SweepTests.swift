@@ -216,6 +216,11 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         #expect(manifest.columns.map(\.label) == ["mask halves_512.png", "mask ellipse_512.png"])
         #expect(manifest.cells.map { $0.mask.map { URL(fileURLWithPath: $0).lastPathComponent } } == ["halves_512.png", "ellipse_512.png"])
         #expect(manifest.cells.allSatisfy { $0.styles.count == 2 && $0.weights == nil && $0.styleLoss == nil && $0.contentLoss != nil })
+        // Mask fidelity (MaskFidelity; checked against PyTorch in ControlsGoldenTests) in the manifest and metrics.csv.
+        #expect(manifest.cells.allSatisfy { ($0.maskStyleLoss ?? -1) > 0 && (0 ..< 1).contains($0.maskLeakage ?? -1) })
+        let table = try String(contentsOfFile: config.folder + "/metrics.csv", encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(table[0].hasSuffix(",mask_style_loss,mask_leakage"))
+        #expect(table[1].hasSuffix(",\(manifest.cells[0].maskStyleLoss!),\(manifest.cells[0].maskLeakage!)"))
         #expect(try bytes(config.folder, manifest.cells[0].output) != bytes(config.folder, manifest.cells[1].output))
         try expectRerunsFromTheManifest(folder: config.folder)
 

@@ -103,6 +103,42 @@ enum ControlsGoldens {
         #expect(maxAbsDifference(image.pixels, ControlsGoldens.cropped(decoded, width: image.width, height: image.height)).value <= 1e-4)
     }
 
+    /// The mask fidelity of the binary-mask output (PyTorch's g(t)): each region's style loss against
+    /// each style within 1e-4 relative of the PyTorch reference; and through the pipeline's measured
+    /// losses, the same numbers for the same stylization (its own g(t), within the decoder tolerance).
+    @Test func maskFidelityMatchesPyTorch() throws {
+        let index = try ControlsGoldens.index()
+        let stylizer = try ControlsGoldens.stylizer()
+        let reference = try readFloats(try TestPaths.golden("controls/mask_fidelity_losses.f32")).map(Double.init)  // [r][s], 2 x 2
+        let contentImage = try ImageSizing(size: index.mask_content_size).load(path: ControlsGoldens.shared(index.mask_content))
+        let mask = SpatialMask(paths: [ControlsGoldens.shared(index.mask)])
+        let output = stylizer.encoder.encodeWithIntermediates(try ControlsGoldens.tensor("mask_decoded"))
+        let regions = try output.map { features in
+            try mask.regionWeights(styleCount: 2, contentWidth: contentImage.width, contentHeight: contentImage.height,
+                                   featureWidth: features.width, featureHeight: features.height)
+        }
+        var styles: [StyleStatistics] = []
+        for path in index.mask_styles {
+            let image = try ImageSizing(size: index.style_size).load(path: ControlsGoldens.shared(path))
+            styles.append(StyleStatistics(features: stylizer.encoder.encodeWithIntermediates(stylizer.variant.conventions.encoderInput(image))))
+        }
+        let fidelity = try MaskFidelity(output: output, regions: regions, styles: styles)
+        let flat = fidelity.losses.flatMap { $0 }
+        for (ours, theirs) in zip(flat, reference) {
+            #expect(abs(ours - theirs) <= 1e-4 * abs(theirs), "\(flat) against \(reference)")
+        }
+        let own = (reference[0] + reference[3]) / 2
+        let leakage = (reference[0] / (reference[0] + reference[1]) + reference[3] / (reference[3] + reference[2])) / 2
+        #expect(abs(fidelity.ownStyleLoss - own) <= 1e-4 * own && abs(fidelity.leakage - leakage) <= 1e-4 * leakage)
+
+        let controls = StyleControls(styles: index.mask_styles.map(ControlsGoldens.shared), mask: mask, alpha: index.mask_alpha)
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: index.mask_content_size),
+                                          styleSizing: ImageSizing(size: index.style_size))
+        let measured = try pipeline.losses(of: try pipeline.stylize(content: ControlsGoldens.shared(index.mask_content), controls: controls, measuring: true))
+        let pipelineFidelity = try #require(measured.maskFidelity)
+        #expect(abs(pipelineFidelity.ownStyleLoss - own) <= 1e-3 * own, "\(pipelineFidelity) against \(reference)")
+    }
+
     /// A soft ramp (weighted region statistics) and a three-level label map, against an
     /// independent torch implementation of the same conventions.
     @Test(arguments: [SpatialMask.Mode.soft, .labels])

@@ -225,18 +225,12 @@ public func regionAdaptiveInstanceNormalization(
     let plane = content.height * content.width
     let w = regions.values
     var total = [Float](repeating: 0, count: plane)
-    var denominators: [(v1: Double, unbiased: Double)] = []
     for r in 0 ..< styles.count {
-        var (v1, v2) = (0.0, 0.0)
-        for p in 0 ..< plane {
-            let weight = w[r * plane + p]
-            total[p] += weight
-            v1 += Double(weight)
-            v2 += Double(weight) * Double(weight)
-        }
-        let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
-        guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: content.width, featureHeight: content.height) }
-        denominators.append((v1, unbiased))
+        for p in 0 ..< plane { total[p] += w[r * plane + p] }
+    }
+    var contentStatistics: [(mean: [Float], std: [Float])] = []
+    for r in 0 ..< styles.count {
+        contentStatistics.append(try regionMeanStd(content, regions: regions, region: r, convention: statistics.content))
     }
     let shares: [Float] = (0 ..< styles.count * plane).map { i in
         let t = total[i % plane]
@@ -252,15 +246,7 @@ public func regionAdaptiveInstanceNormalization(
                 for p in 0 ..< plane { target[p] = 0 }
                 for r in 0 ..< styles.count {
                     let weights = r * plane
-                    var sum = 0.0
-                    for p in 0 ..< plane { sum += Double(w[weights + p]) * Double(x[base + p]) }
-                    let mean = sum / denominators[r].v1
-                    var squares = 0.0
-                    for p in 0 ..< plane {
-                        let d = Double(x[base + p]) - mean
-                        squares += Double(w[weights + p]) * d * d
-                    }
-                    let (m, s) = (Float(mean), statistics.content.std(squares: squares, count: denominators[r].v1, unbiasedCount: denominators[r].unbiased))
+                    let (m, s) = (contentStatistics[r].mean[c], contentStatistics[r].std[c])
                     let (sm, ss) = (styleStatistics[r].mean[c], styleStatistics[r].std[c])
                     for p in 0 ..< plane {
                         target[p] += shares[weights + p] * ((x[base + p] - m) / s * ss + sm)
@@ -271,4 +257,46 @@ public func regionAdaptiveInstanceNormalization(
         }
     }
     return result
+}
+
+/// The weighted mean and standard deviation of every channel of `x` (1, C, H, W) over region `r`
+/// of `regions` (H x W weight planes), with reliability weights `w = w_r(p)`:
+/// `mean = sum_p w x(p) / V1`, `squares = sum_p w (x(p) - mean)^2`, the standard deviation as
+/// `convention` forms it from `squares`, `V1 = sum_p w` and `V1 - V2 / V1` (`V2 = sum_p w^2`). For 0/1
+/// weights these are the mean and (unbiased) variance of the region's positions. Sums in Double.
+///
+/// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)`` when
+///   `V1 - V2 / V1 <= 0` (no position, or one).
+public func regionMeanStd(
+    _ x: Tensor, regions: RegionWeights, region r: Int, convention: StandardDeviationConvention
+) throws(StyleControlError) -> (mean: [Float], std: [Float]) {
+    precondition(x.batch == 1 && regions.height == x.height && regions.width == x.width && r < regions.regions,
+                 "region \(r) of \(regions.regions) regions of \(regions.width)x\(regions.height) for \(x.shape)")
+    let plane = x.height * x.width
+    let w = regions.values
+    var (v1, v2) = (0.0, 0.0)
+    for p in 0 ..< plane {
+        let weight = Double(w[r * plane + p])
+        v1 += weight
+        v2 += weight * weight
+    }
+    let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
+    guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: x.width, featureHeight: x.height) }
+    var (means, stds) = ([Float](), [Float]())
+    x.values.withUnsafeBufferPointer { values in
+        for c in 0 ..< x.channels {
+            let base = c * plane
+            var sum = 0.0
+            for p in 0 ..< plane { sum += Double(w[r * plane + p]) * Double(values[base + p]) }
+            let mean = sum / v1
+            var squares = 0.0
+            for p in 0 ..< plane {
+                let d = Double(values[base + p]) - mean
+                squares += Double(w[r * plane + p]) * d * d
+            }
+            means.append(Float(mean))
+            stds.append(convention.std(squares: squares, count: v1, unbiasedCount: unbiased))
+        }
+    }
+    return (means, stds)
 }

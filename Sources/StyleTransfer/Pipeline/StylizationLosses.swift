@@ -62,6 +62,8 @@ public struct StylizationLosses: Sendable, Equatable, Codable {
     public var style: Double?
     /// How far the image's colours are from the content's (``chromaDistance(_:_:)``), when measured.
     public var colorDistance: Double?
+    /// How well each mask region took its own style (``MaskFidelity``), for a masked stylization.
+    public var maskFidelity: MaskFidelity?
 
     public init(content: Double, style: Double?) {
         self.content = content
@@ -83,5 +85,48 @@ public struct StylizationLosses: Sendable, Equatable, Codable {
             }
             return loss
         }
+    }
+}
+
+/// How well a masked stylization gives each region its own style, and how much of the other
+/// styles leaks into it: the AdaIN paper's style loss (Eq. 8, pytorch-AdaIN's statistics) taken
+/// over each region of the output instead of the whole image.
+///
+/// For region r and style s, `losses[r][s] = sum_i MSE(mean_i^r, mean_i(s)) + MSE(std_i^r, std_i(s))`
+/// over relu1_1 ... relu4_1, where `mean_i^r` and `std_i^r` are the output's channel statistics
+/// over region r (``regionMeanStd(_:regions:region:convention:)``: the mask read at each layer's
+/// size as the stylization reads it, reliability-weighted, unbiased variance + 1e-5) and `mean_i(s)`,
+/// `std_i(s)` style s's (``StyleStatistics``). Then
+/// - ``ownStyleLoss``: the mean over regions of `losses[r][r]`;
+/// - ``leakage``: the mean over regions of `losses[r][r] / (losses[r][r] + min_{s != r} losses[r][s])`:
+///   near 0 when every region is much nearer its own style than any other, 0.5 when it is as near
+///   another style as its own. Reference: Scripts/goldens_controls.py (PyTorch).
+public struct MaskFidelity: Sendable, Equatable, Codable {
+    public var losses: [[Double]]
+    public var ownStyleLoss: Double
+    public var leakage: Double
+
+    /// - Parameters:
+    ///   - output: `f_i(g(t))`, the four intermediates of the decoder's output.
+    ///   - regions: the region weights at each intermediate's size, in the same order.
+    ///   - styles: the styles' statistics in region order (region r's style is `styles[r]`).
+    public init(output: [Tensor], regions: [RegionWeights], styles: [StyleStatistics]) throws(StyleControlError) {
+        precondition(output.count == regions.count && styles.allSatisfy { $0.means.count == output.count })
+        let count = styles.count
+        var losses = Array(repeating: Array(repeating: 0.0, count: count), count: count)
+        for (layer, (features, weights)) in zip(output, regions).enumerated() {
+            for r in 0 ..< count {
+                let (mean, std) = try regionMeanStd(features, regions: weights, region: r, convention: .pytorchAdaIN)
+                for s in 0 ..< count {
+                    losses[r][s] += Double(mseLoss(mean, styles[s].means[layer])) + Double(mseLoss(std, styles[s].stds[layer]))
+                }
+            }
+        }
+        self.losses = losses
+        ownStyleLoss = (0 ..< count).map { losses[$0][$0] }.reduce(0, +) / Double(count)
+        leakage = (0 ..< count).map { r in
+            let nearestOther = (0 ..< count).filter { $0 != r }.map { losses[r][$0] }.min() ?? .infinity
+            return losses[r][r] / (losses[r][r] + nearestOther)
+        }.reduce(0, +) / Double(count)
     }
 }

@@ -59,6 +59,8 @@ public struct StylizationPipeline: Sendable {
         public var styleTarget: StyleStatistics?
         /// The content image as it was sized, when measuring: for the colour distance of ``losses(of:)``.
         public var contentImage: RGBImage?
+        /// A masked stylization's mask and styles' statistics, when measuring: for ``MaskFidelity``.
+        public var regionTargets: RegionTargets?
         /// Seconds this call spent encoding (reading, sizing and transforming the images it was the
         /// first to need, and the encoder passes); 0 when every encoding came from the caches.
         public var encodingSeconds = 0.0
@@ -133,9 +135,13 @@ public struct StylizationPipeline: Sendable {
         let statistics = stylizer.variant.conventions.statistics
         let adain: Tensor
         var styleTarget: StyleStatistics?
+        var regionTargets: RegionTargets?
         if let regions {
             adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), regions: regions,
                                                             statistics: statistics)
+            if measuring, let mask = controls.mask {
+                regionTargets = RegionTargets(mask: mask, styles: styles.map { $0.statistics! }, contentWidth: width, contentHeight: height)
+            }
         } else if styles.count == 1 {
             adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features, statistics: statistics)
             styleTarget = styles[0].statistics
@@ -155,6 +161,7 @@ public struct StylizationPipeline: Sendable {
         stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
         stylization.encodingSeconds = encodingSeconds
         if measuring { stylization.contentImage = try contentImage() }
+        stylization.regionTargets = regionTargets
         return stylization
     }
 
@@ -252,14 +259,27 @@ public struct StylizationPipeline: Sendable {
 
     /// The content and style losses of a stylization (``StylizationLosses``): one encoder pass of
     /// `g(t)`; the style loss when the stylization has a style target; the colour distance
-    /// (``chromaDistance(_:_:)``) of the image from the content when it has the content image.
-    public func losses(of stylization: Stylization) -> StylizationLosses {
+    /// (``chromaDistance(_:_:)``) of the image from the content when it has the content image; the
+    /// mask fidelity (``MaskFidelity``) when it has region targets.
+    ///
+    /// - Throws: ``StyleControlError`` when the mask cannot be read again or a region has fewer than
+    ///   two positions at some layer.
+    public func losses(of stylization: Stylization) throws(StyleControlError) -> StylizationLosses {
         guard let decoded = stylization.decoded, let target = stylization.target else {
             preconditionFailure("a tiled stylization has no g(t) to measure; measuring stylizations are not tiled")
         }
-        var losses = StylizationLosses(output: stylizer.encoder.encodeWithIntermediates(decoded),
-                                       target: target, style: stylization.styleTarget)
+        let output = stylizer.encoder.encodeWithIntermediates(decoded)
+        var losses = StylizationLosses(output: output, target: target, style: stylization.styleTarget)
         losses.colorDistance = stylization.contentImage.map { chromaDistance(stylization.image, $0) }
+        if let targets = stylization.regionTargets {
+            var regions: [RegionWeights] = []
+            for features in output {
+                regions.append(try targets.mask.regionWeights(
+                    styleCount: targets.styles.count, contentWidth: targets.contentWidth, contentHeight: targets.contentHeight,
+                    featureWidth: features.width, featureHeight: features.height))
+            }
+            losses.maskFidelity = try MaskFidelity(output: output, regions: regions, styles: targets.styles)
+        }
         return losses
     }
 
@@ -301,5 +321,21 @@ public struct StylizationPipeline: Sendable {
             throw .transfer(.sidesNotMultipleOf8(path: path, width: image.width, height: image.height, variant: stylizer.variant))
         }
         return sized
+    }
+}
+
+/// What ``MaskFidelity`` measures a masked stylization against: its mask (read at each layer's size
+/// as the stylization read it at relu4_1), the styles' statistics in region order, the sized content's size.
+public struct RegionTargets: Sendable {
+    public var mask: SpatialMask
+    public var styles: [StyleStatistics]
+    public var contentWidth: Int
+    public var contentHeight: Int
+
+    public init(mask: SpatialMask, styles: [StyleStatistics], contentWidth: Int, contentHeight: Int) {
+        self.mask = mask
+        self.styles = styles
+        self.contentWidth = contentWidth
+        self.contentHeight = contentHeight
     }
 }

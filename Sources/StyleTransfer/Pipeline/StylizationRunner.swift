@@ -67,7 +67,7 @@ public struct StylizationRunner: Sendable {
             outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             outcome.encodingSeconds = stylization.encodingSeconds
             outcome.decodingSeconds = stylization.decodingSeconds
-            if measuresLosses { outcome.losses = pipeline.losses(of: stylization) }
+            if measuresLosses { outcome.losses = try pipeline.losses(of: stylization) }
         } catch {
             outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             outcome.error = error
