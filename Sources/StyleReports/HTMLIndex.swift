@@ -2,7 +2,8 @@
 
 import Foundation
 
-/// Writes `index.html`, referencing only the sheets given and the images of finished cells.
+/// Writes `index.html`, referencing only the sheets given and the images of finished cells, and
+/// the loss plots' picture (``writeLossPlotsPicture(_:folder:)``).
 func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) throws(ReportError) {
     let d = manifest.definition
     let name = URL(fileURLWithPath: folder).lastPathComponent
@@ -26,6 +27,7 @@ func writeIndex(_ manifest: SweepManifest, folder: String, sheets: [String]) thr
     for sheet in sheets where FileManager.default.fileExists(atPath: folder + "/" + sheet) {
         html += "<a href=\"\(escape(sheet))\"><img class=\"sheet\" src=\"\(escape(sheet))\" alt=\"\(escape(sheet))\"></a>\n"
     }
+    try writeLossPlotsPicture(manifest, folder: folder)
     html += lossPlots(manifest)
     html += """
         <h2>Metrics</h2>

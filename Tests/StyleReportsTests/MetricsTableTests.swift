@@ -2,6 +2,7 @@
 // cell, every parameter and measurement as the manifest records it, awkward file names intact.
 
 import Foundation
+import ImageCodec
 @testable import StyleReports
 import StyleTransfer
 import Testing
@@ -63,7 +64,24 @@ import TestSupport
         // per alpha.
         let plots = index.components(separatedBy: "<svg ").dropFirst()
         #expect(plots.count == 2)
-        for (plot, loss) in zip(plots, [\SweepManifest.Cell.styleLoss, \.contentLoss]) {
+        // The same plots as a PNG side by side: every point's dot is drawn there, in its line's colour.
+        #expect(index.contains("<a href=\"losses.png\">losses.png</a>"))
+        let picture = try readImage(path: configuration.folder + "/losses.png")
+        #expect((picture.width, picture.height) == (880, 300))
+        for (k, (plot, loss)) in zip(plots, [\SweepManifest.Cell.styleLoss, \.contentLoss]).enumerated() {
+            let dots = try NSRegularExpression(pattern: ##"cx="([0-9.]+)" cy="([0-9.]+)" r="3" fill="#([0-9a-f]{6})""##)
+                .matches(in: plot, range: NSRange(plot.startIndex..., in: plot)).map { match in
+                    (Double(plot[Range(match.range(at: 1), in: plot)!])!, Double(plot[Range(match.range(at: 2), in: plot)!])!,
+                     Int(plot[Range(match.range(at: 3), in: plot)!], radix: 16)!)
+                }
+            #expect(dots.count == manifest.cells.count)
+            // A dot drawn later (another line) may cover one at the same place: each place shows a line's colour.
+            let colours = Set(dots.map { [$0.2 >> 16, ($0.2 >> 8) & 0xFF, $0.2 & 0xFF] })
+            for (x, y, _) in dots {
+                let (px, py) = (k * 440 + Int(x.rounded()), Int(y.rounded()))
+                let rgb = (0 ..< 3).map { c in Int(quantize(picture.pixels[(c * picture.height + py) * picture.width + px])) }
+                #expect(colours.contains(rgb), "the dot at \(px), \(py) is \(rgb)")
+            }
             let points = try NSRegularExpression(pattern: #"cy="([0-9.]+)"[^>]*data-x="([^"]+)" data-y="([^"]+)""#)
                 .matches(in: plot, range: NSRange(plot.startIndex..., in: plot)).map { match in
                     (1 ... 3).map { Double(plot[Range(match.range(at: $0), in: plot)!])! }
