@@ -79,18 +79,21 @@ final class WinogradWeights: Sendable {
         parameters.weight.withUnsafeBufferPointer { weight in
             let weight = UncheckedSendable(weight.baseAddress!)
             parallelFor(oc, costPerItem: ic * 36 * 12) { o in
+                var left = [Double](repeating: 0, count: 18)
                 for c in 0 ..< ic {
                     let kernel = weight.value + (o * ic + c) * 9
                     // G g (6x3), then (G g) Gᵀ (6x6).
-                    var left = [Double](repeating: 0, count: 18)
                     for i in 0 ..< 6 {
                         for b in 0 ..< 3 {
-                            left[i * 3 + b] = (0 ..< 3).reduce(0.0) { $0 + g[i][$1] * Double(kernel[$1 * 3 + b]) }
+                            var sum = 0.0
+                            for a in 0 ..< 3 { sum += g[i][a] * Double(kernel[a * 3 + b]) }
+                            left[i * 3 + b] = sum
                         }
                     }
                     for i in 0 ..< 6 {
                         for j in 0 ..< 6 {
-                            let u = (0 ..< 3).reduce(0.0) { $0 + left[i * 3 + $1] * g[j][$1] }
+                            var u = 0.0
+                            for b in 0 ..< 3 { u += left[i * 3 + b] * g[j][b] }
                             out.value[((i * 6 + j) * inputWidth + c) * outputWidth + o] = Float(u)
                         }
                     }
