@@ -19,15 +19,15 @@ enum WinogradF4x3 {
     static let outputSide = 4
     static let products = 36
 
-    /// G (6x3), applied to the kernel once, in Double, when the weights are transformed.
-    static let kernelTransform: [[Double]] = [
-        [1.0 / 4, 0, 0],
-        [-1.0 / 6, -1.0 / 6, -1.0 / 6],
-        [-1.0 / 6, 1.0 / 6, -1.0 / 6],
-        [1.0 / 24, 1.0 / 12, 1.0 / 6],
-        [1.0 / 24, -1.0 / 12, 1.0 / 6],
-        [0, 0, 1],
-    ]
+    /// G (6x3) applied to 3 values (a column or a row of a kernel), in Double, when the weights
+    /// are transformed: the rows of G are (1/4, 0, 0), -(1, 1, 1)/6, -(1, -1, 1)/6,
+    /// (1/24, 1/12, 1/6), (1/24, -1/12, 1/6) and (0, 0, 1).
+    @inline(__always)
+    static func kernel(_ g0: Double, _ g1: Double, _ g2: Double) -> (Double, Double, Double, Double, Double, Double) {
+        let (outer, middle) = (g0 + g2, g1)
+        return (g0 / 4, -(outer + middle) / 6, -(outer - middle) / 6,
+                g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2)
+    }
 
     /// Bᵀ applied to 6 values (a column or a row of an input tile).
     @inline(__always)
@@ -74,29 +74,28 @@ final class WinogradWeights: Sendable {
         let (ic, oc) = (parameters.inChannels, parameters.outChannels)
         let matrices = AlignedBuffer(count: WinogradF4x3.products * inputWidth * outputWidth)
         matrices.pointer.update(repeating: 0, count: matrices.count)
-        let g = WinogradF4x3.kernelTransform
         let out = UncheckedSendable(matrices.pointer)
         parameters.weight.withUnsafeBufferPointer { weight in
             let weight = UncheckedSendable(weight.baseAddress!)
             parallelFor(oc, costPerItem: ic * 36 * 12) { o in
-                var left = [Double](repeating: 0, count: 18)
                 for c in 0 ..< ic {
-                    let kernel = weight.value + (o * ic + c) * 9
-                    // G g (6x3), then (G g) Gᵀ (6x6).
-                    for i in 0 ..< 6 {
-                        for b in 0 ..< 3 {
-                            var sum = 0.0
-                            for a in 0 ..< 3 { sum += g[i][a] * Double(kernel[a * 3 + b]) }
-                            left[i * 3 + b] = sum
-                        }
+                    let g = weight.value + (o * ic + c) * 9
+                    // G g (6x3), column by column; then each of its rows times Gᵀ (6x6).
+                    let a = WinogradF4x3.kernel(Double(g[0]), Double(g[3]), Double(g[6]))
+                    let b = WinogradF4x3.kernel(Double(g[1]), Double(g[4]), Double(g[7]))
+                    let d = WinogradF4x3.kernel(Double(g[2]), Double(g[5]), Double(g[8]))
+                    let (target, stride) = (out.value + c * outputWidth + o, inputWidth * outputWidth)
+                    func store(_ i: Int, _ row: (Double, Double, Double, Double, Double, Double)) {
+                        let first = target + i * 6 * stride
+                        (first[0], first[stride], first[2 * stride]) = (Float(row.0), Float(row.1), Float(row.2))
+                        (first[3 * stride], first[4 * stride], first[5 * stride]) = (Float(row.3), Float(row.4), Float(row.5))
                     }
-                    for i in 0 ..< 6 {
-                        for j in 0 ..< 6 {
-                            var u = 0.0
-                            for b in 0 ..< 3 { u += left[i * 3 + b] * g[j][b] }
-                            out.value[((i * 6 + j) * inputWidth + c) * outputWidth + o] = Float(u)
-                        }
-                    }
+                    store(0, WinogradF4x3.kernel(a.0, b.0, d.0))
+                    store(1, WinogradF4x3.kernel(a.1, b.1, d.1))
+                    store(2, WinogradF4x3.kernel(a.2, b.2, d.2))
+                    store(3, WinogradF4x3.kernel(a.3, b.3, d.3))
+                    store(4, WinogradF4x3.kernel(a.4, b.4, d.4))
+                    store(5, WinogradF4x3.kernel(a.5, b.5, d.5))
                 }
             }
         }
