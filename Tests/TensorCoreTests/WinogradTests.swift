@@ -2,7 +2,9 @@
 // convolution, layer by layer on the seeded AdaIN network, and the automatic rule's choices.
 // Run under STYLECTL_CHANNEL_BLOCK=8 and =16 (Scripts/test does) for both activation layouts.
 
+import Dispatch
 import Foundation
+import Synchronization
 import Testing
 import TensorCore
 import TestSupport
@@ -139,5 +141,28 @@ let winogradBound = 1e-4
         let a = try network.forward(input, keeping: [2], convolutions: .automatic)[0]
         let d = try network.forward(input, keeping: [2], convolutions: .direct)[0]
         #expect(scaledMaxError(a, d) <= winogradBound)
+    }
+
+    /// Passes of several shapes on one network at once: each takes its own tile scratch from the
+    /// pool, the transformed weights are shared, and every result is the reference's.
+    @Test func concurrentPassesShareTransformedWeights() throws {
+        var random = SeededRandom(seed: 29)
+        let layers = [
+            Layer("a", .convolution(Self.heConvolution(24, 16, random: &random), reflectionPadding: 1, relu: true)),
+            Layer("pool", .maxPool2x2Ceil),
+            Layer("b", .zeroPaddedConvolution(Self.heConvolution(32, 24, random: &random), zeroPadding: 1, relu: false)),
+        ]
+        let network = Sequential(inputChannels: 16, layers: layers)
+        let inputs = [random.tensor([1, 16, 13, 10]), random.tensor([2, 16, 7, 9]), random.tensor([1, 16, 22, 17])]
+        let expected = inputs.map { Reference.forward($0, layers).last! }
+        let results = Mutex<[Int: Tensor]>([:])
+        DispatchQueue.concurrentPerform(iterations: 9) { i in
+            let output = try! network.forward(inputs[i % 3], keeping: [2], convolutions: .winograd)[0]
+            if i >= 6 { results.withLock { $0[i % 3] = output } }
+        }
+        for i in 0 ..< 3 {
+            let error = scaledMaxError(results.withLock { $0[i]! }, expected[i])
+            #expect(error <= winogradBound, "input \(inputs[i].shape): scaled max error \(error)")
+        }
     }
 }
