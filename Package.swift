@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // MARK: - C libraries
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // OpenBLAS's sgemm, for the products of TensorCore's Winograd convolutions.
+        .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
         // libgd, for the contact sheets of StyleReports.
         .systemLibrary(name: "CGD", pkgConfig: "gdlib", providers: [.apt(["libgd-dev"])]),
@@ -29,7 +31,7 @@ let package = Package(
         .target(name: "CCodecShims", linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
         // MARK: - Libraries (arrows point down: StyleTransfer -> TensorCore, ImageCodec, Checkpoints)
-        .target(name: "TensorCore", dependencies: ["CDNNL"]),
+        .target(name: "TensorCore", dependencies: ["CDNNL", "COpenBLAS"]),
         .target(name: "ImageCodec", dependencies: ["CPNG", "CCodecShims"]),
         .target(name: "Checkpoints"),
         .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),

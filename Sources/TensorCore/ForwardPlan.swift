@@ -4,9 +4,11 @@
 import CDNNL
 import Dispatch
 
-/// Reordered convolution weights shared by the plans of one network, per layer index.
+/// Convolution weights shared by the plans of one network, per layer index: reordered for oneDNN,
+/// and transformed for Winograd (once per network, whatever the input sizes).
 struct WeightCache {
     var layers: [Int: [(descriptor: dnnl_memory_desc_t, buffer: AlignedBuffer)]] = [:]
+    var winograd: [Int: WinogradWeights] = [:]
 }
 
 /// The steps of a forward pass for one input shape.
@@ -17,11 +19,14 @@ struct WeightCache {
 /// (oneDNN has dedicated first-layer kernels for it). An activation that feeds a convolution
 /// carries that convolution's padding (reflection or zero) as its halo. Two buffers of the largest
 /// activation's size alternate as input and output of the layers; a third holds oneDNN's
-/// scratchpad and a fourth the partial sums of narrow convolutions (``NarrowConvolutionForward``).
+/// scratchpad, a fourth the partial sums of narrow convolutions (``NarrowConvolutionForward``) and
+/// a fifth the tiles of Winograd convolutions (``WinogradConvolutionForward``), each shared by all
+/// layers. Which 3x3 convolutions run by Winograd is the plan's ``ConvolutionAlgorithm``.
 final class ForwardPlan: Sendable {
     private enum Step: Sendable {
         case convolution(ConvolutionForward)
         case narrowConvolution(NarrowConvolutionForward)
+        case winograd(WinogradConvolutionForward)
         case maxPool
         case upsample
     }
@@ -34,8 +39,10 @@ final class ForwardPlan: Sendable {
     private let scratchpadBytes: Int
     /// Floats for the partial sums of narrow convolutions (0 if there are none).
     private let partialSumCount: Int
+    /// Floats for the tiles of Winograd convolutions (0 if there are none).
+    private let winogradScratchCount: Int
 
-    init(layers: [Layer], inputShape shape: [Int], weights: inout WeightCache) throws(DNNLError) {
+    init(layers: [Layer], inputShape shape: [Int], algorithm: ConvolutionAlgorithm, weights: inout WeightCache) throws(DNNLError) {
         precondition(shape.count == 4 && shape.allSatisfy { $0 > 0 }, "bad input shape \(shape)")
         let block = ActivationLayout.nativeBlock
         func halo(before index: Int) -> Int {
@@ -51,6 +58,7 @@ final class ForwardPlan: Sendable {
         var steps: [Step] = []
         var scratchpadBytes = 0
         var partialSumCount = 0
+        var winogradScratchCount = 0
         for (index, layer) in layers.enumerated() {
             let input = layouts[index]
             let size = layer.outputSize(channels: input.channels, height: input.height, width: input.width)
@@ -67,6 +75,16 @@ final class ForwardPlan: Sendable {
                     scratchpadBytes = max(scratchpadBytes, convolution.taps.primitive.scratchpadBytes)
                     partialSumCount = max(partialSumCount, convolution.partialSumCount)
                     steps.append(.narrowConvolution(convolution))
+                } else if WinogradConvolutionForward.suits(parameters, input: input), algorithm.usesWinograd(parameters) {
+                    let (inputWidth, outputWidth) = (input.channelBlocks * input.block, output.channelBlocks * output.block)
+                    var transformed = weights.winograd[index]
+                    if transformed?.inputWidth != inputWidth || transformed?.outputWidth != outputWidth {
+                        transformed = WinogradWeights(parameters, inputWidth: inputWidth, outputWidth: outputWidth)
+                        weights.winograd[index] = transformed
+                    }
+                    let convolution = WinogradConvolutionForward(parameters, input: input, output: output, relu: relu, weights: transformed!)
+                    winogradScratchCount = max(winogradScratchCount, convolution.scratchCount)
+                    steps.append(.winograd(convolution))
                 } else {
                     let convolution = try ConvolutionForward(parameters, input: input, output: output, relu: relu, weightCache: &cache)
                     scratchpadBytes = max(scratchpadBytes, convolution.primitive.scratchpadBytes)
@@ -91,13 +109,14 @@ final class ForwardPlan: Sendable {
         self.bufferCount = layouts.map(\.count).max()!
         self.scratchpadBytes = scratchpadBytes
         self.partialSumCount = partialSumCount
+        self.winogradScratchCount = winogradScratchCount
     }
 
     /// Runs the pass; returns the outputs of the layers in `keeping`, by layer index.
     func run(_ input: Tensor, keeping: Set<Int>, trace: ((StepTiming) -> Void)?) throws(DNNLError) -> [Int: Tensor] {
         let pool = BufferPool.shared
         let buffers = [pool.take(count: bufferCount), pool.take(count: bufferCount), pool.take(count: (scratchpadBytes + 3) / 4),
-                       pool.take(count: partialSumCount)]
+                       pool.take(count: partialSumCount), pool.take(count: winogradScratchCount)]
         defer { pool.give(buffers) }
         let stream = try DNNLStream()
         var start = DispatchTime.now().uptimeNanoseconds
@@ -126,6 +145,9 @@ final class ForwardPlan: Sendable {
                 shiftedTapSumForward(buffers[3].pointer, convolution.taps.output, kernelHeight: convolution.kernelHeight,
                                      kernelWidth: convolution.kernelWidth, bias: convolution.bias, relu: convolution.relu, destination, to)
                 implementation = "1x1 \(convolution.taps.primitive.implementation) + tap sum"
+            case .winograd(let convolution):
+                convolution.forward(input: source, output: destination, scratch: buffers[4].pointer)
+                implementation = "winograd F(4x4,3x3) + sgemm"
             case .maxPool:
                 maxPool2x2Forward(source, from, destination, to)
             case .upsample:

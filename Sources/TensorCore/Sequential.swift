@@ -78,7 +78,7 @@ public struct StepTiming: Sendable {
 /// or zero padding stored around them (see ``ActivationLayout``); only the input and the requested outputs
 /// are converted from and to plain ``Tensor``s. The work for each input shape (oneDNN primitives,
 /// weights in the primitives' layout) is prepared on the first pass with that shape and cached
-/// (the 8 most recently used shapes); activation buffers are recycled between passes.
+/// (the 8 most recently used shapes and algorithms); activation buffers are recycled between passes.
 ///
 /// Thread safety: a `Sequential` is immutable apart from its internal caches, which are locked;
 /// it may be shared, and several threads may run forward passes on it at once (each pass has
@@ -89,7 +89,7 @@ public final class Sequential: Sendable {
     public let layers: [Layer]
 
     private struct Caches {
-        var plans: [(shape: [Int], plan: ForwardPlan)] = []
+        var plans: [(shape: [Int], algorithm: ConvolutionAlgorithm, plan: ForwardPlan)] = []
         var weights = WeightCache()
     }
     private let caches = Mutex(Caches())
@@ -126,26 +126,30 @@ public final class Sequential: Sendable {
     /// input is (N, inputChannels, H, W). Traps if the shape is wrong or too small for a layer
     /// (reflection padding needs more rows and columns than it pads, as in PyTorch).
     ///
-    /// - Parameter trace: called after each step with its timing: first `"input"` (the conversion
-    ///   of `input`), then every layer (a kept output's conversion counts with its layer).
-    public func forward(_ input: Tensor, keeping: [Int], trace: ((StepTiming) -> Void)? = nil) throws(DNNLError) -> [Tensor] {
+    /// - Parameters:
+    ///   - convolutions: which algorithm runs the 3x3 convolutions; by default the process's
+    ///     (``ConvolutionAlgorithm/process``, `STYLECTL_CONVOLUTION` or automatic).
+    ///   - trace: called after each step with its timing: first `"input"` (the conversion
+    ///     of `input`), then every layer (a kept output's conversion counts with its layer).
+    public func forward(_ input: Tensor, keeping: [Int], convolutions: ConvolutionAlgorithm = .process,
+                        trace: ((StepTiming) -> Void)? = nil) throws(DNNLError) -> [Tensor] {
         precondition(input.channels == inputChannels, "the network takes \(inputChannels) channels, the input has shape \(input.shape)")
         precondition(keeping.allSatisfy { layers.indices.contains($0) }, "no layer at some of \(keeping)")
-        let plan = try self.plan(for: input.shape)
+        let plan = try self.plan(for: input.shape, algorithm: convolutions)
         let outputs = try plan.run(input, keeping: Set(keeping), trace: trace)
         return keeping.map { outputs[$0]! }
     }
 
-    /// The cached plan for an input shape, made if needed.
-    private func plan(for shape: [Int]) throws(DNNLError) -> ForwardPlan {
+    /// The cached plan for an input shape and algorithm, made if needed.
+    private func plan(for shape: [Int], algorithm: ConvolutionAlgorithm) throws(DNNLError) -> ForwardPlan {
         try caches.withLock { (caches: inout Caches) throws(DNNLError) -> ForwardPlan in
-            if let i = caches.plans.firstIndex(where: { $0.shape == shape }) {
+            if let i = caches.plans.firstIndex(where: { $0.shape == shape && $0.algorithm == algorithm }) {
                 let entry = caches.plans.remove(at: i)
                 caches.plans.append(entry)
                 return entry.plan
             }
-            let plan = try ForwardPlan(layers: layers, inputShape: shape, weights: &caches.weights)
-            caches.plans.append((shape, plan))
+            let plan = try ForwardPlan(layers: layers, inputShape: shape, algorithm: algorithm, weights: &caches.weights)
+            caches.plans.append((shape, algorithm, plan))
             if caches.plans.count > Self.cachedShapes { caches.plans.removeFirst() }
             return plan
         }

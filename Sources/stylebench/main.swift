@@ -1,6 +1,8 @@
 // stylebench: seconds per AdaIN stylization (512x512 content and style by default) with stylectl's
-// engine, the peak memory and the arithmetic rate, a per-layer profile, then the same network in
-// PyTorch (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
+// engine, its automatic choice of convolutions (Winograd where it wins) and oneDNN's direct
+// convolutions alone, runs interleaved in one process, with their ratio; the peak memory and the
+// arithmetic rate, a per-layer profile of both, then the same network in PyTorch
+// (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
 //
 // With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
@@ -98,6 +100,8 @@ func loadNetworks(_ options: Options) -> (VGGEncoder, Decoder, String) {
     }
 }
 
+func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 func peakResidentBytes() -> Int {
@@ -172,33 +176,58 @@ func stylize(trace: ((String, StepTiming) -> Void)? = nil) -> Tensor {
 }
 
 print("stylectl: \(side)x\(side) content and style: 2 encoder passes to relu4_1, AdaIN, 1 decoder pass")
-print("  engine: \(computeEngineDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(weightsName)")
-_ = stylize()  // warm-up: primitives, weight reorders, buffers
-var seconds: [Double] = []
-for _ in 0 ..< options.runs {
-    let start = now()
+print("  engine: \(computeEngineDescription); \(blasDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(weightsName)")
+print("  convolutions: automatic (Winograd F(4x4,3x3) where it wins) and direct (STYLECTL_CONVOLUTION=direct), runs interleaved")
+// Warm-up of both: primitives, weight reorders and transforms, buffers.
+let algorithms: [ConvolutionAlgorithm] = [.automatic, .direct]
+for algorithm in algorithms {
+    ConvolutionAlgorithm.process = algorithm
     _ = stylize()
-    seconds.append(now() - start)
 }
-let median = seconds.sorted()[seconds.count / 2]
+var runs: [ConvolutionAlgorithm: [Double]] = [:]
+for _ in 0 ..< options.runs {
+    for algorithm in algorithms {
+        ConvolutionAlgorithm.process = algorithm
+        let start = now()
+        _ = stylize()
+        runs[algorithm, default: []].append(now() - start)
+    }
+}
+func medianOf(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+let median = medianOf(runs[.automatic]!)
+let directMedian = medianOf(runs[.direct]!)
 
-var profile: [(phase: String, step: StepTiming)] = []
-_ = stylize { profile.append(($0, $1)) }
+var profiles: [ConvolutionAlgorithm: [(phase: String, step: StepTiming)]] = [:]
+for algorithm in algorithms {
+    ConvolutionAlgorithm.process = algorithm
+    _ = stylize { profiles[algorithm, default: []].append(($0, $1)) }
+}
+ConvolutionAlgorithm.process = .automatic
+let profile = profiles[.automatic]!
 // pytorch-AdaIN's convolutions, with the VGG's 1x1 convolution (folded away here) counted.
 let gflop = (profile.map(\.step.flops).reduce(0, +) + 2 * 2 * 9 * Double(side * side)) / 1e9
 let peak = peakResidentBytes()
 
-print("  runs (s): " + seconds.map { String(format: "%.3f", $0) }.joined(separator: " "))
-print(String(format: "  median %.3f s per stylization; %.1f GFLOP -> %.1f GFLOP/s; peak RSS %@", median, gflop, gflop / median, megabytes(peak)))
-print("\nper layer (ms, one traced run; GFLOP/s for convolutions):")
-func padded(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
-for (phase, step) in profile {
+for algorithm in algorithms {
+    let seconds = runs[algorithm]!
+    print(padded("  \(algorithm.rawValue) runs (s): ", 26) + seconds.map { String(format: "%.3f", $0) }.joined(separator: " ")
+          + String(format: "; median %.3f s, %.1f GFLOP/s", medianOf(seconds), gflop / medianOf(seconds)))
+}
+print(String(format: "  automatic is %.2fx as fast as direct (medians of interleaved runs); %.1f GFLOP; peak RSS %@ (both paths in this process)",
+             directMedian / median, gflop, megabytes(peak)))
+print("\nper layer (ms, one traced run of each; GFLOP/s for convolutions, at the direct-equivalent count):")
+print("  " + padded("phase", 8) + padded("layer", 40) + padded("   direct", 10) + padded(" automatic", 10) + "  ratio  automatic's implementation")
+for (index, (phase, step)) in profile.enumerated() {
+    let direct = profiles[.direct]![index].step
     let rate = step.flops > 0 ? String(format: "%6.1f GFLOP/s  ", step.flops / step.seconds / 1e9) + step.implementation : ""
-    print("  " + padded(phase, 8) + padded(step.name, 50) + String(format: "%8.2f  ", step.seconds * 1e3) + rate)
+    print("  " + padded(phase, 8) + padded(step.name, 40) + String(format: "%9.2f %9.2f  %5.2f  ", direct.seconds * 1e3, step.seconds * 1e3,
+                                                                 direct.seconds / step.seconds) + rate)
 }
 for phase in ["content", "style", "adain", "decoder"] {
-    let total = profile.filter { $0.phase == phase }.map(\.step.seconds).reduce(0, +)
-    print("  " + padded(phase, 8) + String(format: "total %.1f ms", total * 1e3))
+    func total(_ algorithm: ConvolutionAlgorithm) -> Double {
+        profiles[algorithm]!.filter { $0.phase == phase }.map(\.step.seconds).reduce(0, +)
+    }
+    print("  " + padded(phase, 8) + String(format: "total %.1f ms direct, %.1f ms automatic", total(.direct) * 1e3, total(.automatic) * 1e3))
 }
 
 if options.pytorch {

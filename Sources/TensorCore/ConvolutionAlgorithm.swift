@@ -1,0 +1,51 @@
+// Which algorithm runs the forward convolutions: oneDNN's direct convolution or the Winograd
+// convolution written here, and the rule that picks one per layer.
+
+import Foundation
+import Synchronization
+
+/// How a forward pass computes its 3x3 convolutions.
+public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
+    /// Per layer, by ``prefersWinograd(inChannels:outChannels:)``: Winograd F(4x4, 3x3) for the
+    /// 3x3 layers where it measured faster, oneDNN's direct convolution for the others.
+    case automatic
+    /// oneDNN's direct convolution for every layer (today's path; the reference for tests and benchmarks).
+    case direct
+    /// Winograd for every layer that can take it (a 3x3 kernel on a channel-blocked input, not a
+    /// narrow last layer), even where it is slower: for tests.
+    case winograd
+
+    /// `STYLECTL_CONVOLUTION` (`automatic`, `direct` or `winograd`), else ``automatic``.
+    public static let environment: ConvolutionAlgorithm = {
+        guard let value = ProcessInfo.processInfo.environment["STYLECTL_CONVOLUTION"] else { return .automatic }
+        guard let algorithm = ConvolutionAlgorithm(rawValue: value) else {
+            fatalError("STYLECTL_CONVOLUTION must be automatic, direct or winograd, got '\(value)'")
+        }
+        return algorithm
+    }()
+
+    /// The algorithm of forward passes that do not name one: ``environment`` until set (stylebench
+    /// alternates it to compare both in one run). Plans are cached per algorithm, so changing it
+    /// does not invalidate them.
+    public static var process: ConvolutionAlgorithm {
+        get { current.withLock { $0 } }
+        set { current.withLock { $0 = newValue } }
+    }
+    private static let current = Mutex(environment)
+
+    /// The automatic rule: Winograd for a 3x3 convolution with at least 16 input and output
+    /// channels. The first convolution (3 channels, plain NCHW input) and the narrow last one
+    /// (64 -> 3, ``NarrowConvolutionForward``) stay direct.
+    static func prefersWinograd(inChannels: Int, outChannels: Int) -> Bool {
+        inChannels >= 16 && outChannels >= 16
+    }
+
+    /// Whether a convolution that Winograd can take (``WinogradConvolutionForward/suits(_:input:)``) runs by Winograd.
+    func usesWinograd(_ parameters: ConvolutionWeights) -> Bool {
+        switch self {
+        case .direct: false
+        case .winograd: true
+        case .automatic: Self.prefersWinograd(inChannels: parameters.inChannels, outChannels: parameters.outChannels)
+        }
+    }
+}
