@@ -19,6 +19,9 @@ layer i (stylectl's definition for several weighted styles):
 
     loss_s = sum_i mse(mean(g_t_feats[i]), sum_k w_k mean(style_feats_k[i])) + mse(std(...), ...)
 
+Gatys et al.'s Gram-matrix style loss (`gram_style_loss`): G(f) = F F^T / (C H W) in float64,
+sum_i mean((G(g_t_feats[i]) - G_i)^2), G_i the style's (the weighted sum of the styles' for `mixed`).
+
 Images are loaded as test.py does (Resize(64) of the shorter side, ToTensor).
 """
 
@@ -53,6 +56,17 @@ def encode_with_intermediate(x):
         x = ref.vgg[start:end](x)
         feats.append(x)
     return feats
+
+
+def gram(f):
+    """Gatys et al.'s Gram matrix, normalised as PyTorch's neural-style tutorial: F F^T / (C H W)."""
+    _, c, h, w = f.shape
+    flat = f.reshape(c, h * w).double()
+    return flat @ flat.T / (c * h * w)
+
+
+def gram_loss_to(a, grams):
+    return sum(float(((gram(f) - g) ** 2).mean()) for f, g in zip(a, grams))
 
 
 def style_loss(a, b):
@@ -91,7 +105,8 @@ def main():
                     loss_c = mse(g_t_feats[-1], t)
                     loss_s = sum(style_loss(g_t_feats[i], style_feats[i]) for i in range(4))
                     cells.append({"content": content_name, "style": style_name, "alpha": alpha,
-                                  "content_loss": loss_c.item(), "style_loss": loss_s.item()})
+                                  "content_loss": loss_c.item(), "style_loss": loss_s.item(),
+                                  "gram_style_loss": gram_loss_to(g_t_feats, [gram(f) for f in style_feats])})
             mixed = []
             for style_names, weights, alpha in MIXED:
                 feats = [encode_with_intermediate(ref.load_image(os.path.join(IMAGES, name), SIZE)) for name in style_names]
@@ -108,8 +123,10 @@ def main():
                     mean = sum(w * m for w, (m, _) in zip(weights, stats))
                     std = sum(w * sd for w, (_, sd) in zip(weights, stats))
                     loss_s = loss_s + style_loss_to(g_t_feats[i], mean, std)
+                grams = [sum(w * gram(f[i]) for w, f in zip(weights, feats)) for i in range(4)]
                 mixed.append({"content": content_name, "styles": style_names, "weights": weights, "alpha": alpha,
-                              "content_loss": loss_c.item(), "style_loss": loss_s.item()})
+                              "content_loss": loss_c.item(), "style_loss": loss_s.item(),
+                              "gram_style_loss": gram_loss_to(g_t_feats, grams)})
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump({"size": SIZE, "cells": cells, "mixed": mixed}, f, indent=1)
 

@@ -71,6 +71,9 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
         /// The colour distance of the image from the content (``chromaDistance(_:_:)``, CIELAB
         /// units); nil without metrics and in manifests of older versions.
         public var colorDistance: Double?
+        /// Gatys et al.'s Gram-matrix style loss (``StyleTransfer/StylizationLosses/gramStyle``); nil
+        /// when the style loss is, and in manifests of older versions.
+        public var gramStyleLoss: Double?
         /// A masked cell's ``MaskFidelity``: its mean own-style loss over regions and its leakage;
         /// nil without a mask, without metrics and in manifests of older versions.
         public var maskStyleLoss: Double?

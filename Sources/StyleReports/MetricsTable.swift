@@ -14,7 +14,8 @@ let metricsTableName = "metrics.csv"
 /// (joined by `;`, empty for one style), `mask`, `alpha`, `preserve_color`, `output` (the image's
 /// file name), `seconds`, `encode_seconds`, `decode_seconds` (of `seconds`: the encodings the cell
 /// was the first to need, and the decoder), `style_loss`, `content_loss`, `colour_distance`
-/// (``chromaDistance(_:_:)``; empty when not done, not measured, or not recorded by an older version).
+/// (``chromaDistance(_:_:)``), `gram_style_loss` (Gatys et al.'s) (each empty when not done, not
+/// measured, or not recorded by an older version).
 /// A sweep of several content or style sizes adds `content_size` and `style_size` (the cell's); a
 /// sweep with masks adds `mask_style_loss` and `mask_leakage` (``MaskFidelity``).
 /// Numbers are written as Swift prints them (shortest round-trip form), so they read back exactly.
@@ -26,7 +27,7 @@ func metricsTable(_ manifest: SweepManifest) -> String {
     func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
     let sweepsSizes = manifest.definition.contentSizes != nil || manifest.definition.styleSizes != nil
     let header = ["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
-                  "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance"]
+                  "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance", "gram_style_loss"]
     let masked = manifest.cells.contains { $0.mask != nil }
     var lines = [(header + (sweepsSizes ? ["content_size", "style_size"] : []) + (masked ? ["mask_style_loss", "mask_leakage"] : []))
         .joined(separator: ",")]
@@ -37,6 +38,7 @@ func metricsTable(_ manifest: SweepManifest) -> String {
             cell.content, cell.styles.joined(separator: ";"), cell.weights.map { $0.map { "\($0)" }.joined(separator: ";") } ?? "",
             cell.mask ?? "", "\(cell.alpha)", cell.preserveColor, cell.output,
             number(cell.seconds), number(cell.encodeSeconds), number(cell.decodeSeconds), number(cell.styleLoss), number(cell.contentLoss), number(cell.colorDistance),
+            number(cell.gramStyleLoss),
         ] + (sweepsSizes ? ["\(sizes.content.size)", "\(sizes.style.size)"] : [])
             + (masked ? [number(cell.maskStyleLoss), number(cell.maskLeakage)] : [])
         lines.append(values.map(field).joined(separator: ","))

@@ -83,6 +83,7 @@ public func runSweep(
             manifest.cells[i].styleLoss = old.styleLoss
             manifest.cells[i].contentLoss = old.contentLoss
             manifest.cells[i].colorDistance = old.colorDistance
+            manifest.cells[i].gramStyleLoss = old.gramStyleLoss
             manifest.cells[i].maskStyleLoss = old.maskStyleLoss
             manifest.cells[i].maskLeakage = old.maskLeakage
         }
@@ -126,6 +127,7 @@ public func runSweep(
         manifest.cells[i].styleLoss = outcome.losses?.style
         manifest.cells[i].contentLoss = outcome.losses?.content
         manifest.cells[i].colorDistance = outcome.losses?.colorDistance
+        manifest.cells[i].gramStyleLoss = outcome.losses?.gramStyle
         manifest.cells[i].maskStyleLoss = outcome.losses?.maskFidelity?.ownStyleLoss
         manifest.cells[i].maskLeakage = outcome.losses?.maskFidelity?.leakage
         if schedule.isDue() { try manifest.write(folder: folder) }

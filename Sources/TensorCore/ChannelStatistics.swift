@@ -1,6 +1,8 @@
 // Per-channel statistics over the spatial dimensions (pytorch-AdaIN's calc_mean_std and the other
-// AdaIN releases' conventions) and moving a tensor's per-channel statistics to others (the
-// arithmetic of AdaIN).
+// AdaIN releases' conventions), moving a tensor's per-channel statistics to others (the
+// arithmetic of AdaIN), and Gram matrices (Gatys et al.'s style representation).
+
+import COpenBLAS
 
 /// How a standard deviation over the H*W values of a plane is formed from the sum of squared
 /// deviations: the variance's divisor, and where `eps` goes.
@@ -116,4 +118,24 @@ private func sum(_ count: Int, _ term: (Int) -> Double) -> Double {
         i += 1
     }
     return (partial.0 + partial.1) + (partial.2 + partial.3)
+}
+
+/// The Gram matrix of every image of `x` (N, C, H, W): `G = F F^T / (C H W)` with `F` the C x (H W)
+/// matrix of its features (Gatys, Ecker and Bethge 2016's style representation, normalised as the
+/// PyTorch neural-style tutorial's `gram_matrix`, so that images of different sizes compare), one
+/// C x C row-major block per image, through OpenBLAS's `cblas_sgemm`.
+public func gramMatrices(_ x: Tensor) -> [Float] {
+    let (c, plane) = (x.channels, x.height * x.width)
+    var result = [Float](repeating: 0, count: x.batch * c * c)
+    let scale = 1 / Float(c * plane)
+    x.values.withUnsafeBufferPointer { features in
+        result.withUnsafeMutableBufferPointer { gram in
+            for n in 0 ..< x.batch {
+                let f = features.baseAddress! + n * c * plane
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(c), Int32(c), Int32(plane), scale,
+                            f, Int32(plane), f, Int32(plane), 0, gram.baseAddress! + n * c * c, Int32(c))
+            }
+        }
+    }
+    return result
 }

@@ -42,10 +42,10 @@ import TestSupport
         #expect(lines.count == 6 && lines.dropLast().allSatisfy { $0.hasSuffix(" left") } && !lines.last!.contains("left"), "\(lines)")
         let rows = try pythonRows(configuration.folder + "/metrics.csv")
         #expect(rows.first == ["row", "column", "row_label", "column_label", "content", "styles", "weights", "mask", "alpha",
-                               "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance"])
+                               "preserve_color", "output", "seconds", "encode_seconds", "decode_seconds", "style_loss", "content_loss", "colour_distance", "gram_style_loss"])
         #expect(rows.count == manifest.cells.count + 1)
         for (cell, row) in zip(manifest.cells, rows.dropFirst()) {
-            #expect(row.count == 17)
+            #expect(row.count == 18)
             #expect(Int(row[0]) == cell.row + 1 && Int(row[1]) == cell.column + 1)
             #expect(row[2] == manifest.rows[cell.row].label && row[3] == manifest.columns[cell.column].label)
             #expect(row[4] == cell.content && row[5].components(separatedBy: ";") == cell.styles)
@@ -53,6 +53,7 @@ import TestSupport
             #expect(row[7] == "" && Float(row[8]) == cell.alpha && row[9] == "none" && row[10] == cell.output)
             #expect(Double(row[11]) == cell.seconds && Double(row[12]) == cell.encodeSeconds && Double(row[13]) == cell.decodeSeconds)
             #expect(Double(row[14]) == cell.styleLoss && Double(row[15]) == cell.contentLoss && Double(row[16]) == cell.colorDistance)
+            #expect(Double(row[17]) == cell.gramStyleLoss)
             // The parts are within the whole; only the first cell of each style encodes it.
             #expect(cell.encodeSeconds! + cell.decodeSeconds! <= cell.seconds!)
         }

@@ -95,6 +95,8 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
             let styleLoss = reference["style_loss"] as! Double
             #expect(abs(cell.contentLoss! - contentLoss) <= 1e-6 + 1e-3 * abs(contentLoss), "\(cell.output): content loss \(cell.contentLoss!) vs \(contentLoss)")
             #expect(abs(cell.styleLoss! - styleLoss) <= 1e-6 + 1e-3 * abs(styleLoss), "\(cell.output): style loss \(cell.styleLoss!) vs \(styleLoss)")
+            let gramLoss = reference["gram_style_loss"] as! Double
+            #expect(abs(cell.gramStyleLoss! - gramLoss) <= 1e-9 + 1e-3 * abs(gramLoss), "\(cell.output): Gram loss \(cell.gramStyleLoss!) vs \(gramLoss)")
         }
         #expect(stored.rows.map(\.label) == ["cornell x mondrian", "cornell x sketch"])
         #expect(stored.columns.map(\.label) == ["alpha 0", "alpha 0.5", "alpha 1"])
@@ -112,6 +114,8 @@ func sharedImage(_ relative: String) -> String { TestPaths.sharedImages.appendin
         let styleLoss = reference["style_loss"] as! Double
         #expect(abs(cell.contentLoss! - contentLoss) <= 1e-6 + 1e-3 * abs(contentLoss), "\(cell.output): content loss \(cell.contentLoss!) vs \(contentLoss)")
         #expect(abs(cell.styleLoss! - styleLoss) <= 1e-6 + 1e-3 * abs(styleLoss), "\(cell.output): style loss \(cell.styleLoss!) vs \(styleLoss)")
+        let gramLoss = reference["gram_style_loss"] as! Double
+        #expect(abs(cell.gramStyleLoss! - gramLoss) <= 1e-9 + 1e-3 * abs(gramLoss), "\(cell.output): Gram loss \(cell.gramStyleLoss!) vs \(gramLoss)")
     }
 
     @Test func rerunsAndResumesGiveIdenticalImages() throws {

@@ -23,6 +23,20 @@ enum VariantGoldens {
         }
     }
 
+    /// pytorch-AdaIN's golden tolerance for 8-bit images: at least 98% of values identical, none more
+    /// than 3 levels off; prints the figures under `label`.
+    static func expectPixelsAgree(_ output: RGBImage, _ reference: RGBImage, _ label: String) {
+        let (ours, theirs) = (quantize(output.pixels), quantize(reference.pixels))
+        var (differing, worst) = (0, 0)
+        for (a, b) in zip(ours, theirs) where a != b {
+            differing += 1
+            worst = max(worst, abs(Int(a) - Int(b)))
+        }
+        print("\(label): \(differing) of \(ours.count) values differ, largest \(worst) levels")
+        #expect(Double(differing) / Double(ours.count) < 0.02, "\(label): \(differing) of \(ours.count) values differ")
+        #expect(worst <= 3, "\(label): largest difference \(worst) levels")
+    }
+
     /// Each model's stylizer, loaded once (the model recognised from its files).
     static let stylizers: [ModelVariant: Result<Stylizer, any Error>] = Dictionary(uniqueKeysWithValues: [ModelVariant.torch, .seed].map { variant in
         (variant, Result { try Stylizer(models: files(variant)) })
@@ -90,15 +104,8 @@ enum VariantGoldens {
         let style = TestPaths.sharedImages.appendingPathComponent(try #require(g.scalar("style") as? String)).path
         let output = try pipeline.stylize(content: content, controls: StyleControls(styles: [style]))
         let reference = try readImage(path: VariantGoldens.path("\(variant.rawValue)_output.png"))
-        #expect(output.width == reference.width && output.height == reference.height)
-        let (ours, theirs) = (quantize(output.pixels), quantize(reference.pixels))
-        var (differing, worst) = (0, 0)
-        for (a, b) in zip(ours, theirs) where a != b {
-            differing += 1
-            worst = max(worst, abs(Int(a) - Int(b)))
-        }
-        #expect(Double(differing) / Double(ours.count) < 0.02, "\(variant): \(differing) of \(ours.count) values differ")
-        #expect(worst <= 3, "\(variant): largest difference \(worst) levels")
+        try #require(output.width == reference.width && output.height == reference.height)
+        VariantGoldens.expectPixelsAgree(output, reference, "\(variant)")
     }
 
     /// test.lua's own image handling, end to end against an independent numpy formulation of the
@@ -121,15 +128,7 @@ enum VariantGoldens {
         let output = try pipeline.stylize(content: content, controls: StyleControls(styles: [style], alpha: Float(alpha)))
         let reference = try readImage(path: VariantGoldens.path("torch_test_lua_\(name).png"))
         try #require(output.width == reference.width && output.height == reference.height)
-        let (ours, theirs) = (quantize(output.pixels), quantize(reference.pixels))
-        var (differing, worst) = (0, 0)
-        for (a, b) in zip(ours, theirs) where a != b {
-            differing += 1
-            worst = max(worst, abs(Int(a) - Int(b)))
-        }
-        print("torch test.lua \(name): \(differing) of \(ours.count) values differ, largest \(worst) levels")
-        #expect(Double(differing) / Double(ours.count) < 0.02, "\(name): \(differing) of \(ours.count) values differ")
-        #expect(worst <= 3, "\(name): largest difference \(worst) levels")
+        VariantGoldens.expectPixelsAgree(output, reference, "torch test.lua \(name)")
     }
 
     /// The seed's own image handling, end to end against its infer.py (Scripts/goldens_variants.py,
@@ -152,15 +151,7 @@ enum VariantGoldens {
         let output = try pipeline.stylize(content: content, controls: StyleControls(styles: [style], alpha: Float(alpha)))
         let reference = try readImage(path: VariantGoldens.path("seed_infer_\(name).png"))
         try #require(output.width == reference.width && output.height == reference.height)
-        let (ours, theirs) = (quantize(output.pixels), quantize(reference.pixels))
-        var (differing, worst) = (0, 0)
-        for (a, b) in zip(ours, theirs) where a != b {
-            differing += 1
-            worst = max(worst, abs(Int(a) - Int(b)))
-        }
-        print("seed infer.py \(name): \(differing) of \(ours.count) values differ, largest \(worst) levels")
-        #expect(Double(differing) / Double(ours.count) < 0.02, "\(name): \(differing) of \(ours.count) values differ")
-        #expect(worst <= 3, "\(name): largest difference \(worst) levels")
+        VariantGoldens.expectPixelsAgree(output, reference, "seed infer.py \(name)")
     }
 }
 

@@ -3,21 +3,25 @@
 import TensorCore
 
 /// The style loss's targets: the channel means and standard deviations (``calcMeanStd(_:eps:)``:
-/// unbiased variance plus 1e-5 under the square root) of relu1_1, relu2_1, relu3_1 and relu4_1.
+/// unbiased variance plus 1e-5 under the square root) of relu1_1, relu2_1, relu3_1 and relu4_1,
+/// and their Gram matrices (``gramMatrices(_:)``) for Gatys et al.'s style loss.
 public struct StyleStatistics: Sendable, Equatable {
     /// One entry per layer, each with one value per channel.
     public var means: [[Float]]
     public var stds: [[Float]]
+    /// One C x C row-major Gram matrix per layer.
+    public var grams: [[Float]]
 
-    public init(means: [[Float]], stds: [[Float]]) {
+    public init(means: [[Float]], stds: [[Float]], grams: [[Float]]) {
         self.means = means
         self.stds = stds
+        self.grams = grams
     }
 
     /// The statistics of `f_i(s)`, the four intermediates of a style image.
     public init(features: [Tensor]) {
         let statistics = features.map { calcMeanStd($0) }
-        self.init(means: statistics.map(\.mean), stds: statistics.map(\.std))
+        self.init(means: statistics.map(\.mean), stds: statistics.map(\.std), grams: features.map(gramMatrices))
     }
 
     /// The weighted sums `sum_k w_k mean_k` and `sum_k w_k std_k` per layer and channel, accumulated
@@ -26,6 +30,7 @@ public struct StyleStatistics: Sendable, Equatable {
     /// This is the style target of an interpolation of several styles: at relu4_1 the target
     /// `t = sum_k w_k AdaIN(f(c), f(s_k))` has exactly these channel means and stds (with `alpha` 1
     /// and weights summing to 1). A weight of 1 on one style gives that style's statistics exactly.
+    /// The Gram matrices are mixed the same way (`sum_k w_k G_k`).
     public static func mix(_ statistics: [StyleStatistics], weights: [Float]) -> StyleStatistics {
         precondition(statistics.count == weights.count && !statistics.isEmpty, "\(weights.count) weights for \(statistics.count) styles")
         func mixed(_ values: KeyPath<StyleStatistics, [[Float]]>) -> [[Float]] {
@@ -37,7 +42,7 @@ public struct StyleStatistics: Sendable, Equatable {
                 return sum
             }
         }
-        return StyleStatistics(means: mixed(\.means), stds: mixed(\.stds))
+        return StyleStatistics(means: mixed(\.means), stds: mixed(\.stds), grams: mixed(\.grams))
     }
 }
 
@@ -60,6 +65,11 @@ public struct StyleStatistics: Sendable, Equatable {
 public struct StylizationLosses: Sendable, Equatable, Codable {
     public var content: Double
     public var style: Double?
+    /// Gatys et al.'s style loss (2016, Eq. 5 with equal layer weights): `sum_i MSE(G_i(g(t)), G_i)`
+    /// over relu1_1 ... relu4_1, with ``gramMatrices(_:)`` and the style target's Gram matrices
+    /// (``StyleStatistics/grams``): the measure most style-transfer papers report. Nil when the
+    /// style loss is.
+    public var gramStyle: Double?
     /// How far the image's colours are from the content's (``chromaDistance(_:_:)``), when measured.
     public var colorDistance: Double?
     /// How well each mask region took its own style (``MaskFidelity``), for a masked stylization.
@@ -84,6 +94,9 @@ public struct StylizationLosses: Sendable, Equatable, Codable {
                 loss += Double(mseLoss(mean, style.means[layer])) + Double(mseLoss(std, style.stds[layer]))
             }
             return loss
+        }
+        gramStyle = style.map { style in
+            zip(output, style.grams).reduce(0.0) { $0 + Double(mseLoss(gramMatrices($1.0), $1.1)) }
         }
     }
 }

@@ -153,11 +153,8 @@ public struct StylizationPipeline: Sendable {
         }
         let target = blend(adain, contentFeatures, alpha: controls.alpha)
         let decodeStart = DispatchTime.now().uptimeNanoseconds
-        let decoded = stylizer.decoder.decode(target)
-        var stylization = Stylization(
-            image: try finished(stylizer.image(from: decoded, width: width, height: height), outputWidth: contentEncoding.outputWidth,
-                                outputHeight: contentEncoding.outputHeight, luminanceOf: mode == .luminance ? try contentImage() : nil),
-            decoded: decoded, target: target, styleTarget: styleTarget)
+        var stylization = try decode(target, content: contentEncoding, styleTarget: styleTarget,
+                                     luminanceOf: mode == .luminance ? try contentImage() : nil)
         stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - decodeStart) / 1e9
         stylization.encodingSeconds = encodingSeconds
         if measuring { stylization.contentImage = try contentImage() }
