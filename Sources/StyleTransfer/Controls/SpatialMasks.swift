@@ -189,6 +189,42 @@ public struct RegionWeights: Sendable, Equatable {
         self.height = height
         self.values = values
     }
+
+    /// Per region, the sum of its weights `V1` and the reliability-weights count `V1 - V2 / V1`
+    /// (``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)``), over the whole map.
+    ///
+    /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)`` for a
+    ///   region whose count is not positive (no position, or one).
+    func denominators() throws(StyleControlError) -> [(v1: Double, unbiased: Double)] {
+        let plane = width * height
+        var denominators: [(v1: Double, unbiased: Double)] = []
+        for r in 0 ..< regions {
+            var (v1, v2) = (0.0, 0.0)
+            for p in 0 ..< plane {
+                let weight = Double(values[r * plane + p])
+                v1 += weight
+                v2 += weight * weight
+            }
+            let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
+            guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: width, featureHeight: height) }
+            denominators.append((v1, unbiased))
+        }
+        return denominators
+    }
+
+    /// The weights of feature rows `rows` and columns `columns`: a tile's share of the map.
+    func region(rows: Range<Int>, columns: Range<Int>) -> RegionWeights {
+        if rows == 0 ..< height && columns == 0 ..< width { return self }
+        var tile: [Float] = []
+        tile.reserveCapacity(regions * rows.count * columns.count)
+        for r in 0 ..< regions {
+            for y in rows {
+                let start: Int = (r * height + y) * width
+                tile += values[start + columns.lowerBound ..< start + columns.upperBound]
+            }
+        }
+        return RegionWeights(regions: regions, width: columns.count, height: rows.count, values: tile)
+    }
 }
 
 /// AdaIN per region: each style's region of the content features is normalised with that region's
@@ -224,25 +260,52 @@ public func regionAdaptiveInstanceNormalization(
                  "\(regions.regions) regions of \(regions.width)x\(regions.height) for \(styles.count) styles and content \(content.shape)")
     let plane = content.height * content.width
     let w = regions.values
-    var total = [Float](repeating: 0, count: plane)
-    var denominators: [(v1: Double, unbiased: Double)] = []
-    for r in 0 ..< styles.count {
-        var (v1, v2) = (0.0, 0.0)
-        for p in 0 ..< plane {
-            let weight = w[r * plane + p]
-            total[p] += weight
-            v1 += Double(weight)
-            v2 += Double(weight) * Double(weight)
+    let denominators = try regions.denominators()
+    var contentStatistics: [(mean: [Float], std: [Float])] = []
+    content.values.withUnsafeBufferPointer { x in
+        for r in 0 ..< styles.count {
+            let weights = r * plane
+            var (means, stds) = ([Float](repeating: 0, count: content.channels), [Float](repeating: 0, count: content.channels))
+            for c in 0 ..< content.channels {
+                let base = c * plane
+                var sum = 0.0
+                for p in 0 ..< plane { sum += Double(w[weights + p]) * Double(x[base + p]) }
+                let mean = sum / denominators[r].v1
+                var squares = 0.0
+                for p in 0 ..< plane {
+                    let d = Double(x[base + p]) - mean
+                    squares += Double(w[weights + p]) * d * d
+                }
+                means[c] = Float(mean)
+                stds[c] = statistics.content.std(squares: squares, count: denominators[r].v1, unbiasedCount: denominators[r].unbiased)
+            }
+            contentStatistics.append((means, stds))
         }
-        let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
-        guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: content.width, featureHeight: content.height) }
-        denominators.append((v1, unbiased))
     }
-    let shares: [Float] = (0 ..< styles.count * plane).map { i in
+    return regionRenormalization(content, regions: regions, contentStatistics: contentStatistics,
+                                 styleStatistics: styles.map { channelMeanStd($0, convention: statistics.style) })
+}
+
+/// The blend of ``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)`` from each
+/// region's content statistics (per channel, over the whole map) and each style's: `t(p) = sum_r
+/// w_r(p) / W(p) * ((x(p) - mean_r) / std_r * std(s_r) + mean(s_r))`, `x(p)` where `W(p) = 0`. Each
+/// position depends only on its own weights and value, so a tile of the map (``RegionWeights/region(rows:columns:)``)
+/// with the whole map's statistics gives that tile of the whole result, bit for bit.
+func regionRenormalization(
+    _ content: Tensor, regions: RegionWeights, contentStatistics: [(mean: [Float], std: [Float])], styleStatistics: [(mean: [Float], std: [Float])]
+) -> Tensor {
+    precondition(regions.height == content.height && regions.width == content.width && contentStatistics.count == regions.regions
+                 && styleStatistics.count == regions.regions)
+    let plane = content.height * content.width
+    let w = regions.values
+    var total = [Float](repeating: 0, count: plane)
+    for r in 0 ..< regions.regions {
+        for p in 0 ..< plane { total[p] += w[r * plane + p] }
+    }
+    let shares: [Float] = (0 ..< regions.regions * plane).map { i in
         let t = total[i % plane]
         return t > 0 ? w[i] / t : 0
     }
-    let styleStatistics = styles.map { channelMeanStd($0, convention: statistics.style) }
     var result = content
     content.values.withUnsafeBufferPointer { x in
         result.values.withUnsafeMutableBufferPointer { out in
@@ -250,17 +313,9 @@ public func regionAdaptiveInstanceNormalization(
             for c in 0 ..< content.channels {
                 let base = c * plane
                 for p in 0 ..< plane { target[p] = 0 }
-                for r in 0 ..< styles.count {
+                for r in 0 ..< regions.regions {
                     let weights = r * plane
-                    var sum = 0.0
-                    for p in 0 ..< plane { sum += Double(w[weights + p]) * Double(x[base + p]) }
-                    let mean = sum / denominators[r].v1
-                    var squares = 0.0
-                    for p in 0 ..< plane {
-                        let d = Double(x[base + p]) - mean
-                        squares += Double(w[weights + p]) * d * d
-                    }
-                    let (m, s) = (Float(mean), statistics.content.std(squares: squares, count: denominators[r].v1, unbiasedCount: denominators[r].unbiased))
+                    let (m, s) = (contentStatistics[r].mean[c], contentStatistics[r].std[c])
                     let (sm, ss) = (styleStatistics[r].mean[c], styleStatistics[r].std[c])
                     for p in 0 ..< plane {
                         target[p] += shares[weights + p] * ((x[base + p] - m) / s * ss + sm)

@@ -106,7 +106,6 @@ public struct StylizationPipeline: Sendable {
             let whole = try timed { () throws(StyleControlError) in try sizedContent() }
             if max(whole.image.width, whole.image.height) > tiling.tile {
                 if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
-                if controls.mask != nil { throw .notTiled(what: "masks") }
                 return try timedTiled(whole, contentID: contentID, controls: controls, tiling: tiling)
             }
         }
@@ -240,9 +239,14 @@ public struct StylizationPipeline: Sendable {
     ) throws(StyleControlError) -> Stylization {
         let start = DispatchTime.now().uptimeNanoseconds
         let mode = controls.preserveColor
+        let features = featureSize(width: sized.image.width, height: sized.image.height)
+        let regions = try controls.mask?.regionWeights(
+            styleCount: controls.styles.count, contentWidth: sized.image.width, contentHeight: sized.image.height,
+            featureWidth: features.width, featureHeight: features.height)
         let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentImage: { sized.image })
-        let weights = styles.count == 1 ? [1] : try controls.normalizedWeights()
-        let image = tiledImage(mode.contentInput(sized.image), styles: styles.map(\.features), weights: weights, alpha: controls.alpha, tiling: tiling)
+        let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
+        let image = try tiledImage(mode.contentInput(sized.image), styles: styles.map(\.features), weights: weights, regions: regions,
+                                   alpha: controls.alpha, tiling: tiling)
         var stylization = Stylization(image: try finished(image, outputWidth: sized.outputWidth, outputHeight: sized.outputHeight,
                                                           luminanceOf: mode == .luminance ? sized.image : nil),
                                       decoded: nil, target: nil, styleTarget: nil)

@@ -89,24 +89,42 @@ struct ChannelMoments {
         squares = Array(repeating: 0, count: channels)
     }
 
-    /// Adds the feature pixels `rows` x `columns` of one image's (1, C, H, W) map, two passes per channel.
-    mutating func add(_ x: Tensor, rows: Range<Int>, columns: Range<Int>) {
-        let n = Double(rows.count * columns.count)
+    /// Adds the feature pixels `rows` x `columns` of one image's (1, C, H, W) map, two passes per
+    /// channel; with `weights` (row-major over `rows` x `columns`), each pixel with its weight: the
+    /// count becomes the sum of the weights `V1` and the mean and squared deviations are weighted,
+    /// as ``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)`` forms a region's.
+    mutating func add(_ x: Tensor, rows: Range<Int>, columns: Range<Int>, weights: [Float]? = nil) {
+        precondition(weights == nil || weights!.count == rows.count * columns.count)
+        let n = weights.map { $0.reduce(0.0) { $0 + Double($1) } } ?? Double(rows.count * columns.count)
         guard n > 0 else { return }
         let (h, w) = (x.height, x.width)
         x.values.withUnsafeBufferPointer { values in
             for c in 0 ..< mean.count {
                 let plane = c * h * w
-                var sum = 0.0
-                for y in rows { for i in columns { sum += Double(values[plane + y * w + i]) } }
-                let tileMean = sum / n
-                var deviations = 0.0
-                for y in rows {
-                    for i in columns {
-                        let d = Double(values[plane + y * w + i]) - tileMean
-                        deviations += d * d
+                var (sum, deviations) = (0.0, 0.0)
+                if let weights {
+                    var k = 0
+                    for y in rows { for i in columns { sum += Double(weights[k]) * Double(values[plane + y * w + i]); k += 1 } }
+                    let tileMean = sum / n
+                    k = 0
+                    for y in rows {
+                        for i in columns {
+                            let d = Double(values[plane + y * w + i]) - tileMean
+                            deviations += Double(weights[k]) * d * d
+                            k += 1
+                        }
+                    }
+                } else {
+                    for y in rows { for i in columns { sum += Double(values[plane + y * w + i]) } }
+                    let tileMean = sum / n
+                    for y in rows {
+                        for i in columns {
+                            let d = Double(values[plane + y * w + i]) - tileMean
+                            deviations += d * d
+                        }
                     }
                 }
+                let tileMean = sum / n
                 let delta = tileMean - mean[c]
                 let total = count + n
                 mean[c] += delta * n / total
@@ -117,30 +135,41 @@ struct ChannelMoments {
     }
 
     /// Means and standard deviations as `convention` forms them from the whole map.
-    func statistics(_ convention: StandardDeviationConvention) -> (mean: [Float], std: [Float]) {
-        (mean.map { Float($0) }, squares.map { convention.std(squares: $0, count: count, unbiasedCount: count - 1) })
+    /// `unbiasedCount`: the unbiased variance's divisor, `count - 1` unless given (a weighted
+    /// region's `V1 - V2 / V1`, ``RegionWeights/denominators()``).
+    func statistics(_ convention: StandardDeviationConvention, unbiasedCount: Double? = nil) -> (mean: [Float], std: [Float]) {
+        (mean.map { Float($0) }, squares.map { convention.std(squares: $0, count: count, unbiasedCount: unbiasedCount ?? count - 1) })
     }
 }
 
 extension StylizationPipeline {
     /// Stylizes a sized content image in tiles (``Tiling``): `t = alpha * sum_k w_k AdaIN_k + (1 - alpha) f(c)`
-    /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile.
+    /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile;
+    /// with `regions`, AdaIN per region (``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)``)
+    /// with each region's content statistics accumulated over the tiles, weighted by the region's weights.
     ///
     /// - Parameters:
     ///   - encoderImage: the image the encoder takes (the sized content, or its luminance).
-    ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights.
+    ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights (unused with `regions`).
+    ///   - regions: one weight plane per style over the whole feature map (``featureSize(width:height:)``), or nil.
     ///   - progress: called after each tile of each pass with (done, total) tiles.
     /// - Returns: the stylized image at `encoderImage`'s size, as ``decode(_:content:styleTarget:luminanceOf:)``
     ///   gives it before the luminance recombination, the resize back and the output levels.
+    /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)``, before any
+    ///   tile is encoded, for a region of fewer than two positions.
     func tiledImage(
-        _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], alpha: Float, tiling: Tiling,
+        _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float, tiling: Tiling,
         progress: (Int, Int) -> Void = { _, _ in }
-    ) -> RGBImage {
+    ) throws(StyleControlError) -> RGBImage {
         let conventions = stylizer.variant.conventions
         let halo = Halo(encoderArchitecture: conventions.encoderArchitecture)
         let (width, height) = (encoderImage.width, encoderImage.height)
-        // Feature columns and rows of the whole image (ceil- or floor-mode pooling).
-        let (featureWidth, featureHeight) = conventions.encoderNetwork.floorPooling ? (width / 8, height / 8) : ((width + 7) / 8, (height + 7) / 8)
+        let (featureWidth, featureHeight) = featureSize(width: width, height: height)
+        if let regions {
+            precondition(regions.regions == styles.count && regions.width == featureWidth && regions.height == featureHeight,
+                         "\(regions.regions) regions of \(regions.width)x\(regions.height) for \(styles.count) styles on a \(featureWidth)x\(featureHeight) map")
+        }
+        let denominators = try regions?.denominators()
         let step = tiling.tile / 8
         let columnTiles = stride(from: 0, to: featureWidth, by: step).map { $0 ..< min($0 + step, featureWidth) }
         let rowTiles = stride(from: 0, to: featureHeight, by: step).map { $0 ..< min($0 + step, featureHeight) }
@@ -156,17 +185,29 @@ extension StylizationPipeline {
             return (stylizer.encode(crop), rows.lowerBound - top / 8, columns.lowerBound - left / 8)
         }
 
-        // Pass 1: the content's statistics over the whole map.
+        // Pass 1: the content's statistics over the whole map (each region's, weighted, with a mask).
         var moments = ChannelMoments(channels: styles[0].channels)
+        var regionMoments = Array(repeating: moments, count: regions == nil ? 0 : styles.count)
         for rows in rowTiles {
             for columns in columnTiles {
                 let (features, top, left) = encode(rows: rows, columns: columns)
-                moments.add(features, rows: top ..< top + rows.count, columns: left ..< left + columns.count)
+                let (interiorRows, interiorColumns) = (top ..< top + rows.count, left ..< left + columns.count)
+                if let regions {
+                    let tile = regions.region(rows: rows, columns: columns)
+                    let plane = rows.count * columns.count
+                    for r in regionMoments.indices {
+                        regionMoments[r].add(features, rows: interiorRows, columns: interiorColumns,
+                                             weights: Array(tile.values[r * plane ..< (r + 1) * plane]))
+                    }
+                } else {
+                    moments.add(features, rows: interiorRows, columns: interiorColumns)
+                }
                 done += 1
                 progress(done, total)
             }
         }
         let content = moments.statistics(conventions.statistics.content)
+        let regionContent = zip(regionMoments, denominators ?? []).map { $0.statistics(conventions.statistics.content, unbiasedCount: $1.unbiased) }
         let targets = styles.map { channelMeanStd($0, convention: conventions.statistics.style) }
 
         // Pass 2: t over each tile and the decoder's halo, decoded; the tile's interior kept.
@@ -178,7 +219,11 @@ extension StylizationPipeline {
                 let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
                 let features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
                 var adain = Tensor(zeros: features.shape)
-                for (target, weight) in zip(targets, weights) {
+                if let regions {
+                    adain = regionRenormalization(features, regions: regions.region(rows: tRows, columns: tColumns),
+                                                  contentStatistics: regionContent, styleStatistics: targets)
+                }
+                for (target, weight) in zip(targets, weights) where regions == nil {
                     let term = renormalizeChannels(features, mean: content.mean, std: content.std, targetMean: target.mean, targetStd: target.std)
                     if weights.count == 1 { adain = term; break }
                     adain.values.withUnsafeMutableBufferPointer { sum in
@@ -206,6 +251,12 @@ extension StylizationPipeline {
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// The relu4_1 map's width and height for a `width` x `height` image: 1/8, rounded up (ceil-mode
+    /// pooling) or down (the seed's floor-mode pooling).
+    func featureSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        stylizer.variant.conventions.encoderNetwork.floorPooling ? (width / 8, height / 8) : ((width + 7) / 8, (height + 7) / 8)
     }
 
     /// The `width` x `height` region of an image whose top-left pixel is (`x`, `y`).

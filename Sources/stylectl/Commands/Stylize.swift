@@ -50,7 +50,7 @@ struct Stylize: ParsableCommand {
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Stylize contents with a side longer than this many pixels (a multiple of 8, at least 64) in tiles of this side.",
-        discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole content's statistics, so the image equals the untiled one within float rounding; not with --mask."))
+        discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole content's statistics, so the image equals the untiled one within float rounding, with every control (masks too)."))
     var tile: Int?
 
     @OptionGroup var models: ModelOptions
