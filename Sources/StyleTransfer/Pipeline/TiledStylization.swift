@@ -24,6 +24,12 @@ public struct Tiling: Sendable, Equatable {
         guard tile >= Self.minimumTile, tile.isMultiple(of: 8) else { throw .badTile(tile) }
         self.tile = tile
     }
+
+    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``).
+    init(checked tile: Int) {
+        precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
+        self.tile = tile
+    }
 }
 
 /// The margins a tile needs so that its interior is computed as in the whole image.
