@@ -6,6 +6,7 @@
 import Foundation
 import ImageCodec
 import StyleTransfer
+import Synchronization
 import TensorCore
 import Testing
 import TestSupport
@@ -127,9 +128,14 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("smooth.png").path
         try writeImage(RGBImage(width: width, height: height, pixels: pixels), path: path)
+        let reports = Mutex<[TileProgress]>([])
         let tiled = try StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 128),
-                                            tiling: Tiling(tile: 64))
+                                            tiling: Tiling(tile: 64), tileProgress: { progress in reports.withLock { $0.append(progress) } })
             .stylize(content: path, controls: StyleControls(styles: [Self.styles[0]]))
+        // 5 x 4 tiles, each reported once per pass, in order; the time left ends at 0.
+        let progress = reports.withLock { $0 }
+        #expect(progress.map(\.done) == Array(1 ... 40) && progress.allSatisfy { $0.total == 40 })
+        #expect(progress.allSatisfy { $0.secondsLeft >= 0 } && progress.last?.secondsLeft == 0 && progress.last?.description == "tile 40/40")
         let levels = quantize(tiled.pixels).map(Double.init)
         func step(row y: Int) -> Double {  // mean |row y - row y-1|
             var sum = 0.0

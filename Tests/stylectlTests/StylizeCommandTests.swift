@@ -4,6 +4,8 @@ import ArgumentParser
 import Foundation
 import ImageCodec
 @testable import stylectl
+import StyleTransfer
+import Synchronization
 import Testing
 import TestSupport
 
@@ -344,5 +346,23 @@ import TestSupport
                     "\(message ?? "no error")")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+}
+
+/// Tiled stylizations print their tiles and time left at most once a second.
+@Suite struct TileProgressLinesTests {
+    /// Tiles at 0.4 s intervals: the first line, then one per second, then the last tile's; the
+    /// next stylization's first tile prints at once.
+    @Test func linesAreThrottledToOneASecond() {
+        let lines = Mutex<[String]>([])
+        let now = Mutex<UInt64>(0)
+        let printer = TileProgressLines(emit: { line in lines.withLock { $0.append(line) } }, clock: { now.withLock { $0 } })
+        for done in 1 ... 6 {
+            now.withLock { $0 = UInt64(done) * 400_000_000 }
+            printer.record(TileProgress(done: done, total: 6, secondsLeft: Double(6 - done)))
+        }
+        now.withLock { $0 += 100_000_000 }
+        printer.record(TileProgress(done: 1, total: 4, secondsLeft: 3))
+        #expect(lines.withLock { $0 } == ["  tile 1/6, about 5 s left", "  tile 4/6, about 2 s left", "  tile 6/6", "  tile 1/4, about 3 s left"])
     }
 }

@@ -2,6 +2,7 @@
 // receptive fields, AdaIN takes the content's global statistics, so the result equals the untiled
 // one up to float summation order while no whole-image feature map is held.
 
+import Dispatch
 import ImageCodec
 import TensorCore
 
@@ -148,6 +149,52 @@ struct ChannelMoments {
     }
 }
 
+/// Where a tiled stylization is: tiles done over both passes, and the time left.
+public struct TileProgress: Sendable, Equatable, CustomStringConvertible {
+    /// Tiles done, over both passes (each tile is encoded in pass 1, encoded and decoded in pass 2).
+    public var done: Int
+    /// Twice the number of tiles.
+    public var total: Int
+    /// The seconds left, from the seconds so far per unit of work (``TileTimeLeft``).
+    public var secondsLeft: Double
+
+    public init(done: Int, total: Int, secondsLeft: Double) {
+        self.done = done
+        self.total = total
+        self.secondsLeft = secondsLeft
+    }
+
+    /// `tile 12/40, about 30 s left` (``TimeLeft/duration(_:)``); no time once done.
+    public var description: String {
+        "tile \(done)/\(total)" + (done < total ? ", about \(TimeLeft.duration(secondsLeft)) left" : "")
+    }
+}
+
+/// The time a tiled stylization has left. Tiles are not like pieces (``TimeLeft``): a pass-2 tile
+/// is encoded over a larger crop and decoded too, and border tiles are smaller. Each tile's work is
+/// given as the pixels its network passes take (the encoder's input, plus the decoder's output in
+/// pass 2: the two networks cost about alike per pixel), and the time left is the seconds so far
+/// per unit of work done times the work left.
+struct TileTimeLeft {
+    let work: [Double]
+    private(set) var done = 0
+    private var workDone = 0.0
+    private let totalWork: Double
+
+    init(work: [Double]) {
+        self.work = work
+        totalWork = work.reduce(0, +)
+    }
+
+    /// Records the next tile, finished `elapsed` seconds after the first began.
+    mutating func finished(elapsed: Double) -> TileProgress {
+        workDone += work[done]
+        done += 1
+        let left = workDone > 0 ? elapsed / workDone * max(0, totalWork - workDone) : 0
+        return TileProgress(done: done, total: work.count, secondsLeft: done == work.count ? 0 : left)
+    }
+}
+
 extension StylizationPipeline {
     /// Stylizes a sized content image in tiles (``Tiling``): `t = alpha * sum_k w_k AdaIN_k + (1 - alpha) f(c)`
     /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile;
@@ -158,14 +205,14 @@ extension StylizationPipeline {
     ///   - encoderImage: the image the encoder takes (the sized content, or its luminance).
     ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights (unused with `regions`).
     ///   - regions: one weight plane per style over the whole feature map (``featureSize(width:height:)``), or nil.
-    ///   - progress: called after each tile of each pass with (done, total) tiles.
+    ///   - progress: called after each tile of each pass (``TileProgress``, with the time left).
     /// - Returns: the stylized image at `encoderImage`'s size, as ``decode(_:content:styleTarget:luminanceOf:)``
     ///   gives it before the luminance recombination, the resize back and the output levels.
     /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)``, before any
     ///   tile is encoded, for a region of fewer than two positions.
     func tiledImage(
         _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float, tiling: Tiling,
-        progress: (Int, Int) -> Void = { _, _ in }
+        progress: (TileProgress) -> Void = { _ in }
     ) throws(StyleControlError) -> RGBImage {
         let conventions = stylizer.variant.conventions
         let halo = Halo(encoderArchitecture: conventions.encoderArchitecture)
@@ -179,16 +226,38 @@ extension StylizationPipeline {
         let step = tiling.tile / 8
         let columnTiles = stride(from: 0, to: featureWidth, by: step).map { $0 ..< min($0 + step, featureWidth) }
         let rowTiles = stride(from: 0, to: featureHeight, by: step).map { $0 ..< min($0 + step, featureHeight) }
-        let total = 2 * columnTiles.count * rowTiles.count
-        var done = 0
 
+        /// The image pixels the encoder takes for feature rows `rows` and columns `columns`: them and the encoder's halo.
+        func crop(rows: Range<Int>, columns: Range<Int>) -> (x: Range<Int>, y: Range<Int>) {
+            (max(0, 8 * columns.lowerBound - halo.encoder) ..< min(width, 8 * columns.upperBound + halo.encoder),
+             max(0, 8 * rows.lowerBound - halo.encoder) ..< min(height, 8 * rows.upperBound + halo.encoder))
+        }
+        /// Feature rows (columns) of `t` a tile's decoding takes: the tile's and the decoder's halo.
+        func withDecoderHalo(_ range: Range<Int>, _ limit: Int) -> Range<Int> {
+            max(0, range.lowerBound - halo.decoder) ..< min(limit, range.upperBound + halo.decoder)
+        }
         /// relu4_1 over feature rows `rows` and columns `columns`, from the image over them and the
         /// encoder's halo; returns the map and where the asked region starts in it.
         func encode(rows: Range<Int>, columns: Range<Int>) -> (features: Tensor, top: Int, left: Int) {
-            let top = max(0, 8 * rows.lowerBound - halo.encoder), left = max(0, 8 * columns.lowerBound - halo.encoder)
-            let bottom = min(height, 8 * rows.upperBound + halo.encoder), right = min(width, 8 * columns.upperBound + halo.encoder)
-            let crop = Self.region(of: encoderImage, x: left, y: top, width: right - left, height: bottom - top)
-            return (stylizer.encode(crop), rows.lowerBound - top / 8, columns.lowerBound - left / 8)
+            let (x, y) = crop(rows: rows, columns: columns)
+            let image = Self.region(of: encoderImage, x: x.lowerBound, y: y.lowerBound, width: x.count, height: y.count)
+            return (stylizer.encode(image), rows.lowerBound - y.lowerBound / 8, columns.lowerBound - x.lowerBound / 8)
+        }
+        // Each tile's work for the time left: the pixels its encoder pass takes, plus those its decoder gives.
+        var work: [Double] = []
+        for pass in 1 ... 2 {
+            for rows in rowTiles {
+                for columns in columnTiles {
+                    let (tRows, tColumns) = pass == 1 ? (rows, columns) : (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
+                    let (x, y) = crop(rows: tRows, columns: tColumns)
+                    work.append(Double(x.count * y.count) + (pass == 1 ? 0 : Double(64 * tRows.count * tColumns.count)))
+                }
+            }
+        }
+        var timeLeft = TileTimeLeft(work: work)
+        let start = DispatchTime.now().uptimeNanoseconds
+        func tileDone() {
+            progress(timeLeft.finished(elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
         }
 
         // Pass 1: the content's statistics over the whole map (each region's, weighted, with a mask).
@@ -208,8 +277,7 @@ extension StylizationPipeline {
                 } else {
                     moments.add(features, rows: interiorRows, columns: interiorColumns)
                 }
-                done += 1
-                progress(done, total)
+                tileDone()
             }
         }
         let content = moments.statistics(conventions.statistics.content)
@@ -220,8 +288,7 @@ extension StylizationPipeline {
         var pixels = [Float](repeating: 0, count: 3 * width * height)
         for rows in rowTiles {
             for columns in columnTiles {
-                let tRows = max(0, rows.lowerBound - halo.decoder) ..< min(featureHeight, rows.upperBound + halo.decoder)
-                let tColumns = max(0, columns.lowerBound - halo.decoder) ..< min(featureWidth, columns.upperBound + halo.decoder)
+                let (tRows, tColumns) = (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
                 let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
                 let features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
                 var adain = Tensor(zeros: features.shape)
@@ -252,8 +319,7 @@ extension StylizationPipeline {
                         }
                     }
                 }
-                done += 1
-                progress(done, total)
+                tileDone()
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)

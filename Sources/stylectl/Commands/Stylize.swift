@@ -105,7 +105,7 @@ struct Stylize: ParsableCommand {
             throw CommandFailure(error.description)
         }
         let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing,
-                                           tiling: tiling)
+                                           tiling: tiling, tileProgress: TileProgressLines().record)
         var report = ProgressReport(count: tasks.count)
         try StylizationRunner(pipeline: pipeline).run(tasks) { outcome in
             report.record(index: outcome.index, output: outcome.task.output, seconds: outcome.seconds, error: outcome.error)
