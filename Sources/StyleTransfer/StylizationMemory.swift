@@ -270,8 +270,10 @@ public enum StylizationMemory {
         }
         let side = max(size.width, size.height)
         let largest = min(forced ?? largestChosenTile, (side - 1) / 8 * 8)
-        if largest < Tiling.minimumTile || (forced == nil && peakBytes(content: size, styles: styles, sourcePixels: sourcePixels) <= available.bytes) {
-            // Whole: it fits, or it is too small to tile (refused with the largest --content-size that fits).
+        // Whole (refused, when it does not fit, with the largest --content-size that fits): no larger
+        // than the forced tile, fitting whole with none forced, or too small to tile.
+        let whole = forced.map { side <= $0 } ?? (peakBytes(content: size, styles: styles, sourcePixels: sourcePixels) <= available.bytes)
+        if whole || largest < Tiling.minimumTile {
             try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
             return nil
         }

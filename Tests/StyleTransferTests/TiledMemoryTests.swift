@@ -36,6 +36,15 @@ import TestSupport
                                            sourcePixels: 729 * 512, forced: nil, available: Self.budget) == nil)
         #expect(try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
                                            sourcePixels: 729 * 512, forced: 128, available: Self.budget) == 128)
+        // A content no larger than the forced tile runs whole, and is checked whole.
+        #expect(try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
+                                           sourcePixels: 729 * 512, forced: 1024, available: Self.budget) == nil)
+        let wholeText = Self.message {
+            _ = try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
+                                           sourcePixels: 729 * 512, forced: 1024, available: (300 << 20, "--max-memory 300M"))
+        }
+        #expect(wholeText?.hasPrefix("stylizing 'small.jpg' at 729x512 pixels needs about ") == true
+                && wholeText?.contains("the largest --content-size that fits is ") == true, "\(wholeText ?? "no error")")
         let size = (width: 4000, height: 3000)
         let text = Self.message {
             _ = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
