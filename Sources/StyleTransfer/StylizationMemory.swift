@@ -65,27 +65,43 @@ public enum StylizationMemory {
     public static let tiledBytesPerPixel = 48
 
     /// The estimated peak bytes of stylizing content sized `content` in tiles of `tile` pixels
-    /// (``Tiling``) with styles sized `styles`: the styles' encoder passes (whole), one tile's
+    /// (``Tiling``) with styles sized `styles`: the styles' encoder passes (whole), the tiles'
     /// encoder passes (pass 1 over the tile and ``Halo/encoder``, pass 2 over the tile, the decoder's
-    /// halo and the encoder's) and decoder pass (over the tile and ``Halo/decoder``), pooled as in
-    /// ``peakBytes(content:styles:sourcePixels:)``; ``tensorBytesPerPixel`` over one pass-2 tile;
-    /// ``tiledBytesPerPixel`` over the content and ``sourceBytesPerPixel`` over `sourcePixels`.
-    public static func tiledPeakBytes(content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int) -> Int {
+    /// halo and the encoder's) and decoder passes (over the tile and ``Halo/decoder``) for a corner,
+    /// an edge and an interior tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tensorBytesPerPixel`` over one pass-2 tile;
+    /// ``tiledBytesPerPixel`` over the content and ``sourceBytesPerPixel`` over `sourcePixels`; with
+    /// `keepsFeatures` (``Tiling/keepsFeatures``), the whole relu4_1 map (512 floats per feature pixel).
+    public static func tiledPeakBytes(
+        content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false
+    ) -> Int {
         let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
-        func crop(_ margin: Int) -> (width: Int, height: Int) {
-            (min(content.width, tile + 2 * margin), min(content.height, tile + 2 * margin))
+        // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
+        // side, then on both along one axis, then on both along both; both only along an axis of at
+        // least 3 tiles), each clipped to the content: the buffer pool keeps each larger shape's
+        // buffers beside the smaller ones'.
+        let tiles = (columns: ((content.width + 7) / 8 + tile / 8 - 1) / (tile / 8), rows: ((content.height + 7) / 8 + tile / 8 - 1) / (tile / 8))
+        func shapes(side: Int, margin: Int, width: Int, height: Int) -> [(width: Int, height: Int)] {
+            let oneSided = (width: min(width, side + margin), height: min(height, side + margin))
+            let twoSided = (width: tiles.columns >= 3 ? min(width, side + 2 * margin) : oneSided.width,
+                            height: tiles.rows >= 3 ? min(height, side + 2 * margin) : oneSided.height)
+            return [oneSided, (twoSided.width, oneSided.height), twoSided]
         }
-        let (first, second) = (crop(halo.encoder), crop(halo.encoder + 8 * halo.decoder))
-        let features = Double(min((content.height + 7) / 8, tile / 8 + 2 * halo.decoder))
-        let featureColumns = Double(min((content.width + 7) / 8, tile / 8 + 2 * halo.decoder))
-        let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: features, width: featureColumns)
-        let peak = poolPeak(styles.map { [encoderFloats($0), encoderFloats($0)] }
-                            + [[encoderFloats(first), encoderFloats(first)], [encoderFloats(second), encoderFloats(second)],
-                               [decoder.floats, decoder.floats, decoder.partialSums]])
-        let tilePixels = Double(second.width) * Double(second.height)
+        let first = shapes(side: tile, margin: halo.encoder, width: content.width, height: content.height)
+        let second = shapes(side: tile, margin: halo.encoder + 8 * halo.decoder, width: content.width, height: content.height)
+        let features = shapes(side: tile / 8, margin: halo.decoder, width: (content.width + 7) / 8, height: (content.height + 7) / 8)
+        var passes = styles.map { [encoderFloats($0), encoderFloats($0)] }
+        passes += first.map { [encoderFloats($0), encoderFloats($0)] }
+        passes += second.map { [encoderFloats($0), encoderFloats($0)] }
+        passes += features.map { size in
+            let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: Double(size.height), width: Double(size.width))
+            return [decoder.floats, decoder.floats, decoder.partialSums]
+        }
+        let peak = poolPeak(passes)
+        let tilePixels = Double(second[2].width) * Double(second[2].height)
         let pixels = Double(content.width) * Double(content.height)
+        let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
         return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * tilePixels + Double(tiledBytesPerPixel) * pixels
-                         + Double(sourceBytesPerPixel) * Double(sourcePixels))
+                         + Double(sourceBytesPerPixel) * Double(sourcePixels) + kept)
     }
 
     /// The floats of the largest activation of an encoder pass over an image of `size`.
@@ -232,19 +248,27 @@ public enum StylizationMemory {
     /// (``available(maxMemory:environment:meminfo:)``; `forced` is `--tile`): nil when every job fits
     /// whole (or the memory is unknown and nothing is forced), else tiles of the smallest side a job
     /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:)``). A content no larger
-    /// than the tile is still stylized whole, so one tiling serves every job.
+    /// than the tile is still stylized whole, so one tiling serves every job. The tiling keeps pass
+    /// 1's features (``Tiling/keepsFeatures``, about half the work) when every tiled job fits with them.
     public static func tiling(
         jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?, maxMemory: String?
     ) throws(StyleTransferError) -> Tiling? {
         guard let available = try available(maxMemory: maxMemory) else { return forced }
         var chosen: Int?
+        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] = []
         for job in try measured(jobs, styleSizing: styleSizing) {
             if let side = try tile(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
                                    sourcePixels: job.sourcePixels, forced: forced?.tile, available: available) {
                 chosen = min(chosen ?? side, side)
+                // tile() returns a side only for a content it could size.
+                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels))
             }
         }
-        return chosen.map { Tiling(checked: $0) } ?? forced
+        guard let chosen else { return forced }
+        let keeps = tiled.allSatisfy {
+            tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true) <= available.bytes
+        }
+        return Tiling(checked: chosen, keepsFeatures: keeps)
     }
 
     /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole

@@ -1,4 +1,4 @@
-// stylebench --tiled SIZE [--tile N]: one tiled stylization of a SIZE x SIZE content (style 512 x
+// stylebench --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content (style 512 x
 // 512) through StylizationPipeline, its seconds and the process's peak RSS, against a whole 512 x
 // 512 stylization's seconds scaled by the pixels (issue 13's figure: within 1.3x).
 
@@ -45,16 +45,17 @@ func runTiledBenchmark(_ options: Options, side: Int) {
         }
         let (encoder, decoder, weightsName) = loadNetworks(options)
         let stylizer = Stylizer(encoder: encoder, decoder: decoder)
-        let tiling = try Tiling(tile: options.tile)
+        let tiling = try Tiling(tile: options.tile, keepsFeatures: options.keepFeatures)
         let controls = StyleControls(styles: [style])
         let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0), tiling: tiling)
-        print("stylectl tiled: \(side)x\(side) content in tiles of \(options.tile), 512x512 style; weights: \(weightsName)")
+        print("stylectl tiled: \(side)x\(side) content in tiles of \(options.tile)\(options.keepFeatures ? ", pass 1's features kept" : ""), 512x512 style; weights: \(weightsName)")
         print("  engine: \(computeEngineDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let start = now()
         _ = try pipeline.stylize(content: content, controls: controls)
         let seconds = now() - start
         let peak = peakResidentBytes()
-        let estimate = StylizationMemory.tiledPeakBytes(content: (side, side), tile: options.tile, styles: [(512, 512)], sourcePixels: side * side)
+        let estimate = StylizationMemory.tiledPeakBytes(content: (side, side), tile: options.tile, styles: [(512, 512)], sourcePixels: side * side,
+                                                        keepsFeatures: options.keepFeatures)
         print(String(format: "  tiled: %.2f s, peak RSS %@ (estimate %@)", seconds, megabytes(peak), megabytes(estimate)))
         let whole = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0))
         _ = try whole.stylize(content: small, controls: controls)  // warm-up

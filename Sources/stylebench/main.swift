@@ -2,7 +2,7 @@
 // engine, the peak memory and the arithmetic rate, a per-layer profile, then the same network in
 // PyTorch (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
 //
-// With --tiled SIZE [--tile N]: one tiled stylization of a SIZE x SIZE content, its seconds and peak
+// With --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content, its seconds and peak
 // RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
 //
 // With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
@@ -12,7 +12,7 @@
 // Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
-//        stylebench --tiled SIZE [--tile N] [--vgg FILE --decoder FILE]
+//        stylebench --tiled SIZE [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
 
 import Checkpoints
 import Foundation
@@ -30,6 +30,7 @@ struct Options {
     var batch = 8
     var tiled: Int?
     var tile = 512
+    var keepFeatures = false
     var writeImage: (side: Int, path: String)?
 
     init(_ arguments: [String]) {
@@ -51,8 +52,9 @@ struct Options {
             case "--sweep": sweep = Int(value(flag)) ?? 0
             case "--tiled": tiled = Int(value(flag)) ?? 0
             case "--tile": tile = Int(value(flag)) ?? 0
+            case "--keep-features": keepFeatures = true
             case "--write-image": writeImage = (Int(value(flag)) ?? 0, value(flag))
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --tiled SIZE [--tile N]")
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
             }
         }
         if train {

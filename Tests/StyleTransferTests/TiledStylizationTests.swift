@@ -81,13 +81,15 @@ import TestSupport
 
     /// Tiled and whole stylizations agree for every control: within 1 level on at least 99.9% of
     /// values and none more than 2 off. 1001 x 777 (odd sides, tiles of 256: 4 x 4 tiles, the last
-    /// partial) for one style; a smaller image for the other controls.
+    /// partial) for one style; a smaller image for the other controls, and for pass 2 decoding from
+    /// the features pass 1 kept (``Tiling/keepsFeatures``).
     @Test(arguments: [
         ("single", 777, 256),
         ("alpha", 301, 128),
         ("interpolation", 301, 128),
         ("coral", 301, 128),
         ("luminance", 301, 128),
+        ("kept features", 301, 128),
     ])
     func tiledEqualsWhole(control: String, size: Int, tile: Int) throws {
         let stylizer = try Self.stylizer()
@@ -101,7 +103,8 @@ import TestSupport
         }
         let whole = try StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: ImageSizing(size: 256))
             .stylize(content: Self.content, controls: controls)
-        let tiled = try StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: ImageSizing(size: 256), tiling: Tiling(tile: tile))
+        let tiling = try Tiling(tile: tile, keepsFeatures: control == "kept features")
+        let tiled = try StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: ImageSizing(size: 256), tiling: tiling)
             .stylize(content: Self.content, controls: controls)
         try #require(tiled.width == whole.width && tiled.height == whole.height)
         let result = Self.agreement(tiled, whole)

@@ -17,19 +17,26 @@ import TensorCore
 /// sums of squared deviations, in Double).
 public struct Tiling: Sendable, Equatable {
     public var tile: Int
+    /// Keep the relu4_1 features pass 1 computes (32 bytes per image pixel) and decode from them in
+    /// pass 2, instead of encoding each tile again: about half the work, when the memory allows
+    /// (``StylizationMemory/tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)``). Each
+    /// tile's interior features equal the whole image's either way.
+    public var keepsFeatures: Bool
 
     /// The smallest tile side accepted.
     public static let minimumTile = 64
 
-    public init(tile: Int) throws(StyleControlError) {
+    public init(tile: Int, keepsFeatures: Bool = false) throws(StyleControlError) {
         guard tile >= Self.minimumTile, tile.isMultiple(of: 8) else { throw .badTile(tile) }
         self.tile = tile
+        self.keepsFeatures = keepsFeatures
     }
 
     /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``).
-    init(checked tile: Int) {
+    init(checked tile: Int, keepsFeatures: Bool) {
         precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
         self.tile = tile
+        self.keepsFeatures = keepsFeatures
     }
 }
 
@@ -250,7 +257,8 @@ extension StylizationPipeline {
                 for columns in columnTiles {
                     let (tRows, tColumns) = pass == 1 ? (rows, columns) : (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
                     let (x, y) = crop(rows: tRows, columns: tColumns)
-                    work.append(Double(x.count * y.count) + (pass == 1 ? 0 : Double(64 * tRows.count * tColumns.count)))
+                    let encoded = pass == 2 && tiling.keepsFeatures ? 0 : Double(x.count * y.count)
+                    work.append(encoded + (pass == 1 ? 0 : Double(64 * tRows.count * tColumns.count)))
                 }
             }
         }
@@ -263,6 +271,8 @@ extension StylizationPipeline {
         // Pass 1: the content's statistics over the whole map (each region's, weighted, with a mask).
         var moments = ChannelMoments(channels: styles[0].channels)
         var regionMoments = Array(repeating: moments, count: regions == nil ? 0 : styles.count)
+        let channels = styles[0].channels
+        var kept = [Float](repeating: 0, count: tiling.keepsFeatures ? channels * featureHeight * featureWidth : 0)
         for rows in rowTiles {
             for columns in columnTiles {
                 let (features, top, left) = encode(rows: rows, columns: columns)
@@ -277,6 +287,17 @@ extension StylizationPipeline {
                 } else {
                     moments.add(features, rows: interiorRows, columns: interiorColumns)
                 }
+                if tiling.keepsFeatures {
+                    features.values.withUnsafeBufferPointer { source in
+                        for c in 0 ..< channels {
+                            for (y, row) in zip(rows, interiorRows) {
+                                let from = (c * features.height + row) * features.width + interiorColumns.lowerBound
+                                let to = (c * featureHeight + y) * featureWidth + columns.lowerBound
+                                for i in 0 ..< columns.count { kept[to + i] = source[from + i] }
+                            }
+                        }
+                    }
+                }
                 tileDone()
             }
         }
@@ -284,13 +305,21 @@ extension StylizationPipeline {
         let regionContent = zip(regionMoments, denominators ?? []).map { $0.statistics(conventions.statistics.content, unbiasedCount: $1.unbiased) }
         let targets = styles.map { channelMeanStd($0, convention: conventions.statistics.style) }
 
-        // Pass 2: t over each tile and the decoder's halo, decoded; the tile's interior kept.
+        let keptFeatures = tiling.keepsFeatures ? Tensor(shape: [1, channels, featureHeight, featureWidth], values: kept) : nil
+        kept = []
+        // Pass 2: t over each tile and the decoder's halo (encoded again, or cut from the kept
+        // features), decoded; the tile's interior kept.
         var pixels = [Float](repeating: 0, count: 3 * width * height)
         for rows in rowTiles {
             for columns in columnTiles {
                 let (tRows, tColumns) = (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
-                let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
-                let features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
+                let features: Tensor
+                if let keptFeatures {
+                    features = Self.region(of: keptFeatures, rows: tRows, columns: tColumns)
+                } else {
+                    let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
+                    features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
+                }
                 var adain = Tensor(zeros: features.shape)
                 if let regions {
                     adain = regionRenormalization(features, regions: regions.region(rows: tRows, columns: tColumns),
