@@ -49,6 +49,12 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
                             source: String, largestFittingSize: Int?)
     /// The memory limit's environment variable holds something else than a byte count.
     case invalidMemorySetting(variable: String, value: String)
+    /// A stylization in tiles of `tile` pixels (`--tile`) would need more memory than is available;
+    /// tiles of `largestFittingTile` would fit.
+    case tileTooLarge(path: String, width: Int, height: Int, tile: Int, needed: Int, available: Int, source: String, largestFittingTile: Int)
+    /// Even tiles of ``Tiling/minimumTile`` need `minimum` bytes, more than is available;
+    /// `largestFittingSize` is the largest `--content-size` that fits (nil when none does).
+    case tilesDoNotFit(path: String, width: Int, height: Int, minimum: Int, available: Int, source: String, largestFittingSize: Int?)
 
     public var description: String {
         switch self {
@@ -93,6 +99,11 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
             return "stylizing '\(path)' at \(width)x\(height) pixels needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) is available (\(source)); \(fit)"
         case .invalidMemorySetting(let variable, let value):
             return "\(variable) must be a number of bytes (optionally with a K, M or G suffix, powers of 1024), got '\(value)'"
+        case .tileTooLarge(let path, let width, let height, let tile, let needed, let available, let source, let largest):
+            return "stylizing '\(path)' at \(width)x\(height) pixels in tiles of \(tile) pixels needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) is available (\(source)); the largest --tile that fits is \(largest)"
+        case .tilesDoNotFit(let path, let width, let height, let minimum, let available, let source, let largest):
+            let size = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images (lower --style-size)"
+            return "stylizing '\(path)' at \(width)x\(height) pixels needs about \(StylizationMemory.format(minimum)) of memory even in tiles of \(Tiling.minimumTile) pixels (the smallest), but \(StylizationMemory.format(available)) is available (\(source)); give it at least --max-memory \(StylizationMemory.flagValue(minimum)), or \(size)"
         }
     }
 }

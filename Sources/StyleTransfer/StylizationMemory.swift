@@ -30,8 +30,10 @@ import ImageCodec
 /// The estimate is 10 to 20 % above the measurement (the passes' tensors are not all alive at
 /// once), erring on the side a refusal threshold should.
 public enum StylizationMemory {
-    /// The weights and the runtime, measured as the peak RSS of a 64 x 64 stylization (rounded up).
-    public static let fixedBytes = 160 << 20
+    /// The weights and the runtime, measured as the peak RSS of a 64 x 64 stylization (rounded up):
+    /// 193 MB with the Winograd convolutions (their transformed weights, about 110 MB, and scratch)
+    /// and with the direct ones alike (debug build, real-size seeded weights, Zen 3).
+    public static let fixedBytes = 200 << 20
     /// Tensors and images alive outside the forward passes, per content pixel (see the type's comment).
     public static let tensorBytesPerPixel = 160
     /// A decoded source image before resizing: 3 bytes and 3 floats per pixel, rounded up.
@@ -41,15 +43,80 @@ public enum StylizationMemory {
 
     /// The environment variable that replaces `/proc/meminfo`'s MemAvailable (tests, containers).
     public static let limitVariable = "STYLECTL_MAX_MEMORY"
+    /// The flag that sets the memory budget of `stylize`, before ``limitVariable``.
+    public static let maxMemoryFlag = "--max-memory"
 
     /// The estimated peak bytes of stylizing content sized `content` with styles sized `styles`,
     /// the images decoded from sources of `sourcePixels` pixels in all (the largest at one time).
     /// Computed in floating point, so absurd sizes give a huge estimate rather than an overflow;
     /// the result saturates at `Int.max`.
     public static func peakBytes(content: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int) -> Int {
+        let contentEncoder = encoderFloats(content)
+        let (h, w) = ((Double(content.height) / 8).rounded(.up), (Double(content.width) / 8).rounded(.up))
+        let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: h, width: w)
+        let peak = poolPeak([[contentEncoder, contentEncoder]] + styles.map { [encoderFloats($0), encoderFloats($0)] }
+                            + [[decoder.floats, decoder.floats, decoder.partialSums]])
+        let pixels = Double(content.width) * Double(content.height)
+        return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * pixels + Double(sourceBytesPerPixel) * Double(sourcePixels))
+    }
+
+    /// The planes a tiled stylization holds whole, per content pixel: the sized content as floats
+    /// (12 B), the encoder's input (12 B: the luminance image with luminance preservation), the
+    /// output (12 B) and one copy made while finishing it (luminance recombination, resize back,
+    /// output levels: 12 B).
+    public static let tiledBytesPerPixel = 48
+
+    /// The estimated peak bytes of stylizing content sized `content` in tiles of `tile` pixels
+    /// (``Tiling``) with styles sized `styles`: the styles' encoder passes (whole), the tiles'
+    /// encoder passes (pass 1 over the tile and ``Halo/encoder``, pass 2 over the tile, the decoder's
+    /// halo and the encoder's) and decoder passes (over the tile and ``Halo/decoder``) for a corner,
+    /// an edge and an interior tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tensorBytesPerPixel`` over one pass-2 tile;
+    /// ``tiledBytesPerPixel`` over the content and ``sourceBytesPerPixel`` over `sourcePixels`; with
+    /// `keepsFeatures` (``Tiling/keepsFeatures``), the whole relu4_1 map (512 floats per feature pixel).
+    public static func tiledPeakBytes(
+        content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false
+    ) -> Int {
+        let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
+        // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
+        // side, then on both along one axis, then on both along both; both only along an axis of at
+        // least 3 tiles), each clipped to the content: the buffer pool keeps each larger shape's
+        // buffers beside the smaller ones'.
+        let tiles = (columns: ((content.width + 7) / 8 + tile / 8 - 1) / (tile / 8), rows: ((content.height + 7) / 8 + tile / 8 - 1) / (tile / 8))
+        func shapes(side: Int, margin: Int, width: Int, height: Int) -> [(width: Int, height: Int)] {
+            let oneSided = (width: min(width, side + margin), height: min(height, side + margin))
+            let twoSided = (width: tiles.columns >= 3 ? min(width, side + 2 * margin) : oneSided.width,
+                            height: tiles.rows >= 3 ? min(height, side + 2 * margin) : oneSided.height)
+            return [oneSided, (twoSided.width, oneSided.height), twoSided]
+        }
+        let first = shapes(side: tile, margin: halo.encoder, width: content.width, height: content.height)
+        let second = shapes(side: tile, margin: halo.encoder + 8 * halo.decoder, width: content.width, height: content.height)
+        let features = shapes(side: tile / 8, margin: halo.decoder, width: (content.width + 7) / 8, height: (content.height + 7) / 8)
+        var passes = styles.map { [encoderFloats($0), encoderFloats($0)] }
+        passes += first.map { [encoderFloats($0), encoderFloats($0)] }
+        passes += second.map { [encoderFloats($0), encoderFloats($0)] }
+        passes += features.map { size in
+            let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: Double(size.height), width: Double(size.width))
+            return [decoder.floats, decoder.floats, decoder.partialSums]
+        }
+        let peak = poolPeak(passes)
+        let tilePixels = Double(second[2].width) * Double(second[2].height)
+        let pixels = Double(content.width) * Double(content.height)
+        let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
+        return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * tilePixels + Double(tiledBytesPerPixel) * pixels
+                         + Double(sourceBytesPerPixel) * Double(sourcePixels) + kept)
+    }
+
+    /// The floats of the largest activation of an encoder pass over an image of `size`.
+    private static func encoderFloats(_ size: (width: Int, height: Int)) -> Double {
+        largestActivation(VGGEncoder.architecture.dropFirst(), channels: 3, height: Double(size.height), width: Double(size.width)).floats
+    }
+
+    /// The peak of the pooled buffers over forward passes, each asking for buffers of the given
+    /// floats: a pass reuses the smallest kept buffer large enough, else allocates, and keeps them all.
+    private static func poolPeak(_ passes: [[Double]]) -> Double {
         var pool: [Double] = []
         var peak = 0.0
-        func pass(_ sizes: [Double]) {
+        for sizes in passes {
             var taken: [Double] = []
             for size in sizes {
                 if let i = pool.indices.filter({ pool[$0] >= size }).min(by: { pool[$0] < pool[$1] }) {
@@ -61,22 +128,10 @@ public enum StylizationMemory {
             pool += taken
             peak = max(peak, pool.reduce(0, +))
         }
-        func encoder(_ size: (width: Int, height: Int)) -> Double {
-            largestActivation(VGGEncoder.architecture.dropFirst(), channels: 3, height: Double(size.height), width: Double(size.width)).floats
-        }
-        let contentEncoder = encoder(content)
-        pass([contentEncoder, contentEncoder])
-        for style in styles {
-            let floats = encoder(style)
-            pass([floats, floats])
-        }
-        let (h, w) = ((Double(content.height) / 8).rounded(.up), (Double(content.width) / 8).rounded(.up))
-        let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: h, width: w)
-        pass([decoder.floats, decoder.floats, decoder.partialSums])
-        let pixels = Double(content.width) * Double(content.height)
-        let bytes = Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * pixels + Double(sourceBytesPerPixel) * Double(sourcePixels)
-        return bytes < Double(Int.max) ? Int(bytes) : Int.max
+        return peak
     }
+
+    private static func saturated(_ bytes: Double) -> Int { bytes < Double(Int.max) ? Int(bytes) : Int.max }
 
     /// The floats of the largest activation of a layer table's pass (halo included) and of the
     /// partial sums of its narrow convolutions, for an input of `channels` x `height` x `width`.
@@ -111,9 +166,14 @@ public enum StylizationMemory {
 
     /// The bytes available: `STYLECTL_MAX_MEMORY` (bytes, or with a K, M or G suffix for powers of
     /// 1024) when set, else MemAvailable from `/proc/meminfo`; nil when neither is known (no check).
+    /// `maxMemory` (`--max-memory`), when given, comes first, parsed alike.
     public static func available(
-        environment: [String: String] = ProcessInfo.processInfo.environment, meminfo: String = "/proc/meminfo"
+        maxMemory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, meminfo: String = "/proc/meminfo"
     ) throws(StyleTransferError) -> (bytes: Int, source: String)? {
+        if let maxMemory {
+            guard let bytes = parseBytes(maxMemory) else { throw .invalidMemorySetting(variable: maxMemoryFlag, value: maxMemory) }
+            return (bytes, "\(maxMemoryFlag) \(maxMemory)")
+        }
         if let setting = environment[limitVariable] {
             guard let bytes = parseBytes(setting) else { throw .invalidMemorySetting(variable: limitVariable, value: setting) }
             return (bytes, "\(limitVariable)=\(setting)")
@@ -141,13 +201,24 @@ public enum StylizationMemory {
         return overflow ? nil : bytes
     }
 
-    /// Refuses the first job whose estimate exceeds the memory available (``available(environment:meminfo:)``;
+    /// Refuses the first job whose estimate exceeds the memory available (``available(maxMemory:environment:meminfo:)``;
     /// no check when it is unknown). Image sizes come from the files' headers
     /// (`readImageSize(path:limits:)`), so nothing is decoded; an unreadable header is reported
     /// as the image error it is. Each job is checked alone: buffers kept from an earlier job of
     /// the same sizes are reused, and larger ones are checked as their own job.
     public static func check(jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing) throws(StyleTransferError) {
         guard let available = try available() else { return }
+        for job in try measured(jobs, styleSizing: styleSizing) {
+            try check(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
+                      sourcePixels: job.sourcePixels, available: available)
+        }
+    }
+
+    /// Each job's content path and source size, its styles' sized dimensions and the largest source
+    /// decoded, from the files' headers.
+    private static func measured(
+        _ jobs: [StylizationJob], styleSizing: ImageSizing
+    ) throws(StyleTransferError) -> [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] {
         var sizes: [String: (width: Int, height: Int)] = [:]
         func size(_ path: String) throws(StyleTransferError) -> (width: Int, height: Int) {
             if let known = sizes[path] { return known }
@@ -156,6 +227,7 @@ public enum StylizationMemory {
             sizes[path] = size
             return size
         }
+        var result: [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] = []
         for job in jobs {
             let source = try size(job.content)
             var styles: [(width: Int, height: Int)] = []
@@ -165,10 +237,99 @@ public enum StylizationMemory {
                 sourcePixels = max(sourcePixels, styleSource.width * styleSource.height)
                 styles.append(styleSizing.sizedDimensions(width: styleSource.width, height: styleSource.height) ?? (.max, .max))
             }
-            try check(path: job.content, source: source, sizing: contentSizing, styles: styles,
-                      sourcePixels: sourcePixels, available: available)
+            result.append((job.content, source, styles, sourcePixels))
         }
+        return result
     }
+
+    /// The largest tile side chosen by itself: beyond it the halos' share is small and the whole
+    /// planes dominate, so larger tiles save little time for much memory.
+    public static let largestChosenTile = 2048
+
+    /// The tiling a run of `stylize` jobs takes, checked against the memory available
+    /// (``available(maxMemory:environment:meminfo:)``; `forced` is `--tile`): nil when every job fits
+    /// whole (or the memory is unknown and nothing is forced), else tiles of the smallest side a job
+    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:)``). A content no larger
+    /// than the tile is still stylized whole, so one tiling serves every job. The tiling keeps pass
+    /// 1's features (``Tiling/keepsFeatures``, about half the work) when every tiled job fits with them.
+    public static func tiling(
+        jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?, maxMemory: String?
+    ) throws(StyleTransferError) -> Tiling? {
+        guard let available = try available(maxMemory: maxMemory) else { return forced }
+        var chosen: Int?
+        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] = []
+        for job in try measured(jobs, styleSizing: styleSizing) {
+            if let side = try tile(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
+                                   sourcePixels: job.sourcePixels, forced: forced?.tile, available: available) {
+                chosen = min(chosen ?? side, side)
+                // tile() returns a side only for a content it could size.
+                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels))
+            }
+        }
+        guard let chosen else { return forced }
+        let keeps = tiled.allSatisfy {
+            tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true) <= available.bytes
+        }
+        return Tiling(checked: chosen, keepsFeatures: keeps)
+    }
+
+    /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole
+    /// (``peakBytes(content:styles:sourcePixels:)``) and no tile is `forced`, or when it is no larger
+    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:)``)
+    /// fits; else the largest multiple of 8 from ``Tiling/minimumTile`` to ``largestChosenTile`` (and
+    /// below the content's longer side) that fits.
+    ///
+    /// - Throws: ``StyleTransferError/insufficientMemory(path:width:height:needed:available:source:largestFittingSize:)``
+    ///   for a content too small to tile that does not fit whole;
+    ///   ``StyleTransferError/tileTooLarge(path:width:height:tile:needed:available:source:largestFittingTile:)``
+    ///   for a forced tile that does not fit when a smaller one would;
+    ///   ``StyleTransferError/tilesDoNotFit(path:width:height:minimum:available:source:largestFittingSize:)``
+    ///   when even the smallest tile does not fit, naming the bytes it needs and the largest
+    ///   `--content-size` that fits.
+    public static func tile(
+        path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String)
+    ) throws(StyleTransferError) -> Int? {
+        guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else {
+            try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
+            return nil
+        }
+        let side = max(size.width, size.height)
+        let largest = min(forced ?? largestChosenTile, (side - 1) / 8 * 8)
+        // Whole (refused, when it does not fit, with the largest --content-size that fits): no larger
+        // than the forced tile, fitting whole with none forced, or too small to tile.
+        let whole = forced.map { side <= $0 } ?? (peakBytes(content: size, styles: styles, sourcePixels: sourcePixels) <= available.bytes)
+        if whole || largest < Tiling.minimumTile {
+            try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
+            return nil
+        }
+        func needed(_ tile: Int) -> Int { tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels) }
+        let minimum = needed(Tiling.minimumTile)
+        guard minimum <= available.bytes else {
+            // The largest size that fits whole or in the smallest tiles.
+            let fitting = largestFittingSize(sizing, available: available.bytes) { sizing in
+                guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return .max }
+                return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels),
+                           tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels))
+            }
+            throw .tilesDoNotFit(path: path, width: size.width, height: size.height, minimum: minimum, available: available.bytes,
+                                 source: available.source, largestFittingSize: fitting)
+        }
+        // The estimate grows with the tile: the largest fitting multiple of 8 by bisection.
+        var (low, high) = (Tiling.minimumTile / 8, largest / 8)
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if needed(8 * middle) <= available.bytes { low = middle } else { high = middle - 1 }
+        }
+        if let forced, 8 * low < forced {
+            throw .tileTooLarge(path: path, width: size.width, height: size.height, tile: forced, needed: needed(forced),
+                                available: available.bytes, source: available.source, largestFittingTile: 8 * low)
+        }
+        return 8 * low
+    }
+
+    /// A byte count as a `--max-memory` value that covers it: mebibytes rounded up (`412M`).
+    public static func flagValue(_ bytes: Int) -> String { "\((bytes + (1 << 20) - 1) >> 20)M" }
 
     /// Refuses a stylization of `path` (a source of `source` pixels, sized by `sizing`) with styles
     /// sized `styles` when its estimate exceeds `available`, saying the largest `--content-size`
@@ -183,14 +344,19 @@ public enum StylizationMemory {
         }
         let (bytes, size) = needed(sizing)
         guard bytes > available.bytes else { return }
-        // The estimate grows with the size: the largest fitting size by bisection.
+        throw .insufficientMemory(path: path, width: size.width, height: size.height, needed: bytes, available: available.bytes,
+                                  source: available.source, largestFittingSize: largestFittingSize(sizing, available: available.bytes) { needed($0).bytes })
+    }
+
+    /// The largest `--content-size` (in `sizing`'s crop and shape) whose estimate `needed` fits in
+    /// `available` bytes, by bisection (the estimate grows with the size); nil when none does.
+    private static func largestFittingSize(_ sizing: ImageSizing, available: Int, needed: (ImageSizing) -> Int) -> Int? {
         var (low, high) = (VGGEncoder.minimumImageSide - 1, ImageSizing.maximumSize)
         while low < high {
             let middle = (low + high + 1) / 2
-            if needed(ImageSizing(size: middle, crop: sizing.crop, shape: sizing.shape)).bytes <= available.bytes { low = middle } else { high = middle - 1 }
+            if needed(ImageSizing(size: middle, crop: sizing.crop, shape: sizing.shape)) <= available { low = middle } else { high = middle - 1 }
         }
-        throw .insufficientMemory(path: path, width: size.width, height: size.height, needed: bytes, available: available.bytes,
-                                  source: available.source, largestFittingSize: low >= VGGEncoder.minimumImageSide ? low : nil)
+        return low >= VGGEncoder.minimumImageSide ? low : nil
     }
 
     /// Bytes for messages: `1.2 GB`, `350 MB` (powers of 1000).

@@ -4,6 +4,9 @@
 // arithmetic rate, a per-layer profile of both, then the same network in PyTorch
 // (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
 //
+// With --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content, its seconds and peak
+// RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
+//
 // With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
 // sweep through `stylectl sweep`'s runner against N separate stylizations (SweepBenchmark.swift).
@@ -11,6 +14,7 @@
 // Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
+//        stylebench --tiled SIZE [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
 
 import Checkpoints
 import Foundation
@@ -26,6 +30,10 @@ struct Options {
     var sweep: Int?
     var train = false
     var batch = 8
+    var tiled: Int?
+    var tile = 512
+    var keepFeatures = false
+    var writeImage: (side: Int, path: String)?
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -44,7 +52,11 @@ struct Options {
             case "--decoder": decoder = value(flag)
             case "--no-pytorch": pytorch = false
             case "--sweep": sweep = Int(value(flag)) ?? 0
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]")
+            case "--tiled": tiled = Int(value(flag)) ?? 0
+            case "--tile": tile = Int(value(flag)) ?? 0
+            case "--keep-features": keepFeatures = true
+            case "--write-image": writeImage = (Int(value(flag)) ?? 0, value(flag))
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
             }
         }
         if train {
@@ -55,6 +67,9 @@ struct Options {
         guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
         guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
         if let sweep, sweep < 1 { fail("--sweep needs a number of alphas, at least 1") }
+        if let tiled, tiled < VGGEncoder.minimumImageSide || tiled > 16384 { fail("--tiled needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
+        if let writeImage, writeImage.side < 1 || writeImage.side > 16384 { fail("--write-image needs a side from 1 to 16384") }
+        do { _ = try Tiling(tile: tile) } catch { fail("\(error)") }
     }
 }
 
@@ -151,6 +166,14 @@ func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", argumen
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+if let image = options.writeImage {
+    writeBenchImage(side: image.side, path: image.path)
+    exit(0)
+}
+if let side = options.tiled {
+    runTiledBenchmark(options, side: side)
+    exit(0)
+}
 if let points = options.sweep {
     runSweepBenchmark(options, points: points)
     exit(0)

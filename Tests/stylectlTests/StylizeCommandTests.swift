@@ -4,6 +4,8 @@ import ArgumentParser
 import Foundation
 import ImageCodec
 @testable import stylectl
+import StyleTransfer
+import Synchronization
 import Testing
 import TestSupport
 
@@ -184,25 +186,48 @@ import TestSupport
         #expect(message == "'\(option)' must be in 0...16384 (0 keeps the image's size), got \(size)", "\(message ?? "no error")")
     }
 
-    /// --content-size 16384 is allowed but needs about 270 GB: refused before the weights are read,
-    /// with the size that fits (this machine's MemAvailable, far below that).
+    /// --content-size 16384 is allowed but needs about 270 GB whole and 18 GB in the smallest tiles:
+    /// in 4 GiB it is refused before the weights are read, with the size that fits.
     @Test func stylizationTooLargeForMemoryIsRefusedBeforeLoadingWeights() throws {
         let output = temp.appendingPathComponent("o.png")
         let message = run(["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", output.path,
-                           "--content-size", "16384"] + (try unloadableModels()))
+                           "--content-size", "16384", "--max-memory", "4G"] + (try unloadableModels()))
         #expect(message?.hasPrefix("stylizing '\(content("cornell.jpg"))' at 23328x16384 pixels needs about ") == true
                 && message?.contains("the largest --content-size that fits is ") == true, "\(message ?? "no error")")
         #expect(!FileManager.default.fileExists(atPath: output.path))
     }
 
-    /// A 10000 x 10000 photo at --content-size 0 crashed (rc 132); its header alone is enough to refuse it.
+    /// A 10000 x 10000 photo at --content-size 0 crashed (rc 132); its header alone is enough to
+    /// refuse it when even the smallest tiles (about 6.6 GB: the whole planes) do not fit.
     @Test func hugePhotoAtSizeZeroIsRefusedFromItsHeader() throws {
         let photo = temp.appendingPathComponent("huge.png")
         try pngHeader(width: 10000, height: 10000).write(to: photo)
         let message = run(["--content", photo.path, "--style", style("sketch.png"), "--output", temp.path + "/o.png",
-                           "--content-size", "0"] + (try unloadableModels()))
-        #expect(message?.hasPrefix("stylizing '\(photo.path)' at 10000x10000 pixels needs about 8") == true
+                           "--content-size", "0", "--max-memory", "4G"] + (try unloadableModels()))
+        #expect(message?.hasPrefix("stylizing '\(photo.path)' at 10000x10000 pixels needs about 6.") == true
+                && message?.contains("even in tiles of 64 pixels (the smallest), but 4.3 GB is available (--max-memory 4G); give it at least --max-memory ") == true
                 && message?.contains("the largest --content-size that fits is ") == true, "\(message ?? "no error")")
+    }
+
+    /// --max-memory: a content that does not fit whole is tiled by itself (the run goes on to load
+    /// the weights, which fail here); a forced --tile too large is refused with the largest that
+    /// fits; a budget below the smallest tiles names the minimum; a bad value names the flag. The
+    /// refusals come before the weights are read, and no output is written.
+    @Test func maxMemoryChoosesTilesOrNamesTheMinimum() throws {
+        let output = temp.appendingPathComponent("o.png")
+        let base = ["--content", content("cornell.jpg"), "--style", style("sketch.png"), "--output", output.path, "--content-size", "2048"]
+        let weights = try unloadableModels()
+        let tiled = run(base + ["--max-memory", "2G"] + weights)
+        #expect(tiled?.hasPrefix("'\(temp.path)/bad_decoder.pth' is not a PyTorch checkpoint") == true, "\(tiled ?? "no error")")
+        let forced = run(base + ["--max-memory", "2G", "--tile", "2048"] + weights)
+        #expect(forced?.hasPrefix("stylizing '\(content("cornell.jpg"))' at 2916x2048 pixels in tiles of 2048 pixels needs about ") == true
+                && forced?.contains("but 2.1 GB is available (--max-memory 2G); the largest --tile that fits is ") == true, "\(forced ?? "no error")")
+        let small = run(base + ["--max-memory", "300M"] + weights)
+        #expect(small?.contains("even in tiles of 64 pixels (the smallest), but 315 MB is available (--max-memory 300M); give it at least --max-memory ") == true,
+                "\(small ?? "no error")")
+        #expect(run(base + ["--max-memory", "lots"] + weights)
+                == "--max-memory must be a number of bytes (optionally with a K, M or G suffix, powers of 1024), got 'lots'")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["bad_decoder.pth"])
     }
 
     /// `--alpha -0.1` said "Missing value for '--alpha'".
@@ -321,5 +346,23 @@ import TestSupport
                     "\(message ?? "no error")")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+}
+
+/// Tiled stylizations print their tiles and time left at most once a second.
+@Suite struct TileProgressLinesTests {
+    /// Tiles at 0.4 s intervals: the first line, then one per second, then the last tile's; the
+    /// next stylization's first tile prints at once.
+    @Test func linesAreThrottledToOneASecond() {
+        let lines = Mutex<[String]>([])
+        let now = Mutex<UInt64>(0)
+        let printer = TileProgressLines(emit: { line in lines.withLock { $0.append(line) } }, clock: { now.withLock { $0 } })
+        for done in 1 ... 6 {
+            now.withLock { $0 = UInt64(done) * 400_000_000 }
+            printer.record(TileProgress(done: done, total: 6, secondsLeft: Double(6 - done)))
+        }
+        now.withLock { $0 += 100_000_000 }
+        printer.record(TileProgress(done: 1, total: 4, secondsLeft: 3))
+        #expect(lines.withLock { $0 } == ["  tile 1/6, about 5 s left", "  tile 4/6, about 2 s left", "  tile 6/6", "  tile 1/4, about 3 s left"])
     }
 }

@@ -189,6 +189,42 @@ public struct RegionWeights: Sendable, Equatable {
         self.height = height
         self.values = values
     }
+
+    /// Per region, the sum of its weights `V1` and the reliability-weights count `V1 - V2 / V1`
+    /// (``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)``), over the whole map.
+    ///
+    /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)`` for a
+    ///   region whose count is not positive (no position, or one).
+    func denominators() throws(StyleControlError) -> [(v1: Double, unbiased: Double)] {
+        let plane = width * height
+        var denominators: [(v1: Double, unbiased: Double)] = []
+        for r in 0 ..< regions {
+            var (v1, v2) = (0.0, 0.0)
+            for p in 0 ..< plane {
+                let weight = Double(values[r * plane + p])
+                v1 += weight
+                v2 += weight * weight
+            }
+            let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
+            guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: width, featureHeight: height) }
+            denominators.append((v1, unbiased))
+        }
+        return denominators
+    }
+
+    /// The weights of feature rows `rows` and columns `columns`: a tile's share of the map.
+    func region(rows: Range<Int>, columns: Range<Int>) -> RegionWeights {
+        if rows == 0 ..< height && columns == 0 ..< width { return self }
+        var tile: [Float] = []
+        tile.reserveCapacity(regions * rows.count * columns.count)
+        for r in 0 ..< regions {
+            for y in rows {
+                let start: Int = (r * height + y) * width
+                tile += values[start + columns.lowerBound ..< start + columns.upperBound]
+            }
+        }
+        return RegionWeights(regions: regions, width: columns.count, height: rows.count, values: tile)
+    }
 }
 
 /// AdaIN per region: each style's region of the content features is normalised with that region's
@@ -222,21 +258,34 @@ public func regionAdaptiveInstanceNormalization(
     precondition(content.batch == 1 && styles.allSatisfy { $0.batch == 1 && $0.channels == content.channels })
     precondition(regions.regions == styles.count && regions.height == content.height && regions.width == content.width,
                  "\(regions.regions) regions of \(regions.width)x\(regions.height) for \(styles.count) styles and content \(content.shape)")
-    let plane = content.height * content.width
-    let w = regions.values
-    var total = [Float](repeating: 0, count: plane)
-    for r in 0 ..< styles.count {
-        for p in 0 ..< plane { total[p] += w[r * plane + p] }
-    }
     var contentStatistics: [(mean: [Float], std: [Float])] = []
     for r in 0 ..< styles.count {
         contentStatistics.append(try regionMeanStd(content, regions: regions, region: r, convention: statistics.content))
     }
-    let shares: [Float] = (0 ..< styles.count * plane).map { i in
+    return regionRenormalization(content, regions: regions, contentStatistics: contentStatistics,
+                                 styleStatistics: styles.map { channelMeanStd($0, convention: statistics.style) })
+}
+
+/// The blend of ``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)`` from each
+/// region's content statistics (per channel, over the whole map) and each style's: `t(p) = sum_r
+/// w_r(p) / W(p) * ((x(p) - mean_r) / std_r * std(s_r) + mean(s_r))`, `x(p)` where `W(p) = 0`. Each
+/// position depends only on its own weights and value, so a tile of the map (``RegionWeights/region(rows:columns:)``)
+/// with the whole map's statistics gives that tile of the whole result, bit for bit.
+func regionRenormalization(
+    _ content: Tensor, regions: RegionWeights, contentStatistics: [(mean: [Float], std: [Float])], styleStatistics: [(mean: [Float], std: [Float])]
+) -> Tensor {
+    precondition(regions.height == content.height && regions.width == content.width && contentStatistics.count == regions.regions
+                 && styleStatistics.count == regions.regions)
+    let plane = content.height * content.width
+    let w = regions.values
+    var total = [Float](repeating: 0, count: plane)
+    for r in 0 ..< regions.regions {
+        for p in 0 ..< plane { total[p] += w[r * plane + p] }
+    }
+    let shares: [Float] = (0 ..< regions.regions * plane).map { i in
         let t = total[i % plane]
         return t > 0 ? w[i] / t : 0
     }
-    let styleStatistics = styles.map { channelMeanStd($0, convention: statistics.style) }
     var result = content
     content.values.withUnsafeBufferPointer { x in
         result.values.withUnsafeMutableBufferPointer { out in
@@ -244,7 +293,7 @@ public func regionAdaptiveInstanceNormalization(
             for c in 0 ..< content.channels {
                 let base = c * plane
                 for p in 0 ..< plane { target[p] = 0 }
-                for r in 0 ..< styles.count {
+                for r in 0 ..< regions.regions {
                     let weights = r * plane
                     let (m, s) = (contentStatistics[r].mean[c], contentStatistics[r].std[c])
                     let (sm, ss) = (styleStatistics[r].mean[c], styleStatistics[r].std[c])
@@ -266,7 +315,7 @@ public func regionAdaptiveInstanceNormalization(
 /// weights these are the mean and (unbiased) variance of the region's positions. Sums in Double.
 ///
 /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)`` when
-///   `V1 - V2 / V1 <= 0` (no position, or one).
+///   `V1 - V2 / V1 <= 0` for any region (no position, or one: ``RegionWeights/denominators()``).
 public func regionMeanStd(
     _ x: Tensor, regions: RegionWeights, region r: Int, convention: StandardDeviationConvention
 ) throws(StyleControlError) -> (mean: [Float], std: [Float]) {
@@ -274,14 +323,7 @@ public func regionMeanStd(
                  "region \(r) of \(regions.regions) regions of \(regions.width)x\(regions.height) for \(x.shape)")
     let plane = x.height * x.width
     let w = regions.values
-    var (v1, v2) = (0.0, 0.0)
-    for p in 0 ..< plane {
-        let weight = Double(w[r * plane + p])
-        v1 += weight
-        v2 += weight * weight
-    }
-    let unbiased = v1 > 0 ? v1 - v2 / v1 : 0
-    guard unbiased > 0 else { throw .maskRegionTooSmall(region: r, featureWidth: x.width, featureHeight: x.height) }
+    let (v1, unbiased) = try regions.denominators()[r]
     var (means, stds) = ([Float](), [Float]())
     x.values.withUnsafeBufferPointer { values in
         for c in 0 ..< x.channels {

@@ -29,12 +29,16 @@ public struct StylizationPipeline: Sendable {
     /// Contents whose sized image has a side longer than `tiling.tile` are stylized in tiles
     /// (``Tiling``); nil: every content whole.
     public let tiling: Tiling?
+    /// Called after each tile of a tiled stylization, with the tiles done and the time left.
+    public let tileProgress: (@Sendable (TileProgress) -> Void)?
 
     public init(
         stylizer: Stylizer, contentSizing: ImageSizing, styleSizing: ImageSizing,
-        styleCache: EncodingCache = EncodingCache(), contentCache: EncodingCache = EncodingCache(capacity: 1), tiling: Tiling? = nil
+        styleCache: EncodingCache = EncodingCache(), contentCache: EncodingCache = EncodingCache(capacity: 1), tiling: Tiling? = nil,
+        tileProgress: (@Sendable (TileProgress) -> Void)? = nil
     ) {
         self.tiling = tiling
+        self.tileProgress = tileProgress
         self.stylizer = stylizer
         self.contentSizing = contentSizing
         self.styleSizing = styleSizing
@@ -108,7 +112,6 @@ public struct StylizationPipeline: Sendable {
             let whole = try timed { () throws(StyleControlError) in try sizedContent() }
             if max(whole.image.width, whole.image.height) > tiling.tile {
                 if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
-                if controls.mask != nil { throw .notTiled(what: "masks") }
                 return try timedTiled(whole, contentID: contentID, controls: controls, tiling: tiling)
             }
         }
@@ -237,16 +240,21 @@ public struct StylizationPipeline: Sendable {
         return (styles, seconds)
     }
 
-    /// A content larger than ``tiling``'s tile, stylized in tiles (``tiledImage(_:styles:weights:alpha:tiling:progress:)``)
+    /// A content larger than ``tiling``'s tile, stylized in tiles (``tiledImage(_:styles:weights:regions:alpha:tiling:progress:)``)
     /// and finished as any stylization; nothing is kept in ``contentCache``.
     private func timedTiled(
         _ sized: (image: RGBImage, outputWidth: Int, outputHeight: Int), contentID: ImageIdentity, controls: StyleControls, tiling: Tiling
     ) throws(StyleControlError) -> Stylization {
         let start = DispatchTime.now().uptimeNanoseconds
         let mode = controls.preserveColor
+        let features = featureSize(width: sized.image.width, height: sized.image.height)
+        let regions = try controls.mask?.regionWeights(
+            styleCount: controls.styles.count, contentWidth: sized.image.width, contentHeight: sized.image.height,
+            featureWidth: features.width, featureHeight: features.height)
         let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentImage: { sized.image })
-        let weights = styles.count == 1 ? [1] : try controls.normalizedWeights()
-        let image = tiledImage(mode.contentInput(sized.image), styles: styles.map(\.features), weights: weights, alpha: controls.alpha, tiling: tiling)
+        let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
+        let image = try tiledImage(mode.contentInput(sized.image), styles: styles.map(\.features), weights: weights, regions: regions,
+                                   alpha: controls.alpha, tiling: tiling, progress: { tileProgress?($0) })
         var stylization = Stylization(image: try finished(image, outputWidth: sized.outputWidth, outputHeight: sized.outputHeight,
                                                           luminanceOf: mode == .luminance ? sized.image : nil),
                                       decoded: nil, target: nil, styleTarget: nil)

@@ -2,6 +2,7 @@
 // receptive fields, AdaIN takes the content's global statistics, so the result equals the untiled
 // one up to float summation order while no whole-image feature map is held.
 
+import Dispatch
 import ImageCodec
 import TensorCore
 
@@ -16,13 +17,26 @@ import TensorCore
 /// sums of squared deviations, in Double).
 public struct Tiling: Sendable, Equatable {
     public var tile: Int
+    /// Keep the relu4_1 features pass 1 computes (32 bytes per image pixel) and decode from them in
+    /// pass 2, instead of encoding each tile again: about half the work, when the memory allows
+    /// (``StylizationMemory/tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)``). Each
+    /// tile's interior features equal the whole image's either way.
+    public var keepsFeatures: Bool
 
     /// The smallest tile side accepted.
     public static let minimumTile = 64
 
-    public init(tile: Int) throws(StyleControlError) {
+    public init(tile: Int, keepsFeatures: Bool = false) throws(StyleControlError) {
         guard tile >= Self.minimumTile, tile.isMultiple(of: 8) else { throw .badTile(tile) }
         self.tile = tile
+        self.keepsFeatures = keepsFeatures
+    }
+
+    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``).
+    init(checked tile: Int, keepsFeatures: Bool) {
+        precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
+        self.tile = tile
+        self.keepsFeatures = keepsFeatures
     }
 }
 
@@ -89,24 +103,42 @@ struct ChannelMoments {
         squares = Array(repeating: 0, count: channels)
     }
 
-    /// Adds the feature pixels `rows` x `columns` of one image's (1, C, H, W) map, two passes per channel.
-    mutating func add(_ x: Tensor, rows: Range<Int>, columns: Range<Int>) {
-        let n = Double(rows.count * columns.count)
+    /// Adds the feature pixels `rows` x `columns` of one image's (1, C, H, W) map, two passes per
+    /// channel; with `weights` (row-major over `rows` x `columns`), each pixel with its weight: the
+    /// count becomes the sum of the weights `V1` and the mean and squared deviations are weighted,
+    /// as ``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)`` forms a region's.
+    mutating func add(_ x: Tensor, rows: Range<Int>, columns: Range<Int>, weights: [Float]? = nil) {
+        precondition(weights == nil || weights!.count == rows.count * columns.count)
+        let n = weights.map { $0.reduce(0.0) { $0 + Double($1) } } ?? Double(rows.count * columns.count)
         guard n > 0 else { return }
         let (h, w) = (x.height, x.width)
         x.values.withUnsafeBufferPointer { values in
             for c in 0 ..< mean.count {
                 let plane = c * h * w
-                var sum = 0.0
-                for y in rows { for i in columns { sum += Double(values[plane + y * w + i]) } }
-                let tileMean = sum / n
-                var deviations = 0.0
-                for y in rows {
-                    for i in columns {
-                        let d = Double(values[plane + y * w + i]) - tileMean
-                        deviations += d * d
+                var (sum, deviations) = (0.0, 0.0)
+                if let weights {
+                    var k = 0
+                    for y in rows { for i in columns { sum += Double(weights[k]) * Double(values[plane + y * w + i]); k += 1 } }
+                    let tileMean = sum / n
+                    k = 0
+                    for y in rows {
+                        for i in columns {
+                            let d = Double(values[plane + y * w + i]) - tileMean
+                            deviations += Double(weights[k]) * d * d
+                            k += 1
+                        }
+                    }
+                } else {
+                    for y in rows { for i in columns { sum += Double(values[plane + y * w + i]) } }
+                    let tileMean = sum / n
+                    for y in rows {
+                        for i in columns {
+                            let d = Double(values[plane + y * w + i]) - tileMean
+                            deviations += d * d
+                        }
                     }
                 }
+                let tileMean = sum / n
                 let delta = tileMean - mean[c]
                 let total = count + n
                 mean[c] += delta * n / total
@@ -117,68 +149,183 @@ struct ChannelMoments {
     }
 
     /// Means and standard deviations as `convention` forms them from the whole map.
-    func statistics(_ convention: StandardDeviationConvention) -> (mean: [Float], std: [Float]) {
-        (mean.map { Float($0) }, squares.map { convention.std(squares: $0, count: count, unbiasedCount: count - 1) })
+    /// `unbiasedCount`: the unbiased variance's divisor, `count - 1` unless given (a weighted
+    /// region's `V1 - V2 / V1`, ``RegionWeights/denominators()``).
+    func statistics(_ convention: StandardDeviationConvention, unbiasedCount: Double? = nil) -> (mean: [Float], std: [Float]) {
+        (mean.map { Float($0) }, squares.map { convention.std(squares: $0, count: count, unbiasedCount: unbiasedCount ?? count - 1) })
+    }
+}
+
+/// Where a tiled stylization is: tiles done over both passes, and the time left.
+public struct TileProgress: Sendable, Equatable, CustomStringConvertible {
+    /// Tiles done, over both passes (each tile is encoded in pass 1, encoded and decoded in pass 2).
+    public var done: Int
+    /// Twice the number of tiles.
+    public var total: Int
+    /// The seconds left, from the seconds so far per unit of work (``TileTimeLeft``).
+    public var secondsLeft: Double
+
+    public init(done: Int, total: Int, secondsLeft: Double) {
+        self.done = done
+        self.total = total
+        self.secondsLeft = secondsLeft
+    }
+
+    /// `tile 12/40, about 30 s left` (``TimeLeft/duration(_:)``); no time once done.
+    public var description: String {
+        "tile \(done)/\(total)" + (done < total ? ", about \(TimeLeft.duration(secondsLeft)) left" : "")
+    }
+}
+
+/// The time a tiled stylization has left. Tiles are not like pieces (``TimeLeft``): a pass-2 tile
+/// is encoded over a larger crop and decoded too, and border tiles are smaller. Each tile's work is
+/// given as the pixels its network passes take (the encoder's input, plus the decoder's output in
+/// pass 2: the two networks cost about alike per pixel), and the time left is the seconds so far
+/// per unit of work done times the work left.
+struct TileTimeLeft {
+    let work: [Double]
+    private(set) var done = 0
+    private var workDone = 0.0
+    private let totalWork: Double
+
+    init(work: [Double]) {
+        self.work = work
+        totalWork = work.reduce(0, +)
+    }
+
+    /// Records the next tile, finished `elapsed` seconds after the first began.
+    mutating func finished(elapsed: Double) -> TileProgress {
+        workDone += work[done]
+        done += 1
+        let left = workDone > 0 ? elapsed / workDone * max(0, totalWork - workDone) : 0
+        return TileProgress(done: done, total: work.count, secondsLeft: done == work.count ? 0 : left)
     }
 }
 
 extension StylizationPipeline {
     /// Stylizes a sized content image in tiles (``Tiling``): `t = alpha * sum_k w_k AdaIN_k + (1 - alpha) f(c)`
-    /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile.
+    /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile;
+    /// with `regions`, AdaIN per region (``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)``)
+    /// with each region's content statistics accumulated over the tiles, weighted by the region's weights.
     ///
     /// - Parameters:
     ///   - encoderImage: the image the encoder takes (the sized content, or its luminance).
-    ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights.
-    ///   - progress: called after each tile of each pass with (done, total) tiles.
+    ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights (unused with `regions`).
+    ///   - regions: one weight plane per style over the whole feature map (``featureSize(width:height:)``), or nil.
+    ///   - progress: called after each tile of each pass (``TileProgress``, with the time left).
     /// - Returns: the stylized image at `encoderImage`'s size, as ``decode(_:content:styleTarget:luminanceOf:)``
     ///   gives it before the luminance recombination, the resize back and the output levels.
+    /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)``, before any
+    ///   tile is encoded, for a region of fewer than two positions.
     func tiledImage(
-        _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], alpha: Float, tiling: Tiling,
-        progress: (Int, Int) -> Void = { _, _ in }
-    ) -> RGBImage {
+        _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float, tiling: Tiling,
+        progress: (TileProgress) -> Void = { _ in }
+    ) throws(StyleControlError) -> RGBImage {
         let conventions = stylizer.variant.conventions
         let halo = Halo(encoderArchitecture: conventions.encoderArchitecture)
         let (width, height) = (encoderImage.width, encoderImage.height)
-        // Feature columns and rows of the whole image (ceil- or floor-mode pooling).
-        let (featureWidth, featureHeight) = conventions.encoderNetwork.floorPooling ? (width / 8, height / 8) : ((width + 7) / 8, (height + 7) / 8)
+        let (featureWidth, featureHeight) = featureSize(width: width, height: height)
+        if let regions {
+            precondition(regions.regions == styles.count && regions.width == featureWidth && regions.height == featureHeight,
+                         "\(regions.regions) regions of \(regions.width)x\(regions.height) for \(styles.count) styles on a \(featureWidth)x\(featureHeight) map")
+        }
+        let denominators = try regions?.denominators()
         let step = tiling.tile / 8
         let columnTiles = stride(from: 0, to: featureWidth, by: step).map { $0 ..< min($0 + step, featureWidth) }
         let rowTiles = stride(from: 0, to: featureHeight, by: step).map { $0 ..< min($0 + step, featureHeight) }
-        let total = 2 * columnTiles.count * rowTiles.count
-        var done = 0
 
+        /// The image pixels the encoder takes for feature rows `rows` and columns `columns`: them and the encoder's halo.
+        func crop(rows: Range<Int>, columns: Range<Int>) -> (x: Range<Int>, y: Range<Int>) {
+            (max(0, 8 * columns.lowerBound - halo.encoder) ..< min(width, 8 * columns.upperBound + halo.encoder),
+             max(0, 8 * rows.lowerBound - halo.encoder) ..< min(height, 8 * rows.upperBound + halo.encoder))
+        }
+        /// Feature rows (columns) of `t` a tile's decoding takes: the tile's and the decoder's halo.
+        func withDecoderHalo(_ range: Range<Int>, _ limit: Int) -> Range<Int> {
+            max(0, range.lowerBound - halo.decoder) ..< min(limit, range.upperBound + halo.decoder)
+        }
         /// relu4_1 over feature rows `rows` and columns `columns`, from the image over them and the
         /// encoder's halo; returns the map and where the asked region starts in it.
         func encode(rows: Range<Int>, columns: Range<Int>) -> (features: Tensor, top: Int, left: Int) {
-            let top = max(0, 8 * rows.lowerBound - halo.encoder), left = max(0, 8 * columns.lowerBound - halo.encoder)
-            let bottom = min(height, 8 * rows.upperBound + halo.encoder), right = min(width, 8 * columns.upperBound + halo.encoder)
-            let crop = Self.region(of: encoderImage, x: left, y: top, width: right - left, height: bottom - top)
-            return (stylizer.encode(crop), rows.lowerBound - top / 8, columns.lowerBound - left / 8)
+            let (x, y) = crop(rows: rows, columns: columns)
+            let image = Self.region(of: encoderImage, x: x.lowerBound, y: y.lowerBound, width: x.count, height: y.count)
+            return (stylizer.encode(image), rows.lowerBound - y.lowerBound / 8, columns.lowerBound - x.lowerBound / 8)
+        }
+        // Each tile's work for the time left: the pixels its encoder pass takes, plus those its decoder gives.
+        var work: [Double] = []
+        for pass in 1 ... 2 {
+            for rows in rowTiles {
+                for columns in columnTiles {
+                    let (tRows, tColumns) = pass == 1 ? (rows, columns) : (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
+                    let (x, y) = crop(rows: tRows, columns: tColumns)
+                    let encoded = pass == 2 && tiling.keepsFeatures ? 0 : Double(x.count * y.count)
+                    work.append(encoded + (pass == 1 ? 0 : Double(64 * tRows.count * tColumns.count)))
+                }
+            }
+        }
+        var timeLeft = TileTimeLeft(work: work)
+        let start = DispatchTime.now().uptimeNanoseconds
+        func tileDone() {
+            progress(timeLeft.finished(elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
         }
 
-        // Pass 1: the content's statistics over the whole map.
+        // Pass 1: the content's statistics over the whole map (each region's, weighted, with a mask).
         var moments = ChannelMoments(channels: styles[0].channels)
+        var regionMoments = Array(repeating: moments, count: regions == nil ? 0 : styles.count)
+        let channels = styles[0].channels
+        var kept = [Float](repeating: 0, count: tiling.keepsFeatures ? channels * featureHeight * featureWidth : 0)
         for rows in rowTiles {
             for columns in columnTiles {
                 let (features, top, left) = encode(rows: rows, columns: columns)
-                moments.add(features, rows: top ..< top + rows.count, columns: left ..< left + columns.count)
-                done += 1
-                progress(done, total)
+                let (interiorRows, interiorColumns) = (top ..< top + rows.count, left ..< left + columns.count)
+                if let regions {
+                    let tile = regions.region(rows: rows, columns: columns)
+                    let plane = rows.count * columns.count
+                    for r in regionMoments.indices {
+                        regionMoments[r].add(features, rows: interiorRows, columns: interiorColumns,
+                                             weights: Array(tile.values[r * plane ..< (r + 1) * plane]))
+                    }
+                } else {
+                    moments.add(features, rows: interiorRows, columns: interiorColumns)
+                }
+                if tiling.keepsFeatures {
+                    features.values.withUnsafeBufferPointer { source in
+                        for c in 0 ..< channels {
+                            for (y, row) in zip(rows, interiorRows) {
+                                let from = (c * features.height + row) * features.width + interiorColumns.lowerBound
+                                let to = (c * featureHeight + y) * featureWidth + columns.lowerBound
+                                for i in 0 ..< columns.count { kept[to + i] = source[from + i] }
+                            }
+                        }
+                    }
+                }
+                tileDone()
             }
         }
         let content = moments.statistics(conventions.statistics.content)
+        let regionContent = zip(regionMoments, denominators ?? []).map { $0.statistics(conventions.statistics.content, unbiasedCount: $1.unbiased) }
         let targets = styles.map { channelMeanStd($0, convention: conventions.statistics.style) }
 
-        // Pass 2: t over each tile and the decoder's halo, decoded; the tile's interior kept.
+        let keptFeatures = tiling.keepsFeatures ? Tensor(shape: [1, channels, featureHeight, featureWidth], values: kept) : nil
+        kept = []
+        // Pass 2: t over each tile and the decoder's halo (encoded again, or cut from the kept
+        // features), decoded; the tile's interior kept.
         var pixels = [Float](repeating: 0, count: 3 * width * height)
         for rows in rowTiles {
             for columns in columnTiles {
-                let tRows = max(0, rows.lowerBound - halo.decoder) ..< min(featureHeight, rows.upperBound + halo.decoder)
-                let tColumns = max(0, columns.lowerBound - halo.decoder) ..< min(featureWidth, columns.upperBound + halo.decoder)
-                let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
-                let features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
+                let (tRows, tColumns) = (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
+                let features: Tensor
+                if let keptFeatures {
+                    features = Self.region(of: keptFeatures, rows: tRows, columns: tColumns)
+                } else {
+                    let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
+                    features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
+                }
                 var adain = Tensor(zeros: features.shape)
-                for (target, weight) in zip(targets, weights) {
+                if let regions {
+                    adain = regionRenormalization(features, regions: regions.region(rows: tRows, columns: tColumns),
+                                                  contentStatistics: regionContent, styleStatistics: targets)
+                }
+                for (target, weight) in zip(targets, weights) where regions == nil {
                     let term = renormalizeChannels(features, mean: content.mean, std: content.std, targetMean: target.mean, targetStd: target.std)
                     if weights.count == 1 { adain = term; break }
                     adain.values.withUnsafeMutableBufferPointer { sum in
@@ -201,11 +348,16 @@ extension StylizationPipeline {
                         }
                     }
                 }
-                done += 1
-                progress(done, total)
+                tileDone()
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// The relu4_1 map's width and height for a `width` x `height` image: 1/8, rounded up (ceil-mode
+    /// pooling) or down (the seed's floor-mode pooling).
+    func featureSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        stylizer.variant.conventions.encoderNetwork.floorPooling ? (width / 8, height / 8) : ((width + 7) / 8, (height + 7) / 8)
     }
 
     /// The `width` x `height` region of an image whose top-left pixel is (`x`, `y`).

@@ -14,9 +14,10 @@ struct Stylize: ParsableCommand {
             extension (a.jpg, a.png), their names keep it (a.jpg_stylized_s.png). Before any work, \
             stylize refuses an output that is an input file, two inputs with one output, an output \
             folder that is an input folder, an output extension other than .png, .jpg or .jpeg, and \
-            a stylization that needs more memory than is available (MemAvailable, or \
-            $STYLECTL_MAX_MEMORY in bytes or with a K, M or G suffix), saying the largest \
-            --content-size that fits. Images are written to a temporary file and renamed, so a \
+            a stylization that needs more memory than is available (--max-memory, else \
+            $STYLECTL_MAX_MEMORY, else MemAvailable) even in tiles, naming the memory the smallest \
+            tiles need. A content too large to stylize whole in that memory is stylized in the \
+            largest tiles that fit (see --tile), which gives the same picture within float rounding. Images are written to a temporary file and renamed, so a \
             failure never leaves a half-written image.
             """
     )
@@ -50,8 +51,13 @@ struct Stylize: ParsableCommand {
 
     @Option(parsing: .unconditional, help: ArgumentHelp(
         "Stylize contents with a side longer than this many pixels (a multiple of 8, at least 64) in tiles of this side.",
-        discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole content's statistics, so the image equals the untiled one within float rounding; not with --mask."))
+        discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole content's statistics, so the image equals the untiled one within float rounding, with every control (masks too)."))
     var tile: Int?
+
+    @Option(help: ArgumentHelp(
+        "The memory the stylization may use: bytes, or with a K, M or G suffix (powers of 1024).",
+        discussion: "Default: $STYLECTL_MAX_MEMORY, else the machine's MemAvailable. A content that would not fit whole is stylized in the largest tiles that fit; with --tile, that tile must fit."))
+    var maxMemory: String?
 
     @OptionGroup var models: ModelOptions
 
@@ -61,6 +67,9 @@ struct Stylize: ParsableCommand {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
         if let tile {
             do { _ = try Tiling(tile: tile) } catch { throw ValidationError(error.description) }
+        }
+        if let maxMemory {
+            do { _ = try StylizationMemory.available(maxMemory: maxMemory) } catch { throw ValidationError(error.description) }
         }
         do {
             if let contentSize { try ImageSizing.check(size: contentSize, of: .content) }
@@ -82,18 +91,21 @@ struct Stylize: ParsableCommand {
         let conventions = (files.variant ?? .pytorchAdaIN).conventions
         let contentSizing = conventions.sizing(size: contentSize, crop: crop), styleSizing = conventions.sizing(size: styleSize, crop: crop)
         let tasks: [StylizationTask]
+        let tiling: Tiling?
         do {
             tasks = try StylizationTask.plan(
                 content: content, controls: try controls.controls(styles: styles, alpha: alpha), output: output, otherInputs: files.inputs)
-            // Tiled stylizations hold one tile's activations, not the whole image's.
-            if tile == nil { try StylizationMemory.check(jobs: tasks.map(\.job), contentSizing: contentSizing, styleSizing: styleSizing) }
+            // Whole when each job fits, else the largest tiles that fit; a forced --tile must fit.
+            tiling = try StylizationMemory.tiling(jobs: tasks.map(\.job), contentSizing: contentSizing, styleSizing: styleSizing,
+                                                  forced: tile.flatMap { try? Tiling(tile: $0) }, maxMemory: maxMemory)  // checked by validate()
+            if let tiling, tile == nil { printError("stylize: contents larger than \(tiling.tile) pixels are stylized in tiles of \(tiling.tile) to fit the memory") }
         } catch let error as StyleControlError {
             throw CommandFailure(error.description)
         } catch let error as StyleTransferError {
             throw CommandFailure(error.description)
         }
         let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing,
-                                           tiling: tile.flatMap { try? Tiling(tile: $0) })  // checked by validate()
+                                           tiling: tiling, tileProgress: TileProgressLines().record)
         var report = ProgressReport(count: tasks.count)
         try StylizationRunner(pipeline: pipeline).run(tasks) { outcome in
             report.record(index: outcome.index, output: outcome.task.output, seconds: outcome.seconds, error: outcome.error)

@@ -1,0 +1,138 @@
+// The memory budget of tiled stylization: the tile side chosen from the estimate, tiling switched on
+// when the whole image would not fit, a forced --tile checked, and the smallest tile's need named.
+
+import Foundation
+import ImageCodec
+@testable import StyleTransfer
+import Testing
+import TestSupport
+
+@Suite struct TiledMemoryTests {
+    static let styles = [(width: 512, height: 512)]
+    static let budget = (bytes: 2 << 30, source: "--max-memory 2G")
+
+    static func message(_ body: () throws -> Void) -> String? {
+        do { try body() } catch { return "\(error)" }
+        return nil
+    }
+
+    /// A 4000 x 3000 photo needs about 10 GB whole: in 2 GiB it is tiled, with the largest multiple
+    /// of 8 whose estimate fits (the next one does not), and that estimate is below the whole one.
+    @Test func theLargestFittingTileIsChosenWhenTheWholeImageDoesNotFit() throws {
+        let size = (width: 4000, height: 3000)
+        #expect(StylizationMemory.peakBytes(content: size, styles: Self.styles, sourcePixels: 12_000_000) > Self.budget.bytes)
+        let tile = try #require(try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
+                                                            sourcePixels: 12_000_000, forced: nil, available: Self.budget))
+        #expect(tile % 8 == 0 && tile >= Tiling.minimumTile && tile <= StylizationMemory.largestChosenTile)
+        func needed(_ tile: Int) -> Int { StylizationMemory.tiledPeakBytes(content: size, tile: tile, styles: Self.styles, sourcePixels: 12_000_000) }
+        #expect(needed(tile) <= Self.budget.bytes && needed(tile + 8) > Self.budget.bytes, "tile \(tile)")
+        print("4000x3000 in 2 GiB: tiles of \(tile), about \(StylizationMemory.format(needed(tile)))")
+    }
+
+    /// What fits whole is not tiled; a forced tile that fits is kept; one that does not is refused
+    /// with the largest that fits, which itself fits.
+    @Test func wholeWhenItFitsAndAForcedTileIsChecked() throws {
+        #expect(try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
+                                           sourcePixels: 729 * 512, forced: nil, available: Self.budget) == nil)
+        #expect(try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
+                                           sourcePixels: 729 * 512, forced: 128, available: Self.budget) == 128)
+        // A content no larger than the forced tile runs whole, and is checked whole.
+        #expect(try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
+                                           sourcePixels: 729 * 512, forced: 1024, available: Self.budget) == nil)
+        let wholeText = Self.message {
+            _ = try StylizationMemory.tile(path: "small.jpg", source: (729, 512), sizing: ImageSizing(size: 512), styles: Self.styles,
+                                           sourcePixels: 729 * 512, forced: 1024, available: (300 << 20, "--max-memory 300M"))
+        }
+        #expect(wholeText?.hasPrefix("stylizing 'small.jpg' at 729x512 pixels needs about ") == true
+                && wholeText?.contains("the largest --content-size that fits is ") == true, "\(wholeText ?? "no error")")
+        let size = (width: 4000, height: 3000)
+        let text = Self.message {
+            _ = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
+                                           sourcePixels: 12_000_000, forced: 2048, available: Self.budget)
+        }
+        let chosen = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
+                                                sourcePixels: 12_000_000, forced: nil, available: Self.budget)!
+        let needed = StylizationMemory.tiledPeakBytes(content: size, tile: 2048, styles: Self.styles, sourcePixels: 12_000_000)
+        #expect(text == "stylizing 'big.jpg' at 4000x3000 pixels in tiles of 2048 pixels needs about \(StylizationMemory.format(needed)) of memory, but 2.1 GB is available (--max-memory 2G); the largest --tile that fits is \(chosen)",
+                "\(text ?? "no error")")
+        #expect(try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
+                                           sourcePixels: 12_000_000, forced: chosen, available: Self.budget) == chosen)
+    }
+
+    /// When even tiles of 64 do not fit, the error names what they need as a --max-memory value
+    /// (which then fits, 1 MiB less does not) and the largest --content-size that fits.
+    @Test func tooSmallForTheSmallestTileNamesTheMinimum() throws {
+        let size = (width: 4000, height: 3000)
+        let minimum = StylizationMemory.tiledPeakBytes(content: size, tile: 64, styles: Self.styles, sourcePixels: 12_000_000)
+        let small = (bytes: 600 << 20, source: "STYLECTL_MAX_MEMORY=600M")
+        let text = Self.message {
+            _ = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
+                                           sourcePixels: 12_000_000, forced: nil, available: small)
+        }
+        let flag = StylizationMemory.flagValue(minimum)
+        #expect(text?.hasPrefix("stylizing 'big.jpg' at 4000x3000 pixels needs about \(StylizationMemory.format(minimum)) of memory even in tiles of 64 pixels (the smallest), but 629 MB is available (STYLECTL_MAX_MEMORY=600M); give it at least --max-memory \(flag), or the largest --content-size that fits is ") == true,
+                "\(text ?? "no error")")
+        let mebibytes = try #require(Int(flag.dropLast()))
+        #expect(try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles, sourcePixels: 12_000_000,
+                                           forced: nil, available: (mebibytes << 20, "")) ?? 0 >= 64)
+        #expect(Self.message {
+            _ = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles, sourcePixels: 12_000_000,
+                                           forced: nil, available: ((mebibytes - 1) << 20, ""))
+        } != nil)
+        // The size named fits (whole or tiled), one more does not.
+        let fits = try #require(Int(text?.split(separator: " ").last ?? ""))
+        for (candidate, fitting) in [(fits, true), (fits + 1, false)] {
+            let error = Self.message {
+                _ = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: candidate), styles: Self.styles,
+                                               sourcePixels: 12_000_000, forced: nil, available: small)
+            }
+            #expect((error == nil) == fitting, "--content-size \(candidate): \(error ?? "fits")")
+        }
+    }
+
+    /// A run of jobs takes the smallest tile any job needs; one that fits whole takes none; the
+    /// flag's budget comes before the environment's, and a bad value names the flag.
+    @Test func aRunTakesTheSmallestTileItsJobsNeed() throws {
+        let cornell = TestPaths.sharedImages.appendingPathComponent("content/cornell.jpg").path  // 729 x 512
+        let newyork = TestPaths.sharedImages.appendingPathComponent("content/newyork.jpg").path  // 1120 x 704
+        let style = TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path
+        let jobs = [StylizationJob(content: cornell, styles: [style], output: "a.png"), StylizationJob(content: newyork, styles: [style], output: "b.png")]
+        let sizing = ImageSizing(size: 0)
+        #expect(try StylizationMemory.tiling(jobs: jobs, contentSizing: sizing, styleSizing: ImageSizing(size: 256), forced: nil, maxMemory: "8G") == nil)
+        let tiling = try #require(try StylizationMemory.tiling(jobs: jobs, contentSizing: sizing, styleSizing: ImageSizing(size: 256),
+                                                                forced: nil, maxMemory: "400M"))
+        let each = try jobs.map { job in
+            let source = try readImageSize(path: job.content)
+            return try StylizationMemory.tile(path: job.content, source: source, sizing: sizing, styles: [(256, 256)],
+                                              sourcePixels: source.width * source.height, forced: nil, available: (400 << 20, ""))
+        }
+        #expect(each.compactMap { $0 }.min() == tiling.tile, "\(each) and \(tiling.tile)")
+        #expect(each[1] != nil)
+        // Pass 1's features are kept when every tiled job fits with them.
+        for budget in [400, 700] {
+            let tiling = try #require(try StylizationMemory.tiling(jobs: jobs, contentSizing: sizing, styleSizing: ImageSizing(size: 256),
+                                                                    forced: nil, maxMemory: "\(budget)M"))
+            let keeps = try jobs.allSatisfy { job in
+                let source = try readImageSize(path: job.content)
+                let whole = StylizationMemory.peakBytes(content: source, styles: [(256, 256)], sourcePixels: source.width * source.height)
+                return whole <= budget << 20 || StylizationMemory.tiledPeakBytes(
+                    content: source, tile: tiling.tile, styles: [(256, 256)], sourcePixels: source.width * source.height, keepsFeatures: true) <= budget << 20
+            }
+            print("\(budget)M: tiles of \(tiling.tile), keeps features: \(tiling.keepsFeatures)")
+            #expect(tiling.keepsFeatures == keeps, "\(budget)M")
+        }
+        #expect(Self.message { _ = try StylizationMemory.available(maxMemory: "12X", environment: [StylizationMemory.limitVariable: "1G"]) }
+                == "--max-memory must be a number of bytes (optionally with a K, M or G suffix, powers of 1024), got '12X'")
+        #expect(try StylizationMemory.available(maxMemory: "64M", environment: [StylizationMemory.limitVariable: "1G"])! == (64 << 20, "--max-memory 64M"))
+    }
+
+    /// The tiled estimate is above the peak RSS measured (`stylebench --tiled SIZE --tile 512`,
+    /// release build, seeded weights, 512 x 512 style, AMD EPYC family 25, 2 cores): 631 MB at 1024 x
+    /// 1024, 1,274 MB at 2048 x 2048, 1,574 MB at 4096 x 4096; and not far above.
+    @Test(arguments: [(1024, 631_000_000), (2048, 1_274_000_000), (4096, 1_574_000_000)])
+    func tiledEstimateIsAboveTheMeasuredPeak(side: Int, measured: Int) {
+        let estimate = StylizationMemory.tiledPeakBytes(content: (side, side), tile: 512, styles: [(512, 512)], sourcePixels: side * side)
+        print("\(side)x\(side) in tiles of 512: estimate \(StylizationMemory.format(estimate)), measured \(StylizationMemory.format(measured))")
+        #expect(estimate > measured && Double(estimate) < 1.5 * Double(measured), "estimate \(estimate), measured \(measured)")
+    }
+}
