@@ -17,38 +17,51 @@ import Foundation
 public func resizeBilinearUnantialiased(_ image: RGBImage, width: Int, height: Int, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
     try checkResize(image, width: width, height: height, limits: limits)
     if width == image.width && height == image.height { return image }
-    let columns = linearTaps(input: image.width, output: width)
-    let rows = linearTaps(input: image.height, output: height)
-    let (inPlane, outPlane) = (image.width * image.height, width * height)
+    let pixels = resampleLinearly(image.pixels, width: image.width, height: image.height,
+                                  rows: linearTaps(input: image.height, output: height), columns: linearTaps(input: image.width, output: width)) { $0 }
+    return RGBImage(width: width, height: height, pixels: pixels)
+}
+
+/// One output index of a linear resampling along an axis: its two source indices and their weights,
+/// in the arithmetic (`Weight`) the resampling is computed in.
+private struct LinearTap<Weight: BinaryFloatingPoint> {
+    var first: Int, second: Int
+    var firstWeight: Weight, secondWeight: Weight
+}
+
+/// Separable linear resampling of planar RGB: each output value is
+/// `r0 * (c0 * p00 + c1 * p01) + r1 * (c0 * p10 + c1 * p11)` in `Weight` arithmetic (the row taps
+/// `rows`, the column taps `columns`), then `finish` makes it a stored float32.
+private func resampleLinearly<Weight: BinaryFloatingPoint>(
+    _ planes: [Float], width inWidth: Int, height inHeight: Int, rows: [LinearTap<Weight>], columns: [LinearTap<Weight>],
+    finish: (Weight) -> Float
+) -> [Float] {
+    let (width, height) = (columns.count, rows.count)
+    let (inPlane, outPlane) = (inWidth * inHeight, width * height)
     var pixels = [Float](repeating: 0, count: 3 * outPlane)
-    image.pixels.withUnsafeBufferPointer { source in
+    planes.withUnsafeBufferPointer { source in
         pixels.withUnsafeMutableBufferPointer { target in
+            func value(_ i: Int) -> Weight { Weight(source[i]) }
             for c in 0 ..< 3 {
                 for y in 0 ..< height {
                     let row = rows[y]
-                    let top = c * inPlane + row.first * image.width, bottom = c * inPlane + row.second * image.width
+                    let top = c * inPlane + row.first * inWidth, bottom = c * inPlane + row.second * inWidth
                     let out = c * outPlane + y * width
                     for x in 0 ..< width {
                         let column = columns[x]
-                        let upper = column.firstWeight * source[top + column.first] + column.secondWeight * source[top + column.second]
-                        let lower = column.firstWeight * source[bottom + column.first] + column.secondWeight * source[bottom + column.second]
-                        target[out + x] = row.firstWeight * upper + row.secondWeight * lower
+                        let upper = column.firstWeight * value(top + column.first) + column.secondWeight * value(top + column.second)
+                        let lower = column.firstWeight * value(bottom + column.first) + column.secondWeight * value(bottom + column.second)
+                        target[out + x] = finish(row.firstWeight * upper + row.secondWeight * lower)
                     }
                 }
             }
         }
     }
-    return RGBImage(width: width, height: height, pixels: pixels)
-}
-
-/// One output index of a linear resampling: its two source indices and their weights.
-private struct LinearTap {
-    var first: Int, second: Int
-    var firstWeight: Float, secondWeight: Float
+    return pixels
 }
 
 /// PyTorch's `area_pixel_compute_source_index` (align_corners=False) and its neighbour weights.
-private func linearTaps(input: Int, output: Int) -> [LinearTap] {
+private func linearTaps(input: Int, output: Int) -> [LinearTap<Float>] {
     let scale = Float(input) / Float(output)
     return (0 ..< output).map { i in
         let source = max(scale * (Float(i) + 0.5) - 0.5, 0)
@@ -83,46 +96,21 @@ public func resizeLikeScikitImage(_ image: RGBImage, width: Int, height: Int, li
     if width < inWidth {
         planes = gaussianPass(planes, width: inWidth, height: inHeight, alongRows: true, sigma: (Double(inWidth) / Double(width) - 1) / 2)
     }
-    let columns = mirroredTaps(input: inWidth, output: width)
-    let rows = mirroredTaps(input: inHeight, output: height)
-    let (inPlane, outPlane) = (inWidth * inHeight, width * height)
-    var pixels = [Float](repeating: 0, count: 3 * outPlane)
-    planes.withUnsafeBufferPointer { source in
-        pixels.withUnsafeMutableBufferPointer { target in
-            for c in 0 ..< 3 {
-                for y in 0 ..< height {
-                    let row = rows[y]
-                    let top = c * inPlane + row.first * inWidth, bottom = c * inPlane + row.second * inWidth
-                    let out = c * outPlane + y * width
-                    for x in 0 ..< width {
-                        let column = columns[x]
-                        // SciPy sums the 2 x 2 products of the separable weights in double.
-                        let value = row.firstWeight * (column.firstWeight * Double(source[top + column.first])
-                                                       + column.secondWeight * Double(source[top + column.second]))
-                            + row.secondWeight * (column.firstWeight * Double(source[bottom + column.first])
-                                                  + column.secondWeight * Double(source[bottom + column.second]))
-                        target[out + x] = min(max(Float(value), low), high)
-                    }
-                }
-            }
-        }
+    // SciPy sums the 2 x 2 products of the separable weights in double.
+    let pixels = resampleLinearly(planes, width: inWidth, height: inHeight,
+                                  rows: mirroredTaps(input: inHeight, output: height), columns: mirroredTaps(input: inWidth, output: width)) {
+        min(max(Float($0), low), high)
     }
     return RGBImage(width: width, height: height, pixels: pixels)
 }
 
-/// One output index of SciPy's order-1 zoom: two source indices and their weights (double).
-private struct MirroredTap {
-    var first: Int, second: Int
-    var firstWeight: Double, secondWeight: Double
-}
-
 /// SciPy's `zoom(order=1, mode="mirror", grid_mode=True)` along one axis: `map_coordinate`'s
 /// mirroring of the coordinate, then the two spline-order-1 neighbours (an index past the end mirrored).
-private func mirroredTaps(input: Int, output: Int) -> [MirroredTap] {
+private func mirroredTaps(input: Int, output: Int) -> [LinearTap<Double>] {
     let zoom = Double(input) / Double(output)
     return (0 ..< output).map { i in
         var coordinate = (Double(i) + 0.5) * zoom - 0.5
-        if input <= 1 { return MirroredTap(first: 0, second: 0, firstWeight: 1, secondWeight: 0) }
+        if input <= 1 { return LinearTap(first: 0, second: 0, firstWeight: 1, secondWeight: 0) }
         let period = Double(2 * input - 2)
         if coordinate < 0 {
             coordinate = period * Double(Int(-coordinate / period)) + coordinate
@@ -134,7 +122,7 @@ private func mirroredTaps(input: Int, output: Int) -> [MirroredTap] {
         let start = Int(coordinate.rounded(.down))
         let t = coordinate - Double(start)
         let next = start + 1 < input ? start + 1 : 2 * (input - 1) - (start + 1)
-        return MirroredTap(first: start, second: next, firstWeight: 1 - t, secondWeight: t)
+        return LinearTap(first: start, second: next, firstWeight: 1 - t, secondWeight: t)
     }
 }
 
