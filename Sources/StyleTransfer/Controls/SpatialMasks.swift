@@ -87,6 +87,13 @@ public struct SpatialMask: Sendable, Equatable {
     public func regionWeights(
         styleCount: Int, contentWidth: Int, contentHeight: Int, featureWidth: Int, featureHeight: Int
     ) throws(StyleControlError) -> RegionWeights {
+        let images = try images(styleCount: styleCount, contentWidth: contentWidth, contentHeight: contentHeight)
+        return try regionWeights(images: images, styleCount: styleCount, featureWidth: featureWidth, featureHeight: featureHeight)
+    }
+
+    /// Reads the mask files (one per entry of ``paths``) and checks their count against the styles
+    /// and their shape against the content image, for ``regionWeights(images:styleCount:featureWidth:featureHeight:)``.
+    public func images(styleCount: Int, contentWidth: Int, contentHeight: Int) throws(StyleControlError) -> [RGBImage] {
         _ = try layout(styleCount: styleCount)
         var images: [RGBImage] = []
         for path in paths {
@@ -100,7 +107,7 @@ public struct SpatialMask: Sendable, Equatable {
             }
             images.append(image)
         }
-        return try regionWeights(images: images, styleCount: styleCount, featureWidth: featureWidth, featureHeight: featureHeight)
+        return images
     }
 
     /// One weight plane per style on a `featureWidth` x `featureHeight` feature map, from mask

@@ -127,9 +127,16 @@ public struct StylizationPipeline: Sendable {
         let contentFeatures = contentEncoding.features
         let (width, height) = (contentEncoding.width, contentEncoding.height)
 
-        let regions = try controls.mask?.regionWeights(
-            styleCount: controls.styles.count, contentWidth: width, contentHeight: height,
-            featureWidth: contentFeatures.width, featureHeight: contentFeatures.height)
+        // The mask files are read once: for the relu4_1 regions here and, when measuring, for each
+        // layer's regions in losses(of:).
+        var maskImages: [RGBImage]?
+        var regions: RegionWeights?
+        if let mask = controls.mask {
+            let images = try mask.images(styleCount: controls.styles.count, contentWidth: width, contentHeight: height)
+            regions = try mask.regionWeights(images: images, styleCount: controls.styles.count,
+                                             featureWidth: contentFeatures.width, featureHeight: contentFeatures.height)
+            maskImages = images
+        }
         let (styles, styleSeconds) = try styleEncodings(controls, content: contentID, measuring: measuring, contentImage: contentImage)
         encodingSeconds += styleSeconds
 
@@ -142,8 +149,8 @@ public struct StylizationPipeline: Sendable {
         if let regions {
             adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), regions: regions,
                                                             statistics: statistics)
-            if measuring, let mask = controls.mask {
-                regionTargets = RegionTargets(mask: mask, styles: styles.map { $0.statistics! }, contentWidth: width, contentHeight: height)
+            if measuring, let mask = controls.mask, let maskImages {
+                regionTargets = RegionTargets(mask: mask, images: maskImages, styles: styles.map { $0.statistics! })
             }
         } else if styles.count == 1 {
             adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features, statistics: statistics)
@@ -267,8 +274,7 @@ public struct StylizationPipeline: Sendable {
     /// (``chromaDistance(_:_:)``) of the image from the content when it has the content image; the
     /// mask fidelity (``MaskFidelity``) when it has region targets.
     ///
-    /// - Throws: ``StyleControlError`` when the mask cannot be read again or a region has fewer than
-    ///   two positions at some layer.
+    /// - Throws: ``StyleControlError`` when a region has fewer than two positions at some layer.
     public func losses(of stylization: Stylization) throws(StyleControlError) -> StylizationLosses {
         guard let decoded = stylization.decoded, let target = stylization.target else {
             preconditionFailure("a tiled stylization has no g(t) to measure; measuring stylizations are not tiled")
@@ -279,9 +285,8 @@ public struct StylizationPipeline: Sendable {
         if let targets = stylization.regionTargets {
             var regions: [RegionWeights] = []
             for features in output {
-                regions.append(try targets.mask.regionWeights(
-                    styleCount: targets.styles.count, contentWidth: targets.contentWidth, contentHeight: targets.contentHeight,
-                    featureWidth: features.width, featureHeight: features.height))
+                regions.append(try targets.mask.regionWeights(images: targets.images, styleCount: targets.styles.count,
+                                                              featureWidth: features.width, featureHeight: features.height))
             }
             losses.maskFidelity = try MaskFidelity(output: output, regions: regions, styles: targets.styles)
         }
@@ -329,18 +334,17 @@ public struct StylizationPipeline: Sendable {
     }
 }
 
-/// What ``MaskFidelity`` measures a masked stylization against: its mask (read at each layer's size
-/// as the stylization read it at relu4_1), the styles' statistics in region order, the sized content's size.
+/// What ``MaskFidelity`` measures a masked stylization against: its mask and the mask images the
+/// stylization read (sampled at each layer's size as it sampled them at relu4_1), and the styles'
+/// statistics in region order.
 public struct RegionTargets: Sendable {
     public var mask: SpatialMask
+    public var images: [RGBImage]
     public var styles: [StyleStatistics]
-    public var contentWidth: Int
-    public var contentHeight: Int
 
-    public init(mask: SpatialMask, styles: [StyleStatistics], contentWidth: Int, contentHeight: Int) {
+    public init(mask: SpatialMask, images: [RGBImage], styles: [StyleStatistics]) {
         self.mask = mask
+        self.images = images
         self.styles = styles
-        self.contentWidth = contentWidth
-        self.contentHeight = contentHeight
     }
 }
