@@ -135,10 +135,16 @@ private func encodeJPEG(_ image: RGBImage, quality: Int, path: String) throws(Im
 /// Writes `bytes` to a new temporary file beside `path`, named `.NAME.<pid>-<random>.tmp`, flushes
 /// it to disk and renames it over `path`; on any failure the temporary file is removed. A process
 /// killed meanwhile leaves the temporary file, which the name lets a later run recognise as its
-/// own and remove once that process is gone (StyleReports' report folders do).
+/// own and remove once that process is gone (StyleReports' report folders do). The write passes
+/// ``AtomicWriteGate/shared``, so that a handler exiting on a signal can wait for it.
 ///
 /// - Throws: ``ImageCodecError/writeFailed(path:reason:)``.
 public func replaceAtomically(path: String, with bytes: [UInt8]) throws(ImageCodecError) {
+    try AtomicWriteGate.shared.passing { () throws(ImageCodecError) in try writeThenRename(path: path, bytes: bytes) }
+}
+
+/// ``replaceAtomically(path:with:)``'s steps: create the temporary file, write, flush, rename.
+private func writeThenRename(path: String, bytes: [UInt8]) throws(ImageCodecError) {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path

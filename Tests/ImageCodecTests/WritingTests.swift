@@ -81,4 +81,44 @@ import TestSupport
             #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
         }
     }
+
+    /// ``AtomicWriteGate/closeForExit()`` waits for a write in flight to finish and holds back any
+    /// later write: what lets a signal handler remove every temporary file before it exits (the
+    /// race that once left a `.tmp` file in an interrupted sweep's folder).
+    @Test func closingTheGateWaitsForWritesInFlightAndHoldsBackLaterOnes() throws {
+        let gate = AtomicWriteGate()
+        let events = EventLog()
+        let inside = DispatchSemaphore(value: 0), finish = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            gate.passing {
+                inside.signal()
+                finish.wait()
+                events.append("first write done")
+            }
+        }
+        inside.wait()
+        let closed = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            gate.closeForExit()
+            events.append("closed")
+            closed.signal()
+        }
+        usleep(100_000)
+        #expect(events.entries.isEmpty, "the gate closed while a write was in flight")
+        finish.signal()
+        closed.wait()
+        #expect(events.entries == ["first write done", "closed"])
+        // A write after closing does not start (its thread waits until the test process ends).
+        Thread.detachNewThread { gate.passing { events.append("late write") } }
+        usleep(100_000)
+        #expect(events.entries == ["first write done", "closed"])
+    }
+}
+
+/// Entries appended from several threads.
+private final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [String] = []
+    func append(_ entry: String) { lock.withLock { list.append(entry) } }
+    var entries: [String] { lock.withLock { list } }
 }

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import ImageCodec
 import StyleReports
 import StyleTransfer
 
@@ -244,8 +245,9 @@ struct Sweep: ParsableCommand {
     }
 }
 
-/// SIGINT and SIGTERM during a run that writes a report folder: the folder's in-flight temporary
-/// files and its lock file are removed (``removeInFlightTemporaryFiles()``), then the process
+/// SIGINT and SIGTERM during a run that writes a report folder: once the writes in flight have
+/// finished and later ones are held back (``AtomicWriteGate/closeForExit()``), the folder's
+/// temporary files and its lock file are removed (``removeInFlightTemporaryFiles()``), then the process
 /// exits with 128 + the signal (130, 143), as a shell reports a process killed by it.
 final class InterruptCleanup {
     private static let signals = [SIGINT, SIGTERM]
@@ -258,6 +260,7 @@ final class InterruptCleanup {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                AtomicWriteGate.shared.closeForExit()
                 removeInFlightTemporaryFiles()
                 exit(128 + number)
             }
