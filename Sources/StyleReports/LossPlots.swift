@@ -1,5 +1,6 @@
 // A sweep's losses against the number it sweeps (alpha, or the interpolation weight u), as inline
-// SVG line plots on its page and the same plots as a PNG beside it.
+// SVG line plots on its page and the same plots as a PNG beside it (a bilinear grid's heat maps:
+// LossHeatMaps.swift).
 
 import CGD
 import Foundation
@@ -44,28 +45,42 @@ func sweepLossPlots(_ manifest: SweepManifest) -> (swept: String, plots: [(title
 /// The name of the PNG of a sweep's loss plots in its folder.
 let lossPlotsPictureName = "losses.png"
 
-/// The page's section of loss plots (``sweepLossPlots(_:)``) as inline SVG, with a link to the same
-/// plots as a PNG; empty without plots.
+/// The page's section of loss plots (``sweepLossPlots(_:)``, or a `bilinear` grid's
+/// ``sweepLossHeatMaps(_:)``) as inline SVG, with a link to the same plots as a PNG; empty without plots.
 func lossPlots(_ manifest: SweepManifest) -> String {
+    if let maps = sweepLossHeatMaps(manifest) {
+        return "<h2>Losses over the corner position</h2>\n<p>u runs right toward corners b and d, v down toward c and d, "
+            + "as in the contact sheet; grey: no loss recorded yet.</p>\n<div class=\"plots\">"
+            + maps.enumerated().map { svgHeatMap($0.element, number: $0.offset) }.joined(separator: "\n") + "</div>\n"
+            + "<p>As a picture: <a href=\"\(lossPlotsPictureName)\">\(lossPlotsPictureName)</a>.</p>\n"
+    }
     guard let (swept, plots) = sweepLossPlots(manifest) else { return "" }
     return "<h2>Losses against \(escape(swept))</h2>\n<div class=\"plots\">"
         + plots.map { svgLinePlot(title: $0.title, xLabel: swept, series: $0.series) }.joined(separator: "\n") + "</div>\n"
         + "<p>As a picture: <a href=\"\(lossPlotsPictureName)\">\(lossPlotsPictureName)</a>.</p>\n"
 }
 
-/// Writes ``sweepLossPlots(_:)`` side by side as `losses.png` in `folder` (libgd, atomically), the
-/// same frames, ticks and colours as the page's SVG; removes a stale one when there are no plots.
+/// Writes ``sweepLossPlots(_:)`` side by side (a `bilinear` grid's ``sweepLossHeatMaps(_:)``) as
+/// `losses.png` in `folder` (libgd, atomically), the same frames, ticks and colours as the page's
+/// SVG; removes a stale one when there are no plots.
 func writeLossPlotsPicture(_ manifest: SweepManifest, folder: String) throws(ReportError) {
     let path = folder + "/" + lossPlotsPictureName
+    if let maps = sweepLossHeatMaps(manifest) { return try writeHeatMapsPicture(maps, path: path) }
     guard let (swept, plots) = sweepLossPlots(manifest) else {
         try? FileManager.default.removeItem(atPath: path)
         return
     }
+    try writeLinePlotsPicture(plots, xLabel: swept, path: path)
+}
+
+/// Draws `plots` side by side, each in a ``LinePlotFrame/standard`` frame fitted to its series, as
+/// the page's SVG draws them, and writes the PNG at `path` (libgd, atomically).
+func writeLinePlotsPicture(_ plots: [(title: String, series: [PlotSeries])], xLabel: String, path: String) throws(ReportError) {
     let frame = LinePlotFrame.standard
     let canvas = GDCanvas(width: Int(frame.width) * plots.count, height: Int(frame.height))
     canvas.fill(x: 0, y: 0, width: canvas.width, height: canvas.height, color: 0xFFFFFF)
     for (k, plot) in plots.enumerated() {
-        frame.fitted(to: plot.series).draw(plot.title, xLabel: swept, series: plot.series, on: canvas, at: k * Int(frame.width))
+        frame.fitted(to: plot.series).draw(plot.title, xLabel: xLabel, series: plot.series, on: canvas, at: k * Int(frame.width))
     }
     do { try canvas.writePNG(path: path) } catch { throw .failed("cannot write \(path): \(error.description)") }
 }
@@ -76,6 +91,11 @@ struct LinePlotFrame {
     var width = 440.0, height = 300.0
     var left = 64.0, right = 12.0, top = 28.0, bottom = 96.0
     var xMin = 0.0, xMax = 1.0, yMin = 0.0, yMax = 1.0
+    /// Labelled x values: the data's distinct x values when there are at most 12 (a sweep's
+    /// alphas), else five evenly spaced ones (rounded when every x is a whole number, as steps are).
+    var xTicks: [Double] = []
+    /// Whether each point gets a marker: when no line has more than 40 points.
+    var marksPoints = true
 
     static let standard = LinePlotFrame()
     static let palette: [Int32] = [0x1F77B4, 0xD62728, 0x2CA02C, 0x9467BD, 0xFF7F0E, 0x8C564B, 0xE377C2, 0x7F7F7F, 0xBCBD22, 0x17BECF]
@@ -88,6 +108,17 @@ struct LinePlotFrame {
         let (yLow, yHigh) = (ys.min()!, ys.max()!)
         let pad = yHigh > yLow ? 0.05 * (yHigh - yLow) : max(abs(yLow) * 0.05, 1e-6)
         (frame.yMin, frame.yMax) = (yLow - pad, yHigh + pad)
+        let distinct = Set(xs).sorted()
+        if distinct.count <= 12 {
+            frame.xTicks = distinct
+        } else {
+            let whole = xs.allSatisfy { $0 == $0.rounded() }
+            frame.xTicks = (0 ... 4).map { k in
+                let x = frame.xMin + (frame.xMax - frame.xMin) * Double(k) / 4
+                return whole ? x.rounded() : x
+            }
+        }
+        frame.marksPoints = series.allSatisfy { $0.points.count <= 40 }
         return frame
     }
 
@@ -107,7 +138,7 @@ struct LinePlotFrame {
             let label = String(format: "%.3g", tick)
             canvas.text(label, x: offset + Int(left) - 4 - GDCanvas.textWidth(label, size: 7.5), y: Int(py(tick)) + 4, size: 7.5, color: 0x000000)
         }
-        for value in Set(series.flatMap { $0.points.map(\.x) }).sorted() {
+        for value in xTicks {
             let label = formatAlpha(Float(value))
             canvas.text(label, x: offset + Int(px(value)) - GDCanvas.textWidth(label, size: 7.5) / 2, y: Int(height - bottom + 14), size: 7.5, color: 0x000000)
         }
@@ -119,7 +150,7 @@ struct LinePlotFrame {
             for (a, b) in zip(line.points, line.points.dropFirst()) {
                 gdImageLine(canvas.image, x(px(a.x)), y(py(a.y)), x(px(b.x)), y(py(b.y)), color)
             }
-            for p in line.points { gdImageFilledEllipse(canvas.image, x(px(p.x)), y(py(p.y)), 7, 7, color) }
+            if marksPoints { for p in line.points { gdImageFilledEllipse(canvas.image, x(px(p.x)), y(py(p.y)), 7, 7, color) } }
             guard k < 8 else { continue }
             let legendY = height - bottom + 48 + Double(k % 4) * 13, legendX = left + Double(k / 4) * 180
             canvas.fill(x: offset + Int(legendX), y: Int(legendY - 8), width: 12, height: 4, color: color)
@@ -130,13 +161,12 @@ struct LinePlotFrame {
     }
 }
 
-/// A line plot as inline SVG, 440 x 300: linear axes fitted to the data (x ticks at the data's
-/// distinct x values, five y ticks), each series a polyline with a circle per point (its values in
-/// `data-x` and `data-y`); a legend names the first eight lines.
+/// A line plot as inline SVG, 440 x 300: linear axes fitted to the data (``LinePlotFrame/xTicks``,
+/// five y ticks), each series a polyline with a circle per point (its values in `data-x` and
+/// `data-y`; small when ``LinePlotFrame/marksPoints`` is off); a legend names the first eight lines.
 func svgLinePlot(title: String, xLabel: String, series: [PlotSeries]) -> String {
     let frame = LinePlotFrame.standard.fitted(to: series)
     let (width, height, left, right, top, bottom) = (frame.width, frame.height, frame.left, frame.right, frame.top, frame.bottom)
-    let xs = series.flatMap { $0.points.map(\.x) }
     func px(_ x: Double) -> Double { frame.px(x) }
     func py(_ y: Double) -> Double { frame.py(y) }
     func f(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -148,7 +178,7 @@ func svgLinePlot(title: String, xLabel: String, series: [PlotSeries]) -> String 
         svg += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#ddd\"/>"
         svg += "<text x=\"\(f(left - 4))\" y=\"\(f(py(y) + 4))\" font-size=\"10\" text-anchor=\"end\">\(String(format: "%.3g", y))</text>\n"
     }
-    for x in Set(xs).sorted() {
+    for x in frame.xTicks {
         svg += "<text x=\"\(f(px(x)))\" y=\"\(f(height - bottom + 14))\" font-size=\"10\" text-anchor=\"middle\">\(formatAlpha(Float(x)))</text>\n"
     }
     svg += "<text x=\"\(f(left + (width - left - right) / 2))\" y=\"\(f(height - bottom + 30))\" font-size=\"11\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
@@ -157,7 +187,7 @@ func svgLinePlot(title: String, xLabel: String, series: [PlotSeries]) -> String 
         let points = line.points.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
         svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\" data-series=\"\(escape(line.name))\"/>\n"
         for p in line.points {
-            svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"3\" fill=\"\(color)\" data-x=\"\(p.x)\" data-y=\"\(p.y)\"/>"
+            svg += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"\(frame.marksPoints ? 3 : 1)\" fill=\"\(color)\" data-x=\"\(p.x)\" data-y=\"\(p.y)\"/>"
         }
         // The legend under the axis label: up to 8 entries in two columns, names cut to fit.
         guard k < 8 else { continue }

@@ -19,10 +19,10 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         learning = "learned from IN (gamma 1, beta 0) with Adam, lr \(options.learningRate), \(options.iterations) steps per style, "
             + "content weight \(formatAlpha(options.contentWeight)), style weight \(formatAlpha(options.styleWeight)), seed \(options.seed), "
             + String(format: "%.2f s", cin.learningSeconds ?? 0)
-        if let first = cin.firstLoss, let last = cin.lastLoss {
-            learning += "<br>total loss, first step → last step: " + zip(d.styles, zip(first, last)).map {
-                "\(escape($0.0.stem)) \(number(Double($0.1.0))) → \(number(Double($0.1.1)))"
-            }.joined(separator: "; ")
+        if let history = cin.lossHistory {
+            learning += "<br>total loss, first step → last step: " + zip(d.styles, history).map {
+                "\(escape($0.0.stem)) \(number($0.1.first.map(Double.init))) → \(number($0.1.last.map(Double.init)))"
+            }.joined(separator: "; ") + " (the learning curve is below the losses)"
         }
         if let saved = cin.savedTo { learning += "<br>saved to \(escape(saved))" }
     }
@@ -71,5 +71,6 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         }
         html += "</table>\n"
     }
+    html += cinLearningCurve(manifest)
     try writePage(folder: folder, title: "stylectl compare-norms \(name)", body: html, record: NormComparisonManifest.fileName)
 }

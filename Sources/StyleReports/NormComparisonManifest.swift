@@ -62,9 +62,8 @@ public struct NormComparisonManifest: JSONRecord, Equatable, Sendable {
         /// 2 x C x S.
         public var parameterCount: Int
         public var learningSeconds: Double?
-        /// Per style, the total loss at the first and at the last step.
-        public var firstLoss: [Float]?
-        public var lastLoss: [Float]?
+        /// Per style, the total loss before each Adam step, in step order (``StyleTransfer/CINLearningResult/lossHistory``).
+        public var lossHistory: [[Float]]?
         /// Where the learned parameters were saved (`--save-cin`).
         public var savedTo: String?
     }

@@ -88,8 +88,7 @@ public func runNormComparison(
         }
         cin = result.parameters
         summary.learningSeconds = result.seconds
-        summary.firstLoss = result.lossHistory.map { $0.first ?? .nan }
-        summary.lastLoss = result.lossHistory.map { $0.last ?? .nan }
+        summary.lossHistory = result.lossHistory
         progress(String(format: "CIN: learned in %.1f s", result.seconds))
         if let path = configuration.saveCIN {
             let file = CINParameterFile(parameters: cin, styles: definition.styles.map { URL(fileURLWithPath: $0.path).lastPathComponent },
@@ -148,6 +147,7 @@ public func runNormComparison(
     }
     var manifest = NormComparisonManifest(definition: definition, cin: summary, cells: cells, interpolation: interpolation, sheets: [])
     manifest.sheets = try writeComparisonSheets(manifest, folder: folder)
+    try writeCINLearningCurvePicture(manifest, folder: folder)
     try writeComparisonIndex(manifest, folder: folder)
     try manifest.write(folder: folder)
     return manifest

@@ -166,7 +166,7 @@ extension SweepManifest: ReportRecord {
 }
 
 extension NormComparisonManifest: ReportRecord {
-    var ownedFiles: [String] { sheets + (cells + interpolation).map(\.output) }
+    var ownedFiles: [String] { sheets + [cinLearningCurveName] + (cells + interpolation).map(\.output) }
     /// Always: the manifest is written after the last image.
     var hasFinishedResult: Bool { true }
     static let kind = "comparison of normalisations"

@@ -53,8 +53,21 @@ import TestSupport
         #expect(manifest.cells.count == 3 * 2 && manifest.interpolation.count == 2 * 3)
         #expect(manifest.cells.map(\.method) == [.instance, .instance, .conditional, .conditional, .adaptive, .adaptive])
         #expect(manifest.cin.parameterCount == 2 * 512 * 2 && manifest.cin.learningSeconds! > 0)
-        let (first, last) = (try #require(manifest.cin.firstLoss), try #require(manifest.cin.lastLoss))
-        for s in 0 ..< 2 { #expect(last[s] < first[s], "style \(s): loss \(first[s]) -> \(last[s])") }
+        // The learning curve: the loss before each of the 3 steps per style, falling; drawn as a
+        // polyline per style on the page (its points carry the manifest's values) and as a PNG.
+        let history = try #require(manifest.cin.lossHistory)
+        #expect(history.map(\.count) == [3, 3])
+        for s in 0 ..< 2 { #expect(history[s].last! < history[s].first!, "style \(s): loss \(history[s])") }
+        let curve = try readImage(path: config.folder + "/cin-learning.png")
+        #expect((curve.width, curve.height) == (Int(LinePlotFrame.standard.width), Int(LinePlotFrame.standard.height)))
+        let page = try String(contentsOfFile: config.folder + "/index.html", encoding: .utf8)
+        let section = try #require(page.range(of: "<h2>CIN learning curve</h2>")).upperBound
+        let svg = String(page[section...].split(separator: "</svg>")[0])
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2)
+        for (s, style) in ["mondrian", "sketch"].enumerated() {
+            #expect(svg.contains("data-series=\"\(style)\""))
+            for (step, loss) in history[s].enumerated() { #expect(svg.contains("data-x=\"\(Double(step + 1))\" data-y=\"\(Double(loss))\""), "step \(step + 1) of \(style)") }
+        }
         #expect(try NormComparisonManifest.read(folder: config.folder) == manifest)
         #expect(manifest.sheets == ["norms-c01-1.png", "interpolation-c01-1.png"])
         let sheet = try readImage(path: config.folder + "/norms-c01-1.png")
@@ -91,6 +104,9 @@ import TestSupport
         // The saved parameters, loaded: the same CIN images, nothing learned.
         let reloaded = try runNormComparison(try configuration("loaded", loadCIN: saved), stylizer: try stylizer())
         #expect(reloaded.cin.learningSeconds == nil && reloaded.definition.cinFile != nil)
+        let loadedFolder = temp.appendingPathComponent("loaded").path
+        #expect(!FileManager.default.fileExists(atPath: loadedFolder + "/cin-learning.png"))
+        #expect(try !String(contentsOfFile: loadedFolder + "/index.html", encoding: .utf8).contains("CIN learning curve"))
         for (a, b) in zip(manifest.cells, reloaded.cells) {
             #expect(try bytes(config.folder, a.output) == bytes(temp.appendingPathComponent("loaded").path, b.output), "\(a.output)")
         }
@@ -136,7 +152,7 @@ import TestSupport
         #expect(second.cells.count == 6)
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: config.folder))
         let outputs: [String] = (second.cells + second.interpolation).map(\.output)
-        let written: Set<String> = Set(second.sheets + outputs + ["index.html", "manifest.json"])
+        let written: Set<String> = Set(second.sheets + outputs + ["index.html", "manifest.json", "cin-learning.png"])
         #expect(after == written)
     }
 

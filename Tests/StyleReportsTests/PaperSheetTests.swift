@@ -82,6 +82,43 @@ import TestSupport
         }
     }
 
+    /// The losses over the corner position as heat maps: a square per cell at (u, v) as the sheet
+    /// places it, carrying the manifest's loss, coloured on viridis from the lowest (dark) to the
+    /// highest (yellow); the PNG shows the same colours at the same places.
+    @Test func bilinearLossesAreHeatMapsOverTheCornerPosition() throws {
+        let (manifest, folder) = try sweep("corners.yaml")
+        let page = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
+        #expect(page.contains("<h2>Losses over the corner position</h2>"))
+        let maps = page.components(separatedBy: "<svg class=\"plot heatmap\"").dropFirst().map { String($0.split(separator: "</svg>")[0]) }
+        #expect(maps.count == 2)
+        let picture = try readImage(path: folder + "/losses.png")
+        let frame = HeatMapFrame.standard
+        #expect((picture.width, picture.height) == (2 * Int(frame.width), Int(frame.height)))
+        let squares = try NSRegularExpression(pattern: ##"fill="#([0-9a-f]{6})" data-u="([0-9]+)" data-v="([0-9]+)" data-value="([-0-9.e+]+)""##)
+        for (k, (map, loss)) in zip(maps, [\SweepManifest.Cell.styleLoss, \.contentLoss]).enumerated() {
+            let found = squares.matches(in: map, range: NSRange(map.startIndex..., in: map)).map { match in
+                let text = { (i: Int) in String(map[Range(match.range(at: i), in: map)!]) }
+                return (colour: Int(text(1), radix: 16)!, u: Int(text(2))!, v: Int(text(3))!, value: Double(text(4))!)
+            }
+            #expect(found.count == 25)
+            let values = manifest.cells.compactMap { $0[keyPath: loss] }
+            let (low, high) = (values.min()!, values.max()!)
+            for cell in manifest.cells {
+                // Cell i sits in sheet row i / 5 (v) and column i % 5 (u).
+                let i = cell.row * 5 + cell.column
+                let square = try #require(found.first { $0.u == i % 5 && $0.v == i / 5 }, "\(cell.output)")
+                #expect(square.value == cell[keyPath: loss], "\(cell.output)")
+                let expected = HeatMapFrame.color(HeatMapFrame.scaled(square.value, (low, high)))
+                #expect(square.colour == Int(expected))
+                let x = k * Int(frame.width) + Int(frame.left + (Double(square.u) + 0.5) * frame.side / 5)
+                let y = Int(frame.top + (Double(square.v) + 0.5) * frame.side / 5)
+                #expect(pixel(picture, x: x, y: y) == Int(expected), "\(cell.output) in losses.png")
+            }
+            // The lowest loss is the darkest square, the highest the yellow one.
+            #expect(found.first { $0.value == low }!.colour == 0x440154 && found.first { $0.value == high }!.colour == 0xFDE725)
+        }
+    }
+
     /// Fig. 10: the content and the styles (framed in their region's colour) before the result;
     /// above it the mask, each region in its style's colour.
     @Test func maskedResultsShowTheTintedMaskAndTheStyles() throws {
