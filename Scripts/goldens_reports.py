@@ -23,6 +23,12 @@ Gatys et al.'s Gram-matrix style loss (`gram_style_loss`): G(f) = F F^T / (C H W
 sum_i mean((G(g_t_feats[i]) - G_i)^2), G_i the style's (the weighted sum of the styles' for `mixed`).
 
 Images are loaded as test.py does (Resize(64) of the shorter side, ToTensor).
+
+The two style losses on identical inputs (no network between them and stylectl): seeded random
+features of the four layers' shapes, `gram_out_i` standing for f_i(g(t)) and `gram_style_i` for
+f_i(s), written as raw float32 with index.json (Tests/TestSupport/ArrayGoldens.swift's format),
+and the losses computed from those float32 values in float64: `gram_loss` (as above) and
+`mean_std_loss` (Eq. 8: unbiased variance + 1e-5 under the square root).
 """
 
 import json
@@ -129,6 +135,31 @@ def main():
                               "gram_style_loss": gram_loss_to(g_t_feats, grams)})
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump({"size": SIZE, "cells": cells, "mixed": mixed}, f, indent=1)
+    write_identical_inputs(out)
+
+
+def write_identical_inputs(out):
+    """The losses of seeded random features, for a check with no network in between."""
+    generator = torch.Generator().manual_seed(11)
+    shapes = [(1, 64, 24, 20), (1, 128, 12, 10), (1, 256, 6, 5), (1, 512, 3, 3)]
+    arrays, gram_loss, mean_std_loss = {}, 0.0, 0.0
+    for i, shape in enumerate(shapes):
+        # ReLU features: non-negative, a spread of scales across channels.
+        scale = torch.rand(shape[1], 1, 1, generator=generator) * 3
+        a = (torch.randn(shape, generator=generator) * scale + 0.3).clamp(min=0)
+        b = (torch.randn(shape, generator=generator) * scale * 1.5 + 0.1).clamp(min=0)
+        arrays[f"gram_out_{i}"], arrays[f"gram_style_{i}"] = a, b
+        gram_loss += float(((gram(a) - gram(b)) ** 2).mean())
+        am, bm = a.double().mean(dim=(2, 3)), b.double().mean(dim=(2, 3))
+        astd = (a.double().var(dim=(2, 3), unbiased=True) + 1e-5).sqrt()
+        bstd = (b.double().var(dim=(2, 3), unbiased=True) + 1e-5).sqrt()
+        mean_std_loss += float(((am - bm) ** 2).mean() + ((astd - bstd) ** 2).mean())
+    index = {"arrays": {}, "scalars": {"gram_loss": gram_loss, "mean_std_loss": mean_std_loss}}
+    for name, t in arrays.items():
+        t.numpy().astype("<f4").tofile(os.path.join(out, name + ".f32"))
+        index["arrays"][name] = list(t.shape)
+    with open(os.path.join(out, "index.json"), "w") as f:
+        json.dump(index, f, indent=1, sort_keys=True)
 
 
 if __name__ == "__main__":
