@@ -24,6 +24,7 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
                 "\(escape($0.0.stem)) \(number($0.1.first.map(Double.init))) → \(number($0.1.last.map(Double.init)))"
             }.joined(separator: "; ") + " (the learning curve is below the losses)"
         }
+        learning += "<br>parameters: \(link(cinParametersName)) (a rerun of this comparison resumes from them)"
         if let saved = cin.savedTo { learning += "<br>saved to \(escape(saved))" }
     }
     var html = """

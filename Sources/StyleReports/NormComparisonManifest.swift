@@ -96,3 +96,7 @@ public struct NormComparisonManifest: JSONRecord, Equatable, Sendable {
         }
     }
 }
+
+/// The file in a compare-norms report folder holding the CIN parameters learned there
+/// (``StyleTransfer/CINParameterFile``), for a rerun of the same comparison to resume from.
+public let cinParametersName = "cin-parameters.json"

@@ -20,6 +20,11 @@ import TensorCore
 /// The folder is created if missing. If it holds anything but this same comparison, nothing is
 /// changed and the run fails, unless `overwrite`: then only what a comparison writes there
 /// (manifest, index, sheets and the old manifest's images) is removed first.
+///
+/// The same comparison run again resumes: the manifest is written once CIN's parameters are ready
+/// and after every cell, learned parameters are kept in the folder (``cinParametersName``), and a
+/// rerun takes them and the cells whose images are there instead of learning and decoding again.
+/// Learning and decoding are deterministic, so a resumed report equals an uninterrupted one.
 public func runNormComparison(
     _ plan: NormComparisonPlan, stylizer: Stylizer, progress: (String) -> Void = { _ in }
 ) throws(ReportError) -> NormComparisonManifest {
@@ -29,9 +34,11 @@ public func runNormComparison(
     _ = try report.inspect(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite)
     let lock = try report.lock()
     defer { lock.release() }
-    // Every image is made again: what an earlier run of the same comparison wrote goes too.
-    if let old = try report.prepare(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite) {
-        report.removeReportFiles(of: old)
+    // What an earlier run of the same comparison finished is kept.
+    let old = try report.prepare(NormComparisonManifest.self, definition: definition, overwrite: configuration.overwrite)
+    var finished: [String: NormComparisonManifest.Cell] = [:]
+    for cell in (old?.cells ?? []) + (old?.interpolation ?? []) where FileManager.default.fileExists(atPath: report.file(cell.output)) {
+        finished[cell.output] = cell
     }
 
     // Every encoding and decoding goes through the one pipeline; IN and CIN build t themselves.
@@ -47,9 +54,11 @@ public func runNormComparison(
     }
     let channels = contents[0].features.channels
 
-    // CIN's parameters: loaded, or learned from IN.
+    // CIN's parameters: loaded, learned by an earlier run of this comparison, or learned from IN.
     let cin: ConditionalInstanceNorm
     var summary = NormComparisonManifest.CINSummary(channels: channels, styles: styles.count, parameterCount: 2 * channels * styles.count)
+    let styleNames = definition.styles.map { URL(fileURLWithPath: $0.path).lastPathComponent }
+    let learnedPath = report.file(cinParametersName)
     if let loaded, let path = configuration.loadCIN {
         guard loaded.channels == channels else { throw .cinFile(.channels(path: path, inFile: loaded.channels, expected: channels)) }
         cin = loaded.parameters
@@ -57,6 +66,11 @@ public func runNormComparison(
         if let learnedFor = definition.cinLearnedFor {
             progress("warning: \(path) was learned for the styles \(learnedFor.joined(separator: ", ")); its rows are used in that order (--allow-other-styles, recorded in the report)")
         }
+    } else if let old, old.cin.lossHistory != nil, let learned = try? CINParameterFile.read(path: learnedPath),
+              learned.channels == channels, learned.styles == styleNames, learned.learning == definition.learning {
+        cin = learned.parameters
+        summary = old.cin
+        progress("CIN: \(cin.parameterCount) parameters learned by an earlier run of this comparison (\(learnedPath))")
     } else {
         progress("CIN: learning \(summary.parameterCount) parameters (\(styles.count) styles x 2 x \(channels)), \(definition.learning!.iterations) Adam steps per style")
         // The learning runs on the training kernels, from the images sized as the pipeline sizes them.
@@ -90,13 +104,16 @@ public func runNormComparison(
         summary.learningSeconds = result.seconds
         summary.lossHistory = result.lossHistory
         progress(String(format: "CIN: learned in %.1f s", result.seconds))
-        if let path = configuration.saveCIN {
-            let file = CINParameterFile(parameters: cin, styles: definition.styles.map { URL(fileURLWithPath: $0.path).lastPathComponent },
-                                        learning: definition.learning)
-            do { try file.write(path: path) } catch { throw .cinFile(error) }
-            summary.savedTo = URL(fileURLWithPath: path).standardizedFileURL.path
-            progress("CIN: parameters saved to \(path)")
+        do { try CINParameterFile(parameters: cin, styles: styleNames, learning: definition.learning).write(path: learnedPath) } catch {
+            throw .cinFile(error)
         }
+    }
+    if definition.learning != nil, let path = configuration.saveCIN {
+        do { try CINParameterFile(parameters: cin, styles: styleNames, learning: definition.learning).write(path: path) } catch {
+            throw .cinFile(error)
+        }
+        summary.savedTo = URL(fileURLWithPath: path).standardizedFileURL.path
+        progress("CIN: parameters saved to \(path)")
     }
     let instance = ConditionalInstanceNorm.instanceNormalization(channels: channels)
 
@@ -114,38 +131,59 @@ public func runNormComparison(
         return (losses.style, losses.content)
     }
 
-    var cells: [NormComparisonManifest.Cell] = [], interpolation: [NormComparisonManifest.Cell] = []
+    // The manifest is written now and after every cell, so that a rerun resumes.
+    var manifest = NormComparisonManifest(definition: definition, cin: summary, cells: [], interpolation: [], sheets: [])
+    try manifest.write(folder: folder)
     let total = contents.count * (3 * styles.count + 2 * definition.interpolationWeights.count)
+    var timeLeft = TimeLeft()
+    /// Records cell `name`, kept from an earlier run or made by `make` (timed, with the time left).
+    func record(_ name: String, interpolated: Bool, make: () throws(ReportError) -> NormComparisonManifest.Cell) throws(ReportError) {
+        let position = manifest.cells.count + manifest.interpolation.count + 1
+        let cell: NormComparisonManifest.Cell
+        if let kept = finished[name] {
+            cell = kept
+            progress("[\(position)/\(total)] \(name): already done")
+        } else {
+            let start = Date()
+            cell = try make()
+            timeLeft.record(seconds: Date().timeIntervalSince(start))
+            let losses = (cell.styleLoss.map { "style loss " + String(format: "%.4g", $0) + ", " } ?? "") + "content loss " + String(format: "%.4g", cell.contentLoss)
+            progress("[\(position)/\(total)] \(name): \(losses)" + timeLeft.phrase(forRemaining: total - position))
+        }
+        if interpolated { manifest.interpolation.append(cell) } else { manifest.cells.append(cell) }
+        try manifest.write(folder: folder)
+    }
     for c in contents.indices {
         let f = contents[c].features
         let contentName = String(format: "c%02d-", c + 1) + safeName(definition.contents[c].stem)
         for method in NormalizationMethod.allCases {
             for s in styles.indices {
-                let t = switch method {
-                case .instance: instance.apply(f, style: 0)
-                case .conditional: cin.apply(f, style: s)
-                case .adaptive: adaptiveInstanceNormalization(content: f, style: styles[s].features)
-                }
                 let name = "\(contentName)_\(method.rawValue.lowercased())_" + String(format: "s%02d-", s + 1) + safeName(definition.styles[s].stem) + ".png"
-                let (styleLoss, contentLoss) = try render(t, content: c, style: s, name: name)
-                cells.append(.init(content: c, method: method, style: s, output: name, styleLoss: styleLoss, contentLoss: contentLoss))
-                progress("[\(cells.count + interpolation.count)/\(total)] \(name): style loss \(String(format: "%.4g", styleLoss!)), content loss \(String(format: "%.4g", contentLoss))")
+                try record(name, interpolated: false) { () throws(ReportError) in
+                    let t = switch method {
+                    case .instance: instance.apply(f, style: 0)
+                    case .conditional: cin.apply(f, style: s)
+                    case .adaptive: adaptiveInstanceNormalization(content: f, style: styles[s].features)
+                    }
+                    let (styleLoss, contentLoss) = try render(t, content: c, style: s, name: name)
+                    return .init(content: c, method: method, style: s, output: name, styleLoss: styleLoss, contentLoss: contentLoss)
+                }
             }
         }
         for method in [NormalizationMethod.conditional, .adaptive] {
             for weight in definition.interpolationWeights {
-                let t = switch method {
-                case .conditional: cin.interpolated(weights: [1 - weight, weight] + [Float](repeating: 0, count: cin.styleCount - 2)).apply(f, style: 0)
-                default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styles[0].features, styles[1].features], weights: [1 - weight, weight])
-                }
                 let name = "\(contentName)_interp-\(method.rawValue.lowercased())_w\(formatAlpha(weight)).png"
-                let (_, contentLoss) = try render(t, content: c, style: nil, name: name)
-                interpolation.append(.init(content: c, method: method, weight: weight, output: name, contentLoss: contentLoss))
-                progress("[\(cells.count + interpolation.count)/\(total)] \(name): content loss \(String(format: "%.4g", contentLoss))")
+                try record(name, interpolated: true) { () throws(ReportError) in
+                    let t = switch method {
+                    case .conditional: cin.interpolated(weights: [1 - weight, weight] + [Float](repeating: 0, count: cin.styleCount - 2)).apply(f, style: 0)
+                    default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styles[0].features, styles[1].features], weights: [1 - weight, weight])
+                    }
+                    let (_, contentLoss) = try render(t, content: c, style: nil, name: name)
+                    return .init(content: c, method: method, weight: weight, output: name, contentLoss: contentLoss)
+                }
             }
         }
     }
-    var manifest = NormComparisonManifest(definition: definition, cin: summary, cells: cells, interpolation: interpolation, sheets: [])
     manifest.sheets = try writeComparisonSheets(manifest, folder: folder)
     try writeCINLearningCurvePicture(manifest, folder: folder)
     try writeComparisonIndex(manifest, folder: folder)

@@ -166,8 +166,8 @@ extension SweepManifest: ReportRecord {
 }
 
 extension NormComparisonManifest: ReportRecord {
-    var ownedFiles: [String] { sheets + [cinLearningCurveName] + (cells + interpolation).map(\.output) }
-    /// Always: the manifest is written after the last image.
+    var ownedFiles: [String] { sheets + [cinLearningCurveName, cinParametersName] + (cells + interpolation).map(\.output) }
+    /// Always: the manifest is first written once CIN's parameters are ready (learned or loaded).
     var hasFinishedResult: Bool { true }
     static let kind = "comparison of normalisations"
     /// None: the sheets are named in the manifest.

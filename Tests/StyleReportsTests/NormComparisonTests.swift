@@ -112,6 +112,38 @@ import TestSupport
         }
     }
 
+    /// A run cut short (after CIN was learned and two cells were written: what a killed run leaves)
+    /// resumes: the rerun takes the learned parameters and the finished cells, makes the rest, and
+    /// the report equals the uninterrupted one byte for byte.
+    @Test func anInterruptedComparisonResumesWhereItStopped() throws {
+        // Folders of the same name (sheets carry it).
+        let whole = try configuration("whole/norms", iterations: 2)
+        let reference = try runNormComparison(whole, stylizer: try stylizer())
+        let config = try configuration("resumed/norms", iterations: 2)
+        try FileManager.default.createDirectory(atPath: config.folder, withIntermediateDirectories: true)
+        // What the cut run left: its manifest after two cells, their images and CIN's parameters.
+        var cut = reference
+        cut.cells = Array(reference.cells.prefix(2))
+        (cut.interpolation, cut.sheets) = ([], [])
+        try cut.write(folder: config.folder)
+        for name in cut.cells.map(\.output) + [cinParametersName] {
+            try FileManager.default.copyItem(atPath: whole.folder + "/" + name, toPath: config.folder + "/" + name)
+        }
+        // A third image without its manifest entry (killed before the manifest was written) is made again.
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: config.folder + "/" + reference.cells[2].output))
+        var lines: [String] = []
+        let resumed = try runNormComparison(config, stylizer: try stylizer()) { lines.append($0) }
+        #expect(!lines.contains { $0.contains("learning") }, "\(lines)")
+        #expect(lines.contains { $0.contains("learned by an earlier run") })
+        #expect(lines.filter { $0.hasSuffix("already done") }.count == 2)
+        // Progress with the time left, until the last cell.
+        #expect(lines.filter { $0.hasSuffix(" left") }.count == reference.cells.count + reference.interpolation.count - 2 - 1, "\(lines)")
+        #expect(resumed == reference)
+        for name in reference.sheets + (reference.cells + reference.interpolation).map(\.output) + ["cin-learning.png", cinParametersName] {
+            #expect(try bytes(config.folder, name) == bytes(whole.folder, name), "\(name)")
+        }
+    }
+
     @Test func cinWithAdaINStatisticsGivesAdaINImages() throws {
         let stylizer = try stylizer()
         let features = try styles.map { path in
@@ -152,7 +184,7 @@ import TestSupport
         #expect(second.cells.count == 6)
         let after = Set(try FileManager.default.contentsOfDirectory(atPath: config.folder))
         let outputs: [String] = (second.cells + second.interpolation).map(\.output)
-        let written: Set<String> = Set(second.sheets + outputs + ["index.html", "manifest.json", "cin-learning.png"])
+        let written: Set<String> = Set(second.sheets + outputs + ["index.html", "manifest.json", "cin-learning.png", cinParametersName])
         #expect(after == written)
     }
 

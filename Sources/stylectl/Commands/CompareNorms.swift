@@ -15,8 +15,10 @@ struct CompareNorms: ParsableCommand {
             content images, the decoder fixed, starting from IN; AdaIN takes them from each style image's \
             statistics. Writes Reports/NAME/: one PNG per cell, norms-cNN-1.png contact sheets (rows IN, CIN, \
             AdaIN; columns the styles), interpolation-cNN-1.png (CIN vs AdaIN from the first style to the second), \
-            index.html with each cell's style and content loss, CIN's learning time and parameter count, and \
-            manifest.json. A folder holding anything else is refused unless --overwrite.
+            index.html with each cell's style and content loss, CIN's learning time, parameter count and learning \
+            curve (cin-learning.png), cin-parameters.json and manifest.json. The same command run again resumes: \
+            it takes the learned parameters and the finished cells. A folder holding anything else is refused \
+            unless --overwrite.
             """
     )
 
@@ -30,10 +32,10 @@ struct CompareNorms: ParsableCommand {
     var reportsDir: String = "Reports"
     @Flag(help: "Replace a report folder that holds something else.")
     var overwrite = false
-    @Option(help: "Resize the content images' shorter side to this many pixels (0 keeps their size).")
-    var contentSize: Int = 256
-    @Option(help: "Resize the style images' shorter side to this many pixels (0 keeps their size).")
-    var styleSize: Int = 256
+    @Option(help: "Resize the content images' shorter side to this many pixels (0 keeps their size; the default is sweep's).")
+    var contentSize: Int = ModelVariant.pytorchAdaIN.conventions.defaultImageSize
+    @Option(help: "Resize the style images' shorter side to this many pixels (0 keeps their size; the default is sweep's).")
+    var styleSize: Int = ModelVariant.pytorchAdaIN.conventions.defaultImageSize
     @Option(help: "Adam steps per style for learning CIN.")
     var iterations: Int = CINLearningOptions().iterations
     @Option(help: "Adam's learning rate for CIN's scale and shift.")
