@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
         .library(name: "StyleReports", targets: ["StyleReports"]),
+        .library(name: "StyleVideo", targets: ["StyleVideo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         // SHA-256 of the manifests' inputs and weights.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // ffmpeg and ffprobe as child processes, their frames streamed through pipes (stylectl video).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // MARK: - C libraries
@@ -39,11 +42,14 @@ let package = Package(
         .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams"),
                                                    .product(name: "Crypto", package: "swift-crypto")]),
 
+        // Video through ffmpeg: frames through the stylization pipeline, keyframed controls, flicker (stylectl video).
+        .target(name: "StyleVideo", dependencies: ["StyleTransfer", "ImageCodec", .product(name: "Subprocess", package: "swift-subprocess")]),
+
         // MARK: - Executables
         .executableTarget(
             name: "stylectl",
             dependencies: [
-                "StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints",
+                "StyleTransfer", "StyleReports", "StyleVideo", "ImageCodec", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +70,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TensorCore", "TestSupport"]),
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "TestSupport"]),
         .testTarget(name: "StyleReportsTests", dependencies: ["StyleReports", "StyleTransfer", "ImageCodec", "TestSupport"]),
+        .testTarget(name: "StyleVideoTests", dependencies: ["StyleVideo", "StyleTransfer", "ImageCodec", "TestSupport"]),
         .testTarget(name: "stylectlTests", dependencies: ["stylectl", "TestSupport"]),
     ]
 )

@@ -5,12 +5,13 @@ import Foundation
 import StyleTransfer
 
 @main
-struct StyleCtl: ParsableCommand {
+struct StyleCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stylectl",
         abstract: "Arbitrary style transfer with Adaptive Instance Normalization (Huang & Belongie 2017) on the CPU.",
         version: "0.1.0",
-        subcommands: [Stylize.self, Sweep.self, Report.self, Figure.self, Train.self, CompareNorms.self, Mask.self, CheckModels.self, Export.self]
+        subcommands: [Stylize.self, Sweep.self, Report.self, Figure.self, Train.self, CompareNorms.self, Mask.self, CheckModels.self, Export.self,
+                      Video.self]
     )
 
     /// ArgumentParser's `main()`, except that an error's message is printed with its control
@@ -18,10 +19,14 @@ struct StyleCtl: ParsableCommand {
     /// ("The value '...' is invalid for '--mask-mode <mode>'") or a file name cannot drive the
     /// terminal. Help and version go to standard output unchanged; exit codes are ArgumentParser's
     /// (64 for a usage mistake, 1 for a failure).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

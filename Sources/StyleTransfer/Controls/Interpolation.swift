@@ -26,13 +26,14 @@ public func normalizedInterpolationWeights(_ weights: [Float], styleCount: Int) 
 ///   - styles: `f(s_i)`, shape (1, C, H_i, W_i).
 ///   - weights: one per style, already normalised (``normalizedInterpolationWeights(_:styleCount:)``).
 ///   - statistics: AdaIN's standard deviations (``ModelConventions/statistics``).
+///   - contentMoments: replaces the content's own statistics (``adaptiveInstanceNormalization(content:style:statistics:contentMoments:)``).
 public func interpolatedAdaptiveInstanceNormalization(
-    content: Tensor, styles: [Tensor], weights: [Float], statistics: AdaINStatistics = .pytorchAdaIN
+    content: Tensor, styles: [Tensor], weights: [Float], statistics: AdaINStatistics = .pytorchAdaIN, contentMoments: ChannelMeanStd? = nil
 ) -> Tensor {
     precondition(styles.count == weights.count && !styles.isEmpty, "\(weights.count) weights for \(styles.count) styles")
     var sum = Tensor(zeros: content.shape)
     for (style, weight) in zip(styles, weights) {
-        let adain = adaptiveInstanceNormalization(content: content, style: style, statistics: statistics)
+        let adain = adaptiveInstanceNormalization(content: content, style: style, statistics: statistics, contentMoments: contentMoments)
         sum.values.withUnsafeMutableBufferPointer { total in
             adain.values.withUnsafeBufferPointer { term in
                 for i in total.indices { total[i] += weight * term[i] }

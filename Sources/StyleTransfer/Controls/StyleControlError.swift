@@ -51,6 +51,9 @@ public enum StyleControlError: Error, CustomStringConvertible {
     case badTile(Int)
     /// A tiled stylization was asked for something it cannot give: `what` (losses, masks).
     case notTiled(what: String)
+    /// Smoothed content statistics (a video's `--stabilize statistics`) asked for with a mask,
+    /// whose regions each have their own statistics.
+    case smoothedStatisticsWithMask
 
     public var description: String {
         switch self {
@@ -104,6 +107,8 @@ public enum StyleControlError: Error, CustomStringConvertible {
             return "--tile must be a multiple of 8 of at least \(Tiling.minimumTile) pixels, got \(tile)"
         case .notTiled(let what):
             return "--tile: \(what) are not available on a tiled stylization yet; stylize this content without --tile"
+        case .smoothedStatisticsWithMask:
+            return "--stabilize statistics smooths the whole frame's statistics and cannot be used with a mask (each region has its own); use --stabilize features"
         }
     }
 }

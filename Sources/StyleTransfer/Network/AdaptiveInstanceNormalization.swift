@@ -15,10 +15,14 @@ public func calcMeanStd(_ feat: Tensor, eps: Float = 1e-5) -> (mean: [Float], st
 ///
 /// content is (N, C, H, W); style is (N, C, H', W') (any spatial size); the result has the
 /// content's shape. Computed in the order of pytorch-AdaIN's `adaptive_instance_normalization`.
-public func adaptiveInstanceNormalization(content: Tensor, style: Tensor, statistics: AdaINStatistics = .pytorchAdaIN) -> Tensor {
+/// `contentMoments` replaces the content's own `mean(x)` and `std(x)` (N x C each): a video's
+/// averaged statistics (``TemporalSmoothing``).
+public func adaptiveInstanceNormalization(
+    content: Tensor, style: Tensor, statistics: AdaINStatistics = .pytorchAdaIN, contentMoments: ChannelMeanStd? = nil
+) -> Tensor {
     precondition(content.batch == style.batch && content.channels == style.channels,
                  "AdaIN needs the same batch and channels, got content \(content.shape) and style \(style.shape)")
-    let (contentMean, contentStd) = channelMeanStd(content, convention: statistics.content)
+    let (contentMean, contentStd) = contentMoments.map { ($0.mean, $0.std) } ?? channelMeanStd(content, convention: statistics.content)
     let (styleMean, styleStd) = channelMeanStd(style, convention: statistics.style)
     return renormalizeChannels(content, mean: contentMean, std: contentStd, targetMean: styleMean, targetStd: styleStd)
 }

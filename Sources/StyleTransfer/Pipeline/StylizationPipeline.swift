@@ -83,8 +83,12 @@ public struct StylizationPipeline: Sendable {
 
     /// ``stylize(content:controls:)`` with `g(t)` and `t`; when `measuring`, also the style loss's
     /// targets (``Stylization/styleTarget``, for ``losses(of:)``), computed by the encoder pass that
-    /// encodes each style (once per style and colour transform).
-    public func stylize(content: String, controls: StyleControls, measuring: Bool) throws(StyleControlError) -> Stylization {
+    /// encodes each style (once per style and colour transform). With `smoothing` (a video's frames
+    /// in order), AdaIN normalises the content with averaged statistics, or the decoder decodes
+    /// averaged features (``TemporalSmoothing``; not in tiles, and statistics not with a mask).
+    public func stylize(
+        content: String, controls: StyleControls, measuring: Bool, smoothing: TemporalSmoothing? = nil
+    ) throws(StyleControlError) -> Stylization {
         try controls.validate()
         let mode = controls.preserveColor
         var encodingSeconds = 0.0
@@ -112,6 +116,7 @@ public struct StylizationPipeline: Sendable {
             let whole = try timed { () throws(StyleControlError) in try sizedContent() }
             if max(whole.image.width, whole.image.height) > tiling.tile {
                 if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
+                if smoothing != nil { throw .notTiled(what: "--stabilize") }
                 return try timedTiled(whole, contentID: contentID, controls: controls, tiling: tiling)
             }
         }
@@ -143,25 +148,33 @@ public struct StylizationPipeline: Sendable {
         // AdaIN, AdaIN per region or the weighted sum of AdaINs (with the model's statistics), then
         // Stylizer's alpha blend, decoder and crop.
         let statistics = stylizer.variant.conventions.statistics
+        var contentMoments: ChannelMeanStd?
+        if let smoothing, smoothing.quantity == .statistics {
+            let own = channelMeanStd(contentFeatures, convention: statistics.content)
+            contentMoments = smoothing.statistics(ChannelMeanStd(mean: own.mean, std: own.std))
+        }
         let adain: Tensor
         var styleTarget: StyleStatistics?
         var regionTargets: RegionTargets?
         if let regions {
+            if contentMoments != nil { throw .smoothedStatisticsWithMask }
             adain = try regionAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), regions: regions,
                                                             statistics: statistics)
             if measuring, let mask = controls.mask, let maskImages {
                 regionTargets = RegionTargets(mask: mask, images: maskImages, styles: styles.map { $0.statistics! })
             }
         } else if styles.count == 1 {
-            adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features, statistics: statistics)
+            adain = adaptiveInstanceNormalization(content: contentFeatures, style: styles[0].features, statistics: statistics,
+                                                  contentMoments: contentMoments)
             styleTarget = styles[0].statistics
         } else {
             let weights = try controls.normalizedWeights()
             adain = interpolatedAdaptiveInstanceNormalization(content: contentFeatures, styles: styles.map(\.features), weights: weights,
-                                                              statistics: statistics)
+                                                              statistics: statistics, contentMoments: contentMoments)
             if measuring { styleTarget = StyleStatistics.mix(styles.map { $0.statistics! }, weights: weights) }
         }
-        let target = blend(adain, contentFeatures, alpha: controls.alpha)
+        let blended = blend(adain, contentFeatures, alpha: controls.alpha)
+        let target = smoothing?.features(blended) ?? blended
         let decodeStart = DispatchTime.now().uptimeNanoseconds
         var stylization = try decode(target, content: contentEncoding, styleTarget: styleTarget,
                                      luminanceOf: mode == .luminance ? try contentImage() : nil)

@@ -254,13 +254,15 @@ final class InterruptCleanup {
     private let sources: [any DispatchSourceSignal]
 
     /// Installs the handlers until ``uninstall()``. The signals' default action (ending the
-    /// process at once) is turned off first, so that the dispatch sources receive them.
-    init() {
+    /// process at once) is turned off first, so that the dispatch sources receive them. `paths`
+    /// (a video's temporary output and work folder) are removed too.
+    init(removing paths: [String] = []) {
         sources = Self.signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 AtomicWriteGate.shared.closeForExit()
+                for path in paths { try? FileManager.default.removeItem(atPath: path) }
                 removeInFlightTemporaryFiles()
                 exit(128 + number)
             }
