@@ -38,12 +38,11 @@ let package = Package(
         .target(name: "ImageCodec", dependencies: ["CPNG", "CCodecShims"]),
         .target(name: "Checkpoints"),
         .target(name: "StyleTransfer", dependencies: ["TensorCore", "ImageCodec", "Checkpoints"]),
-        // Parameter sweeps, their manifests, metrics, contact sheets and HTML index (stylectl sweep).
-        .target(name: "StyleReports", dependencies: ["StyleTransfer", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams"),
-                                                   .product(name: "Crypto", package: "swift-crypto")]),
-
         // Video through ffmpeg: frames through the stylization pipeline, keyframed controls, flicker (stylectl video).
         .target(name: "StyleVideo", dependencies: ["StyleTransfer", "ImageCodec", .product(name: "Subprocess", package: "swift-subprocess")]),
+        // Parameter sweeps, their manifests, metrics, contact sheets and HTML index (stylectl sweep), and video reports.
+        .target(name: "StyleReports", dependencies: ["StyleTransfer", "StyleVideo", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams"),
+                                                   .product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: - Executables
         .executableTarget(
@@ -71,7 +70,7 @@ let package = Package(
         .testTarget(name: "StyleTransferTests", dependencies: ["StyleTransfer", "TestSupport"]),
         .testTarget(name: "StyleReportsTests", dependencies: ["StyleReports", "StyleTransfer", "ImageCodec", "TestSupport"]),
         .testTarget(name: "StyleVideoTests", dependencies: ["StyleVideo", "StyleTransfer", "ImageCodec", "TestSupport"]),
-        .testTarget(name: "stylectlTests", dependencies: ["stylectl", "TestSupport"]),
+        .testTarget(name: "stylectlTests", dependencies: ["stylectl", "StyleReports", "ImageCodec", "TestSupport"]),
     ]
 )
 

@@ -108,6 +108,9 @@ public struct VideoResult: Sendable, Codable, Equatable {
     /// ``FlickerMeasure`` of the input frames and of the output frames.
     public var inputFlicker: FlickerMeasure
     public var outputFlicker: FlickerMeasure
+    /// With `--stabilize`, when asked for (a report's comparison): the flicker of the same frames
+    /// stylized without the temporal average.
+    public var unstabilizedFlicker: FlickerMeasure?
     /// The output's mean flicker over the input's (nil for a still input): how much more the
     /// stylized frames change from one frame to the next than the frames they come from.
     public var relativeFlicker: Double? {
@@ -157,11 +160,14 @@ public struct SampledFrame: Sendable {
 /// `stylectl stylize` stylizes the same frame extracted as a PNG; the styles are encoded once),
 /// and ffmpeg encodes the stylized frames at the input's frame rate, copying its audio. The video
 /// goes to ``VideoJob/temporaryOutput`` and is renamed to the output at the end; on failure it and
-/// the work folder are removed. `sampleEvery` keeps every Nth frame's input and output for a report.
+/// the work folder are removed. `sampleEvery` keeps every Nth frame's input and output for a
+/// report. With `comparingUnstabilized` and a `--stabilize` job, each frame is also decoded
+/// without the average (its encoding reused: one more AdaIN and decoder pass) for
+/// ``VideoResult/unstabilizedFlicker``.
 ///
 /// - Throws: ``VideoError``, naming the file or flag.
 public func stylizeVideo(
-    _ job: VideoJob, pipeline: StylizationPipeline, sampleEvery: Int? = nil,
+    _ job: VideoJob, pipeline: StylizationPipeline, sampleEvery: Int? = nil, comparingUnstabilized: Bool = false,
     progress: (VideoProgress) -> Void = { _ in }, sample: (SampledFrame) -> Void = { _ in }
 ) async throws(VideoError) -> VideoResult {
     let info = try await probeVideo(job.content, flag: "--content")
@@ -185,22 +191,28 @@ public func stylizeVideo(
 
     let smoothing = job.stabilize.map { TemporalSmoothing($0.quantity, momentum: $0.momentum) }
     let frameBytes = 3 * info.width * info.height
-    let framePath = job.workFolder + "/frame.png"
     var result = VideoResult(input: info, width: 0, height: 0, frames: 0, secondsPerFrame: [],
                              inputFlicker: FlickerMeasure(), outputFlicker: FlickerMeasure())
-    var previous: (input: [UInt8], output: [UInt8])?
+    var previous: (input: [UInt8], output: [UInt8], unstabilized: [UInt8]?)?
     var timeLeft = TimeLeft()
+    let compares = comparingUnstabilized && smoothing != nil
+    if compares { result.unstabilizedFlicker = FlickerMeasure() }
 
     /// Stylizes frame `index` (raw RGB) and returns its raw RGB stylization.
     func stylize(_ bytes: [UInt8], index: Int) throws(VideoError) -> (bytes: [UInt8], width: Int, height: Int) {
         let start = Date()
         let frame = RGBImage(width: info.width, height: info.height, interleavedRGB8: bytes)
+        // A name per frame: the pipeline's encoding cache knows a file by its path, size and date.
+        let framePath = job.workFolder + String(format: "/frame-%06d.png", index + 1)
         do { try writeImage(frame, path: framePath) } catch { throw .io(path: framePath, reason: error.description) }
+        defer { unlink(framePath) }
         let maskFrame = job.maskVideo.map { _ in job.workFolder + String(format: "/mask-%06d.png", index + 1) }
+        let controls = job.controls(at: Double(index) / info.framesPerSecond, maskFrame: maskFrame)
         let image: RGBImage
+        var unstabilized: [UInt8]?
         do {
-            image = try pipeline.stylize(content: framePath, controls: job.controls(at: Double(index) / info.framesPerSecond, maskFrame: maskFrame),
-                                         measuring: false, smoothing: smoothing).image
+            image = try pipeline.stylize(content: framePath, controls: controls, measuring: false, smoothing: smoothing).image
+            if compares { unstabilized = interleavedBytes(try pipeline.stylize(content: framePath, controls: controls)) }
         } catch {
             throw .stylization(frame: index, error)
         }
@@ -208,8 +220,11 @@ public func stylizeVideo(
         if let previous {
             result.inputFlicker.perFrame.append(FlickerMeasure.difference(previous.input, bytes))
             result.outputFlicker.perFrame.append(FlickerMeasure.difference(previous.output, output))
+            if let before = previous.unstabilized, let unstabilized {
+                result.unstabilizedFlicker?.perFrame.append(FlickerMeasure.difference(before, unstabilized))
+            }
         }
-        previous = (bytes, output)
+        previous = (bytes, output, unstabilized)
         let seconds = Date().timeIntervalSince(start)
         result.secondsPerFrame.append(seconds)
         timeLeft.record(seconds: seconds)

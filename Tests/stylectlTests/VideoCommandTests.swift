@@ -5,6 +5,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import ImageCodec
+import StyleReports
 @testable import stylectl
 import Testing
 import TestSupport
@@ -94,5 +96,44 @@ import TestSupport
         // Nor its work folder (the frame in flight).
         let work = "stylectl-video-\(process.processIdentifier)-"
         #expect(!(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)).contains { $0.hasPrefix(work) })
+    }
+}
+
+/// `--report`: the record, the strip and the flicker plot, the page's links; a folder holding
+/// something else refused before any frame is stylized.
+@Suite struct VideoReportTests {
+    let temp: URL = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-video-report-\(UUID().uuidString)")
+
+    @Test func aReportRecordsTheRunAndShowsFramesAndFlicker() async throws {
+        let tests = try VideoCommandTests()
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let input = try tests.clip(seconds: 1.2)
+        let sketch = TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path
+        let arguments = ["--content", input, "--style", sketch, "--output", temp.appendingPathComponent("out.mkv").path, "--content-size", "64",
+                         "--style-size", "64", "--stabilize", "features", "--report", "clip", "--reports-dir", temp.path] + (try tests.weights)
+        var command = try Video.parse(arguments)
+        try await command.run()
+        let folder = temp.appendingPathComponent("clip").path
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == ["manifest.json", "index.html", "frames.png", "flicker.png"])
+        let manifest = try VideoManifest.read(folder: folder)
+        #expect(manifest.result.frames == 12 && manifest.sampleEvery == 2 && manifest.stabilize == "features")
+        #expect(manifest.content.sha256.count == 64 && manifest.styles.map(\.path) == [sketch])
+        // With --stabilize the report compares with the frames decoded without it.
+        let plain = try #require(manifest.result.unstabilizedFlicker)
+        #expect(plain.perFrame.count == 11 && plain.mean > manifest.result.outputFlicker.mean)
+        // Six sampled frames, input above output, each in a 160 x 120 box.
+        let strip = try readImage(path: folder + "/frames.png")
+        #expect((strip.width, strip.height) == (64 + 6 * 166, 8 + 2 * 126 + 30))
+        let page = try String(contentsOfFile: folder + "/index.html", encoding: .utf8)
+        for file in ["frames.png", "flicker.png", "manifest.json"] { #expect(page.contains("href=\"\(file)\"")) }
+        #expect(page.components(separatedBy: "<polyline").count - 1 == 3)
+
+        // A folder holding a sweep's files is refused before the clip is read.
+        let other = temp.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: other.appendingPathComponent("notes.txt").path, contents: Data("mine".utf8))
+        var refused = try Video.parse(arguments.map { $0 == "clip" ? "other" : $0 })
+        await #expect(throws: (any Error).self) { try await refused.run() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: other.path) == ["notes.txt"])
     }
 }

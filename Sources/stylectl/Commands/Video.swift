@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import StyleReports
 import StyleTransfer
 import StyleVideo
 
@@ -49,6 +50,13 @@ struct Video: AsyncParsableCommand {
     var stabilize: TemporalSmoothing.Quantity?
     @Option(help: "The moving average's weight of the past, in [0, 1): 0.8 weighs about the last five frames.")
     var stabilizeMomentum: Float = 0.8
+    @Option(help: ArgumentHelp("Write a report (manifest.json, a strip of frames, the flicker plot, index.html) to this folder of --reports-dir.",
+                               valueName: "name"))
+    var report: String?
+    @Option(help: "The folder of reports.")
+    var reportsDir: String = "Reports"
+    @Flag(help: "Write the report into a folder that holds something else.")
+    var overwrite = false
     @OptionGroup var models: ModelOptions
     @OptionGroup(title: "Style controls") var controls: ControlOptions
 
@@ -62,6 +70,9 @@ struct Video: AsyncParsableCommand {
         }
         if maskVideo != nil && controls.mask != nil { throw ValidationError("give --mask (one mask image) or --mask-video, not both") }
         if maskVideo != nil && controls.styleWeights != nil { throw ValidationError("--style-weights cannot be used with masks: each region has its own style") }
+        if let report, report.isEmpty || report.contains("/") || report == "." || report == ".." {
+            throw ValidationError("'--report' must be a plain folder name, got '\(report)'.")
+        }
     }
 
     /// The job, checked before the weights load.
@@ -82,6 +93,14 @@ struct Video: AsyncParsableCommand {
         do { styles = try commaList(style, flag: "--style") } catch { throw CommandFailure(error.description) }
         let job: VideoJob
         do { job = try self.job(styles: styles) } catch { throw CommandFailure(error.description) }
+        let folder = report.map { URL(fileURLWithPath: reportsDir).appendingPathComponent($0).path }
+        var sampleEvery: Int?
+        if let folder {
+            do { try checkVideoReportFolder(folder, overwrite: overwrite) } catch { throw CommandFailure(error.description) }
+            do { sampleEvery = videoSampleInterval(frames: try await probeVideo(content, flag: "--content").frameCount) } catch {
+                throw CommandFailure(error.description)
+            }
+        }
         let files = try models.locate()
         let conventions = (files.variant ?? .pytorchAdaIN).conventions
         // One content encoding at a time; the styles' encodings (and, with colour preservation, those
@@ -94,13 +113,14 @@ struct Video: AsyncParsableCommand {
         var lastLine = Date.distantPast
         let start = Date()
         let result: VideoResult
+        var samples: [SampledFrame] = []
         do {
-            result = try await stylizeVideo(job, pipeline: pipeline, progress: { step in
+            result = try await stylizeVideo(job, pipeline: pipeline, sampleEvery: sampleEvery, comparingUnstabilized: folder != nil, progress: { step in
                 guard Date().timeIntervalSince(lastLine) >= 1 || step.frame == step.frames else { return }
                 lastLine = Date()
                 let rate = Double(step.timeLeft.done) / step.timeLeft.seconds
                 printError("frame \(step.frame)/\(step.frames), " + String(format: "%.2f frames/s", rate) + step.timeLeft.phrase(forRemaining: step.frames - step.frame))
-            })
+            }, sample: { samples.append($0) })
         } catch {
             throw CommandFailure(error.description)
         }
@@ -112,6 +132,20 @@ struct Video: AsyncParsableCommand {
                 + (result.relativeFlicker.map { String(format: ", %.2fx", $0) } ?? "") + ")"
         }
         printError(summary)
+        guard let folder, let sampleEvery else { return }
+        do {
+            let manifest = VideoManifest(
+                toolVersion: StyleCtl.configuration.version, content: try InputFile(path: content), styles: try styles.map { try InputFile(path: $0) },
+                masks: try controls.mask.map { try commaList($0, flag: "--mask").map { try InputFile(path: $0) } },
+                maskVideo: try maskVideo.map { try InputFile(path: $0) }, vgg: try InputFile(path: files.vgg), decoder: try InputFile(path: files.decoder),
+                output: output, alpha: alpha, alphaKeys: alphaAt, weightKeys: styleWeightsAt, weights: job.controls.weights,
+                preserveColor: job.controls.preserveColor.rawValue, stabilize: stabilize?.rawValue, stabilizeMomentum: stabilize.map { _ in stabilizeMomentum },
+                contentSize: pipeline.contentSizing.size, styleSize: pipeline.styleSizing.size, sampleEvery: sampleEvery, result: result)
+            try writeVideoReport(manifest, samples: samples, folder: folder, overwrite: overwrite)
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        printError("video: report in \(folder)/ (index.html, manifest.json, frames.png, flicker.png)")
     }
 }
 
