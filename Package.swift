@@ -52,7 +52,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints", "TensorCore"]),
+        .executableTarget(name: "stylebench", dependencies: ["StyleTransfer", "StyleReports", "StyleVideo", "ImageCodec", "Checkpoints", "TensorCore"]),
         // Seeded mutation fuzzing of the file readers (images, weight files, sweep specs, manifests).
         .executableTarget(
             name: "stylefuzz",

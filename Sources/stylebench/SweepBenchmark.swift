@@ -14,19 +14,22 @@ func noiseImage(side: Int, random: inout SeededRandom) -> RGBImage {
     RGBImage(width: side, height: side, pixels: (0 ..< 3 * side * side).map { _ in random.unit() })
 }
 
+/// `--vgg` and `--decoder` when given, else the seeded weights written as safetensors into `folder`.
+func benchModelFiles(_ options: Options, folder: String) throws -> ModelFiles {
+    if let vgg = options.vgg, let decoder = options.decoder { return ModelFiles(vgg: vgg, decoder: decoder) }
+    let models = ModelFiles(vgg: folder + "/vgg.safetensors", decoder: folder + "/decoder.safetensors")
+    let (vgg, decoder) = seededStateDicts()
+    try writeSafeTensors(vgg, path: models.vgg)
+    try writeSafeTensors(decoder, path: models.decoder)
+    return models
+}
+
 func runSweepBenchmark(_ options: Options, points: Int) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylebench-sweep-\(ProcessInfo.processInfo.processIdentifier)").path
     defer { try? FileManager.default.removeItem(atPath: folder) }
     do {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var models = ModelFiles(vgg: folder + "/vgg.safetensors", decoder: folder + "/decoder.safetensors")
-        if let vgg = options.vgg, let decoder = options.decoder {
-            models = ModelFiles(vgg: vgg, decoder: decoder)
-        } else {
-            let (vgg, decoder) = seededStateDicts()
-            try writeSafeTensors(vgg, path: models.vgg)
-            try writeSafeTensors(decoder, path: models.decoder)
-        }
+        let models = try benchModelFiles(options, folder: folder)
         let stylizer = try Stylizer(models: models)
         var random = SeededRandom(seed: 2)
         let (content, style) = (folder + "/content.png", folder + "/style.png")

@@ -14,6 +14,7 @@
 // Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
+//        stylebench --video N [--size N] [--no-pytorch]   (N frames at 640x360 and 1280x720; VideoBenchmark.swift)
 //        stylebench --tiled SIZE [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
 
 import Checkpoints
@@ -28,6 +29,7 @@ struct Options {
     var decoder: String?
     var pytorch = true
     var sweep: Int?
+    var video: Int?
     var train = false
     var batch = 8
     var tiled: Int?
@@ -52,11 +54,12 @@ struct Options {
             case "--decoder": decoder = value(flag)
             case "--no-pytorch": pytorch = false
             case "--sweep": sweep = Int(value(flag)) ?? 0
+            case "--video": video = Int(value(flag)) ?? 0
             case "--tiled": tiled = Int(value(flag)) ?? 0
             case "--tile": tile = Int(value(flag)) ?? 0
             case "--keep-features": keepFeatures = true
             case "--write-image": writeImage = (Int(value(flag)) ?? 0, value(flag))
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
             }
         }
         if train {
@@ -67,6 +70,7 @@ struct Options {
         guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
         guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
         if let sweep, sweep < 1 { fail("--sweep needs a number of alphas, at least 1") }
+        if let video, video < 2 { fail("--video needs a number of frames, at least 2") }
         if let tiled, tiled < VGGEncoder.minimumImageSide || tiled > 16384 { fail("--tiled needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
         if let writeImage, writeImage.side < 1 || writeImage.side > 16384 { fail("--write-image needs a side from 1 to 16384") }
         do { _ = try Tiling(tile: tile) } catch { fail("\(error)") }
@@ -176,6 +180,10 @@ if let side = options.tiled {
 }
 if let points = options.sweep {
     runSweepBenchmark(options, points: points)
+    exit(0)
+}
+if let frames = options.video {
+    await runVideoBenchmark(options, frames: frames)
     exit(0)
 }
 let (encoder, decoder, weightsName) = loadNetworks(options)

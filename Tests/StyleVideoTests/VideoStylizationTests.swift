@@ -124,6 +124,37 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         #expect(result.inputFlicker.mean > 0 && result.relativeFlicker == result.outputFlicker.mean / result.inputFlicker.mean)
     }
 
+    /// A mask video: frame k of the output is the masked stylization of content frame k with mask frame k.
+    @Test func aMaskVideoMasksEachFrameWithItsOwnMask() async throws {
+        let input = try clip("in.mp4", frames: 6, audio: false)
+        let mask = temp.appendingPathComponent("mask.mkv").path
+        // White on the left, the edge moving right by 10 pixels a frame.
+        try runTool("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "nullsrc=size=96x64:rate=10:duration=0.6,format=gray,geq=lum='if(lt(X,20+N*10),255,0)'",
+                               "-frames:v", "6", "-c:v", "ffv1", mask])
+        let mondrian = TestPaths.sharedImages.appendingPathComponent("style/mondrian.jpg").path
+        let controls = StyleControls(styles: [sketch, mondrian], mask: SpatialMask(paths: [mask], mode: .binary))
+        let output = temp.appendingPathComponent("masked.mkv").path
+        let job = try VideoJob(content: input, output: output, controls: controls, maskVideo: mask)
+        let result = try await stylizeVideo(job, pipeline: try pipeline())
+        #expect(result.frames == 6)
+        let frames = temp.appendingPathComponent("frames")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        try runTool("ffmpeg", ["-v", "error", "-i", input, "-fps_mode", "passthrough", frames.path + "/f-%03d.png"])
+        try runTool("ffmpeg", ["-v", "error", "-i", mask, "-fps_mode", "passthrough", frames.path + "/m-%03d.png"])
+        let reference = try pipeline()
+        let stylized = try decodedFrames(output, width: 96, height: 64)
+        var images: [[UInt8]] = []
+        for (k, frame) in stylized.enumerated() {
+            let name = String(format: "%03d.png", k + 1)
+            let expected = try reference.stylize(content: frames.path + "/f-" + name, controls: StyleControls(
+                styles: [sketch, mondrian], mask: SpatialMask(paths: [frames.path + "/m-" + name], mode: .binary)))
+            #expect(largestDifference(frame, interleaved(expected)) <= 1, "frame \(k + 1)")
+            images.append(interleaved(expected))
+        }
+        // The masks differ from frame to frame, and so do the results where the edge moved.
+        #expect(largestDifference(images[0], images[5]) > 10)
+    }
+
     /// --stabilize features lowers the flicker of a clip whose brightness ramps; on a still clip
     /// both averages give the frames unchanged.
     @Test func stabilizingLowersFlickerOnABrightnessRampAndLeavesAStillClipAlone() async throws {
