@@ -142,7 +142,7 @@ func writeVideoIndex(_ manifest: VideoManifest, plot: (title: String, series: [P
     var rows: [(String, String)] = [
         ("tool version", escape(manifest.toolVersion)),
         ("content", fileList([manifest.content]) + " (\(result.input.width)x\(result.input.height), \(result.input.frameCount) frames at \(escape(result.input.frameRate)) fps, "
-            + String(format: "%.2f s", result.input.duration) + (result.input.hasAudio ? ", audio copied" : "") + ")"),
+            + String(format: "%.2f s", result.input.duration) + (result.audio.map { ", audio " + escape($0) } ?? "") + ")"),
         ("style", fileList(manifest.styles)),
         ("output", escape(manifest.output) + " (\(result.frames) frames of \(result.width)x\(result.height))"),
         ("alpha", manifest.alphaKeys.map { "keys " + escape($0) } ?? formatAlpha(manifest.alpha)),

@@ -21,7 +21,10 @@ public struct VideoInfo: Sendable, Equatable, Codable {
     public var frameCount: Int
     /// The container's duration in seconds.
     public var duration: Double
-    public var hasAudio: Bool
+    /// The first audio stream's codec (ffprobe's `codec_name`, e.g. `aac`, `opus`), nil without audio.
+    public var audioCodec: String?
+
+    public var hasAudio: Bool { audioCodec != nil }
 }
 
 /// Runs ffprobe on `path` (given with `flag`): size, frame rate, frame count, duration, audio.
@@ -33,12 +36,13 @@ public func probeVideo(_ path: String, flag: String) async throws(VideoError) ->
     guard stat(path, &info) == 0 else { throw .unreadable(flag: flag, path: path, reason: "no such file") }
     guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(flag: flag, path: path, reason: "not a regular file") }
     let output = try await runCollecting(
-        "ffprobe", ["-v", "error", "-count_packets", "-show_entries", "stream=codec_type,width,height,r_frame_rate,nb_read_packets:format=duration",
+        "ffprobe", ["-v", "error", "-count_packets", "-show_entries", "stream=codec_type,codec_name,width,height,r_frame_rate,nb_read_packets:format=duration",
                     "-of", "json", "--", path],
         failure: { message in .unreadable(flag: flag, path: path, reason: message.isEmpty ? "ffprobe failed" : message) })
     struct Probe: Decodable {
         struct Stream: Decodable {
             var codec_type: String?
+            var codec_name: String?
             var width: Int?
             var height: Int?
             var r_frame_rate: String?
@@ -65,7 +69,7 @@ public func probeVideo(_ path: String, flag: String) async throws(VideoError) ->
     guard frames > 0 else { throw .noFrames(flag: flag, path: path) }
     let duration = Double(probe.format?.duration ?? "") ?? Double(frames) / fps
     return VideoInfo(width: width, height: height, frameRate: rate, framesPerSecond: fps, frameCount: frames, duration: duration,
-                     hasAudio: streams.contains { $0.codec_type == "audio" })
+                     audioCodec: streams.first { $0.codec_type == "audio" }.map { $0.codec_name ?? "unknown" })
 }
 
 /// Runs `tool` with `arguments` and returns its standard output; a failure's standard error goes
@@ -133,6 +137,20 @@ public enum VideoCodec: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// How the input's audio goes into this container: copied when the container takes its codec
+    /// (WebM takes only Opus and Vorbis; MP4 not PCM, for one), else re-encoded to the container's
+    /// usual codec (Opus for WebM, AAC for MP4). Returns ffmpeg's arguments and a phrase for people.
+    func audio(_ codec: String) -> (arguments: [String], description: String) {
+        let copies: Bool = switch self {
+        case .h264: ["aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"].contains(codec)
+        case .vp9: ["opus", "vorbis"].contains(codec)
+        case .ffv1: true
+        }
+        if copies { return (["-c:a", "copy"], "copied (\(codec))") }
+        let target = self == .vp9 ? ("libopus", "opus", "128k") : ("aac", "aac", "192k")
+        return (["-c:a", target.0, "-b:a", target.2], "re-encoded from \(codec) to \(target.1) (.\(muxer == "matroska" ? "mkv" : muxer) does not take \(codec))")
+    }
+
     /// ffmpeg's muxer name (the output is written to a temporary name, so the extension cannot say).
     var muxer: String {
         switch self {
@@ -154,11 +172,12 @@ public enum VideoCodec: String, Sendable, Codable, CaseIterable {
 }
 
 /// ffmpeg's arguments that encode raw RGB frames of `width` x `height` read from standard input at
-/// `frameRate` into `temporary` with `codec`, copying the audio streams of `source` (if any) unchanged.
-func encoderArguments(width: Int, height: Int, frameRate: String, codec: VideoCodec, crf: Int?, source: String, copiesAudio: Bool,
+/// `frameRate` into `temporary` with `codec`, with the audio streams of `source` as `audio` says
+/// (``VideoCodec/audio(_:)``; nil: none).
+func encoderArguments(width: Int, height: Int, frameRate: String, codec: VideoCodec, crf: Int?, source: String, audio: [String]?,
                       temporary: String) -> [String] {
     var arguments = ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate", frameRate,
                      "-i", "pipe:0"]
-    if copiesAudio { arguments += ["-i", source, "-map", "0:v:0", "-map", "1:a", "-c:a", "copy"] }
+    if let audio { arguments += ["-i", source, "-map", "0:v:0", "-map", "1:a"] + audio }
     return arguments + codec.arguments(crf: crf) + ["-f", codec.muxer, temporary]
 }

@@ -103,6 +103,8 @@ public struct VideoResult: Sendable, Codable, Equatable {
     public var width: Int
     public var height: Int
     public var frames: Int
+    /// What became of the input's audio (``VideoCodec/audio(_:)``): `copied (aac)`, or re-encoded; nil without audio.
+    public var audio: String?
     /// Per frame: decoding aside, the seconds its stylization took.
     public var secondsPerFrame: [Double]
     /// ``FlickerMeasure`` of the input frames and of the output frames.
@@ -158,7 +160,8 @@ public struct SampledFrame: Sendable {
 /// goes through ``StyleTransfer/StylizationPipeline/stylize(content:controls:measuring:smoothing:)``
 /// (written losslessly as a PNG in the work folder, so that a frame is stylized exactly as
 /// `stylectl stylize` stylizes the same frame extracted as a PNG; the styles are encoded once),
-/// and ffmpeg encodes the stylized frames at the input's frame rate, copying its audio. The video
+/// and ffmpeg encodes the stylized frames at the input's frame rate, with the input's audio
+/// (copied where the container takes its codec, ``VideoCodec/audio(_:)``). The video
 /// goes to ``VideoJob/temporaryOutput`` and is renamed to the output at the end; on failure it and
 /// the work folder are removed. `sampleEvery` keeps every Nth frame's input and output for a
 /// report. With `comparingUnstabilized` and a `--stabilize` job, each frame is also decoded
@@ -233,6 +236,8 @@ public func stylizeVideo(
         return (output, image.width, image.height)
     }
 
+    let audio = info.audioCodec.map { job.codec.audio($0) }
+    result.audio = audio?.description
     let decoding = "decoding \(job.content)"
     do {
         let decoder = try await Subprocess.run(
@@ -243,7 +248,7 @@ public func stylizeVideo(
             let stylized = try stylize(first, index: 0)
             (result.width, result.height) = (stylized.width, stylized.height)
             let arguments = encoderArguments(width: stylized.width, height: stylized.height, frameRate: info.frameRate, codec: job.codec, crf: job.crf,
-                                             source: job.content, copiesAudio: info.hasAudio, temporary: job.temporaryOutput)
+                                             source: job.content, audio: audio?.arguments, temporary: job.temporaryOutput)
             let encoder = try await Subprocess.run(.name("ffmpeg"), arguments: Arguments(arguments), input: .inputWriter, output: .discarded,
                                                    error: .string(limit: 1 << 20)) { encoder in
                 _ = try await encoder.standardInputWriter.write(stylized.bytes)

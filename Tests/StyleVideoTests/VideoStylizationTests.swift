@@ -124,6 +124,18 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         #expect(result.inputFlicker.mean > 0 && result.relativeFlicker == result.outputFlicker.mean / result.inputFlicker.mean)
     }
 
+    /// WebM takes no AAC: the audio is re-encoded to Opus (and said so); Matroska copies it.
+    @Test func audioIsCopiedWhereTheContainerTakesItElseReencoded() async throws {
+        let input = try clip("tone.mp4", frames: 4)
+        #expect(try await probeVideo(input, flag: "--content").audioCodec == "aac")
+        for (name, codec, words) in [("out.webm", "opus", "re-encoded from aac to opus (.webm does not take aac)"), ("out.mkv", "aac", "copied (aac)")] {
+            let output = temp.appendingPathComponent(name).path
+            let result = try await stylizeVideo(try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch])), pipeline: try pipeline())
+            #expect(result.audio == words)
+            #expect(try await probeVideo(output, flag: "--output").audioCodec == codec)
+        }
+    }
+
     /// A mask video: frame k of the output is the masked stylization of content frame k with mask frame k.
     @Test func aMaskVideoMasksEachFrameWithItsOwnMask() async throws {
         let input = try clip("in.mp4", frames: 6, audio: false)

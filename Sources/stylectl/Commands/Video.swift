@@ -127,6 +127,7 @@ struct Video: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         var summary = "video: \(result.frames) frames of \(result.width)x\(result.height) in \(output) ("
             + String(format: "%.1f s, %.2f frames/s", seconds, Double(result.frames) / seconds) + ")"
+        if let audio = result.audio { summary += "; audio \(audio)" }
         if result.frames > 1 {
             summary += String(format: "; flicker %.2f levels/frame (input %.2f", result.outputFlicker.mean, result.inputFlicker.mean)
                 + (result.relativeFlicker.map { String(format: ", %.2fx", $0) } ?? "") + ")"
