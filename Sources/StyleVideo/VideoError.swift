@@ -23,6 +23,8 @@ public enum VideoError: Error, CustomStringConvertible {
     case ffmpegFailed(what: String, status: String, message: String)
     /// Controls that cannot be used (checked before any frame).
     case controls(StyleControlError)
+    /// A frame's stylization would not fit the memory available, or a style image cannot be read.
+    case memory(StyleTransferError)
     /// The stylization of a frame failed.
     case stylization(frame: Int, StyleControlError)
     /// A file of the work folder, the manifest or the report could not be written or read.
@@ -49,6 +51,8 @@ public enum VideoError: Error, CustomStringConvertible {
         case .ffmpegFailed(let what, let status, let message):
             return "ffmpeg failed while \(what) (\(status))" + (message.isEmpty ? "" : ": \(message)")
         case .controls(let error):
+            return error.description
+        case .memory(let error):
             return error.description
         case .stylization(let frame, let error):
             return "frame \(frame + 1): \(error.description)"

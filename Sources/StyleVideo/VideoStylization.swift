@@ -176,6 +176,7 @@ public func stylizeVideo(
     let info = try await probeVideo(job.content, flag: "--content")
     try job.alphaKeys?.check(duration: info.duration, flag: "--alpha-at")
     try job.weightKeys?.check(duration: info.duration, flag: "--style-weights-at")
+    try checkMemory(job, info: info, pipeline: pipeline)
     let files = FileManager.default
     do { try files.createDirectory(atPath: job.workFolder, withIntermediateDirectories: true) } catch {
         throw .io(path: job.workFolder, reason: "cannot create the work folder: \(error.localizedDescription)")
@@ -281,6 +282,27 @@ public func stylizeVideo(
     }
     finished = true
     return result
+}
+
+/// Refuses, before any frame, a clip whose frames would not fit the memory available
+/// (``StyleTransfer/StylizationMemory``: `STYLECTL_MAX_MEMORY`, else MemAvailable), saying the
+/// largest `--content-size` that fits; each frame is one stylization at the pipeline's sizing.
+func checkMemory(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeline) throws(VideoError) {
+    do throws(StyleTransferError) {
+        guard let available = try StylizationMemory.available() else { return }
+        var styles: [(width: Int, height: Int)] = []
+        var sourcePixels = info.width * info.height
+        for style in job.controls.styles {
+            let size: (width: Int, height: Int)
+            do { size = try readImageSize(path: style) } catch { throw StyleTransferError.image(error) }
+            sourcePixels = max(sourcePixels, size.width * size.height)
+            styles.append(pipeline.styleSizing.sizedDimensions(width: size.width, height: size.height) ?? (.max, .max))
+        }
+        try StylizationMemory.check(path: job.content, source: (info.width, info.height), sizing: pipeline.contentSizing, styles: styles,
+                                    sourcePixels: sourcePixels, available: available)
+    } catch {
+        throw .memory(error)
+    }
 }
 
 /// Whole frames of `frameBytes` bytes out of ffmpeg's standard output, whatever sizes its reads come in.

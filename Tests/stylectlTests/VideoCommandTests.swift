@@ -75,6 +75,23 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
+    /// Frames too large for the memory are refused before any frame, naming the largest size that fits.
+    @Test func framesThatDoNotFitTheMemoryAreRefusedFirst() throws {
+        let input = try clip(seconds: 0.3)
+        let output = temp.appendingPathComponent("out.mp4").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["STYLECTL_MAX_MEMORY"] = "400M"
+        let (process, errors) = try start(["--content", input, "--style", TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path,
+                                           "--output", output, "--content-size", "2048", "--style-size", "64"] + (try weights), environment: environment)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("stylizing '\(input)' at 3072x2048 pixels needs about ") && message.contains("(STYLECTL_MAX_MEMORY=400M); the largest --content-size that fits is "),
+                "\(message)")
+        #expect(!message.contains("frame "))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["in.mp4"])
+    }
+
     /// SIGINT after the first frames: exit status 130, no output, no temporary file beside it, no work folder.
     @Test func interruptingLeavesNoOutput() throws {
         let input = try clip(seconds: 6)
