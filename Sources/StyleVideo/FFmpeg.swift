@@ -37,7 +37,7 @@ public func probeVideo(_ path: String, flag: String) async throws(VideoError) ->
     guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(flag: flag, path: path, reason: "not a regular file") }
     let output = try await runCollecting(
         "ffprobe", ["-v", "error", "-count_packets", "-show_entries", "stream=codec_type,codec_name,width,height,r_frame_rate,nb_read_packets:format=duration",
-                    "-of", "json", "--", path],
+                    "-of", "json", "file:" + path],
         failure: { message in .unreadable(flag: flag, path: path, reason: message.isEmpty ? "ffprobe failed" : message) })
     struct Probe: Decodable {
         struct Stream: Decodable {
@@ -100,11 +100,14 @@ func lastLines(_ text: String) -> String {
     text.split(whereSeparator: \.isNewline).suffix(3).joined(separator: "; ")
 }
 
+/// Paths reach ffmpeg and ffprobe as `file:PATH`, so that no name is read as another protocol
+/// (`http:`, `concat:`) or an option.
+///
 /// ffmpeg's arguments that decode the first video stream of `path` into raw 8-bit RGB frames
 /// (`rgb24`, rows top to bottom, R G B interleaved) on standard output, one per coded frame
 /// (`-fps_mode passthrough`: none dropped or repeated).
 func decoderArguments(_ path: String) -> [String] {
-    ["-v", "error", "-nostdin", "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+    ["-v", "error", "-nostdin", "-i", "file:" + path, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
 }
 
 /// A video container and codec chosen by the output's extension.
@@ -178,6 +181,6 @@ func encoderArguments(width: Int, height: Int, frameRate: String, codec: VideoCo
                       temporary: String) -> [String] {
     var arguments = ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate", frameRate,
                      "-i", "pipe:0"]
-    if let audio { arguments += ["-i", source, "-map", "0:v:0", "-map", "1:a"] + audio }
-    return arguments + codec.arguments(crf: crf) + ["-f", codec.muxer, temporary]
+    if let audio { arguments += ["-i", "file:" + source, "-map", "0:v:0", "-map", "1:a"] + audio }
+    return arguments + codec.arguments(crf: crf) + ["-f", codec.muxer, "file:" + temporary]
 }

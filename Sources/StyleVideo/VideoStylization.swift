@@ -189,7 +189,7 @@ public func stylizeVideo(
         let mask = try await probeVideo(maskVideo, flag: "--mask-video")
         guard mask.frameCount == info.frameCount else { throw .maskLength(path: maskVideo, frames: mask.frameCount, expected: info.frameCount) }
         _ = try await runCollecting(
-            "ffmpeg", ["-v", "error", "-nostdin", "-i", maskVideo, "-map", "0:v:0", "-fps_mode", "passthrough", job.workFolder + "/mask-%06d.png"],
+            "ffmpeg", ["-v", "error", "-nostdin", "-i", "file:" + maskVideo, "-map", "0:v:0", "-fps_mode", "passthrough", job.workFolder + "/mask-%06d.png"],
             failure: { .unreadable(flag: "--mask-video", path: maskVideo, reason: $0) })
     }
 

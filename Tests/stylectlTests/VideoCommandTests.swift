@@ -36,13 +36,14 @@ import TestSupport
         return path
     }
 
-    /// Starts the executable; its standard error is collected.
-    func start(_ arguments: [String], environment: [String: String]? = nil) throws -> (Process, Pipe) {
+    /// Starts the executable (in `folder`, when given); its standard error is collected.
+    func start(_ arguments: [String], environment: [String: String]? = nil, in folder: URL? = nil) throws -> (Process, Pipe) {
         try #require(FileManager.default.isExecutableFile(atPath: executable.path))
         let process = Process()
         process.executableURL = executable
         process.arguments = ["video"] + arguments
         if let environment { process.environment = environment }
+        if let folder { process.currentDirectoryURL = folder }
         let errors = Pipe()
         process.standardError = errors
         try process.run()
@@ -73,6 +74,18 @@ import TestSupport
         #expect(process.terminationStatus == 1)
         #expect(message.contains("ffprobe is not installed or not on the PATH: stylectl video needs ffmpeg and ffprobe (Debian: apt-get install ffmpeg"), "\(message)")
         #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    /// Relative names that look like ffmpeg protocols or options (`http:...`, `-...`) are files.
+    @Test func fileNamesAreNeverProtocolsOrOptions() throws {
+        let input = try clip(seconds: 0.2)
+        try FileManager.default.moveItem(atPath: input, toPath: temp.appendingPathComponent("http:clip.mp4").path)
+        let (process, errors) = try start(["--content", "http:clip.mp4", "--style", TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path,
+                                           "--output=-out:1.mkv", "--content-size", "32", "--style-size", "32"] + (try weights), in: temp)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(message)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: temp.path)) == ["http:clip.mp4", "-out:1.mkv"])
     }
 
     /// Frames too large for the memory are refused before any frame, naming the largest size that fits.
