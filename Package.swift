@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "stylectl",
             dependencies: [
-                "StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints",
+                "StyleTransfer", "StyleReports", "ImageCodec", "Checkpoints", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

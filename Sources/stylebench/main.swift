@@ -166,6 +166,7 @@ func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", argumen
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+do { try EngineEnvironment.checkProcess() } catch { fail("\(error)") }
 if let image = options.writeImage {
     writeBenchImage(side: image.side, path: image.path)
     exit(0)
