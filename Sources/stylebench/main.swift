@@ -4,7 +4,8 @@
 // arithmetic rate, a per-layer profile of both, then the same network in PyTorch
 // (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and its peers, ONNX Runtime and OpenVINO
 // (Scripts/bench_peers.py in the venv of Scripts/setup-bench, PeerBenchmark.swift), in one table with
-// the CPU.
+// the CPU. Before them, the cold figure: whole `stylectl stylize` processes at the size minus at
+// 64x64, --cold-runs of each (ColdStartBenchmark.swift).
 //
 // With --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content, its seconds and peak
 // RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
@@ -13,7 +14,7 @@
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
 // sweep through `stylectl sweep`'s runner against N separate stylizations (SweepBenchmark.swift).
 //
-// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers]
+// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
 //        stylebench --tiled SIZE [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
@@ -30,6 +31,7 @@ struct Options {
     var decoder: String?
     var pytorch = true
     var peers = true
+    var coldRuns = 3
     var sweep: Int?
     var train = false
     var batch = 8
@@ -37,6 +39,7 @@ struct Options {
     var tile = 512
     var keepFeatures = false
     var writeImage: (side: Int, path: String)?
+    var measure: [String]?
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -55,12 +58,14 @@ struct Options {
             case "--decoder": decoder = value(flag)
             case "--no-pytorch": pytorch = false
             case "--no-peers": peers = false
+            case "--cold-runs": coldRuns = Int(value(flag)) ?? -1
             case "--sweep": sweep = Int(value(flag)) ?? 0
             case "--tiled": tiled = Int(value(flag)) ?? 0
             case "--tile": tile = Int(value(flag)) ?? 0
             case "--keep-features": keepFeatures = true
             case "--write-image": writeImage = (Int(value(flag)) ?? 0, value(flag))
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
+            case "--measure": measure = Array(rest); rest = []
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
             }
         }
         if train {
@@ -70,6 +75,7 @@ struct Options {
         }
         guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
         guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
+        if coldRuns < 0 { fail("--cold-runs needs a number of runs (0 for none)") }
         if let sweep, sweep < 1 { fail("--sweep needs a number of alphas, at least 1") }
         if let tiled, tiled < VGGEncoder.minimumImageSide || tiled > 16384 { fail("--tiled needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
         if let writeImage, writeImage.side < 1 || writeImage.side > 16384 { fail("--write-image needs a side from 1 to 16384") }
@@ -171,6 +177,10 @@ func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", argumen
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 do { try EngineEnvironment.checkProcess() } catch { fail("\(error)") }
+if let command = options.measure {
+    measureCommand(command)
+    exit(0)
+}
 if let image = options.writeImage {
     writeBenchImage(side: image.side, path: image.path)
     exit(0)
@@ -256,6 +266,11 @@ for phase in ["content", "style", "adain", "decoder"] {
         profiles[algorithm]!.filter { $0.phase == phase }.map(\.step.seconds).reduce(0, +)
     }
     print("  " + padded(phase, 8) + String(format: "total %.1f ms direct, %.1f ms automatic", total(.direct) * 1e3, total(.automatic) * 1e3))
+}
+
+if options.coldRuns > 0 {
+    print("\ncold start (the release stylectl beside this stylebench, seeded weights as safetensors, \(options.coldRuns) runs of each, interleaved):")
+    _ = runColdStart(options, side: side, runs: options.coldRuns, warm: median)
 }
 
 var rows = [EngineRow(engine: "stylectl", detail: "automatic (Winograd), f32", seconds: median, peakBytes: peak),
