@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "stylectl",
             dependencies: [
-                "StyleTransfer", "StyleReports", "StyleVideo", "ImageCodec", "Checkpoints",
+                "StyleTransfer", "StyleReports", "StyleVideo", "ImageCodec", "Checkpoints", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

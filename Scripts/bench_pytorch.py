@@ -6,14 +6,13 @@ Usage: /usr/bin/python3 Scripts/bench_pytorch.py [--size 512] [--runs 5] [--thre
 The network is pytorch-AdaIN's (Scripts/pytorch_adain.py): two encoder passes to relu4_1 (content
 and style), AdaIN with alpha 1, one decoder pass, under torch.no_grad(). Weights are seeded unless
 both weight files are given (.pth state_dicts). Prints one JSON line on stdout:
-{"seconds": median, "runs": [...], "peak_rss_bytes": ..., "threads": ..., "torch": ..., "size": ...}.
+{"seconds": median, "runs": [...], "peak_rss_bytes": ... (Scripts/bench_memory.py), "threads": ..., "torch": ..., "size": ...}.
 Run it without OPENBLAS_CORETYPE in the environment so that PyTorch picks its best kernels.
 """
 
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -22,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pytorch_adain as ref  # noqa: E402
+from bench_memory import peak_resident_bytes  # noqa: E402
 
 
 def main():
@@ -52,7 +52,7 @@ def main():
             start = time.perf_counter()
             ref.style_transfer(encoder, decoder, content, style, 1.0)
             runs.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    peak = peak_resident_bytes()
     print(json.dumps({
         "seconds": statistics.median(runs), "runs": runs, "peak_rss_bytes": peak,
         "threads": torch.get_num_threads(), "torch": torch.__version__, "size": args.size,

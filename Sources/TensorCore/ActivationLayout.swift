@@ -57,14 +57,11 @@ struct ActivationLayout: Equatable, Sendable {
     /// SSE4.1 (found by asking oneDNN for a convolution's preferred destination layout).
     ///
     /// The environment variable `STYLECTL_CHANNEL_BLOCK` (8 or 16) overrides it, to test the other
-    /// layout on a machine that does not prefer it (oneDNN then runs slower, generic kernels).
+    /// layout on a machine that does not prefer it (oneDNN then runs slower, generic kernels). A
+    /// refused value is ignored here: ``EngineEnvironment/checkProcess()`` reports it, and commands
+    /// refuse to start.
     static let nativeBlock: Int = {
-        if let forced = ProcessInfo.processInfo.environment["STYLECTL_CHANNEL_BLOCK"] {
-            guard let block = Int(forced), block == 8 || block == 16 else {
-                fatalError("STYLECTL_CHANNEL_BLOCK must be 8 or 16, got '\(forced)'")
-            }
-            return block
-        }
+        if let forced = (try? EngineEnvironment.process.get())?.channelBlock { return forced }
         do {
             var any = try memoryDescriptor([1, 32, 8, 8], dnnl_format_tag_any)
             var weights = try memoryDescriptor([32, 32, 3, 3], dnnl_format_tag_any)

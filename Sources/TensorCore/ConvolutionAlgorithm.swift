@@ -15,14 +15,12 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// narrow last layer), even where it is slower: for tests.
     case winograd
 
-    /// `STYLECTL_CONVOLUTION` (`automatic`, `direct` or `winograd`), else ``automatic``.
-    public static let environment: ConvolutionAlgorithm = {
-        guard let value = ProcessInfo.processInfo.environment["STYLECTL_CONVOLUTION"] else { return .automatic }
-        guard let algorithm = ConvolutionAlgorithm(rawValue: value) else {
-            fatalError("STYLECTL_CONVOLUTION must be automatic, direct or winograd, got '\(value)'")
-        }
-        return algorithm
-    }()
+    /// `STYLECTL_CONVOLUTION` (`automatic`, `direct` or `winograd`), else ``automatic``; also
+    /// ``automatic`` when the variable's value is refused (``EngineEnvironment/checkProcess()``
+    /// reports it: commands refuse to start).
+    public static var environment: ConvolutionAlgorithm {
+        (try? EngineEnvironment.process.get())?.convolution ?? .automatic
+    }
 
     /// The algorithm of forward passes that do not name one: ``environment`` until set (stylebench
     /// alternates it to compare both in one run). Plans are cached per algorithm, so changing it

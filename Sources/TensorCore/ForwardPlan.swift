@@ -37,7 +37,8 @@ final class ForwardPlan: Sendable {
     private let steps: [Step]
     private let bufferCount: Int
     private let scratchpadBytes: Int
-    /// Floats for the partial sums of narrow convolutions (0 if there are none).
+    /// Floats for the partial sums of narrow convolutions in a buffer of their own: 0 if there are
+    /// none or if they fit in their destination buffer (``partialSumOffset(outputCount:)``).
     private let partialSumCount: Int
     /// Floats for the tiles of Winograd convolutions (0 if there are none).
     private let winogradScratchCount: Int
@@ -104,19 +105,32 @@ final class ForwardPlan: Sendable {
             let output = layouts[index + 1]
             return 2 * Double(output.batch * output.height * output.width) * Double(w.outChannels * w.inChannels * w.kernelHeight * w.kernelWidth)
         }
+        let bufferCount = layouts.map(\.count).max()!
+        // The decoder's last layer (64 -> 3) at 512x512: 34 MB of partial sums, which fit after its
+        // 8 MB output in the destination buffer (68 MB, sized for the 64-channel activations): a
+        // fresh process then touches 34 MB less memory (the kernel zeroing each page it first gives).
+        let sumsFit = steps.indices.allSatisfy { index in
+            guard case .narrowConvolution(let convolution) = steps[index] else { return true }
+            return Self.partialSumOffset(outputCount: layouts[index + 1].count) + convolution.partialSumCount <= bufferCount
+        }
+        if sumsFit { partialSumCount = 0 }
         self.layouts = layouts
         self.steps = steps
-        self.bufferCount = layouts.map(\.count).max()!
+        self.bufferCount = bufferCount
         self.scratchpadBytes = scratchpadBytes
         self.partialSumCount = partialSumCount
         self.winogradScratchCount = winogradScratchCount
     }
 
+    /// Where a narrow convolution's partial sums start in its destination buffer when they fit
+    /// there: after its output's `outputCount` floats, rounded up to 64 bytes.
+    private static func partialSumOffset(outputCount: Int) -> Int { (outputCount + 15) / 16 * 16 }
+
     /// Runs the pass; returns the outputs of the layers in `keeping`, by layer index.
     func run(_ input: Tensor, keeping: Set<Int>, trace: ((StepTiming) -> Void)?) throws(DNNLError) -> [Int: Tensor] {
         let pool = BufferPool.shared
         let buffers = [pool.take(count: bufferCount), pool.take(count: bufferCount), pool.take(count: (scratchpadBytes + 3) / 4),
-                       pool.take(count: partialSumCount), pool.take(count: winogradScratchCount)]
+                       pool.take(count: winogradScratchCount)] + (partialSumCount > 0 ? [pool.take(count: partialSumCount)] : [])
         defer { pool.give(buffers) }
         let stream = try DNNLStream()
         var start = DispatchTime.now().uptimeNanoseconds
@@ -140,13 +154,14 @@ final class ForwardPlan: Sendable {
                 try stream.wait()
                 implementation = convolution.primitive.implementation
             case .narrowConvolution(let convolution):
-                try convolution.taps.forward(input: source, output: buffers[3].pointer, scratchpad: buffers[2].raw, stream: stream)
+                let sums = partialSumCount > 0 ? buffers[4].pointer : destination + Self.partialSumOffset(outputCount: to.count)
+                try convolution.taps.forward(input: source, output: sums, scratchpad: buffers[2].raw, stream: stream)
                 try stream.wait()
-                shiftedTapSumForward(buffers[3].pointer, convolution.taps.output, kernelHeight: convolution.kernelHeight,
+                shiftedTapSumForward(sums, convolution.taps.output, kernelHeight: convolution.kernelHeight,
                                      kernelWidth: convolution.kernelWidth, bias: convolution.bias, relu: convolution.relu, destination, to)
                 implementation = "1x1 \(convolution.taps.primitive.implementation) + tap sum"
             case .winograd(let convolution):
-                convolution.forward(input: source, output: destination, scratch: buffers[4].pointer)
+                convolution.forward(input: source, output: destination, scratch: buffers[3].pointer)
                 implementation = "winograd F(4x4,3x3) + sgemm"
             case .maxPool:
                 maxPool2x2Forward(source, from, destination, to)

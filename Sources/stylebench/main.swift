@@ -2,7 +2,10 @@
 // engine, its automatic choice of convolutions (Winograd where it wins) and oneDNN's direct
 // convolutions alone, runs interleaved in one process, with their ratio; the peak memory and the
 // arithmetic rate, a per-layer profile of both, then the same network in PyTorch
-// (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and the ratio.
+// (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and its peers, ONNX Runtime and OpenVINO
+// (Scripts/bench_peers.py in the venv of Scripts/setup-bench, PeerBenchmark.swift), in one table with
+// the CPU. Before them, the cold figure: whole `stylectl stylize` processes at the size minus at
+// 64x64, --cold-runs of each (ColdStartBenchmark.swift).
 //
 // With --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content, its seconds and peak
 // RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
@@ -11,7 +14,7 @@
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
 // sweep through `stylectl sweep`'s runner against N separate stylizations (SweepBenchmark.swift).
 //
-// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]
+// Usage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
 //        stylebench --video N [--size N] [--no-pytorch]   (N frames at 640x360 and 1280x720; VideoBenchmark.swift)
@@ -28,6 +31,8 @@ struct Options {
     var vgg: String?
     var decoder: String?
     var pytorch = true
+    var peers = true
+    var coldRuns = 3
     var sweep: Int?
     var video: Int?
     var train = false
@@ -36,6 +41,7 @@ struct Options {
     var tile = 512
     var keepFeatures = false
     var writeImage: (side: Int, path: String)?
+    var measure: [String]?
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -53,13 +59,16 @@ struct Options {
             case "--vgg": vgg = value(flag)
             case "--decoder": decoder = value(flag)
             case "--no-pytorch": pytorch = false
+            case "--no-peers": peers = false
+            case "--cold-runs": coldRuns = Int(value(flag)) ?? -1
             case "--sweep": sweep = Int(value(flag)) ?? 0
             case "--video": video = Int(value(flag)) ?? 0
             case "--tiled": tiled = Int(value(flag)) ?? 0
             case "--tile": tile = Int(value(flag)) ?? 0
             case "--keep-features": keepFeatures = true
             case "--write-image": writeImage = (Int(value(flag)) ?? 0, value(flag))
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
+            case "--measure": measure = Array(rest); rest = []
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
             }
         }
         if train {
@@ -69,6 +78,7 @@ struct Options {
         }
         guard size >= VGGEncoder.minimumImageSide, runs >= 1 else { fail("--size must be at least \(VGGEncoder.minimumImageSide) and --runs at least 1") }
         guard (vgg == nil) == (decoder == nil) else { fail("give both --vgg and --decoder, or neither") }
+        if coldRuns < 0 { fail("--cold-runs needs a number of runs (0 for none)") }
         if let sweep, sweep < 1 { fail("--sweep needs a number of alphas, at least 1") }
         if let video, video < 2 { fail("--video needs a number of frames, at least 2") }
         if let tiled, tiled < VGGEncoder.minimumImageSide || tiled > 16384 { fail("--tiled needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
@@ -170,6 +180,11 @@ func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", argumen
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+do { try EngineEnvironment.checkProcess() } catch { fail("\(error)") }
+if let command = options.measure {
+    measureCommand(command)
+    exit(0)
+}
 if let image = options.writeImage {
     writeBenchImage(side: image.side, path: image.path)
     exit(0)
@@ -261,13 +276,26 @@ for phase in ["content", "style", "adain", "decoder"] {
     print("  " + padded(phase, 8) + String(format: "total %.1f ms direct, %.1f ms automatic", total(.direct) * 1e3, total(.automatic) * 1e3))
 }
 
+if options.coldRuns > 0 {
+    print("\ncold start (the release stylectl beside this stylebench, seeded weights as safetensors, \(options.coldRuns) runs of each, interleaved):")
+    _ = runColdStart(options, side: side, runs: options.coldRuns, warm: median)
+}
+
+var rows = [EngineRow(engine: "stylectl", detail: "automatic (Winograd), f32", seconds: median, peakBytes: peak),
+            EngineRow(engine: "stylectl direct", detail: "STYLECTL_CONVOLUTION=direct, f32", seconds: directMedian, peakBytes: peak)]
 if options.pytorch {
     print("\nPyTorch (Scripts/bench_pytorch.py, /usr/bin/python3, OPENBLAS_CORETYPE unset):")
     if let result = runPyTorch(options), let torchSeconds = result["seconds"] as? Double, let torchPeak = result["peak_rss_bytes"] as? Int {
         let runs = (result["runs"] as? [Double] ?? []).map { String(format: "%.3f", $0) }.joined(separator: " ")
         print("  torch \(result["torch"] ?? "?"), \(result["threads"] ?? "?") threads; runs (s): \(runs)")
         print(String(format: "  median %.3f s per stylization; %.1f GFLOP/s; peak RSS %@", torchSeconds, gflop / torchSeconds, megabytes(torchPeak)))
-        print(String(format: "\nstylectl %.3f s, PyTorch %.3f s: stylectl is %.2fx faster; peak RSS %@ vs %@",
-                     median, torchSeconds, torchSeconds / median, megabytes(peak), megabytes(torchPeak)))
+        rows.append(EngineRow(engine: "PyTorch", detail: "\(result["torch"] ?? "?"), f32, \(result["threads"] ?? "?") threads",
+                              seconds: torchSeconds, peakBytes: torchPeak))
     }
 }
+if options.peers {
+    print("\npeers (Scripts/bench_peers.py: PyTorch's network and seeded weights exported to ONNX, opset 13; each engine in its own process):")
+    if options.vgg != nil { print("  (with bench_pytorch.py's seeded weights, not the files given: the time does not depend on the values)") }
+    if let engines = runPeers(options) { rows += peerRows(engines) }
+}
+printEngineTable(rows, side: side)

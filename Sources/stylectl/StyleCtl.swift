@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import StyleTransfer
+import TensorCore
 
 @main
 struct StyleCtl: AsyncParsableCommand {
@@ -18,10 +19,12 @@ struct StyleCtl: AsyncParsableCommand {
     /// characters escaped (``escapingControlCharacters(_:keepingNewlines:)``): a value echoed back
     /// ("The value '...' is invalid for '--mask-mode <mode>'") or a file name cannot drive the
     /// terminal. Help and version go to standard output unchanged; exit codes are ArgumentParser's
-    /// (64 for a usage mistake, 1 for a failure).
+    /// (64 for a usage mistake, 1 for a failure). A refused value of the engine's environment
+    /// variables (``EngineEnvironmentError``) ends a command before it reads or loads anything.
     static func main() async {
         do {
             var command = try parseAsRoot()
+            try EngineEnvironment.checkProcess()
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
