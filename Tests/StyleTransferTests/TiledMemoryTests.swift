@@ -64,13 +64,13 @@ import TestSupport
     @Test func tooSmallForTheSmallestTileNamesTheMinimum() throws {
         let size = (width: 4000, height: 3000)
         let minimum = StylizationMemory.tiledPeakBytes(content: size, tile: 64, styles: Self.styles, sourcePixels: 12_000_000, resizes: false)
-        let small = (bytes: 600 << 20, source: "STYLECTL_MAX_MEMORY=600M")
+        let small = (bytes: 400 << 20, source: "STYLECTL_MAX_MEMORY=400M")
         let text = Self.message {
             _ = try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles,
                                            sourcePixels: 12_000_000, forced: nil, available: small)
         }
         let flag = StylizationMemory.flagValue(minimum)
-        #expect(text?.hasPrefix("stylizing 'big.jpg' at 4000x3000 pixels needs about \(StylizationMemory.format(minimum)) of memory even in tiles of 64 pixels (the smallest), but 629 MB is available (STYLECTL_MAX_MEMORY=600M); give it at least --max-memory \(flag), or the largest --content-size that fits is ") == true,
+        #expect(text?.hasPrefix("stylizing 'big.jpg' at 4000x3000 pixels needs about \(StylizationMemory.format(minimum)) of memory even in tiles of 64 pixels (the smallest), but 419 MB is available (STYLECTL_MAX_MEMORY=400M); give it at least --max-memory \(flag), or the largest --content-size that fits is ") == true,
                 "\(text ?? "no error")")
         let mebibytes = try #require(Int(flag.dropLast()))
         #expect(try StylizationMemory.tile(path: "big.jpg", source: size, sizing: ImageSizing(size: 0), styles: Self.styles, sourcePixels: 12_000_000,
