@@ -160,16 +160,15 @@ CImageStatus cjpeg_decode(const unsigned char *data, size_t size, size_t max_pix
     return CIMAGE_OK;
 }
 
-CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int quality,
-                          unsigned char **jpeg, size_t *jpeg_size,
-                          char message[CIMAGE_MESSAGE_LENGTH]) {
+// Encodes into `file` when it is not NULL, else into a malloc'd buffer (`*jpeg`, `*jpeg_size`):
+// the same settings, so the same bytes, either way.
+static CImageStatus encode(const unsigned char *rgb, int width, int height, int quality, FILE *file,
+                           unsigned char **jpeg, size_t *jpeg_size, char message[CIMAGE_MESSAGE_LENGTH]) {
     struct jpeg_compress_struct cinfo;
     struct error_manager manager;
     unsigned char *buffer = NULL;  // address taken: lives in memory across longjmp
     unsigned long buffer_size = 0;
 
-    *jpeg = NULL;
-    *jpeg_size = 0;
     memset(&cinfo, 0, sizeof cinfo);
     cinfo.err = &manager.pub;
     install(&manager, message);
@@ -179,7 +178,8 @@ CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int q
         return CIMAGE_CORRUPT;
     }
     jpeg_create_compress(&cinfo);
-    jpeg_mem_dest(&cinfo, &buffer, &buffer_size);
+    if (file) jpeg_stdio_dest(&cinfo, file);
+    else jpeg_mem_dest(&cinfo, &buffer, &buffer_size);
     cinfo.image_width = (JDIMENSION)width;
     cinfo.image_height = (JDIMENSION)height;
     cinfo.input_components = 3;
@@ -194,9 +194,24 @@ CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int q
     }
     jpeg_finish_compress(&cinfo);
     jpeg_destroy_compress(&cinfo);
-    *jpeg = buffer;
-    *jpeg_size = buffer_size;
+    if (!file) {
+        *jpeg = buffer;
+        *jpeg_size = buffer_size;
+    }
     return CIMAGE_OK;
+}
+
+CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int quality,
+                          unsigned char **jpeg, size_t *jpeg_size,
+                          char message[CIMAGE_MESSAGE_LENGTH]) {
+    *jpeg = NULL;
+    *jpeg_size = 0;
+    return encode(rgb, width, height, quality, NULL, jpeg, jpeg_size, message);
+}
+
+CImageStatus cjpeg_encode_file(const unsigned char *rgb, int width, int height, int quality, FILE *file,
+                               char message[CIMAGE_MESSAGE_LENGTH]) {
+    return encode(rgb, width, height, quality, file, NULL, NULL, message);
 }
 
 void cimage_free(void *buffer) {

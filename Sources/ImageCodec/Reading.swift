@@ -28,6 +28,32 @@ import Darwin
 ///   `fileTooLarge`, `emptyFile`, `notAnImage`, `tooManyPixels`, `corruptJPEG`, `corruptPNG`,
 ///   `emptyImage` or `invalidLimitSetting`.
 public func readImage(path: String, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGBImage {
+    let decoded = try decode(path: path, limits: limits)
+    defer { cimage_free(decoded.samples) }
+    return image(from: decoded)
+}
+
+/// Reads a JPEG or PNG file as ``readImage(path:limits:)`` does, into 8-bit samples
+/// (``RGB8Image``: 3 bytes per pixel, no float copy), when its samples are 8-bit and opaque:
+/// every JPEG, and PNGs of up to 8 bits without transparency. Then
+/// `result.floats(x: 0, y: 0, width: w, height: h)` equals `readImage(path:)`. nil for a PNG whose
+/// values are not 8-bit samples (16 bits, an alpha channel or tRNS composited on white): read it
+/// with ``readImage(path:limits:)``. While it reads, the file's bytes and the decoder's samples are
+/// held, then the decoder's samples and their copy.
+///
+/// - Throws: as ``readImage(path:limits:)``.
+public func readImageBytes(path: String, limits: ImageLimits = .standard) throws(ImageCodecError) -> RGB8Image? {
+    let decoded = try decode(path: path, limits: limits)
+    defer { cimage_free(decoded.samples) }
+    guard decoded.bit_depth == 8 && decoded.channels == 3 else { return nil }
+    let (width, height) = (Int(decoded.width), Int(decoded.height))
+    let samples = UnsafeBufferPointer(start: decoded.samples.assumingMemoryBound(to: UInt8.self), count: 3 * width * height)
+    return RGB8Image(width: width, height: height, samples: Array(samples))
+}
+
+/// The decoder's samples of an image file, checked (``readImage(path:limits:)``'s checks); the
+/// caller frees them with `cimage_free`. The file's bytes are released on return.
+private func decode(path: String, limits: ImageLimits) throws(ImageCodecError) -> CImageDecoded {
     try limits.check()
     let file = try InputFile(path: path, limits: limits)
     let bytes = try file.readAll()
@@ -40,9 +66,11 @@ public func readImage(path: String, limits: ImageLimits = .standard) throws(Imag
         format == .jpeg ? cjpeg_decode(data.baseAddress, data.count, maxPixels, &decoded)
                         : cpng_decode(data.baseAddress, data.count, maxPixels, &decoded)
     }
-    defer { cimage_free(decoded.samples) }
-    try check(status, decoded, format: format, path: path, limits: limits)
-    return image(from: decoded)
+    do { try check(status, decoded, format: format, path: path, limits: limits) } catch {
+        cimage_free(decoded.samples)
+        throw error
+    }
+    return decoded
 }
 
 /// The width and height an image file's header declares, read without decoding any pixel: the

@@ -34,11 +34,8 @@ public func quantize(_ values: [Float]) -> [UInt8] {
 /// product within a float32 rounding of a whole number). ``quantize(_:)-(Float)`` gives back exactly
 /// these levels when the image is written.
 public func truncatedToLevels(_ image: RGBImage) -> RGBImage {
-    RGBImage(width: image.width, height: image.height, pixels: image.pixels.map { value in
-        let level = value * 255
-        // Values outside [0, 1] are clamped (image.save saturates; the seed clamps before); NaN gives 0.
-        return level >= 255 ? 1 : level > 0 ? Float(Int(level)) / 255 : 0
-    })
+    // Values outside [0, 1] are clamped (image.save saturates; the seed clamps before); NaN gives 0.
+    RGBImage(width: image.width, height: image.height, pixels: image.pixels.map { unitFromByte[Int(truncatedLevel($0))] })
 }
 
 /// Writes an image as PNG or JPEG, chosen by the path's extension: `.png`, or `.jpg` / `.jpeg`
@@ -140,11 +137,32 @@ private func encodeJPEG(_ image: RGBImage, quality: Int, path: String) throws(Im
 ///
 /// - Throws: ``ImageCodecError/writeFailed(path:reason:)``.
 public func replaceAtomically(path: String, with bytes: [UInt8]) throws(ImageCodecError) {
-    try AtomicWriteGate.shared.passing { () throws(ImageCodecError) in try writeThenRename(path: path, bytes: bytes) }
+    try replaceAtomically(path: path) { fd in
+        bytes.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let count = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return .writeFailed(path: path, reason: systemMessage(errno))
+                }
+                written += count
+            }
+            return nil
+        }
+    }
 }
 
-/// ``replaceAtomically(path:with:)``'s steps: create the temporary file, write, flush, rename.
-private func writeThenRename(path: String, bytes: [UInt8]) throws(ImageCodecError) {
+/// ``replaceAtomically(path:with:)`` with the temporary file's contents written by `body`, given
+/// its descriptor (open for writing, which `body` must not close): `body` returns the error that
+/// stops it, if any, and the temporary file is then removed. The write passes
+/// ``AtomicWriteGate/shared``, so that a handler exiting on a signal can wait for it.
+func replaceAtomically(path: String, writing body: (Int32) -> ImageCodecError?) throws(ImageCodecError) {
+    try AtomicWriteGate.shared.passing { () throws(ImageCodecError) in try writeThenRename(path: path, writing: body) }
+}
+
+/// ``replaceAtomically(path:writing:)``'s steps: create the temporary file, write, flush, rename.
+private func writeThenRename(path: String, writing body: (Int32) -> ImageCodecError?) throws(ImageCodecError) {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -157,24 +175,65 @@ private func writeThenRename(path: String, bytes: [UInt8]) throws(ImageCodecErro
             throw .writeFailed(path: path, reason: "cannot create a file in its folder: \(systemMessage(errno))")
         }
     }
-    var failure: String?
-    bytes.withUnsafeBytes { buffer in
-        var written = 0
-        while written < buffer.count {
-            let count = write(fd, buffer.baseAddress! + written, buffer.count - written)
-            if count < 0 {
-                if errno == EINTR { continue }
-                failure = systemMessage(errno)
-                return
-            }
-            written += count
-        }
-    }
-    if failure == nil && fsync(fd) != 0 { failure = systemMessage(errno) }
-    if close(fd) != 0 && failure == nil { failure = systemMessage(errno) }
-    if failure == nil && rename(temporary, path) != 0 { failure = systemMessage(errno) }
+    var failure = body(fd)
+    if failure == nil && fsync(fd) != 0 { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
+    if close(fd) != 0 && failure == nil { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
+    if failure == nil && rename(temporary, path) != 0 { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
     if let failure {
         unlink(temporary)
-        throw .writeFailed(path: path, reason: failure)
+        throw failure
+    }
+}
+
+/// Writes an 8-bit image as PNG or JPEG, chosen by the path's extension as
+/// ``writeImage(_:path:jpegQuality:)`` does, giving the same file as that function for the
+/// ``RGBImage`` whose quantised samples these are (``RGB8Image/init(quantizing:)``), byte for byte.
+/// The encoders read the rows from `image` and write the file as they go (libpng's
+/// `png_image_write_to_stdio`, libjpeg's `jpeg_stdio_dest`), so no other copy of the image is made:
+/// for images held as bytes because a float copy would not fit (tiled stylization). JPEG's
+/// optimised Huffman tables keep the quantised coefficients in memory meanwhile (about 3 bytes per
+/// pixel with 4:2:0). Written to a temporary file renamed over `path`, removed on any failure.
+///
+/// - Throws: ``ImageCodecError`` naming the file: `unsupportedOutputExtension`,
+///   `invalidJPEGQuality`, `encodingFailed` or `writeFailed`.
+public func writeImage(_ image: RGB8Image, path: String, jpegQuality: Int = 95) throws(ImageCodecError) {
+    let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+    let dot = name.lastIndex(of: ".")
+    let ext = dot.map { name[name.index(after: $0)...].lowercased() } ?? ""
+    guard ["png", "jpg", "jpeg"].contains(ext) else { throw .unsupportedOutputExtension(path: path, extension: ext) }
+    if ext != "png" && !(1 ... 100).contains(jpegQuality) { throw .invalidJPEGQuality(path: path, quality: jpegQuality) }
+    try replaceAtomically(path: path) { fd in
+        // A stream of its own descriptor, closed here; the caller syncs and closes `fd`.
+        let copy = dup(fd)
+        guard copy >= 0, let file = fdopen(copy, "wb") else {
+            let reason = systemMessage(errno)
+            if copy >= 0 { close(copy) }
+            return .writeFailed(path: path, reason: reason)
+        }
+        var failure: ImageCodecError?
+        if ext == "png" {
+            var png = png_image()
+            png.version = png_uint_32(PNG_IMAGE_VERSION)
+            png.width = png_uint_32(image.width)
+            png.height = png_uint_32(image.height)
+            png.format = png_uint_32(PNG_FORMAT_RGB)
+            let succeeded = image.samples.withUnsafeBytes { png_image_write_to_stdio(&png, file, 0, $0.baseAddress, 0, nil) }
+            if succeeded == 0 {
+                let message = withUnsafeBytes(of: png.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                failure = .encodingFailed(path: path, reason: "libpng: \(message)")
+            }
+        } else {
+            var message = [CChar](repeating: 0, count: Int(CIMAGE_MESSAGE_LENGTH))
+            let status = image.samples.withUnsafeBufferPointer {
+                cjpeg_encode_file($0.baseAddress, Int32(image.width), Int32(image.height), Int32(jpegQuality), file, &message)
+            }
+            if status != CIMAGE_OK {
+                let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                failure = .encodingFailed(path: path, reason: "libjpeg: \(text)")
+            }
+        }
+        if fflush(file) != 0 && failure == nil { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
+        if fclose(file) != 0 && failure == nil { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
+        return failure
     }
 }

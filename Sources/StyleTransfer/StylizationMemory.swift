@@ -61,21 +61,48 @@ public enum StylizationMemory {
         return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * pixels + Double(sourceBytesPerPixel) * Double(sourcePixels))
     }
 
-    /// The planes a tiled stylization holds whole, per content pixel: the sized content as floats
-    /// (12 B), the encoder's input (12 B: the luminance image with luminance preservation), the
-    /// output (12 B) and one copy made while finishing it (luminance recombination, resize back,
-    /// output levels: 12 B).
-    public static let tiledBytesPerPixel = 48
+    /// The planes a tiled stylization holds whole, per content pixel: the sized content as 8-bit
+    /// samples (3 B), the output as 8-bit samples (3 B), and what libjpeg keeps while it writes a
+    /// JPEG with optimised Huffman tables: the quantised coefficients of the whole image (2 bytes
+    /// each, 1.5 per pixel with 4:2:0; none for a PNG, whose rows libpng writes as it goes).
+    public static let tiledBytesPerPixel = 9
+    /// What a content that is resized (or cropped) adds per content pixel: it is sized as floats
+    /// (12 B) and copied to bytes (3 B), and the estimate holds it as floats while the tiles run
+    /// (9 B more than its samples: the Lua and seed models' resamplers do not give 8-bit values).
+    public static let tiledResizedBytesPerPixel = 15
+    /// How many times ``tensorBytesPerPixel`` a pass-2 tile holds, over its pixels: once for its
+    /// tensors outside the passes (f over the crop, its cut, AdaIN, the blend, g(t), the tile's
+    /// images), once more for the heap's keeping of their freed blocks from tile to tile (glibc
+    /// serves blocks below its mmap threshold, which rises to 32 MB as large blocks are freed, from
+    /// the heap, and does not give their pages back). Measured, not derived: once, the estimate is
+    /// 1 to 4 % below the peaks of `stylebench --tiled` at 1024 x 1024 and 2048 x 2048 (tiles of 512);
+    /// twice, 4 to 10 % above them and the 7680 x 4320 peak.
+    public static let tiledTensorCopies = 2
+    /// Reading a content that is not resized straight into 8-bit samples, per source pixel: the
+    /// decoder's samples (3 B) with the file's bytes (at most about 3 B, a PNG's deflated rows) or
+    /// with their copy (3 B).
+    public static let tiledSourceBytesPerPixel = 6
 
     /// The estimated peak bytes of stylizing content sized `content` in tiles of `tile` pixels
-    /// (``Tiling``) with styles sized `styles`: the styles' encoder passes (whole), the tiles'
-    /// encoder passes (pass 1 over the tile and ``Halo/encoder``, pass 2 over the tile, the decoder's
-    /// halo and the encoder's) and decoder passes (over the tile and ``Halo/decoder``) for a corner,
-    /// an edge and an interior tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tensorBytesPerPixel`` over one pass-2 tile;
-    /// ``tiledBytesPerPixel`` over the content and ``sourceBytesPerPixel`` over `sourcePixels`; with
-    /// `keepsFeatures` (``Tiling/keepsFeatures``), the whole relu4_1 map (512 floats per feature pixel).
+    /// (``Tiling``) with styles sized `styles`. Two phases follow each other, and the larger sets
+    /// the peak, over ``fixedBytes``:
+    ///
+    /// - reading: with `resizes` (the content resized or cropped after decoding), as a whole
+    ///   stylization reads (``sourceBytesPerPixel`` over `sourcePixels`) plus the sized floats and
+    ///   their bytes (``tiledResizedBytesPerPixel``); without, ``tiledSourceBytesPerPixel`` over `sourcePixels`;
+    /// - the tiles: the styles' encoder passes (whole), the tiles' encoder passes (pass 1 over the
+    ///   tile and ``Halo/encoder``, pass 2 over the tile, the decoder's halo and the encoder's) and
+    ///   decoder passes (over the tile and ``Halo/decoder``) for a corner, an edge and an interior
+    ///   tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tiledTensorCopies`` times
+    ///   ``tensorBytesPerPixel`` over one pass-2 tile; ``tiledBytesPerPixel`` over the content, plus 9 B per pixel with `resizes`
+    ///   (the content held as floats); with `keepsFeatures` (``Tiling/keepsFeatures``), the whole
+    ///   relu4_1 map (512 floats per feature pixel).
+    ///
+    /// A content that is not resized but whose samples are not 8-bit (a 16-bit or transparent PNG)
+    /// is held as floats: 9 B per pixel more than this counts.
     public static func tiledPeakBytes(
-        content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false
+        content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false,
+        resizes: Bool = true
     ) -> Int {
         let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
         // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
@@ -103,8 +130,10 @@ public enum StylizationMemory {
         let tilePixels = Double(second[2].width) * Double(second[2].height)
         let pixels = Double(content.width) * Double(content.height)
         let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
-        return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * tilePixels + Double(tiledBytesPerPixel) * pixels
-                         + Double(sourceBytesPerPixel) * Double(sourcePixels) + kept)
+        let reading = resizes ? Double(sourceBytesPerPixel) * Double(sourcePixels) + Double(tiledResizedBytesPerPixel) * pixels
+                              : Double(tiledSourceBytesPerPixel) * Double(sourcePixels)
+        let planes = Double(tiledBytesPerPixel + (resizes ? 9 : 0)) * pixels
+        return saturated(Double(fixedBytes) + max(reading, 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + planes + kept))
     }
 
     /// The floats of the largest activation of an encoder pass over an image of `size`.
@@ -166,8 +195,8 @@ public enum StylizationMemory {
     }
 
     /// The bytes available: `STYLECTL_MAX_MEMORY` (bytes, or with a K, M or G suffix for powers of
-    /// 1024) when set, else MemAvailable from `/proc/meminfo`; nil when neither is known (no check).
-    /// `maxMemory` (`--max-memory`), when given, comes first, parsed alike.
+    /// 1024) when set, else ``availableShare`` of MemAvailable from `/proc/meminfo`; nil when neither
+    /// is known (no check). `maxMemory` (`--max-memory`), when given, comes first, parsed alike.
     public static func available(
         maxMemory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, meminfo: String = "/proc/meminfo"
     ) throws(StyleTransferError) -> (bytes: Int, source: String)? {
@@ -183,10 +212,18 @@ public enum StylizationMemory {
         for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
             let fields = line.split(separator: " ")
             guard fields.count >= 2, let kilobytes = Int(fields[1]) else { return nil }
-            return (kilobytes * 1024, "MemAvailable in \(meminfo)")
+            return (kilobytes * 1024 / availableShare.denominator * availableShare.numerator, "\(availableShare.numerator)/\(availableShare.denominator) of MemAvailable in \(meminfo)")
         }
         return nil
     }
+
+    /// The share of MemAvailable a stylization takes when no budget is given: 3/4. MemAvailable is
+    /// the kernel's guess of what can be allocated without swapping, and it includes page cache
+    /// that reclaiming slows everything down; other processes (the shell, an editor, a build) grow
+    /// meanwhile; the allocator holds freed pages and fragments; and the estimates, though 10 to
+    /// 25 % above the peaks measured, are estimates. A quarter kept back covers these, and a run
+    /// that fits within it does not push the machine into swap or the OOM killer.
+    public static let availableShare = (numerator: 3, denominator: 4)
 
     /// `123`, `512M`, `2G`, `64K` (powers of 1024); nil for anything else or an overflow.
     static func parseBytes(_ text: String) -> Int? {
@@ -269,7 +306,8 @@ public enum StylizationMemory {
         }
         guard let chosen else { return forced }
         let keeps = tiled.allSatisfy {
-            tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true) <= available.bytes
+            tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true,
+                           resizes: contentSizing.resizes) <= available.bytes
         }
         return Tiling(checked: chosen, keepsFeatures: keeps)
     }
@@ -304,14 +342,16 @@ public enum StylizationMemory {
             try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
             return nil
         }
-        func needed(_ tile: Int) -> Int { tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels) }
+        func needed(_ tile: Int) -> Int {
+            tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes)
+        }
         let minimum = needed(Tiling.minimumTile)
         guard minimum <= available.bytes else {
             // The largest size that fits whole or in the smallest tiles.
             let fitting = largestFittingSize(sizing, available: available.bytes) { sizing in
                 guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return .max }
                 return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels),
-                           tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels))
+                           tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes))
             }
             throw .tilesDoNotFit(path: path, width: size.width, height: size.height, minimum: minimum, available: available.bytes,
                                  source: available.source, largestFittingSize: fitting)
@@ -364,4 +404,11 @@ public enum StylizationMemory {
     public static func format(_ bytes: Int) -> String {
         bytes >= 1_000_000_000 ? String(format: "%.1f GB", Double(bytes) / 1e9) : String(format: "%.0f MB", Double(bytes) / 1e6)
     }
+}
+
+extension ImageSizing {
+    /// Whether an image sized so is resized or cropped after it is decoded, rather than kept as the
+    /// file decodes it (size 0, no crop): a tiled stylization then reads it as floats first
+    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:)``).
+    var resizes: Bool { size != 0 || crop }
 }

@@ -1,6 +1,7 @@
-// stylebench --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content (style 512 x
-// 512) through StylizationPipeline, its seconds and the process's peak RSS, against a whole 512 x
-// 512 stylization's seconds scaled by the pixels (issue 13's figure: within 1.3x).
+// stylebench --tiled SIZE|WxH [--tile N] [--keep-features]: one tiled stylization of a W x H content (style 512 x
+// 512) through StylizationRunner, as `stylectl stylize` runs it (the content read as 8-bit samples,
+// the output written as a PNG), its seconds and the process's peak RSS, against a whole 512 x 512
+// stylization's seconds scaled by the pixels (issue 13's figure: within 1.3x).
 
 import Checkpoints
 import Foundation
@@ -8,37 +9,41 @@ import ImageCodec
 import StyleTransfer
 import TensorCore
 
-/// A smooth `side` x `side` test image with seeded noise (so that every tile's statistics differ).
-func smoothNoiseImage(side: Int, seed: UInt64) -> RGBImage {
+/// A smooth `width` x `height` test image with seeded noise (so that every tile's statistics
+/// differ), as 8-bit samples: the bytes of the float image `min(1, 0.2 + 0.6 (x + (c + 1) y) /
+/// ((c + 2) max(width, height)) + 0.2 u)` (u uniform in [0, 1), drawn channel by channel, row by
+/// row) quantised as the writers quantise.
+func smoothNoiseImage(width: Int, height: Int, seed: UInt64) -> RGB8Image {
     var random = SeededRandom(seed: seed)
-    var pixels = [Float](repeating: 0, count: 3 * side * side)
+    var image = RGB8Image(width: width, height: height)
+    let side = Float(max(width, height))
     for c in 0 ..< 3 {
-        for y in 0 ..< side {
-            for x in 0 ..< side {
-                let base = 0.2 + 0.6 * Float(x + (c + 1) * y) / Float((c + 2) * side)
-                pixels[(c * side + y) * side + x] = min(1, base + 0.2 * random.unit())
+        for y in 0 ..< height {
+            for x in 0 ..< width {
+                let base = 0.2 + 0.6 * Float(x + (c + 1) * y) / (Float(c + 2) * side)
+                image.samples[3 * (y * width + x) + c] = quantize(min(1, base + 0.2 * random.unit()))
             }
         }
     }
-    return RGBImage(width: side, height: side, pixels: pixels)
+    return image
 }
 
-/// `stylebench --write-image SIDE PATH`: the content image, written by a child process so that the
+/// `stylebench --write-image WxH PATH`: the content image, written by a child process so that the
 /// benchmark's peak RSS is the stylization's, not the image's making.
-func writeBenchImage(side: Int, path: String) {
-    do { try writeImage(smoothNoiseImage(side: side, seed: 7), path: path) } catch { fail("cannot write \(path): \(error)") }
+func writeBenchImage(width: Int, height: Int, path: String) {
+    do { try writeImage(smoothNoiseImage(width: width, height: height, seed: 7), path: path) } catch { fail("cannot write \(path): \(error)") }
 }
 
-func runTiledBenchmark(_ options: Options, side: Int) {
+func runTiledBenchmark(_ options: Options, width: Int, height: Int) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylebench-tiled-\(ProcessInfo.processInfo.processIdentifier)").path
     defer { try? FileManager.default.removeItem(atPath: folder) }
     do {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let (content, style, small) = (folder + "/content.png", folder + "/style.png", folder + "/small.png")
-        for (path, size) in [(content, side), (style, 512), (small, 512)] {
+        for (path, size) in [(content, "\(width)x\(height)"), (style, "512"), (small, "512")] {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            child.arguments = ["--write-image", "\(size)", path]
+            child.arguments = ["--write-image", size, path]
             try child.run()
             child.waitUntilExit()
             guard child.terminationStatus == 0 else { fail("the child writing \(path) failed") }
@@ -48,23 +53,24 @@ func runTiledBenchmark(_ options: Options, side: Int) {
         let tiling = try Tiling(tile: options.tile, keepsFeatures: options.keepFeatures)
         let controls = StyleControls(styles: [style])
         let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0), tiling: tiling)
-        print("stylectl tiled: \(side)x\(side) content in tiles of \(options.tile)\(options.keepFeatures ? ", pass 1's features kept" : ""), 512x512 style; weights: \(weightsName)")
+        print("stylectl tiled: \(width)x\(height) content in tiles of \(options.tile)\(options.keepFeatures ? ", pass 1's features kept" : ""), 512x512 style; weights: \(weightsName)")
         print("  engine: \(computeEngineDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let start = now()
-        _ = try pipeline.stylize(content: content, controls: controls)
+        let outcome = StylizationRunner(pipeline: pipeline).run(StylizationTask(content: content, controls: controls, output: folder + "/out.png"))
+        if let error = outcome.error { fail("\(error)") }
         let seconds = now() - start
         let peak = peakResidentBytes()
-        let estimate = StylizationMemory.tiledPeakBytes(content: (side, side), tile: options.tile, styles: [(512, 512)], sourcePixels: side * side,
-                                                        keepsFeatures: options.keepFeatures)
-        print(String(format: "  tiled: %.2f s, peak RSS %@ (estimate %@)", seconds, megabytes(peak), megabytes(estimate)))
+        let estimate = StylizationMemory.tiledPeakBytes(content: (width, height), tile: options.tile, styles: [(512, 512)], sourcePixels: width * height,
+                                                        keepsFeatures: options.keepFeatures, resizes: false)
+        print(String(format: "  tiled: %.2f s (read, stylized, written), peak RSS %@ (estimate %@)", seconds, megabytes(peak), megabytes(estimate)))
         let whole = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0))
         _ = try whole.stylize(content: small, controls: controls)  // warm-up
         whole.contentCache.removeAll()
         let wholeStart = now()
         _ = try whole.stylize(content: small, controls: controls)
         let wholeSeconds = now() - wholeStart
-        let scaled = wholeSeconds * Double(side * side) / Double(512 * 512)
-        print(String(format: "  whole 512x512: %.3f s; scaled by pixels to %dx%d: %.2f s; tiled / scaled = %.2f", wholeSeconds, side, side, scaled, seconds / scaled))
+        let scaled = wholeSeconds * Double(width * height) / Double(512 * 512)
+        print(String(format: "  whole 512x512: %.3f s; scaled by pixels to %dx%d: %.2f s; tiled / scaled = %.2f", wholeSeconds, width, height, scaled, seconds / scaled))
     } catch {
         fail("\(error)")
     }

@@ -7,8 +7,8 @@
 // the CPU. Before them, the cold figure: whole `stylectl stylize` processes at the size minus at
 // 64x64, --cold-runs of each (ColdStartBenchmark.swift).
 //
-// With --tiled SIZE [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE content, its seconds and peak
-// RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
+// With --tiled SIZE or WxH [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE (W x H) content, written
+// as a PNG, its seconds and peak RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
 //
 // With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
@@ -18,7 +18,7 @@
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
 //        stylebench --video N [--size N] [--no-pytorch]   (N frames at 640x360 and 1280x720; VideoBenchmark.swift)
-//        stylebench --tiled SIZE [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
+//        stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
 
 import Checkpoints
 import Foundation
@@ -37,10 +37,10 @@ struct Options {
     var video: Int?
     var train = false
     var batch = 8
-    var tiled: Int?
+    var tiled: (width: Int, height: Int)?
     var tile = 512
     var keepFeatures = false
-    var writeImage: (side: Int, path: String)?
+    var writeImage: (width: Int, height: Int, path: String)?
     var measure: [String]?
 
     init(_ arguments: [String]) {
@@ -63,12 +63,14 @@ struct Options {
             case "--cold-runs": coldRuns = Int(value(flag)) ?? -1
             case "--sweep": sweep = Int(value(flag)) ?? 0
             case "--video": video = Int(value(flag)) ?? 0
-            case "--tiled": tiled = Int(value(flag)) ?? 0
+            case "--tiled": tiled = dimensions(value(flag))
             case "--tile": tile = Int(value(flag)) ?? 0
             case "--keep-features": keepFeatures = true
-            case "--write-image": writeImage = (Int(value(flag)) ?? 0, value(flag))
+            case "--write-image":
+                let size = dimensions(value(flag))
+                writeImage = (size.width, size.height, value(flag))
             case "--measure": measure = Array(rest); rest = []
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE [--tile N] [--keep-features]")
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE|WxH [--tile N] [--keep-features]")
             }
         }
         if train {
@@ -81,10 +83,22 @@ struct Options {
         if coldRuns < 0 { fail("--cold-runs needs a number of runs (0 for none)") }
         if let sweep, sweep < 1 { fail("--sweep needs a number of alphas, at least 1") }
         if let video, video < 2 { fail("--video needs a number of frames, at least 2") }
-        if let tiled, tiled < VGGEncoder.minimumImageSide || tiled > 16384 { fail("--tiled needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
-        if let writeImage, writeImage.side < 1 || writeImage.side > 16384 { fail("--write-image needs a side from 1 to 16384") }
+        if let tiled, min(tiled.width, tiled.height) < VGGEncoder.minimumImageSide || max(tiled.width, tiled.height) > 16384 {
+            fail("--tiled needs sides from \(VGGEncoder.minimumImageSide) to 16384")
+        }
+        if let writeImage, min(writeImage.width, writeImage.height) < 1 || max(writeImage.width, writeImage.height) > 16384 {
+            fail("--write-image needs sides from 1 to 16384")
+        }
         do { _ = try Tiling(tile: tile) } catch { fail("\(error)") }
     }
+}
+
+/// `N` (N x N) or `WxH`; (0, 0) for anything else (refused by the checks).
+func dimensions(_ text: String) -> (width: Int, height: Int) {
+    let parts = text.split(separator: "x")
+    if parts.count == 1, let side = Int(parts[0]) { return (side, side) }
+    if parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) { return (width, height) }
+    return (0, 0)
 }
 
 func fail(_ message: String) -> Never {
@@ -186,11 +200,11 @@ if let command = options.measure {
     exit(0)
 }
 if let image = options.writeImage {
-    writeBenchImage(side: image.side, path: image.path)
+    writeBenchImage(width: image.width, height: image.height, path: image.path)
     exit(0)
 }
-if let side = options.tiled {
-    runTiledBenchmark(options, side: side)
+if let size = options.tiled {
+    runTiledBenchmark(options, width: size.width, height: size.height)
     exit(0)
 }
 if let points = options.sweep {

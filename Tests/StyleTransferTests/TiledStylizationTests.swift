@@ -210,6 +210,47 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["white.png"])
     }
 
+    /// `stylectl stylize`'s runner stylizes a tiled content into 8-bit samples and writes them: the
+    /// file holds the bytes of the tiled ``StylizationPipeline/stylize(content:controls:)`` image,
+    /// and agrees with the whole stylization's file within 1 level on at least 99.9% of values, none
+    /// more than 2 off (luminance: the chroma recombined per tile from the 8-bit content). A content
+    /// no larger than the tile is not tiled (nil).
+    @Test func theRunnerWritesTheTiledBytes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-tiled-bytes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stylizer = try Self.stylizer()
+        let (sizing, styleSizing) = (ImageSizing(size: 200), ImageSizing(size: 128))
+        let controls = StyleControls(styles: [Self.styles[0]], preserveColor: .luminance)
+        let tiled = StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: styleSizing, tiling: try Tiling(tile: 64))
+        let whole = StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: styleSizing)
+        let (tiledPath, wholePath) = (folder.appendingPathComponent("tiled.png").path, folder.appendingPathComponent("whole.png").path)
+        for (pipeline, path) in [(tiled, tiledPath), (whole, wholePath)] {
+            let outcome = StylizationRunner(pipeline: pipeline).run(StylizationTask(content: Self.content, controls: controls, output: path))
+            #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        }
+        let written = try #require(try readImageBytes(path: tiledPath))
+        let image = try tiled.stylize(content: Self.content, controls: controls)
+        #expect(written == RGB8Image(quantizing: image))
+        let wholeImage = try readImage(path: wholePath)
+        let result = Self.agreement(written.image, wholeImage)
+        print("tiled file against whole file (luminance, 284x200, tiles of 64): \(100 * result.withinOne)% within 1 level, worst \(result.worst)")
+        #expect(result.withinOne >= 0.999 && result.worst <= 2, "\(result)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["tiled.png", "whole.png"])
+        let large = StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: styleSizing, tiling: try Tiling(tile: 512))
+        let untiled = try large.tiledStylization(content: Self.content, controls: controls)
+        #expect(untiled == nil)
+    }
+
+    /// A stylization resized back to the content's own size (the seed's square sizing) is refused
+    /// tiled, in words, before any tile is encoded.
+    @Test func squareSizingIsRefusedTiled() throws {
+        let pipeline = StylizationPipeline(stylizer: try Self.stylizer(), contentSizing: ImageSizing(size: 128, shape: .square),
+                                           styleSizing: ImageSizing(size: 64), tiling: try Tiling(tile: 64))
+        let error = #expect(throws: StyleControlError.self) { try pipeline.stylize(content: Self.content, controls: StyleControls(styles: [Self.styles[0]])) }
+        #expect(error?.description == "--tile: stylizations resized back to the content's own size (--model seed's square sizing) are not available on a tiled stylization yet; stylize this content without --tile")
+    }
+
     /// Bad tiles, and what tiles cannot give yet (losses), are refused in words.
     @Test func badTilesAndUntiledControlsAreRefused() throws {
         for tile in [0, 60, 100, -8] {

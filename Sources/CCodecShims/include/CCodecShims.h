@@ -9,6 +9,7 @@
 #define CCODECSHIMS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -62,6 +63,12 @@ CImageStatus cjpeg_read_size(const unsigned char *data, size_t size, CImageDecod
 CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int quality,
                           unsigned char **jpeg, size_t *jpeg_size,
                           char message[CIMAGE_MESSAGE_LENGTH]);
+
+/// cjpeg_encode's JPEG (the same bytes) written to `file` as libjpeg produces it (jpeg_stdio_dest),
+/// without the whole file in memory. libjpeg checks its writes (and flushes `file` at the end): a
+/// failed write is an error whose message says so.
+CImageStatus cjpeg_encode_file(const unsigned char *rgb, int width, int height, int quality, FILE *file,
+                               char message[CIMAGE_MESSAGE_LENGTH]);
 
 /// Decodes a PNG held in memory with libpng, without any gamma or colour-space transform (gAMA,
 /// sRGB, iCCP and cHRM chunks are ignored, as Pillow ignores them): palettes and greyscale expand

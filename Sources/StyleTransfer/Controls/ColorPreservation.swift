@@ -26,10 +26,15 @@ public enum ColorPreservation: String, Sendable, CaseIterable {
 
     /// The style image as it is encoded under this mode, for a content image as it is encoded.
     func styleInput(_ style: RGBImage, content: RGBImage) -> RGBImage {
-        switch self {
+        styleInput(style, colors: ContentColors(self, of: content))
+    }
+
+    /// The style image as it is encoded under this mode, for a content whose colour statistics are `colors`.
+    func styleInput(_ style: RGBImage, colors: ContentColors) -> RGBImage {
+        switch colors {
         case .none: return style
-        case .coral: return StyleTransfer.coral(source: style, target: content)
-        case .luminance: return matchLuminance(style, to: content)
+        case .coral(let target): return StyleTransfer.coral(source: style, target: target)
+        case .luminance(let mean, let std): return matchLuminance(style, mean: mean, std: std)
         }
     }
 
@@ -60,8 +65,50 @@ public enum ColorPreservation: String, Sendable, CaseIterable {
 ///
 /// The images may differ in size; the result has the source's size.
 public func coral(source: RGBImage, target: RGBImage) -> RGBImage {
+    coral(source: source, target: ColorStatistics(target))
+}
+
+/// What a colour-preservation mode takes from the content image to transform the styles: its
+/// colour statistics (coral) or its luma's mean and unbiased standard deviation (luminance), from a
+/// whole ``RGBImage`` or, in one pass per statistic over the pixels in the same order (so the same
+/// sums), from 8-bit samples (a tiled stylization's content).
+enum ContentColors {
+    case none
+    case coral(ColorStatistics)
+    case luminance(mean: Double, std: Double)
+
+    init(_ mode: ColorPreservation, of image: RGBImage) {
+        switch mode {
+        case .none: self = .none
+        case .coral: self = .coral(ColorStatistics(image))
+        case .luminance:
+            let (mean, std) = meanAndUnbiasedStd(luma(image))
+            self = .luminance(mean: mean, std: std)
+        }
+    }
+
+    init(_ mode: ColorPreservation, of image: RGB8Image) {
+        switch mode {
+        case .none: self = .none
+        case .coral: self = .coral(ColorStatistics(image))
+        case .luminance:
+            let y = rgbToYIQ.rows[0]
+            let unit = (0 ... 255).map { Double(Float($0) / 255) }
+            let count = image.width * image.height
+            precondition(count >= 2, "a standard deviation needs at least 2 values")
+            let (mean, squares) = image.samples.withUnsafeBufferPointer { p in
+                func luma(_ i: Int) -> Double { y[0] * unit[Int(p[3 * i])] + y[1] * unit[Int(p[3 * i + 1])] + y[2] * unit[Int(p[3 * i + 2])] }
+                let mean = (0 ..< count).reduce(0.0) { $0 + luma($1) } / Double(count)
+                return (mean, (0 ..< count).reduce(0.0) { $0 + (luma($1) - mean) * (luma($1) - mean) })
+            }
+            self = .luminance(mean: mean, std: (squares / Double(count - 1)).squareRoot())
+        }
+    }
+}
+
+/// ``coral(source:target:)`` with the target's statistics.
+func coral(source: RGBImage, target t: ColorStatistics) -> RGBImage {
     let s = ColorStatistics(source)
-    let t = ColorStatistics(target)
     let transfer = t.covariancePlusIdentity.symmetricPower(0.5) * s.covariancePlusIdentity.symmetricPower(-0.5)
     let plane = source.width * source.height
     var pixels = [Float](repeating: 0, count: 3 * plane)
@@ -79,20 +126,34 @@ public func coral(source: RGBImage, target: RGBImage) -> RGBImage {
 
 /// Per-channel mean and unbiased standard deviation of an image, and `n n^T + I` of its
 /// standardised colours (see ``coral(source:target:)``).
-private struct ColorStatistics {
+struct ColorStatistics {
     var mean: [Double]
     var std: [Double]
     var covariancePlusIdentity: Matrix3
 
     init(_ image: RGBImage) {
         let plane = image.width * image.height
+        self = image.pixels.withUnsafeBufferPointer { p in
+            ColorStatistics(count: plane) { c, i in Double(p[c * plane + i]) }
+        }
+    }
+
+    /// From 8-bit samples: the same sums, in the same order, as from the ``RGBImage`` they read as.
+    init(_ image: RGB8Image) {
+        let unit = (0 ... 255).map { Double(Float($0) / 255) }
+        self = image.samples.withUnsafeBufferPointer { p in
+            ColorStatistics(count: image.width * image.height) { c, i in unit[Int(p[3 * i + c])] }
+        }
+    }
+
+    /// Over `count` pixels whose channel `c` at pixel `i` is `value(c, i)`.
+    private init(count plane: Int, value: (Int, Int) -> Double) {
         precondition(plane >= 2, "colour statistics need at least 2 pixels")
-        let p = image.pixels
-        mean = (0 ..< 3).map { c in (0 ..< plane).reduce(0.0) { $0 + Double(p[c * plane + $1]) } / Double(plane) }
+        mean = (0 ..< 3).map { c in (0 ..< plane).reduce(0.0) { $0 + value(c, $1) } / Double(plane) }
         let m = mean
         std = (0 ..< 3).map { c in
             let squares = (0 ..< plane).reduce(0.0) { sum, i in
-                let d = Double(p[c * plane + i]) - m[c]
+                let d = value(c, i) - m[c]
                 return sum + d * d
             }
             let std = (squares / Double(plane - 1)).squareRoot()
@@ -101,9 +162,9 @@ private struct ColorStatistics {
         var (s00, s01, s02, s11, s12, s22) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         let (sd0, sd1, sd2) = (std[0], std[1], std[2])
         for i in 0 ..< plane {
-            let n0 = (Double(p[i]) - m[0]) / sd0
-            let n1 = (Double(p[plane + i]) - m[1]) / sd1
-            let n2 = (Double(p[2 * plane + i]) - m[2]) / sd2
+            let n0 = (value(0, i) - m[0]) / sd0
+            let n1 = (value(1, i) - m[1]) / sd1
+            let n2 = (value(2, i) - m[2]) / sd2
             s00 += n0 * n0; s01 += n0 * n1; s02 += n0 * n2
             s11 += n1 * n1; s12 += n1 * n2; s22 += n2 * n2
         }
@@ -153,9 +214,14 @@ public func luminanceImage(_ image: RGBImage) -> RGBImage {
 /// deviations over all pixels (the project's convention, as `torch.std`). A constant style
 /// luminance (sigma_s = 0) is only shifted. Values are not clamped.
 public func matchLuminance(_ style: RGBImage, to content: RGBImage) -> RGBImage {
-    let (ls, lc) = (luma(style), luma(content))
+    let (mean, std) = meanAndUnbiasedStd(luma(content))
+    return matchLuminance(style, mean: mean, std: std)
+}
+
+/// ``matchLuminance(_:to:)`` with the content luma's mean `muC` and unbiased standard deviation `sigmaC`.
+func matchLuminance(_ style: RGBImage, mean muC: Double, std sigmaC: Double) -> RGBImage {
+    let ls = luma(style)
     let (muS, sigmaS) = meanAndUnbiasedStd(ls)
-    let (muC, sigmaC) = meanAndUnbiasedStd(lc)
     let scale = sigmaS > 0 ? sigmaC / sigmaS : 1
     return greyImage(ls.map { ($0 - muS) * scale + muC }, width: style.width, height: style.height)
 }

@@ -112,13 +112,15 @@ public struct StylizationPipeline: Sendable {
             return try sizedContent().image
         }
         let contentKey = EncodingCache.Key(image: contentID, transform: mode == .luminance ? .luminance : .none)
-        if let tiling, !contentCache.contains(contentKey) {
-            let whole = try timed { () throws(StyleControlError) in try sizedContent() }
-            if max(whole.image.width, whole.image.height) > tiling.tile {
-                if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
-                if smoothing != nil { throw .notTiled(what: "--stabilize") }
-                return try timedTiled(whole, contentID: contentID, controls: controls, tiling: tiling)
-            }
+        if let tiling, !contentCache.contains(contentKey), tiles(content, tiling: tiling) {
+            if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
+            if smoothing != nil { throw .notTiled(what: "--stabilize") }
+            // All its seconds are the decoding's: its tiles interleave encoding and decoding.
+            let start = DispatchTime.now().uptimeNanoseconds
+            let bytes = try tiledBytes(content, contentID: contentID, controls: controls, tiling: tiling)
+            var stylization = Stylization(image: bytes.image, decoded: nil, target: nil, styleTarget: nil)
+            stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            return stylization
         }
         let contentEncoding = try contentCache.encoding(for: contentKey) { _ throws(StyleControlError) -> Encoding in
             try timed { () throws(StyleControlError) -> Encoding in
@@ -142,7 +144,8 @@ public struct StylizationPipeline: Sendable {
                                              featureWidth: contentFeatures.width, featureHeight: contentFeatures.height)
             maskImages = images
         }
-        let (styles, styleSeconds) = try styleEncodings(controls, content: contentID, measuring: measuring, contentImage: contentImage)
+        let (styles, styleSeconds) = try styleEncodings(controls, content: contentID, measuring: measuring,
+                                                        contentColors: { () throws(StyleControlError) in ContentColors(mode, of: try contentImage()) })
         encodingSeconds += styleSeconds
 
         // AdaIN, AdaIN per region or the weighted sum of AdaINs (with the model's statistics), then
@@ -239,10 +242,11 @@ public struct StylizationPipeline: Sendable {
     }
 
     /// Each style's encoding as `controls` use it (colour-preservation transform toward the
-    /// content), from ``styleCache``, with the style loss's statistics when `measuring`; and the
-    /// seconds spent encoding the styles the cache did not hold.
-    private func styleEncodings(
-        _ controls: StyleControls, content: ImageIdentity, measuring: Bool, contentImage: () throws(StyleControlError) -> RGBImage
+    /// content, whose statistics `contentColors` gives when a style needs them), from
+    /// ``styleCache``, with the style loss's statistics when `measuring`; and the seconds spent
+    /// encoding the styles the cache did not hold.
+    func styleEncodings(
+        _ controls: StyleControls, content: ImageIdentity, measuring: Bool, contentColors: () throws(StyleControlError) -> ContentColors
     ) throws(StyleControlError) -> (encodings: [Encoding], seconds: Double) {
         let mode = controls.preserveColor
         let styleTransform = Self.styleTransform(mode, content: content)
@@ -253,33 +257,11 @@ public struct StylizationPipeline: Sendable {
             styles.append(try styleCache.encoding(for: key, statistics: measuring) { statistics throws(StyleControlError) -> Encoding in
                 let start = DispatchTime.now().uptimeNanoseconds
                 defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-                let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), content: try contentImage())
+                let image = mode == .none ? try load(path, sizing: styleSizing) : mode.styleInput(try load(path, sizing: styleSizing), colors: try contentColors())
                 return encode(image, statistics: statistics)
             })
         }
         return (styles, seconds)
-    }
-
-    /// A content larger than ``tiling``'s tile, stylized in tiles (``tiledImage(_:styles:weights:regions:alpha:tiling:progress:)``)
-    /// and finished as any stylization; nothing is kept in ``contentCache``.
-    private func timedTiled(
-        _ sized: (image: RGBImage, outputWidth: Int, outputHeight: Int), contentID: ImageIdentity, controls: StyleControls, tiling: Tiling
-    ) throws(StyleControlError) -> Stylization {
-        let start = DispatchTime.now().uptimeNanoseconds
-        let mode = controls.preserveColor
-        let features = featureSize(width: sized.image.width, height: sized.image.height)
-        let regions = try controls.mask?.regionWeights(
-            styleCount: controls.styles.count, contentWidth: sized.image.width, contentHeight: sized.image.height,
-            featureWidth: features.width, featureHeight: features.height)
-        let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentImage: { sized.image })
-        let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
-        let image = try tiledImage(mode.contentInput(sized.image), styles: styles.map(\.features), weights: weights, regions: regions,
-                                   alpha: controls.alpha, tiling: tiling, progress: { tileProgress?($0) })
-        var stylization = Stylization(image: try finished(image, outputWidth: sized.outputWidth, outputHeight: sized.outputHeight,
-                                                          luminanceOf: mode == .luminance ? sized.image : nil),
-                                      decoded: nil, target: nil, styleTarget: nil)
-        stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return stylization
     }
 
     /// The content and style losses of a stylization (``StylizationLosses``): one encoder pass of
@@ -332,18 +314,27 @@ public struct StylizationPipeline: Sendable {
     /// The content image, sized, with the size its stylization is given back at; for a model whose
     /// output covers only sides that are multiples of 8 (``ModelConventions/needsSidesMultipleOf8``),
     /// other sides are refused.
-    private func loadContent(_ path: String) throws(StyleControlError) -> (image: RGBImage, outputWidth: Int, outputHeight: Int) {
+    func loadContent(_ path: String) throws(StyleControlError) -> (image: RGBImage, outputWidth: Int, outputHeight: Int) {
         let sized: (image: RGBImage, outputWidth: Int, outputHeight: Int)
         do {
             sized = try contentSizing.loadGivingBack(path: path, minimumSide: stylizer.variant.conventions.minimumImageSide)
         } catch {
             throw .transfer(error)
         }
-        let image = sized.image
-        if stylizer.variant.conventions.needsSidesMultipleOf8, !image.width.isMultiple(of: 8) || !image.height.isMultiple(of: 8) {
-            throw .transfer(.sidesNotMultipleOf8(path: path, width: image.width, height: image.height, variant: stylizer.variant))
-        }
+        try checkContentSize(path, width: sized.image.width, height: sized.image.height)
         return sized
+    }
+
+    /// Refuses a sized content the model cannot stylize: a side below its minimum (``ImageSizing/loadGivingBack(path:minimumSide:)``
+    /// checks it too), or sides that are not multiples of 8 when it needs them.
+    func checkContentSize(_ path: String, width: Int, height: Int) throws(StyleControlError) {
+        let conventions = stylizer.variant.conventions
+        if width < conventions.minimumImageSide || height < conventions.minimumImageSide {
+            throw .transfer(.imageTooSmall(path: path, width: width, height: height, minimum: conventions.minimumImageSide))
+        }
+        if conventions.needsSidesMultipleOf8, !width.isMultiple(of: 8) || !height.isMultiple(of: 8) {
+            throw .transfer(.sidesNotMultipleOf8(path: path, width: width, height: height, variant: stylizer.variant))
+        }
     }
 }
 

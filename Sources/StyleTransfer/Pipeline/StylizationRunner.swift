@@ -62,6 +62,13 @@ public struct StylizationRunner: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         var outcome = Outcome(index: index, count: count, task: task, seconds: 0)
         do throws(StyleControlError) {
+            // A tiled content is held and written as 8-bit samples (StylizationPipeline.tiledStylization).
+            if !measuresLosses, let bytes = try pipeline.tiledStylization(content: task.content, controls: task.controls) {
+                outcome.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                do { try writeImage(bytes, path: task.output) } catch { throw .transfer(.image(error)) }
+                outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                return outcome
+            }
             let stylization = try pipeline.stylize(content: task.content, controls: task.controls, measuring: measuresLosses)
             do { try writeImage(stylization.image, path: task.output) } catch { throw .transfer(.image(error)) }
             outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -207,23 +207,28 @@ extension StylizationPipeline {
     /// with the content's global statistics, each style's from its whole encoding, decoded tile by tile;
     /// with `regions`, AdaIN per region (``regionAdaptiveInstanceNormalization(content:styles:regions:statistics:)``)
     /// with each region's content statistics accumulated over the tiles, weighted by the region's weights.
+    /// Only each tile's crop of the content (with the encoder's halo) is made floats, when it is encoded.
     ///
     /// - Parameters:
-    ///   - encoderImage: the image the encoder takes (the sized content, or its luminance).
+    ///   - content: the sized content, held whole.
+    ///   - mode: its colour preservation: the encoder takes each crop's luminance, and each tile's
+    ///     output is recombined with the content's chroma there (``ColorPreservation/luminance``).
     ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights (unused with `regions`).
     ///   - regions: one weight plane per style over the whole feature map (``featureSize(width:height:)``), or nil.
     ///   - progress: called after each tile of each pass (``TileProgress``, with the time left).
-    /// - Returns: the stylized image at `encoderImage`'s size, as ``decode(_:content:styleTarget:luminanceOf:)``
-    ///   gives it before the luminance recombination, the resize back and the output levels.
+    ///   - store: given each tile's output as it is decoded, with its top-left pixel (`x`, `y`): the
+    ///     stylized image there as ``decode(_:content:styleTarget:luminanceOf:)`` gives it before
+    ///     the resize back and the output levels. Tiles come row of tiles after row of tiles, each
+    ///     row left to right, and cover the content once.
     /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)``, before any
     ///   tile is encoded, for a region of fewer than two positions.
     func tiledImage(
-        _ encoderImage: RGBImage, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float, tiling: Tiling,
-        progress: (TileProgress) -> Void = { _ in }
-    ) throws(StyleControlError) -> RGBImage {
+        _ content: TiledContent, mode: ColorPreservation, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float,
+        tiling: Tiling, progress: (TileProgress) -> Void = { _ in }, store: (_ x: Int, _ y: Int, _ tile: RGBImage) -> Void
+    ) throws(StyleControlError) {
         let conventions = stylizer.variant.conventions
         let halo = Halo(encoderArchitecture: conventions.encoderArchitecture)
-        let (width, height) = (encoderImage.width, encoderImage.height)
+        let (width, height) = (content.width, content.height)
         let (featureWidth, featureHeight) = featureSize(width: width, height: height)
         if let regions {
             precondition(regions.regions == styles.count && regions.width == featureWidth && regions.height == featureHeight,
@@ -247,7 +252,7 @@ extension StylizationPipeline {
         /// encoder's halo; returns the map and where the asked region starts in it.
         func encode(rows: Range<Int>, columns: Range<Int>) -> (features: Tensor, top: Int, left: Int) {
             let (x, y) = crop(rows: rows, columns: columns)
-            let image = Self.region(of: encoderImage, x: x.lowerBound, y: y.lowerBound, width: x.count, height: y.count)
+            let image = mode.contentInput(content.region(x: x.lowerBound, y: y.lowerBound, width: x.count, height: y.count))
             return (stylizer.encode(image), rows.lowerBound - y.lowerBound / 8, columns.lowerBound - x.lowerBound / 8)
         }
         // Each tile's work for the time left: the pixels its encoder pass takes, plus those its decoder gives.
@@ -301,15 +306,14 @@ extension StylizationPipeline {
                 tileDone()
             }
         }
-        let content = moments.statistics(conventions.statistics.content)
+        let contentStatistics = moments.statistics(conventions.statistics.content)
         let regionContent = zip(regionMoments, denominators ?? []).map { $0.statistics(conventions.statistics.content, unbiasedCount: $1.unbiased) }
         let targets = styles.map { channelMeanStd($0, convention: conventions.statistics.style) }
 
         let keptFeatures = tiling.keepsFeatures ? Tensor(shape: [1, channels, featureHeight, featureWidth], values: kept) : nil
         kept = []
         // Pass 2: t over each tile and the decoder's halo (encoded again, or cut from the kept
-        // features), decoded; the tile's interior kept.
-        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        // features), decoded; the tile's interior stored.
         for rows in rowTiles {
             for columns in columnTiles {
                 let (tRows, tColumns) = (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
@@ -326,7 +330,7 @@ extension StylizationPipeline {
                                                   contentStatistics: regionContent, styleStatistics: targets)
                 }
                 for (target, weight) in zip(targets, weights) where regions == nil {
-                    let term = renormalizeChannels(features, mean: content.mean, std: content.std, targetMean: target.mean, targetStd: target.std)
+                    let term = renormalizeChannels(features, mean: contentStatistics.mean, std: contentStatistics.std, targetMean: target.mean, targetStd: target.std)
                     if weights.count == 1 { adain = term; break }
                     adain.values.withUnsafeMutableBufferPointer { sum in
                         term.values.withUnsafeBufferPointer { term in
@@ -340,18 +344,22 @@ extension StylizationPipeline {
                 let x0 = 8 * columns.lowerBound, x1 = min(width, 8 * columns.upperBound)
                 let (dh, dw) = (decoded.height, decoded.width)
                 let (dy, dx) = (8 * tRows.lowerBound, 8 * tColumns.lowerBound)
+                let (tileWidth, tileHeight) = (x1 - x0, y1 - y0)
+                var pixels = [Float](repeating: 0, count: 3 * tileWidth * tileHeight)
                 decoded.values.withUnsafeBufferPointer { source in
                     for c in 0 ..< 3 {
                         for y in y0 ..< y1 {
-                            let from = (c * dh + y - dy) * dw - dx, to = (c * height + y) * width
-                            for x in x0 ..< x1 { pixels[to + x] = source[from + x] }
+                            let from = (c * dh + y - dy) * dw + x0 - dx, to = (c * tileHeight + y - y0) * tileWidth
+                            for x in 0 ..< tileWidth { pixels[to + x] = source[from + x] }
                         }
                     }
                 }
+                var tile = RGBImage(width: tileWidth, height: tileHeight, pixels: pixels)
+                if mode == .luminance { tile = mode.output(tile, content: content.region(x: x0, y: y0, width: tileWidth, height: tileHeight)) }
+                store(x0, y0, tile)
                 tileDone()
             }
         }
-        return RGBImage(width: width, height: height, pixels: pixels)
     }
 
     /// The relu4_1 map's width and height for a `width` x `height` image: 1/8, rounded up (ceil-mode
@@ -392,5 +400,127 @@ extension StylizationPipeline {
             }
         }
         return Tensor(shape: [1, x.channels, rows.count, columns.count], values: values)
+    }
+}
+
+/// The sized content of a tiled stylization, held whole while tiles of it are encoded: as 8-bit
+/// samples (3 bytes per pixel) when its values are 8-bit samples' (every JPEG and 8-bit opaque PNG,
+/// kept at its size or resized by PIL's 8-bit resampler, ``ImageSizing/Shape/shorterSide``), else
+/// as floats (12 bytes per pixel: 16-bit or transparent PNGs, the Lua and seed models' float resamplers).
+enum TiledContent {
+    case bytes(RGB8Image)
+    case floats(RGBImage)
+
+    var width: Int {
+        switch self {
+        case .bytes(let image): image.width
+        case .floats(let image): image.width
+        }
+    }
+
+    var height: Int {
+        switch self {
+        case .bytes(let image): image.height
+        case .floats(let image): image.height
+        }
+    }
+
+    /// The `width` x `height` region whose top-left pixel is (`x`, `y`), as floats.
+    func region(x: Int, y: Int, width: Int, height: Int) -> RGBImage {
+        switch self {
+        case .bytes(let image): image.floats(x: x, y: y, width: width, height: height)
+        case .floats(let image): StylizationPipeline.region(of: image, x: x, y: y, width: width, height: height)
+        }
+    }
+}
+
+extension StylizationPipeline {
+    /// Stylizes the image file `content` as `controls` describe, in tiles, when ``tiling`` tiles it
+    /// (its sized image, from the file's header, has a side longer than the tile, and
+    /// ``contentCache`` does not hold its encoding), holding the content and the output as 8-bit
+    /// samples (``RGB8Image``, 3 bytes per pixel each) and only tiles as floats: the output's bytes
+    /// are those ``writeImage(_:path:jpegQuality:)-(RGBImage,_,_)`` would write for the
+    /// ``stylize(content:controls:)`` image (the model's ``ModelConventions/outputLevels`` applied
+    /// to each tile as it is decoded). nil when the content is not tiled: stylize it with
+    /// ``stylize(content:controls:)``. Colour statistics of the content (coral, luminance) are taken
+    /// in one pass over its samples.
+    ///
+    /// - Throws: ``StyleControlError``, as ``stylize(content:controls:)``;
+    ///   ``StyleControlError/notTiled(what:)`` for a stylization resized back to the content's own
+    ///   size (``ImageSizing/Shape/square``, `--model seed` with a `--content-size`).
+    public func tiledStylization(content: String, controls: StyleControls) throws(StyleControlError) -> RGB8Image? {
+        try controls.validate()
+        guard let tiling, tiles(content, tiling: tiling) else { return nil }
+        let contentID = try ImageIdentity(path: content, sizing: contentSizing, role: .content)
+        let key = EncodingCache.Key(image: contentID, transform: controls.preserveColor == .luminance ? .luminance : .none)
+        guard !contentCache.contains(key) else { return nil }
+        return try tiledBytes(content, contentID: contentID, controls: controls, tiling: tiling)
+    }
+
+    /// Whether `tiling` tiles the image file `content`: its sized image (from the header) has a side
+    /// longer than the tile. false when the header cannot be read or sized: the whole path reports that.
+    func tiles(_ content: String, tiling: Tiling) -> Bool {
+        guard let source = try? readImageSize(path: content),
+              let sized = contentSizing.sizedDimensions(width: source.width, height: source.height) else { return false }
+        return max(sized.width, sized.height) > tiling.tile
+    }
+
+    /// ``tiledStylization(content:controls:)``'s work, for a content known to be tiled.
+    func tiledBytes(_ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling) throws(StyleControlError) -> RGB8Image {
+        let mode = controls.preserveColor
+        let (content, outputWidth, outputHeight) = try loadTiledContent(path)
+        let (width, height) = (content.width, content.height)
+        guard (outputWidth, outputHeight) == (width, height) else {
+            throw .notTiled(what: "stylizations resized back to the content's own size (--model seed's square sizing)")
+        }
+        let features = featureSize(width: width, height: height)
+        let regions = try controls.mask?.regionWeights(
+            styleCount: controls.styles.count, contentWidth: width, contentHeight: height,
+            featureWidth: features.width, featureHeight: features.height)
+        let colors: () -> ContentColors = {
+            switch content {
+            case .bytes(let image): ContentColors(mode, of: image)
+            case .floats(let image): ContentColors(mode, of: image)
+            }
+        }
+        let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentColors: colors)
+        let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
+        let truncates = stylizer.variant.conventions.outputLevels == .truncated
+        var output = RGB8Image(width: width, height: height)
+        try output.samples.withUnsafeMutableBufferPointer { (samples) throws(StyleControlError) in
+            try tiledImage(content, mode: mode, styles: styles.map(\.features), weights: weights, regions: regions, alpha: controls.alpha,
+                           tiling: tiling, progress: { tileProgress?($0) }) { x0, y0, tile in
+                // The levels the model's output and the writer give each value (truncatedToLevels, then quantize).
+                let plane = tile.width * tile.height
+                tile.pixels.withUnsafeBufferPointer { pixels in
+                    for y in 0 ..< tile.height {
+                        let to = 3 * ((y0 + y) * width + x0), from = y * tile.width
+                        for x in 0 ..< tile.width {
+                            for c in 0 ..< 3 {
+                                let value = pixels[c * plane + from + x]
+                                samples[to + 3 * x + c] = truncates ? truncatedLevel(value) : quantize(value)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// The sized content of a tiled stylization (``TiledContent``): read straight into 8-bit samples
+    /// when it is not resized or cropped and its samples are 8-bit (``readImageBytes(path:limits:)``),
+    /// else sized as floats (``loadContent(_:)``) and kept as bytes when its values are 8-bit samples'.
+    private func loadTiledContent(_ path: String) throws(StyleControlError) -> (content: TiledContent, outputWidth: Int, outputHeight: Int) {
+        if !contentSizing.resizes {
+            let read: RGB8Image?
+            do { read = try readImageBytes(path: path) } catch { throw .transfer(.image(error)) }
+            if let read {
+                try checkContentSize(path, width: read.width, height: read.height)
+                return (.bytes(read), read.width, read.height)
+            }
+        }
+        let sized = try loadContent(path)
+        return (RGB8Image(exactly: sized.image).map { .bytes($0) } ?? .floats(sized.image), sized.outputWidth, sized.outputHeight)
     }
 }

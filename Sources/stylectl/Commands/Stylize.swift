@@ -15,9 +15,10 @@ struct Stylize: ParsableCommand {
             stylize refuses an output that is an input file, two inputs with one output, an output \
             folder that is an input folder, an output extension other than .png, .jpg or .jpeg, and \
             a stylization that needs more memory than is available (--max-memory, else \
-            $STYLECTL_MAX_MEMORY, else MemAvailable) even in tiles, naming the memory the smallest \
+            $STYLECTL_MAX_MEMORY, else 3/4 of MemAvailable) even in tiles, naming the memory the smallest \
             tiles need. A content too large to stylize whole in that memory is stylized in the \
-            largest tiles that fit (see --tile), which gives the same picture within float rounding. Images are written to a temporary file and renamed, so a \
+            largest tiles that fit (see --tile), which gives the same picture within float rounding, holding the content and \
+            the output as 8-bit samples (3 bytes per pixel each). Images are written to a temporary file and renamed, so a \
             failure never leaves a half-written image.
             """
     )
@@ -56,7 +57,7 @@ struct Stylize: ParsableCommand {
 
     @Option(help: ArgumentHelp(
         "The memory the stylization may use: bytes, or with a K, M or G suffix (powers of 1024).",
-        discussion: "Default: $STYLECTL_MAX_MEMORY, else the machine's MemAvailable. A content that would not fit whole is stylized in the largest tiles that fit; with --tile, that tile must fit."))
+        discussion: "Default: $STYLECTL_MAX_MEMORY, else 3/4 of the machine's MemAvailable (the rest for the system, other processes and the estimate's error). A content that would not fit whole is stylized in the largest tiles that fit; with --tile, that tile must fit."))
     var maxMemory: String?
 
     @OptionGroup var models: ModelOptions
