@@ -285,7 +285,7 @@ public func stylizeVideo(
 }
 
 /// Refuses, before any frame, a clip whose frames would not fit the memory available
-/// (``StyleTransfer/StylizationMemory``: `STYLECTL_MAX_MEMORY`, else MemAvailable), saying the
+/// (``StyleTransfer/StylizationMemory``: `STYLECTL_MAX_MEMORY`, else 3/4 of MemAvailable), saying the
 /// largest `--content-size` that fits; each frame is one stylization at the pipeline's sizing.
 func checkMemory(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeline) throws(VideoError) {
     do throws(StyleTransferError) {
