@@ -67,24 +67,9 @@ public func writeImage(_ image: RGBImage, path: String, jpegQuality: Int = 95) t
     try replaceAtomically(path: path, with: encoded)
 }
 
-/// The quantised samples interleaved R, G, B, as encoders take them.
-private func interleavedBytes(_ image: RGBImage) -> [UInt8] {
-    let plane = image.width * image.height
-    return [UInt8](unsafeUninitializedCapacity: 3 * plane) { buffer, count in
-        image.pixels.withUnsafeBufferPointer { pixels in
-            for i in 0 ..< plane {
-                buffer[3 * i] = quantize(pixels[i])
-                buffer[3 * i + 1] = quantize(pixels[plane + i])
-                buffer[3 * i + 2] = quantize(pixels[2 * plane + i])
-            }
-        }
-        count = 3 * plane
-    }
-}
-
 /// PNG through libpng's simplified API (8-bit RGB needs no transform, hence no setjmp).
 private func encodePNG(_ image: RGBImage, path: String) throws(ImageCodecError) -> [UInt8] {
-    let rgb = interleavedBytes(image)
+    let rgb = RGB8Image(quantizing: image).samples
     // Deflate never grows data by more than a few bytes per 16 KB block; with the chunk headers
     // this is comfortably enough. Should it not be, libpng reports the size it needs.
     let raw = (3 * image.width + 1) * image.height
@@ -114,7 +99,7 @@ private func encodePNG(_ image: RGBImage, path: String) throws(ImageCodecError) 
 }
 
 private func encodeJPEG(_ image: RGBImage, quality: Int, path: String) throws(ImageCodecError) -> [UInt8] {
-    let rgb = interleavedBytes(image)
+    let rgb = RGB8Image(quantizing: image).samples
     var jpeg: UnsafeMutablePointer<UInt8>?
     var size = 0
     var message = [CChar](repeating: 0, count: Int(CIMAGE_MESSAGE_LENGTH))

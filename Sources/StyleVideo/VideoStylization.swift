@@ -205,7 +205,7 @@ public func stylizeVideo(
     /// Stylizes frame `index` (raw RGB) and returns its raw RGB stylization.
     func stylize(_ bytes: [UInt8], index: Int) throws(VideoError) -> (bytes: [UInt8], width: Int, height: Int) {
         let start = Date()
-        let frame = RGBImage(width: info.width, height: info.height, interleavedRGB8: bytes)
+        let frame = RGB8Image(width: info.width, height: info.height, samples: bytes)
         // A name per frame: the pipeline's encoding cache knows a file by its path, size and date.
         let framePath = job.workFolder + String(format: "/frame-%06d.png", index + 1)
         do { try writeImage(frame, path: framePath) } catch { throw .io(path: framePath, reason: error.description) }
@@ -216,11 +216,11 @@ public func stylizeVideo(
         var unstabilized: [UInt8]?
         do {
             image = try pipeline.stylize(content: framePath, controls: controls, measuring: false, smoothing: smoothing).image
-            if compares { unstabilized = interleavedBytes(try pipeline.stylize(content: framePath, controls: controls)) }
+            if compares { unstabilized = RGB8Image(quantizing: try pipeline.stylize(content: framePath, controls: controls)).samples }
         } catch {
             throw .stylization(frame: index, error)
         }
-        let output = interleavedBytes(image)
+        let output = RGB8Image(quantizing: image).samples
         if let previous {
             result.inputFlicker.perFrame.append(FlickerMeasure.difference(previous.input, bytes))
             result.outputFlicker.perFrame.append(FlickerMeasure.difference(previous.output, output))
@@ -233,7 +233,7 @@ public func stylizeVideo(
         result.secondsPerFrame.append(seconds)
         timeLeft.record(seconds: seconds)
         progress(VideoProgress(frame: index + 1, frames: info.frameCount, seconds: seconds, timeLeft: timeLeft))
-        if let sampleEvery, index % sampleEvery == 0 { sample(SampledFrame(index: index, input: frame, output: image)) }
+        if let sampleEvery, index % sampleEvery == 0 { sample(SampledFrame(index: index, input: frame.image, output: image)) }
         return (output, image.width, image.height)
     }
 
@@ -327,20 +327,5 @@ struct FrameReader {
         let frame = Array(pending[..<frameBytes])
         pending.removeFirst(frameBytes)
         return frame
-    }
-}
-
-/// A planar image as interleaved 8-bit RGB (``ImageCodec/quantize(_:)-(Float)``'s levels): what
-/// the encoder reads.
-func interleavedBytes(_ image: RGBImage) -> [UInt8] {
-    let plane = image.width * image.height
-    let levels = quantize(image.pixels)
-    return [UInt8](unsafeUninitializedCapacity: 3 * plane) { buffer, count in
-        for i in 0 ..< plane {
-            buffer[3 * i] = levels[i]
-            buffer[3 * i + 1] = levels[plane + i]
-            buffer[3 * i + 2] = levels[2 * plane + i]
-        }
-        count = 3 * plane
     }
 }

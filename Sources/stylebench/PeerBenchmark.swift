@@ -27,7 +27,7 @@ func repositoryFolder() -> String { URL(fileURLWithPath: scriptsFolder()).deleti
 /// The venv with ONNX Runtime and OpenVINO, made by Scripts/setup-bench.
 func peersPython() -> String { repositoryFolder() + "/.build-bench/venv/bin/python" }
 
-/// Runs Scripts/bench_peers.py in the venv (OPENBLAS_CORETYPE unset, as for PyTorch); returns its
+/// Runs Scripts/bench_peers.py in the venv (``runPythonScript(_:_:arguments:label:)``); returns its
 /// engines, or nil after printing why not (the venv missing names the command that makes it).
 func runPeers(_ options: Options) -> [[String: Any]]? {
     let python = peersPython()
@@ -35,28 +35,10 @@ func runPeers(_ options: Options) -> [[String: Any]]? {
         print("  peers: \(python) is missing; make it with Scripts/setup-bench (PyPI's onnxruntime and openvino, pinned)")
         return nil
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = [scriptsFolder() + "/bench_peers.py", "--size", "\(options.size)", "--runs", "\(options.runs)",
-                         "--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"]
-    var environment = ProcessInfo.processInfo.environment
-    environment["OPENBLAS_CORETYPE"] = nil
-    process.environment = environment
-    let output = Pipe()
-    process.standardOutput = output
-    do { try process.run() } catch {
-        print("  peers: cannot run \(python): \(error)")
-        return nil
-    }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0,
-          let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-          let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-          let engines = json["engines"] as? [[String: Any]] else {
-        print("  peers: Scripts/bench_peers.py failed (status \(process.terminationStatus))")
-        return nil
-    }
+    guard let json = runPythonScript(python, "bench_peers.py", arguments: ["--size", "\(options.size)", "--runs", "\(options.runs)",
+                                                                        "--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"],
+                                     label: "  peers"),
+          let engines = json["engines"] as? [[String: Any]] else { return nil }
     return engines
 }
 

@@ -162,24 +162,31 @@ func scriptsFolder() -> String {
     return FileManager.default.fileExists(atPath: fromSource) ? fromSource : "Scripts"
 }
 
-/// Runs Scripts/bench_pytorch.py (or `script` with `arguments`) with OPENBLAS_CORETYPE unset;
+/// Runs Scripts/bench_pytorch.py (or `script` with `arguments`) with Debian's /usr/bin/python3;
 /// returns its JSON line.
 func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", arguments given: [String]? = nil) -> [String: Any]? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
     var arguments = given ?? ["--size", "\(options.size)", "--runs", "\(options.runs)"]
-    arguments = [scriptsFolder() + "/" + script] + arguments + ["--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"]
+    arguments += ["--threads", "\(ProcessInfo.processInfo.activeProcessorCount)"]
     if given == nil, let vgg = options.vgg, let decoder = options.decoder, vgg.hasSuffix(".pth"), decoder.hasSuffix(".pth") {
         arguments += ["--vgg", vgg, "--decoder", decoder]
     }
-    process.arguments = arguments
+    return runPythonScript("/usr/bin/python3", script, arguments: arguments, label: "PyTorch")
+}
+
+/// Runs Scripts/`script` with `python` and `arguments`, OPENBLAS_CORETYPE unset (so that the
+/// Python side picks its best kernels); returns the JSON object of its last line, or nil after
+/// printing why not (`label` names the engine).
+func runPythonScript(_ python: String, _ script: String, arguments: [String], label: String) -> [String: Any]? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [scriptsFolder() + "/" + script] + arguments
     var environment = ProcessInfo.processInfo.environment
     environment["OPENBLAS_CORETYPE"] = nil
     process.environment = environment
     let output = Pipe()
     process.standardOutput = output
     do { try process.run() } catch {
-        print("PyTorch: cannot run /usr/bin/python3: \(error)")
+        print("\(label): cannot run \(python): \(error)")
         return nil
     }
     let data = output.fileHandleForReading.readDataToEndOfFile()
@@ -187,7 +194,7 @@ func runPyTorch(_ options: Options, script: String = "bench_pytorch.py", argumen
     guard process.terminationStatus == 0,
           let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
           let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        print("PyTorch: Scripts/\(script) failed (status \(process.terminationStatus))")
+        print("\(label): Scripts/\(script) failed (status \(process.terminationStatus))")
         return nil
     }
     return json
