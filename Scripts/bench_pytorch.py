@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pytorch_adain as ref  # noqa: E402
+from bench_network import add_network_arguments, network  # noqa: E402
 from bench_memory import peak_resident_bytes  # noqa: E402
 
 
@@ -28,19 +29,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--vgg")
-    parser.add_argument("--decoder")
+    add_network_arguments(parser)
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    if args.vgg and args.decoder:
-        ref.vgg.load_state_dict(torch.load(args.vgg))
-        ref.decoder.load_state_dict(torch.load(args.decoder))
-    else:
-        ref.seeded_weights(0)
-    encoder = ref.encoder_upto_relu4_1().eval()
-    decoder = ref.decoder.eval()
+    encoder, decoder = network(args)
     generator = torch.Generator().manual_seed(1)
     content = torch.rand(1, 3, args.size, args.size, generator=generator)
     style = torch.rand(1, 3, args.size, args.size, generator=generator)

@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pytorch_adain as ref  # noqa: E402
+from bench_network import add_network_arguments, network  # noqa: E402
 
 
 def main():
@@ -33,19 +34,10 @@ def main():
     parser.add_argument("--video", required=True)
     parser.add_argument("--style", required=True)
     parser.add_argument("--style-size", type=int, default=512)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--vgg")
-    parser.add_argument("--decoder")
+    add_network_arguments(parser)
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
-    if args.vgg and args.decoder:
-        ref.vgg.load_state_dict(torch.load(args.vgg))
-        ref.decoder.load_state_dict(torch.load(args.decoder))
-    else:
-        ref.seeded_weights(0)
-    encoder = ref.encoder_upto_relu4_1().eval()
-    decoder = ref.decoder.eval()
+    encoder, decoder = network(args)
     style = ref.load_image(args.style, args.style_size)
 
     probe = json.loads(subprocess.run(

@@ -30,7 +30,7 @@ public struct VideoManifest: Codable, Sendable, JSONRecord {
     public var stabilizeMomentum: Float?
     public var contentSize: Int
     public var styleSize: Int
-    /// Every how many frames the strip shows one.
+    /// Every how many frames the strip shows one (``StyleVideo/VideoResult/sampleEvery``).
     public var sampleEvery: Int
     public var result: VideoResult
     public var flickerNote = "flicker: d_k = mean |F_k - F_(k-1)| over every 8-bit sample of two consecutive frames (levels 0-255), k = 1 ... n-1; a clip's flicker is the mean of d_k; relative flicker = output's / input's."
@@ -40,12 +40,13 @@ public struct VideoManifest: Codable, Sendable, JSONRecord {
     public init(
         toolVersion: String, content: InputFile, styles: [InputFile], masks: [InputFile]?, maskVideo: InputFile?, vgg: InputFile, decoder: InputFile,
         output: String, alpha: Float, alphaKeys: String?, weightKeys: String?, weights: [Float]?, preserveColor: String,
-        stabilize: String?, stabilizeMomentum: Float?, contentSize: Int, styleSize: Int, sampleEvery: Int, result: VideoResult
+        stabilize: String?, stabilizeMomentum: Float?, contentSize: Int, styleSize: Int, result: VideoResult
     ) {
         (self.toolVersion, self.content, self.styles, self.masks, self.maskVideo) = (toolVersion, content, styles, masks, maskVideo)
         (self.vgg, self.decoder, self.output, self.alpha, self.alphaKeys) = (vgg, decoder, output, alpha, alphaKeys)
         (self.weightKeys, self.weights, self.preserveColor, self.stabilize) = (weightKeys, weights, preserveColor, stabilize)
-        (self.stabilizeMomentum, self.contentSize, self.styleSize, self.sampleEvery, self.result) = (stabilizeMomentum, contentSize, styleSize, sampleEvery, result)
+        (self.stabilizeMomentum, self.contentSize, self.styleSize, self.result) = (stabilizeMomentum, contentSize, styleSize, result)
+        sampleEvery = result.sampleEvery ?? 1
     }
 
     /// Refuses counts beyond a sweep's limits and per-frame lists that disagree with the frame count.
@@ -61,8 +62,8 @@ public struct VideoManifest: Codable, Sendable, JSONRecord {
 /// The file names a video report writes besides `manifest.json` and `index.html`.
 let videoStripName = "frames.png", videoFlickerPlotName = "flicker.png"
 
-/// How many frames apart the strip's columns are for a clip of `frames`: about 8 columns.
-public func videoSampleInterval(frames: Int) -> Int { max(1, (frames + 7) / 8) }
+/// The frames the strip shows, evenly spaced (``StyleVideo/stylizeVideo(_:pipeline:samples:comparingUnstabilized:identity:progress:sample:)``'s `samples`).
+public let videoStripColumns = 8
 
 /// Writes a video report into `folder`: `frames.png` (the sampled frames, input above output, the
 /// frame number and time under each), `flicker.png` and the same plot as SVG on `index.html`

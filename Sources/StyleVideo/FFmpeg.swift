@@ -154,6 +154,15 @@ public enum VideoCodec: String, Sendable, Codable, CaseIterable {
         return (["-c:a", target.0, "-b:a", target.2], "re-encoded from \(codec) to \(target.1) (.\(muxer == "matroska" ? "mkv" : muxer) does not take \(codec))")
     }
 
+    /// The extension of the output's chunks in the work folder (``segmentArguments(width:height:frameRate:codec:crf:segment:)``).
+    var segmentExtension: String {
+        switch self {
+        case .h264: "mp4"
+        case .vp9: "webm"
+        case .ffv1: "mkv"
+        }
+    }
+
     /// ffmpeg's muxer name (the output is written to a temporary name, so the extension cannot say).
     var muxer: String {
         switch self {
@@ -175,12 +184,34 @@ public enum VideoCodec: String, Sendable, Codable, CaseIterable {
 }
 
 /// ffmpeg's arguments that encode raw RGB frames of `width` x `height` read from standard input at
-/// `frameRate` into `temporary` with `codec`, with the audio streams of `source` as `audio` says
-/// (``VideoCodec/audio(_:)``; nil: none).
-func encoderArguments(width: Int, height: Int, frameRate: String, codec: VideoCodec, crf: Int?, source: String, audio: [String]?,
-                      temporary: String) -> [String] {
-    var arguments = ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate", frameRate,
-                     "-i", "pipe:0"]
+/// `frameRate` into `segment` (a chunk of the output: video only, the output's codec and container).
+func segmentArguments(width: Int, height: Int, frameRate: String, codec: VideoCodec, crf: Int?, segment: String) -> [String] {
+    ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "\(width)x\(height)", "-framerate", frameRate, "-i", "pipe:0"]
+        + codec.arguments(crf: crf) + ["-f", codec.muxer, "file:" + segment]
+}
+
+/// ffmpeg's arguments that join the segments named in `list` (a concat demuxer list,
+/// ``concatList(_:)``), their streams copied, with the audio streams of `source` as `audio` says
+/// (``VideoCodec/audio(_:)``; nil: none), into `temporary`.
+func joinArguments(list: String, codec: VideoCodec, source: String, audio: [String]?, temporary: String) -> [String] {
+    var arguments = ["-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", "file:" + list]
     if let audio { arguments += ["-i", "file:" + source, "-map", "0:v:0", "-map", "1:a"] + audio }
-    return arguments + codec.arguments(crf: crf) + ["-f", codec.muxer, "file:" + temporary]
+    return arguments + ["-c:v", "copy", "-f", codec.muxer, "file:" + temporary]
+}
+
+/// The concat demuxer's list of `segments` (`file 'file:PATH'` lines, a `'` in a path written
+/// `'\''`), each with its `duration` in microseconds: the first `end` frames at `frameRate` end at
+/// `round(end / rate)`, so a segment lasts the difference of its rounded end and start, and the
+/// joined frames keep the times (and ffprobe the frame rate) of one encoding. Without it the
+/// demuxer takes each segment's length from its file, which a segment's container rounds or
+/// estimates (MP4 segments at 30000/1001 frames/s came out at 119/4).
+func concatList(_ segments: [(path: String, frames: Range<Int>)], frameRate: String) -> String {
+    let parts = frameRate.split(separator: "/").compactMap { Int($0) }
+    let (numerator, denominator) = parts.count == 2 && parts[0] > 0 && parts[1] > 0 ? (parts[0], parts[1]) : (Int(Double(frameRate) ?? 25), 1)
+    /// The time of frame `index`, in microseconds, rounded.
+    func time(_ index: Int) -> Int { (2 * index * denominator * 1_000_000 + numerator) / (2 * numerator) }
+    return segments.map { segment in
+        "file 'file:" + segment.path.replacingOccurrences(of: "'", with: "'\\''") + "'\n"
+            + "duration \(time(segment.frames.upperBound) - time(segment.frames.lowerBound))us\n"
+    }.joined()
 }

@@ -29,6 +29,8 @@ public enum VideoError: Error, CustomStringConvertible {
     case stylization(frame: Int, StyleControlError)
     /// A file of the work folder, the manifest or the report could not be written or read.
     case io(path: String, reason: String)
+    /// `--resume` found a work folder made with other `settings` (their names, sorted).
+    case resumeMismatch(folder: String, settings: [String])
 
     public var description: String {
         switch self {
@@ -58,6 +60,9 @@ public enum VideoError: Error, CustomStringConvertible {
             return "frame \(frame + 1): \(error.description)"
         case .io(let path, let reason):
             return "\(path): \(reason)"
+        case .resumeMismatch(let folder, let settings):
+            return "--resume: the earlier run kept in \(folder) had other settings (\(settings.joined(separator: ", "))); "
+                + "give that run's settings to continue it, or run without --resume to start over"
         }
     }
 }

@@ -28,15 +28,29 @@ public struct VideoJob: Sendable {
     /// Where the video is written until it is renamed to ``output``: `.NAME.<pid>-<random>.tmp`
     /// beside it (the name ImageCodec's atomic writes use).
     public let temporaryOutput: String
-    /// The frames in flight (the frame being stylized, a mask video's frames), removed at the end.
+    /// `.NAME.stylectl-video/` beside the output: the frames and chunks done so far and their state
+    /// (``VideoWorkFolder``). Kept when a run is interrupted or fails, removed when it succeeds.
     public let workFolder: String
+    /// Continue the run kept in ``workFolder`` from its last committed frame, when its settings
+    /// are this job's; without it, a kept run is discarded and the job starts from the first frame.
+    public let resume: Bool
+    /// The output is encoded in chunks of this many frames (about ``chunkSeconds`` of video), each
+    /// encoded once its frames are stylized, so that a resumed run re-encodes nothing; the stylized
+    /// frames of the chunk being filled are kept as lossless PNGs until then.
+    public let chunkFrames: Int
 
     /// Checks what can be checked without reading the video: the output's extension, folder and
     /// that it is not the input; the controls; `--crf`'s range; the momentum; that `--stabilize`
     /// and masks are not combined; keyframed values in range.
+    /// The seconds of video per encoded chunk (``chunkFrames``): four, so that a chunk's lossless
+    /// frames stay small on disk (about 100 MB at 720p and 30 frames/s) and an H.264 or VP9 key
+    /// frame every four seconds costs little.
+    public static let chunkSeconds = 4.0
+
     public init(
         content: String, output: String, controls: StyleControls, alphaKeys: Keyframes? = nil, weightKeys: Keyframes? = nil,
-        maskVideo: String? = nil, stabilize: (quantity: TemporalSmoothing.Quantity, momentum: Float)? = nil, crf: Int? = nil
+        maskVideo: String? = nil, stabilize: (quantity: TemporalSmoothing.Quantity, momentum: Float)? = nil, crf: Int? = nil,
+        resume: Bool = false, chunkFrames: Int? = nil
     ) throws(VideoError) {
         codec = try VideoCodec(outputPath: output)
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
@@ -79,10 +93,49 @@ public struct VideoJob: Sendable {
             }
         }
         (self.content, self.output, self.controls, self.alphaKeys, self.weightKeys) = (content, output, controls, alphaKeys, weightKeys)
-        (self.maskVideo, self.stabilize, self.crf) = (maskVideo, stabilize, crf)
+        (self.maskVideo, self.stabilize, self.crf, self.resume) = (maskVideo, stabilize, crf, resume)
+        if let chunkFrames, chunkFrames < 1 { throw .invalidValue(flag: "chunk frames", value: "\(chunkFrames)", expected: "at least 1") }
+        self.chunkFrames = chunkFrames ?? 0
         let tag = "\(getpid())-\(UInt32.random(in: .min ... .max))"
         temporaryOutput = folder + "/." + outputURL.lastPathComponent + "." + tag + ".tmp"
-        workFolder = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-video-\(tag)").path
+        workFolder = folder + "/." + outputURL.lastPathComponent + ".stylectl-video"
+    }
+
+    /// Frames per chunk for a clip of `framesPerSecond`: ``chunkFrames`` when given, else
+    /// ``chunkSeconds`` of video.
+    func framesPerChunk(framesPerSecond: Double) -> Int {
+        chunkFrames > 0 ? chunkFrames : max(1, Int((framesPerSecond * Self.chunkSeconds).rounded()))
+    }
+
+    /// What the output depends on, by setting, for ``VideoWorkState/identity``: the input files
+    /// (path, size and modification time), the controls, keys, sizes, smoothing, codec, chunk
+    /// length and the report's sampling; `extra` adds the caller's (the weight files).
+    func identity(pipeline: StylizationPipeline, chunk: Int, sampleEvery: Int?, comparing: Bool, extra: [String: String]) -> [String: String] {
+        func stamp(_ path: String) -> String {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(URL(fileURLWithPath: path).standardizedFileURL.path) \(size) bytes, modified \(modified)"
+        }
+        func keys(_ keyframes: Keyframes?) -> String {
+            keyframes.map { $0.keys.map { "\($0.time):\($0.value)" }.joined(separator: " ") } ?? "none"
+        }
+        var identity = extra
+        identity["--content"] = stamp(content)
+        identity["--style"] = controls.styles.map(stamp).joined(separator: "; ")
+        identity["--mask"] = controls.mask.map { mask in "\(mask.paths.map(stamp)) \(mask.mode) stretch \(mask.stretch)" } ?? "none"
+        identity["--mask-video"] = maskVideo.map(stamp) ?? "none"
+        identity["--alpha"] = "\(controls.alpha)"
+        identity["--style-weights"] = controls.weights.map { "\($0)" } ?? "none"
+        identity["--preserve-color"] = controls.preserveColor.rawValue
+        identity["--alpha-at"] = keys(alphaKeys)
+        identity["--style-weights-at"] = keys(weightKeys)
+        identity["--stabilize"] = stabilize.map { "\($0.quantity.rawValue) momentum \($0.momentum)" } ?? "none"
+        identity["--content-size"] = "\(pipeline.contentSizing)"
+        identity["--style-size"] = "\(pipeline.styleSizing)"
+        identity["--output"] = "\(codec.rawValue) crf \(crf.map(String.init) ?? "default"), \(chunk) frames per chunk"
+        identity["--report"] = "every \(sampleEvery.map(String.init) ?? "no") frame, comparing \(comparing)"
+        return identity
     }
 
     /// The controls of the frame at `time` (seconds) and, with a mask video, of mask frame `index`.
@@ -103,6 +156,11 @@ public struct VideoResult: Sendable, Codable, Equatable {
     public var width: Int
     public var height: Int
     public var frames: Int
+    /// Of ``frames``, those an earlier run kept in the work folder (`--resume`); their seconds are
+    /// that run's.
+    public var resumedFrames: Int
+    /// The report's frames were every this many (nil: none kept).
+    public var sampleEvery: Int?
     /// What became of the input's audio (``VideoCodec/audio(_:)``): `copied (aac)`, or re-encoded; nil without audio.
     public var audio: String?
     /// Per frame: decoding aside, the seconds its stylization took.
@@ -159,129 +217,205 @@ public struct SampledFrame: Sendable {
 /// Stylizes `job` through `pipeline`: ffmpeg decodes the content's frames into raw RGB, each frame
 /// goes through ``StyleTransfer/StylizationPipeline/stylize(content:controls:measuring:smoothing:)``
 /// (written losslessly as a PNG in the work folder, so that a frame is stylized exactly as
-/// `stylectl stylize` stylizes the same frame extracted as a PNG; the styles are encoded once),
-/// and ffmpeg encodes the stylized frames at the input's frame rate, with the input's audio
-/// (copied where the container takes its codec, ``VideoCodec/audio(_:)``). The video
-/// goes to ``VideoJob/temporaryOutput`` and is renamed to the output at the end; on failure it and
-/// the work folder are removed. `sampleEvery` keeps every Nth frame's input and output for a
-/// report. With `comparingUnstabilized` and a `--stabilize` job, each frame is also decoded
+/// `stylectl stylize` stylizes the same frame extracted as a PNG; the styles are encoded once).
+/// The stylized frames are kept in the work folder (``VideoWorkFolder``) and encoded chunk by chunk
+/// (``VideoJob/chunkFrames``) at the input's frame rate; at the end the chunks are joined with the
+/// input's audio (copied where the container takes its codec, ``VideoCodec/audio(_:)``) into
+/// ``VideoJob/temporaryOutput``, which is renamed to the output, and the work folder is removed.
+/// An interrupted or failed run keeps the work folder, and `job.resume` continues it from its last
+/// committed frame with the same result. `samples` keeps about that many evenly spaced frames'
+/// input and output for a report (every ``VideoResult/sampleEvery``th). With `comparingUnstabilized` and a `--stabilize` job, each frame is also decoded
 /// without the average (its encoding reused: one more AdaIN and decoder pass) for
-/// ``VideoResult/unstabilizedFlicker``.
+/// ``VideoResult/unstabilizedFlicker``. `identity` adds what else the output depends on (the
+/// weight files) to what a resumed run must share with the kept one.
 ///
 /// - Throws: ``VideoError``, naming the file or flag.
 public func stylizeVideo(
-    _ job: VideoJob, pipeline: StylizationPipeline, sampleEvery: Int? = nil, comparingUnstabilized: Bool = false,
+    _ job: VideoJob, pipeline: StylizationPipeline, samples: Int? = nil, comparingUnstabilized: Bool = false, identity: [String: String] = [:],
     progress: (VideoProgress) -> Void = { _ in }, sample: (SampledFrame) -> Void = { _ in }
 ) async throws(VideoError) -> VideoResult {
     let info = try await probeVideo(job.content, flag: "--content")
     try job.alphaKeys?.check(duration: info.duration, flag: "--alpha-at")
     try job.weightKeys?.check(duration: info.duration, flag: "--style-weights-at")
     try checkMemory(job, info: info, pipeline: pipeline)
-    let files = FileManager.default
-    do { try files.createDirectory(atPath: job.workFolder, withIntermediateDirectories: true) } catch {
-        throw .io(path: job.workFolder, reason: "cannot create the work folder: \(error.localizedDescription)")
-    }
-    defer { try? files.removeItem(atPath: job.workFolder) }
-    var finished = false
-    defer { if !finished { unlink(job.temporaryOutput) } }
-
+    let smoothing = job.stabilize.map { TemporalSmoothing($0.quantity, momentum: $0.momentum) }
+    let compares = comparingUnstabilized && smoothing != nil
     if let maskVideo = job.maskVideo {
         let mask = try await probeVideo(maskVideo, flag: "--mask-video")
         guard mask.frameCount == info.frameCount else { throw .maskLength(path: maskVideo, frames: mask.frameCount, expected: info.frameCount) }
+    }
+    let chunk = job.framesPerChunk(framesPerSecond: info.framesPerSecond)
+    let sampleEvery = samples.map { max(1, (info.frameCount + $0 - 1) / max(1, $0)) }
+    var work = try VideoWorkFolder(
+        job: job, identity: job.identity(pipeline: pipeline, chunk: chunk, sampleEvery: sampleEvery, comparing: compares, extra: identity))
+    var finished = false
+    defer {
+        unlink(job.temporaryOutput)
+        // Kept for --resume when it holds a frame.
+        if finished || work.state.framesDone == 0 { try? FileManager.default.removeItem(atPath: job.workFolder) }
+    }
+
+    if let maskVideo = job.maskVideo {
         _ = try await runCollecting(
-            "ffmpeg", ["-v", "error", "-nostdin", "-i", "file:" + maskVideo, "-map", "0:v:0", "-fps_mode", "passthrough", job.workFolder + "/mask-%06d.png"],
+            "ffmpeg", ["-v", "error", "-y", "-nostdin", "-i", "file:" + maskVideo, "-map", "0:v:0", "-fps_mode", "passthrough", job.workFolder + "/mask-%06d.png"],
             failure: { .unreadable(flag: "--mask-video", path: maskVideo, reason: $0) })
     }
 
-    let smoothing = job.stabilize.map { TemporalSmoothing($0.quantity, momentum: $0.momentum) }
-    let frameBytes = 3 * info.width * info.height
-    var result = VideoResult(input: info, width: 0, height: 0, frames: 0, secondsPerFrame: [],
-                             inputFlicker: FlickerMeasure(), outputFlicker: FlickerMeasure())
-    var previous: (input: [UInt8], output: [UInt8], unstabilized: [UInt8]?)?
+    // What a resumed run takes from the kept one: the average, the frame its flicker continues
+    // from, the report's samples.
+    let resumed = work.state.framesDone
+    var previous: (input: [UInt8]?, output: [UInt8], unstabilized: [UInt8]?)?
+    if resumed > 0 {
+        if let smoothing, let shape = work.state.smoothingShape { smoothing.restore(try work.readSmoothing(frame: resumed - 1, shape: shape)) }
+        previous = (nil, try work.read(work.framePath(resumed - 1)).samples, compares ? try work.read(work.plainPath(resumed - 1)).samples : nil)
+        if let sampleEvery {
+            for index in stride(from: 0, to: resumed, by: sampleEvery) {
+                let files = work.samplePaths(index)
+                sample(SampledFrame(index: index, input: try work.read(files.input).image, output: try work.read(files.output).image))
+            }
+        }
+    }
     var timeLeft = TimeLeft()
-    let compares = comparingUnstabilized && smoothing != nil
-    if compares { result.unstabilizedFlicker = FlickerMeasure() }
 
-    /// Stylizes frame `index` (raw RGB) and returns its raw RGB stylization.
-    func stylize(_ bytes: [UInt8], index: Int) throws(VideoError) -> (bytes: [UInt8], width: Int, height: Int) {
+    /// Stylizes frame `index` (raw RGB) and commits it to the work folder.
+    func stylize(_ bytes: [UInt8], index: Int) throws(VideoError) {
         let start = Date()
         let frame = RGB8Image(width: info.width, height: info.height, samples: bytes)
         // A name per frame: the pipeline's encoding cache knows a file by its path, size and date.
         let framePath = job.workFolder + String(format: "/frame-%06d.png", index + 1)
-        do { try writeImage(frame, path: framePath) } catch { throw .io(path: framePath, reason: error.description) }
+        try work.write(frame, to: framePath)
         defer { unlink(framePath) }
         let maskFrame = job.maskVideo.map { _ in job.workFolder + String(format: "/mask-%06d.png", index + 1) }
         let controls = job.controls(at: Double(index) / info.framesPerSecond, maskFrame: maskFrame)
         let image: RGBImage
-        var unstabilized: [UInt8]?
+        var unstabilized: RGB8Image?
         do {
             image = try pipeline.stylize(content: framePath, controls: controls, measuring: false, smoothing: smoothing).image
-            if compares { unstabilized = RGB8Image(quantizing: try pipeline.stylize(content: framePath, controls: controls)).samples }
+            if compares { unstabilized = RGB8Image(quantizing: try pipeline.stylize(content: framePath, controls: controls)) }
         } catch {
             throw .stylization(frame: index, error)
         }
-        let output = RGB8Image(quantizing: image).samples
-        if let previous {
-            result.inputFlicker.perFrame.append(FlickerMeasure.difference(previous.input, bytes))
-            result.outputFlicker.perFrame.append(FlickerMeasure.difference(previous.output, output))
-            if let before = previous.unstabilized, let unstabilized {
-                result.unstabilizedFlicker?.perFrame.append(FlickerMeasure.difference(before, unstabilized))
-            }
+        let output = RGB8Image(quantizing: image)
+        try work.write(output, to: work.framePath(index))
+        if let unstabilized { try work.write(unstabilized, to: work.plainPath(index)) }
+        if let average = smoothing?.average {
+            try work.writeSmoothing(average, frame: index)
+            work.state.smoothingShape = average.shape
         }
-        previous = (bytes, output, unstabilized)
+        if let sampleEvery, index % sampleEvery == 0 {
+            let files = work.samplePaths(index)
+            try work.write(frame, to: files.input)
+            try work.write(output, to: files.output)
+            sample(SampledFrame(index: index, input: frame.image, output: image))
+        }
+        if let previous {
+            if let input = previous.input { work.state.inputFlicker.perFrame.append(FlickerMeasure.difference(input, bytes)) }
+            work.state.outputFlicker.perFrame.append(FlickerMeasure.difference(previous.output, output.samples))
+            if let before = previous.unstabilized, let unstabilized {
+                work.state.unstabilizedFlicker?.perFrame.append(FlickerMeasure.difference(before, unstabilized.samples))
+            }
+        } else {
+            (work.state.width, work.state.height) = (image.width, image.height)
+            if compares { work.state.unstabilizedFlicker = FlickerMeasure() }
+        }
+        previous = (bytes, output.samples, unstabilized?.samples)
         let seconds = Date().timeIntervalSince(start)
-        result.secondsPerFrame.append(seconds)
+        work.state.secondsPerFrame.append(seconds)
+        work.state.framesDone = index + 1
+        try work.save()
+        // The files of the frame before that no later step needs: its average and unaveraged
+        // frame, and its stylized frame when it belongs to a chunk already encoded.
+        if index > 0 {
+            work.discard(work.smoothingPath(index - 1))
+            work.discard(work.plainPath(index - 1))
+            if (index - 1) / chunk < index / chunk { work.discard(work.framePath(index - 1)) }
+        }
         timeLeft.record(seconds: seconds)
         progress(VideoProgress(frame: index + 1, frames: info.frameCount, seconds: seconds, timeLeft: timeLeft))
-        if let sampleEvery, index % sampleEvery == 0 { sample(SampledFrame(index: index, input: frame.image, output: image)) }
-        return (output, image.width, image.height)
     }
 
-    let audio = info.audioCodec.map { job.codec.audio($0) }
-    result.audio = audio?.description
+    /// Encodes the committed frames of chunk `segment` into its segment file (written to a
+    /// temporary name, then renamed) and commits it; its frames but the last are removed.
+    nonisolated(nonsending) func encode(segment: Int) async throws(VideoError) {
+        let frames = work.frames(ofSegment: segment, chunk: chunk)
+        let path = work.segmentPath(segment, codec: job.codec)
+        let temporary = path + ".tmp"
+        let arguments = segmentArguments(width: work.state.width, height: work.state.height, frameRate: info.frameRate, codec: job.codec,
+                                         crf: job.crf, segment: temporary)
+        let what = "encoding \(path)"
+        do {
+            let encoder = try await Subprocess.run(.name("ffmpeg"), arguments: Arguments(arguments), input: .inputWriter, output: .discarded,
+                                                   error: .string(limit: 1 << 20)) { encoder in
+                for index in frames { _ = try await encoder.standardInputWriter.write(try work.read(work.framePath(index)).samples) }
+                try await encoder.standardInputWriter.finish()
+            }
+            guard encoder.terminationStatus.isSuccess else {
+                throw VideoError.ffmpegFailed(what: what, status: "\(encoder.terminationStatus)", message: lastLines(encoder.standardError))
+            }
+        } catch let error as VideoError {
+            throw error
+        } catch {
+            throw mapped(error, tool: "ffmpeg", failure: { .ffmpegFailed(what: what, status: "", message: $0) })
+        }
+        guard rename(temporary, path) == 0 else { throw .io(path: path, reason: "cannot rename \(temporary) to it: \(String(cString: strerror(errno)))") }
+        work.state.segmentsDone = segment + 1
+        try work.save()
+        for index in frames.dropLast() { work.discard(work.framePath(index)) }
+    }
+
     let decoding = "decoding \(job.content)"
     do {
         let decoder = try await Subprocess.run(
             .name("ffmpeg"), arguments: Arguments(decoderArguments(job.content)), input: .none, output: .sequence, error: .string(limit: 1 << 20)
         ) { decoder in
-            var frames = FrameReader(decoder.standardOutput.makeAsyncIterator(), frameBytes: frameBytes)
-            guard let first = try await frames.next() else { throw VideoError.noFrames(flag: "--content", path: job.content) }
-            let stylized = try stylize(first, index: 0)
-            (result.width, result.height) = (stylized.width, stylized.height)
-            let arguments = encoderArguments(width: stylized.width, height: stylized.height, frameRate: info.frameRate, codec: job.codec, crf: job.crf,
-                                             source: job.content, audio: audio?.arguments, temporary: job.temporaryOutput)
-            let encoder = try await Subprocess.run(.name("ffmpeg"), arguments: Arguments(arguments), input: .inputWriter, output: .discarded,
-                                                   error: .string(limit: 1 << 20)) { encoder in
-                _ = try await encoder.standardInputWriter.write(stylized.bytes)
-                var index = 1
-                while let bytes = try await frames.next() {
-                    let frame = try stylize(bytes, index: index)
-                    _ = try await encoder.standardInputWriter.write(frame.bytes)
-                    index += 1
+            var frames = FrameReader(decoder.standardOutput.makeAsyncIterator(), frameBytes: 3 * info.width * info.height)
+            var index = 0
+            while let bytes = try await frames.next() {
+                if index < resumed {
+                    // Done by the kept run: only the input's flicker continues from it.
+                    if index == resumed - 1 { previous?.input = bytes }
+                } else {
+                    try stylize(bytes, index: index)
+                    if (index + 1) % chunk == 0 { try await encode(segment: index / chunk) }
                 }
-                try await encoder.standardInputWriter.finish()
-                return index
+                index += 1
             }
-            guard encoder.terminationStatus.isSuccess else {
-                throw VideoError.ffmpegFailed(what: "encoding \(job.output)", status: "\(encoder.terminationStatus)",
-                                              message: lastLines(encoder.standardError))
-            }
-            return encoder.closureResult
+            return index
         }
         guard decoder.terminationStatus.isSuccess else {
             throw VideoError.ffmpegFailed(what: decoding, status: "\(decoder.terminationStatus)", message: lastLines(decoder.standardError))
         }
-        result.frames = decoder.closureResult
+        guard decoder.closureResult > 0 else { throw VideoError.noFrames(flag: "--content", path: job.content) }
+        guard decoder.closureResult >= resumed else {
+            throw VideoError.io(path: job.workFolder, reason: "the kept run has \(resumed) frames, the content \(decoder.closureResult); run without --resume")
+        }
     } catch let error as VideoError {
         throw error
     } catch {
         throw mapped(error, tool: "ffmpeg", failure: { .ffmpegFailed(what: decoding, status: "", message: $0) })
     }
+    let segments = (work.state.framesDone + chunk - 1) / chunk
+    if work.state.segmentsDone < segments { try await encode(segment: segments - 1) }
+
+    let audio = info.audioCodec.map { job.codec.audio($0) }
+    let list = job.workFolder + "/segments.txt"
+    do {
+        let entries = (0 ..< segments).map { (path: work.segmentPath($0, codec: job.codec), frames: work.frames(ofSegment: $0, chunk: chunk)) }
+        try replaceAtomically(path: list, with: Array(concatList(entries, frameRate: info.frameRate).utf8))
+    } catch {
+        throw .io(path: list, reason: error.description)
+    }
+    _ = try await runCollecting(
+        "ffmpeg", joinArguments(list: list, codec: job.codec, source: job.content, audio: audio?.arguments, temporary: job.temporaryOutput),
+        failure: { .ffmpegFailed(what: "joining the chunks of \(job.output)", status: "", message: $0) })
     guard rename(job.temporaryOutput, job.output) == 0 else {
         throw .io(path: job.output, reason: "cannot rename \(job.temporaryOutput) to it: \(String(cString: strerror(errno)))")
     }
     finished = true
-    return result
+    let state = work.state
+    return VideoResult(input: info, width: state.width, height: state.height, frames: state.framesDone, resumedFrames: resumed,
+                       sampleEvery: sampleEvery, audio: audio?.description, secondsPerFrame: state.secondsPerFrame, inputFlicker: state.inputFlicker,
+                       outputFlicker: state.outputFlicker, unstabilizedFlicker: state.unstabilizedFlicker)
 }
 
 /// Refuses, before any frame, a clip whose frames would not fit the memory available

@@ -63,12 +63,12 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         return StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 64), styleSizing: ImageSizing(size: 64))
     }
 
-    /// A clip of `frames` frames at 10 per second, 96 x 64: `source` a lavfi video graph; with a 440 Hz tone.
-    func clip(_ name: String, frames: Int, filter: String = "", audio: Bool = true) throws -> String {
+    /// A clip of `frames` frames at `rate` per second (default 10), 96 x 64, through `filter`; with a 440 Hz tone.
+    func clip(_ name: String, frames: Int, rate: String = "10", filter: String = "", audio: Bool = true) throws -> String {
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
         let path = temp.appendingPathComponent(name).path
         let duration = String(Double(frames) / 10)
-        var arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=\(duration)" + filter]
+        var arguments = ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=\(rate):duration=\(duration)" + filter]
         if audio { arguments += ["-f", "lavfi", "-i", "sine=frequency=440:duration=\(duration)", "-c:a", "aac"] }
         try runTool("ffmpeg", arguments + ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-frames:v", "\(frames)", path])
         return path
@@ -88,7 +88,8 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         let output = temp.appendingPathComponent("out.mkv").path
         // alpha 0.2 at the start, 1 from 1 s on: frame k (at k / 10 s) has 0.2 + 0.8 min(k / 10, 1).
         let keys = try Keyframes(parsing: "0s:0.2,1s:1", flag: "--alpha-at", components: 1)
-        let job = try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch]), alphaKeys: keys)
+        // Chunks of 5 frames: three, joined.
+        let job = try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch]), alphaKeys: keys, chunkFrames: 5)
         var lines: [VideoProgress] = []
         let result = try await stylizeVideo(job, pipeline: try pipeline(), progress: { lines.append($0) })
         #expect(lines.map(\.frame) == Array(1 ... 12) && lines.allSatisfy { $0.frames == 12 })
@@ -122,6 +123,29 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         #expect(result.outputFlicker.perFrame.count == 11)
         for (ours, theirs) in zip(result.outputFlicker.perFrame, measured) { #expect(abs(ours - theirs) < 1e-9) }
         #expect(result.inputFlicker.mean > 0 && result.relativeFlicker == result.outputFlicker.mean / result.inputFlicker.mean)
+    }
+
+    /// The output is encoded in chunks and joined: at NTSC's 30000/1001 frames/s, in chunks of 3
+    /// frames, each container keeps the frame count, rate, duration and audio.
+    @Test func chunksJoinKeepingFramesRateDurationAndAudio() async throws {
+        let input = try clip("ntsc.mp4", frames: 10, rate: "30000/1001")
+        let original = try await probeVideo(input, flag: "--content")
+        try #require(original.frameCount == 10 && original.frameRate == "30000/1001")
+        for name in ["chunks.mp4", "chunks.webm", "chunks.mkv"] {
+            let output = temp.appendingPathComponent(name).path
+            let job = try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch]), chunkFrames: 3)
+            let result = try await stylizeVideo(job, pipeline: try pipeline())
+            let written = try await probeVideo(output, flag: "--output")
+            #expect(result.frames == 10 && written.frameCount == 10 && written.frameRate == original.frameRate && written.hasAudio, "\(name): \(written)")
+            #expect(abs(written.duration - original.duration) < 0.05, "\(name): \(written.duration) s against \(original.duration) s")
+            // Frame k at k x 1001/30000 s after the first, as in one encoding (WebM and Matroska
+            // round to ms; their first frame comes after the audio's preroll).
+            let times = String(decoding: try runTool("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", output]),
+                               as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { Double($0.split(separator: ",").first ?? "") }
+            #expect(times.count == 10)
+            for (k, time) in times.enumerated() { #expect(abs(time - times[0] - Double(k) * 1001 / 30000) <= 0.0006, "\(name): frame \(k) at \(time) s") }
+            #expect(!FileManager.default.fileExists(atPath: job.workFolder))
+        }
     }
 
     /// WebM takes no AAC: the audio is re-encoded to Opus (and said so); Matroska copies it.

@@ -1,5 +1,5 @@
 // `stylectl video` as a user runs it (the built executable): flags refused at parse time, ffmpeg
-// missing from the PATH, and Ctrl-C in the middle of a clip leaving no output.
+// missing from the PATH, and Ctrl-C in the middle of a clip: no output, the frames done kept for --resume.
 
 import Foundation
 #if canImport(Glibc)
@@ -23,12 +23,12 @@ import TestSupport
         get throws { ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path, "--decoder", try TestPaths.golden("network/decoder_legacy.pth").path] }
     }
 
-    /// A 96 x 64 test clip of `seconds` at 10 frames per second, H.264.
-    func clip(seconds: Double) throws -> String {
+    /// A 96 x 64 test clip of `seconds` at `rate` frames per second, H.264.
+    func clip(seconds: Double, rate: Int = 10) throws -> String {
         let path = temp.appendingPathComponent("in.mp4").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=\(seconds)",
+        process.arguments = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=96x64:rate=\(rate):duration=\(seconds)",
                              "-c:v", "libx264", "-pix_fmt", "yuv420p", path]
         try process.run()
         process.waitUntilExit()
@@ -105,27 +105,93 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["in.mp4"])
     }
 
-    /// SIGINT after the first frames: exit status 130, no output, no temporary file beside it, no work folder.
-    @Test func interruptingLeavesNoOutput() throws {
-        let input = try clip(seconds: 6)
-        let output = temp.appendingPathComponent("out.mkv").path
-        let (process, errors) = try start(["--content", input, "--style", TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path,
-                                           "--output", output, "--content-size", "64", "--style-size", "64"] + (try weights))
-        // Wait for the first progress line, then interrupt.
-        let handle = errors.fileHandleForReading
-        var seen = ""
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline && process.isRunning && !seen.contains("frame ") {
-            seen += String(decoding: handle.availableData, as: UTF8.self)
+    /// SIGINT in the middle of a clip (2 frames/s, so chunks of 8 frames: one chunk encoded, the
+    /// next half done): exit status 130, no output and no temporary file beside it, the frames done
+    /// kept. `--resume` with another alpha is refused, naming it, and keeps them; `--resume` with the
+    /// same flags finishes, and the video (lossless), the flicker and the report's strip equal an
+    /// uninterrupted run's, with --stabilize's average carried over. Without --resume a kept run is
+    /// discarded, saying so.
+    @Test func anInterruptedRunLeavesNoOutputAndResumesToTheSameVideo() throws {
+        let input = try clip(seconds: 6, rate: 2)
+        let sketch = TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path
+        func arguments(_ output: String, report: String, _ extra: [String] = []) throws -> [String] {
+            ["--content", input, "--style", sketch, "--output", temp.appendingPathComponent(output).path, "--content-size", "64", "--style-size", "64",
+             "--stabilize", "features", "--report", report, "--reports-dir", temp.path] + extra + (try weights)
         }
-        #expect(process.isRunning, "the video ended before it could be interrupted: \(seen)")
+        func run(_ arguments: [String]) throws -> (status: Int32, errors: String) {
+            let (process, errors) = try start(arguments)
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let whole = try run(try arguments("whole.mkv", report: "whole"))
+        try #require(whole.status == 0, "\(whole.errors)")
+
+        // Interrupted once 10 of the 12 frames are committed.
+        let output = temp.appendingPathComponent("out.mkv").path
+        let work = temp.appendingPathComponent(".out.mkv.stylectl-video").path
+        let (process, errors) = try start(try arguments("out.mkv", report: "out"))
+        let deadline = Date().addingTimeInterval(300)
+        func framesDone() -> Int {
+            guard let data = FileManager.default.contents(atPath: work + "/state.json"),
+                  let state = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return 0 }
+            return state["framesDone"] as? Int ?? 0
+        }
+        while Date() < deadline && process.isRunning && framesDone() < 10 { usleep(20_000) }
+        #expect(process.isRunning, "the video ended before it could be interrupted")
         kill(process.processIdentifier, SIGINT)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 130)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path) == ["in.mp4"])
-        // Nor its work folder (the frame in flight).
-        let work = "stylectl-video-\(process.processIdentifier)-"
-        #expect(!(try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)).contains { $0.hasPrefix(work) })
+        #expect(message.contains("video: interrupted; the frames done are kept in \(work): the same command with --resume continues"), "\(message)")
+        let beside = try FileManager.default.contentsOfDirectory(atPath: temp.path)
+        #expect(!beside.contains("out.mkv") && !beside.contains { $0.hasSuffix(".tmp") } && beside.contains(".out.mkv.stylectl-video"), "\(beside)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: work)
+        #expect(kept.contains("segment-0001.mkv") && kept.contains("state.json"), "\(kept)")
+        let done = framesDone()
+        #expect((10 ..< 12).contains(done))
+
+        // Other settings are refused and the kept frames stay.
+        let other = try run(try arguments("out.mkv", report: "out", ["--alpha", "0.5", "--resume"]))
+        #expect(other.status == 1)
+        #expect(other.errors.contains("--resume: the earlier run kept in \(work) had other settings (--alpha); give that run's settings"), "\(other.errors)")
+        #expect(framesDone() == done)
+
+        let resumed = try run(try arguments("out.mkv", report: "out", ["--resume"]))
+        try #require(resumed.status == 0, "\(resumed.errors)")
+        #expect(resumed.errors.contains("video: 12 frames (\(done) from the earlier run)"), "\(resumed.errors)")
+        #expect(!FileManager.default.fileExists(atPath: work))
+        let a = try runFFmpegFrames(temp.appendingPathComponent("whole.mkv").path), b = try runFFmpegFrames(output)
+        #expect(a.count == 12 * 3 * 96 * 64 && a == b, "the resumed video differs from the uninterrupted one")
+        let first = try VideoManifest.read(folder: temp.appendingPathComponent("whole").path)
+        let second = try VideoManifest.read(folder: temp.appendingPathComponent("out").path)
+        #expect(second.result.outputFlicker == first.result.outputFlicker && second.result.inputFlicker == first.result.inputFlicker)
+        #expect(second.result.unstabilizedFlicker == first.result.unstabilizedFlicker && second.result.resumedFrames == done)
+        #expect(FileManager.default.contents(atPath: temp.appendingPathComponent("out/frames.png").path)
+            == FileManager.default.contents(atPath: temp.appendingPathComponent("whole/frames.png").path))
+
+        // A kept run and no --resume: discarded, and said so.
+        let again = try start(try arguments("out.mkv", report: "again"))
+        while Date() < deadline && again.0.isRunning && framesDone() < 3 { usleep(20_000) }
+        kill(again.0.processIdentifier, SIGINT)
+        again.0.waitUntilExit()
+        let fresh = try run(try arguments("out.mkv", report: "fresh"))
+        #expect(fresh.status == 0 && fresh.errors.contains("video: starting over; the"), "\(fresh.errors)")
+        #expect(try runFFmpegFrames(output) == a)
+    }
+
+    /// A video's frames as raw RGB, decoded by ffmpeg.
+    func runFFmpegFrames(_ path: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        let frames = Pipe()
+        process.standardOutput = frames
+        try process.run()
+        let data = frames.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0)
+        return data
     }
 }
 
@@ -146,7 +212,7 @@ import TestSupport
         let folder = temp.appendingPathComponent("clip").path
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == ["manifest.json", "index.html", "frames.png", "flicker.png"])
         let manifest = try VideoManifest.read(folder: folder)
-        #expect(manifest.result.frames == 12 && manifest.sampleEvery == 2 && manifest.stabilize == "features")
+        #expect(manifest.result.frames == 12 && manifest.sampleEvery == 2 && manifest.result.sampleEvery == 2 && manifest.stabilize == "features")
         #expect(manifest.content.sha256.count == 64 && manifest.styles.map(\.path) == [sketch])
         // With --stabilize the report compares with the frames decoded without it.
         let plain = try #require(manifest.result.unstabilizedFlicker)

@@ -83,4 +83,32 @@ public final class TemporalSmoothing: Sendable {
             return smoothed
         }
     }
+
+    /// The average so far, to carry it over a restart of the frame loop (`stylectl video --resume`):
+    /// for ``Quantity/statistics`` the means then the stds (shape `[2, C, 1, 1]`), for
+    /// ``Quantity/features`` the tensor `t`; nil before the first frame.
+    public var average: Tensor? {
+        switch quantity {
+        case .statistics:
+            statisticsAverage.withLock { average in
+                average.map { Tensor(shape: [2, $0.mean.count, 1, 1], values: $0.mean + $0.std) }
+            }
+        case .features:
+            featureAverage.withLock { $0 }
+        }
+    }
+
+    /// Continues from an ``average`` taken before: the next frame is averaged with it.
+    public func restore(_ average: Tensor) {
+        switch quantity {
+        case .statistics:
+            precondition(average.shape[0] == 2 && average.shape[2 ... 3] == [1, 1], "statistics are restored from a [2, C, 1, 1] tensor, got \(average.shape)")
+            let channels = average.shape[1]
+            statisticsAverage.withLock {
+                $0 = ChannelMeanStd(mean: Array(average.values[..<channels]), std: Array(average.values[channels...]))
+            }
+        case .features:
+            featureAverage.withLock { $0 = average }
+        }
+    }
 }

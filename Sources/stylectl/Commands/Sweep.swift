@@ -255,8 +255,8 @@ final class InterruptCleanup {
 
     /// Installs the handlers until ``uninstall()``. The signals' default action (ending the
     /// process at once) is turned off first, so that the dispatch sources receive them. `paths`
-    /// (a video's temporary output and work folder) are removed too.
-    init(removing paths: [String] = []) {
+    /// (a video's temporary output) are removed too, and `message` is printed.
+    init(removing paths: [String] = [], message: String? = nil) {
         sources = Self.signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -264,6 +264,7 @@ final class InterruptCleanup {
                 AtomicWriteGate.shared.closeForExit()
                 for path in paths { try? FileManager.default.removeItem(atPath: path) }
                 removeInFlightTemporaryFiles()
+                if let message { printError(message) }
                 exit(128 + number)
             }
             source.resume()

@@ -16,7 +16,9 @@ struct Video: AsyncParsableCommand {
             The output's extension chooses the codec: .mp4 (H.264), .webm (VP9), .mkv (lossless FFV1). \
             --alpha-at and --style-weights-at set keys (TIME:VALUE, linear between keys), e.g. \
             --alpha-at 0s:0,4s:1 or --style-weights-at "0s:1,0;6s:0,1". The video is written to a temporary file \
-            and renamed at the end, so an interrupted or failed run leaves no partial output. At the end the \
+            and renamed at the end, so an interrupted or failed run leaves no partial output; the frames done so \
+            far are kept in .OUTPUT.stylectl-video/ beside it, and the same command with --resume continues from \
+            the last of them (with other settings it is refused; without --resume the kept frames are discarded). At the end the \
             flicker is printed: the mean absolute difference between consecutive frames (levels), of the output \
             and of the input. --stabilize features averages the decoder's input over time, which lowers the flicker.
             """
@@ -57,6 +59,8 @@ struct Video: AsyncParsableCommand {
     var reportsDir: String = "Reports"
     @Flag(help: "Write the report into a folder that holds something else.")
     var overwrite = false
+    @Flag(help: "Continue an interrupted run of the same command from its last finished frame (kept beside the output).")
+    var resume = false
     @OptionGroup var models: ModelOptions
     @OptionGroup(title: "Style controls") var controls: ControlOptions
 
@@ -85,7 +89,7 @@ struct Video: AsyncParsableCommand {
             try Keyframes(parsing: text, flag: "--style-weights-at", components: styles.count)
         }
         return try VideoJob(content: content, output: output, controls: typed, alphaKeys: alphaKeys, weightKeys: weightKeys,
-                            maskVideo: maskVideo, stabilize: stabilize.map { ($0, stabilizeMomentum) }, crf: crf)
+                            maskVideo: maskVideo, stabilize: stabilize.map { ($0, stabilizeMomentum) }, crf: crf, resume: resume)
     }
 
     func run() async throws {
@@ -94,12 +98,13 @@ struct Video: AsyncParsableCommand {
         let job: VideoJob
         do { job = try self.job(styles: styles) } catch { throw CommandFailure(error.description) }
         let folder = report.map { URL(fileURLWithPath: reportsDir).appendingPathComponent($0).path }
-        var sampleEvery: Int?
         if let folder {
             do { try checkVideoReportFolder(folder, overwrite: overwrite) } catch { throw CommandFailure(error.description) }
-            do { sampleEvery = videoSampleInterval(frames: try await probeVideo(content, flag: "--content").frameCount) } catch {
-                throw CommandFailure(error.description)
-            }
+        }
+        switch (resume, job.keptFrames) {
+        case (true, nil): printError("video: --resume: no earlier run of \(output) is kept (\(job.workFolder)); starting from the first frame")
+        case (false, let kept?): printError("video: starting over; the \(kept) frames of an earlier run kept in \(job.workFolder) are discarded (--resume continues them)")
+        default: break
         }
         let files = try models.locate()
         let conventions = (files.variant ?? .pytorchAdaIN).conventions
@@ -108,32 +113,36 @@ struct Video: AsyncParsableCommand {
         let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: conventions.sizing(size: contentSize, crop: false),
                                            styleSizing: conventions.sizing(size: styleSize ?? contentSize, crop: false),
                                            styleCache: EncodingCache(capacity: 2 * styles.count + 2))
-        let interrupts = InterruptCleanup(removing: [job.temporaryOutput, job.workFolder])
+        let interrupts = InterruptCleanup(removing: [job.temporaryOutput],
+                                          message: "video: interrupted; the frames done are kept in \(job.workFolder): the same command with --resume continues")
         defer { interrupts.uninstall() }
         var lastLine = Date.distantPast
         let start = Date()
         let result: VideoResult
         var samples: [SampledFrame] = []
         do {
-            result = try await stylizeVideo(job, pipeline: pipeline, sampleEvery: sampleEvery, comparingUnstabilized: folder != nil, progress: { step in
+            result = try await stylizeVideo(job, pipeline: pipeline, samples: folder.map { _ in videoStripColumns }, comparingUnstabilized: folder != nil,
+                                            identity: ["--vgg": files.vgg, "--decoder": files.decoder], progress: { step in
                 guard Date().timeIntervalSince(lastLine) >= 1 || step.frame == step.frames else { return }
                 lastLine = Date()
                 let rate = Double(step.timeLeft.done) / step.timeLeft.seconds
                 printError("frame \(step.frame)/\(step.frames), " + String(format: "%.2f frames/s", rate) + step.timeLeft.phrase(forRemaining: step.frames - step.frame))
             }, sample: { samples.append($0) })
         } catch {
-            throw CommandFailure(error.description)
+            let kept = job.keptFrames.map { "\nvideo: the \($0) frames done are kept in \(job.workFolder): the same command with --resume continues" } ?? ""
+            throw CommandFailure(error.description + kept)
         }
         let seconds = Date().timeIntervalSince(start)
-        var summary = "video: \(result.frames) frames of \(result.width)x\(result.height) in \(output) ("
-            + String(format: "%.1f s, %.2f frames/s", seconds, Double(result.frames) / seconds) + ")"
+        var summary = "video: \(result.frames) frames" + (result.resumedFrames > 0 ? " (\(result.resumedFrames) from the earlier run)" : "")
+            + " of \(result.width)x\(result.height) in \(output) ("
+            + String(format: "%.1f s, %.2f frames/s", seconds, Double(result.frames - result.resumedFrames) / seconds) + ")"
         if let audio = result.audio { summary += "; audio \(audio)" }
         if result.frames > 1 {
             summary += String(format: "; flicker %.2f levels/frame (input %.2f", result.outputFlicker.mean, result.inputFlicker.mean)
                 + (result.relativeFlicker.map { String(format: ", %.2fx", $0) } ?? "") + ")"
         }
         printError(summary)
-        guard let folder, let sampleEvery else { return }
+        guard let folder else { return }
         do {
             let manifest = VideoManifest(
                 toolVersion: StyleCtl.configuration.version, content: try InputFile(path: content), styles: try styles.map { try InputFile(path: $0) },
@@ -141,7 +150,7 @@ struct Video: AsyncParsableCommand {
                 maskVideo: try maskVideo.map { try InputFile(path: $0) }, vgg: try InputFile(path: files.vgg), decoder: try InputFile(path: files.decoder),
                 output: output, alpha: alpha, alphaKeys: alphaAt, weightKeys: styleWeightsAt, weights: job.controls.weights,
                 preserveColor: job.controls.preserveColor.rawValue, stabilize: stabilize?.rawValue, stabilizeMomentum: stabilize.map { _ in stabilizeMomentum },
-                contentSize: pipeline.contentSizing.size, styleSize: pipeline.styleSizing.size, sampleEvery: sampleEvery, result: result)
+                contentSize: pipeline.contentSizing.size, styleSize: pipeline.styleSizing.size, result: result)
             try writeVideoReport(manifest, samples: samples, folder: folder, overwrite: overwrite)
         } catch {
             throw CommandFailure("\(error)")
