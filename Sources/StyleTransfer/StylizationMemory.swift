@@ -312,6 +312,23 @@ public enum StylizationMemory {
         return Tiling(checked: chosen, keepsFeatures: keeps)
     }
 
+    /// The tiling one content takes (a video's frames): nil when it fits whole and no tile is
+    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:)``'s
+    /// side, keeping pass 1's features when that fits too.
+    ///
+    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:)``.
+    public static func tiling(
+        path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String)
+    ) throws(StyleTransferError) -> Tiling? {
+        guard let side = try tile(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, forced: forced,
+                                  available: available),
+              let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return nil }
+        let keeps = tiledPeakBytes(content: size, tile: side, styles: styles, sourcePixels: sourcePixels, keepsFeatures: true,
+                                   resizes: sizing.resizes) <= available.bytes
+        return Tiling(checked: side, keepsFeatures: keeps)
+    }
+
     /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole
     /// (``peakBytes(content:styles:sourcePixels:)``) and no tile is `forced`, or when it is no larger
     /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:)``)

@@ -25,6 +25,11 @@ public struct VideoJob: Sendable {
     public let stabilize: (quantity: TemporalSmoothing.Quantity, momentum: Float)?
     public let codec: VideoCodec
     public let crf: Int?
+    /// `--tile`: frames with a longer side are stylized in tiles of this side (else tiles only when
+    /// a frame does not fit the memory whole); not with ``stabilize``.
+    public let tile: Int?
+    /// `--max-memory`: the memory budget (bytes, or K, M, G), before `STYLECTL_MAX_MEMORY` and MemAvailable.
+    public let maxMemory: String?
     /// Where the video is written until it is renamed to ``output``: `.NAME.<pid>-<random>.tmp`
     /// beside it (the name ImageCodec's atomic writes use).
     public let temporaryOutput: String
@@ -41,7 +46,8 @@ public struct VideoJob: Sendable {
 
     /// Checks what can be checked without reading the video: the output's extension, folder and
     /// that it is not the input; the controls; `--crf`'s range; the momentum; that `--stabilize`
-    /// and masks are not combined; keyframed values in range.
+    /// and masks are not combined, nor `--stabilize` and `--tile`; `--tile` and `--max-memory`;
+    /// keyframed values in range.
     /// The seconds of video per encoded chunk (``chunkFrames``): four, so that a chunk's lossless
     /// frames stay small on disk (about 100 MB at 720p and 30 frames/s) and an H.264 or VP9 key
     /// frame every four seconds costs little.
@@ -50,7 +56,7 @@ public struct VideoJob: Sendable {
     public init(
         content: String, output: String, controls: StyleControls, alphaKeys: Keyframes? = nil, weightKeys: Keyframes? = nil,
         maskVideo: String? = nil, stabilize: (quantity: TemporalSmoothing.Quantity, momentum: Float)? = nil, crf: Int? = nil,
-        resume: Bool = false, chunkFrames: Int? = nil
+        tile: Int? = nil, maxMemory: String? = nil, resume: Bool = false, chunkFrames: Int? = nil
     ) throws(VideoError) {
         codec = try VideoCodec(outputPath: output)
         let outputURL = URL(fileURLWithPath: output).standardizedFileURL
@@ -93,7 +99,14 @@ public struct VideoJob: Sendable {
             }
         }
         (self.content, self.output, self.controls, self.alphaKeys, self.weightKeys) = (content, output, controls, alphaKeys, weightKeys)
-        (self.maskVideo, self.stabilize, self.crf, self.resume) = (maskVideo, stabilize, crf, resume)
+        if let tile {
+            do { _ = try Tiling(tile: tile) } catch { throw .controls(error) }
+            if stabilize != nil { throw .invalidValue(flag: "--tile", value: "\(tile)", expected: "left out with --stabilize (its average is over whole frames)") }
+        }
+        if let maxMemory {
+            do { _ = try StylizationMemory.available(maxMemory: maxMemory) } catch { throw .memory(error) }
+        }
+        (self.maskVideo, self.stabilize, self.crf, self.resume, self.tile, self.maxMemory) = (maskVideo, stabilize, crf, resume, tile, maxMemory)
         if let chunkFrames, chunkFrames < 1 { throw .invalidValue(flag: "chunk frames", value: "\(chunkFrames)", expected: "at least 1") }
         self.chunkFrames = chunkFrames ?? 0
         let tag = "\(getpid())-\(UInt32.random(in: .min ... .max))"
@@ -131,7 +144,7 @@ public struct VideoJob: Sendable {
         identity["--alpha-at"] = keys(alphaKeys)
         identity["--style-weights-at"] = keys(weightKeys)
         identity["--stabilize"] = stabilize.map { "\($0.quantity.rawValue) momentum \($0.momentum)" } ?? "none"
-        identity["--content-size"] = "\(pipeline.contentSizing)"
+        identity["--content-size"] = "\(pipeline.contentSizing), tile \(tile.map(String.init) ?? "as the memory needs")"
         identity["--style-size"] = "\(pipeline.styleSizing)"
         identity["--output"] = "\(codec.rawValue) crf \(crf.map(String.init) ?? "default"), \(chunk) frames per chunk"
         identity["--report"] = "every \(sampleEvery.map(String.init) ?? "no") frame, comparing \(comparing)"
@@ -161,6 +174,9 @@ public struct VideoResult: Sendable, Codable, Equatable {
     public var resumedFrames: Int
     /// The report's frames were every this many (nil: none kept).
     public var sampleEvery: Int?
+    /// The frames were stylized in tiles of this side (forced, or because they do not fit the
+    /// memory whole); nil: whole.
+    public var tile: Int?
     /// What became of the input's audio (``VideoCodec/audio(_:)``): `copied (aac)`, or re-encoded; nil without audio.
     public var audio: String?
     /// Per frame: decoding aside, the seconds its stylization took.
@@ -231,13 +247,13 @@ public struct SampledFrame: Sendable {
 ///
 /// - Throws: ``VideoError``, naming the file or flag.
 public func stylizeVideo(
-    _ job: VideoJob, pipeline: StylizationPipeline, samples: Int? = nil, comparingUnstabilized: Bool = false, identity: [String: String] = [:],
+    _ job: VideoJob, pipeline whole: StylizationPipeline, samples: Int? = nil, comparingUnstabilized: Bool = false, identity: [String: String] = [:],
     progress: (VideoProgress) -> Void = { _ in }, sample: (SampledFrame) -> Void = { _ in }
 ) async throws(VideoError) -> VideoResult {
     let info = try await probeVideo(job.content, flag: "--content")
     try job.alphaKeys?.check(duration: info.duration, flag: "--alpha-at")
     try job.weightKeys?.check(duration: info.duration, flag: "--style-weights-at")
-    try checkMemory(job, info: info, pipeline: pipeline)
+    let (pipeline, tile) = try framePipeline(job, info: info, pipeline: whole)
     let smoothing = job.stabilize.map { TemporalSmoothing($0.quantity, momentum: $0.momentum) }
     let compares = comparingUnstabilized && smoothing != nil
     if let maskVideo = job.maskVideo {
@@ -414,16 +430,26 @@ public func stylizeVideo(
     finished = true
     let state = work.state
     return VideoResult(input: info, width: state.width, height: state.height, frames: state.framesDone, resumedFrames: resumed,
-                       sampleEvery: sampleEvery, audio: audio?.description, secondsPerFrame: state.secondsPerFrame, inputFlicker: state.inputFlicker,
+                       sampleEvery: sampleEvery, tile: tile, audio: audio?.description, secondsPerFrame: state.secondsPerFrame, inputFlicker: state.inputFlicker,
                        outputFlicker: state.outputFlicker, unstabilizedFlicker: state.unstabilizedFlicker)
 }
 
-/// Refuses, before any frame, a clip whose frames would not fit the memory available
-/// (``StyleTransfer/StylizationMemory``: `STYLECTL_MAX_MEMORY`, else 3/4 of MemAvailable), saying the
-/// largest `--content-size` that fits; each frame is one stylization at the pipeline's sizing.
-func checkMemory(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeline) throws(VideoError) {
+/// The pipeline the frames go through, chosen before any frame from the memory available
+/// (``StyleTransfer/StylizationMemory/available(maxMemory:environment:meminfo:)``: `--max-memory`,
+/// else `STYLECTL_MAX_MEMORY`, else 3/4 of MemAvailable), each frame being one stylization at the
+/// pipeline's sizing: `pipeline` when a frame fits whole and no ``VideoJob/tile`` is forced; else
+/// the same pipeline (its stylizer, sizes and caches) in tiles
+/// (``StyleTransfer/StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``:
+/// the forced side, or the largest that fits), which give each frame within float rounding of
+/// the whole one, keeping pass 1's features when that fits too. With `--stabilize`, whose average
+/// needs whole frames, frames that do not fit whole are refused with the largest `--content-size`
+/// that fits. Returns the pipeline and its tile side (nil: whole frames).
+func framePipeline(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeline) throws(VideoError) -> (pipeline: StylizationPipeline, tile: Int?) {
     do throws(StyleTransferError) {
-        guard let available = try StylizationMemory.available() else { return }
+        let forced = job.tile.flatMap { try? Tiling(tile: $0) }  // checked by VideoJob.init
+        guard let available = try StylizationMemory.available(maxMemory: job.maxMemory) else {
+            return (forced.map { tiled(pipeline, $0) } ?? pipeline, forced?.tile)
+        }
         var styles: [(width: Int, height: Int)] = []
         var sourcePixels = info.width * info.height
         for style in job.controls.styles {
@@ -432,11 +458,24 @@ func checkMemory(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeline
             sourcePixels = max(sourcePixels, size.width * size.height)
             styles.append(pipeline.styleSizing.sizedDimensions(width: size.width, height: size.height) ?? (.max, .max))
         }
-        try StylizationMemory.check(path: job.content, source: (info.width, info.height), sizing: pipeline.contentSizing, styles: styles,
-                                    sourcePixels: sourcePixels, available: available)
+        let source = (width: info.width, height: info.height)
+        if job.stabilize != nil {
+            try StylizationMemory.check(path: job.content, source: source, sizing: pipeline.contentSizing, styles: styles, sourcePixels: sourcePixels,
+                                        available: available)
+            return (pipeline, nil)
+        }
+        guard let tiling = try StylizationMemory.tiling(path: job.content, source: source, sizing: pipeline.contentSizing, styles: styles,
+                                                        sourcePixels: sourcePixels, forced: job.tile, available: available) else { return (pipeline, nil) }
+        return (tiled(pipeline, tiling), tiling.tile)
     } catch {
         throw .memory(error)
     }
+}
+
+/// `pipeline` with `tiling`: the same stylizer, sizes and caches.
+private func tiled(_ pipeline: StylizationPipeline, _ tiling: Tiling) -> StylizationPipeline {
+    StylizationPipeline(stylizer: pipeline.stylizer, contentSizing: pipeline.contentSizing, styleSizing: pipeline.styleSizing,
+                        styleCache: pipeline.styleCache, contentCache: pipeline.contentCache, tiling: tiling, tileProgress: pipeline.tileProgress)
 }
 
 /// Whole frames of `frameBytes` bytes out of ffmpeg's standard output, whatever sizes its reads come in.

@@ -148,6 +148,27 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         }
     }
 
+    /// `--tile 64` on 96 x 64 frames: each frame stylized in tiles, within a level of the whole
+    /// frame's stylization (the tiles' halos cover the receptive fields); with `--stabilize`, refused.
+    @Test func framesLongerThanTheTileAreStylizedInTilesAsWhole() async throws {
+        let input = try clip("tiles.mp4", frames: 3, audio: false)
+        let output = temp.appendingPathComponent("tiles.mkv").path
+        let job = try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch], alpha: 0.7), tile: 64)
+        let result = try await stylizeVideo(job, pipeline: try pipeline())
+        #expect(result.tile == 64 && result.frames == 3)
+        let frames = temp.appendingPathComponent("tile-frames")
+        try FileManager.default.createDirectory(at: frames, withIntermediateDirectories: true)
+        try runTool("ffmpeg", ["-v", "error", "-i", input, "-fps_mode", "passthrough", frames.path + "/f-%03d.png"])
+        let whole = try pipeline()
+        for (k, frame) in try decodedFrames(output, width: 96, height: 64).enumerated() {
+            let expected = try whole.stylize(content: frames.path + String(format: "/f-%03d.png", k + 1), controls: StyleControls(styles: [sketch], alpha: 0.7))
+            #expect(largestDifference(frame, interleaved(expected)) <= 1, "frame \(k + 1)")
+        }
+        #expect(throws: VideoError.self) {
+            try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch]), stabilize: (.features, 0.8), tile: 64)
+        }
+    }
+
     /// WebM takes no AAC: the audio is re-encoded to Opus (and said so); Matroska copies it.
     @Test func audioIsCopiedWhereTheContainerTakesItElseReencoded() async throws {
         let input = try clip("tone.mp4", frames: 4)

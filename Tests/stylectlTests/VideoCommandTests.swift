@@ -88,14 +88,16 @@ import TestSupport
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: temp.path)) == ["http:clip.mp4", "-out:1.mkv"])
     }
 
-    /// Frames too large for the memory are refused before any frame, naming the largest size that fits.
+    /// Frames too large for the memory, with --stabilize (whose average needs whole frames, so no
+    /// tiles), are refused before any frame, naming the largest size that fits.
     @Test func framesThatDoNotFitTheMemoryAreRefusedFirst() throws {
         let input = try clip(seconds: 0.3)
         let output = temp.appendingPathComponent("out.mp4").path
         var environment = ProcessInfo.processInfo.environment
         environment["STYLECTL_MAX_MEMORY"] = "400M"
         let (process, errors) = try start(["--content", input, "--style", TestPaths.sharedImages.appendingPathComponent("style/sketch.png").path,
-                                           "--output", output, "--content-size", "2048", "--style-size", "64"] + (try weights), environment: environment)
+                                           "--output", output, "--content-size", "2048", "--style-size", "64", "--stabilize", "features"] + (try weights),
+                                          environment: environment)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 1)

@@ -50,15 +50,7 @@ struct Stylize: ParsableCommand {
     @Flag(help: "Take the centre square of both images after resizing (with size 0: the square of the shorter side); with --model seed, before resizing.")
     var crop = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Stylize contents with a side longer than this many pixels (a multiple of 8, at least 64) in tiles of this side.",
-        discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole content's statistics, so the image equals the untiled one within float rounding, with every control (masks too)."))
-    var tile: Int?
-
-    @Option(help: ArgumentHelp(
-        "The memory the stylization may use: bytes, or with a K, M or G suffix (powers of 1024).",
-        discussion: "Default: $STYLECTL_MAX_MEMORY, else 3/4 of the machine's MemAvailable (the rest for the system, other processes and the estimate's error). A content that would not fit whole is stylized in the largest tiles that fit; with --tile, that tile must fit."))
-    var maxMemory: String?
+    @OptionGroup var memory: MemoryOptions
 
     @OptionGroup var models: ModelOptions
 
@@ -66,12 +58,6 @@ struct Stylize: ParsableCommand {
 
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("'--alpha' must be in [0, 1], got \(alpha).") }
-        if let tile {
-            do { _ = try Tiling(tile: tile) } catch { throw ValidationError(error.description) }
-        }
-        if let maxMemory {
-            do { _ = try StylizationMemory.available(maxMemory: maxMemory) } catch { throw ValidationError(error.description) }
-        }
         do {
             if let contentSize { try ImageSizing.check(size: contentSize, of: .content) }
             if let styleSize { try ImageSizing.check(size: styleSize, of: .style) }
@@ -98,8 +84,8 @@ struct Stylize: ParsableCommand {
                 content: content, controls: try controls.controls(styles: styles, alpha: alpha), output: output, otherInputs: files.inputs)
             // Whole when each job fits, else the largest tiles that fit; a forced --tile must fit.
             tiling = try StylizationMemory.tiling(jobs: tasks.map(\.job), contentSizing: contentSizing, styleSizing: styleSizing,
-                                                  forced: tile.flatMap { try? Tiling(tile: $0) }, maxMemory: maxMemory)  // checked by validate()
-            if let tiling, tile == nil { printError("stylize: contents larger than \(tiling.tile) pixels are stylized in tiles of \(tiling.tile) to fit the memory") }
+                                                  forced: memory.tile.flatMap { try? Tiling(tile: $0) }, maxMemory: memory.maxMemory)  // checked by validate()
+            if let tiling, memory.tile == nil { printError("stylize: contents larger than \(tiling.tile) pixels are stylized in tiles of \(tiling.tile) to fit the memory") }
         } catch let error as StyleControlError {
             throw CommandFailure(error.description)
         } catch let error as StyleTransferError {

@@ -61,6 +61,7 @@ struct Video: AsyncParsableCommand {
     var overwrite = false
     @Flag(help: "Continue an interrupted run of the same command from its last finished frame (kept beside the output).")
     var resume = false
+    @OptionGroup var memory: MemoryOptions
     @OptionGroup var models: ModelOptions
     @OptionGroup(title: "Style controls") var controls: ControlOptions
 
@@ -74,6 +75,7 @@ struct Video: AsyncParsableCommand {
         }
         if maskVideo != nil && controls.mask != nil { throw ValidationError("give --mask (one mask image) or --mask-video, not both") }
         if maskVideo != nil && controls.styleWeights != nil { throw ValidationError("--style-weights cannot be used with masks: each region has its own style") }
+        if memory.tile != nil && stabilize != nil { throw ValidationError("give --tile or --stabilize, not both: the temporal average is over whole frames") }
         if let report, report.isEmpty || report.contains("/") || report == "." || report == ".." {
             throw ValidationError("'--report' must be a plain folder name, got '\(report)'.")
         }
@@ -89,7 +91,7 @@ struct Video: AsyncParsableCommand {
             try Keyframes(parsing: text, flag: "--style-weights-at", components: styles.count)
         }
         return try VideoJob(content: content, output: output, controls: typed, alphaKeys: alphaKeys, weightKeys: weightKeys,
-                            maskVideo: maskVideo, stabilize: stabilize.map { ($0, stabilizeMomentum) }, crf: crf, resume: resume)
+                            maskVideo: maskVideo, stabilize: stabilize.map { ($0, stabilizeMomentum) }, crf: crf, tile: memory.tile, maxMemory: memory.maxMemory, resume: resume)
     }
 
     func run() async throws {
@@ -136,6 +138,7 @@ struct Video: AsyncParsableCommand {
         var summary = "video: \(result.frames) frames" + (result.resumedFrames > 0 ? " (\(result.resumedFrames) from the earlier run)" : "")
             + " of \(result.width)x\(result.height) in \(output) ("
             + String(format: "%.1f s, %.2f frames/s", seconds, Double(result.frames - result.resumedFrames) / seconds) + ")"
+        if let tile = result.tile { summary += "; in tiles of \(tile) px" + (memory.tile == nil ? " to fit the memory" : "") }
         if let audio = result.audio { summary += "; audio \(audio)" }
         if result.frames > 1 {
             summary += String(format: "; flicker %.2f levels/frame (input %.2f", result.outputFlicker.mean, result.inputFlicker.mean)
