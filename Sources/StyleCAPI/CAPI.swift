@@ -181,10 +181,11 @@ private func callSizing(_ sizing: UnsafePointer<stylectl_sizing>?, handle: Styli
 /// themselves are validated by the pipeline (``StyleControls/validate()``), in `stylize`'s words.
 private func styleControls(_ controls: UnsafePointer<stylectl_controls>?) throws(APIFailure) -> StyleControls {
     guard let controls = controls?.pointee else { throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: the controls are NULL") }
-    func strings(_ list: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32, name: String) throws(APIFailure) -> [String] {
-        guard count >= 0 else { throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: \(name)_count is negative (\(count))") }
+    // `name` and `countName` are the fields' names in stylectl.h.
+    func strings(_ list: UnsafePointer<UnsafePointer<CChar>?>?, count: Int32, name: String, countName: String) throws(APIFailure) -> [String] {
+        guard count >= 0 else { throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: \(countName) is negative (\(count))") }
         guard count > 0 else { return [] }
-        guard let list else { throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: \(name) is NULL with \(name)_count \(count)") }
+        guard let list else { throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: \(name) is NULL with \(countName) \(count)") }
         var result: [String] = []
         for index in 0 ..< Int(count) {
             guard let item = list[index] else { throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: \(name)[\(index)] is NULL") }
@@ -192,8 +193,8 @@ private func styleControls(_ controls: UnsafePointer<stylectl_controls>?) throws
         }
         return result
     }
-    let styles = try strings(controls.styles, count: controls.style_count, name: "styles")
-    let masks = try strings(controls.masks, count: controls.mask_count, name: "masks")
+    let styles = try strings(controls.styles, count: controls.style_count, name: "styles", countName: "style_count")
+    let masks = try strings(controls.masks, count: controls.mask_count, name: "masks", countName: "mask_count")
     var weights: [Float]?
     if let given = controls.weights, !styles.isEmpty { weights = Array(UnsafeBufferPointer(start: given, count: styles.count)) }
     var typed = StyleControls(styles: styles, weights: weights, alpha: controls.alpha)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
@@ -85,6 +87,9 @@ class Stylizer:
         self._lib = _capi.library()
         self._handle = ctypes.c_void_p()
         self._files = ImageFiles()
+        # Calls in flight, so that close() (or a collection) never frees the handle under a call.
+        self._state = threading.Condition()
+        self._calls = 0
         message = ctypes.c_void_p()
         status = self._lib.stylectl_stylizer_load(_bytes(vgg), _bytes(decoder), _bytes(model), _bytes(_search_from()),
                                                   ctypes.byref(self._handle), ctypes.byref(message))
@@ -98,7 +103,8 @@ class Stylizer:
     def info(self) -> Dict[str, Any]:
         """The weight files, the model, and the caches' hits and misses."""
         text, message = ctypes.c_void_p(), ctypes.c_void_p()
-        self._check(self._lib.stylectl_stylizer_info(self._live(), ctypes.byref(text), ctypes.byref(message)), message)
+        with self._live() as handle:
+            self._check(self._lib.stylectl_stylizer_info(handle, ctypes.byref(text), ctypes.byref(message)), message)
         return json.loads(_capi.take_string(text) or "{}")
 
     @property
@@ -148,6 +154,7 @@ class Stylizer:
                     losses: bool = False) -> Stylization:
         """:meth:`stylize` with everything: the image as bytes and floats, and ``t`` and ``g(t)``
         (``tensors=True``) and the losses (``losses=True``) when asked. See :class:`Stylization`."""
+        self._require_open()
         styles = list(style_or_styles) if isinstance(style_or_styles, (list, tuple)) else [style_or_styles]
         masks = [] if mask is None else (list(mask) if isinstance(mask, (list, tuple)) else [mask])
         style_paths = [self._files.path(style, "style") for style in styles]
@@ -176,8 +183,10 @@ class Stylizer:
         sizing = _sizing(content_size, style_size, crop, tile, max_memory)
         flags = (_capi.WANT_TENSORS if tensors else 0) | (_capi.WANT_LOSSES if losses else 0)
         result, message = ctypes.POINTER(_capi.Result)(), ctypes.c_void_p()
-        self._check(self._lib.stylectl_stylize(self._live(), os.fsencode(content_path), ctypes.byref(controls), ctypes.byref(sizing),
-                                               flags, ctypes.byref(result), ctypes.byref(message)), message)
+        with self._live() as handle:
+            status = self._lib.stylectl_stylize(handle, os.fsencode(content_path), ctypes.byref(controls), ctypes.byref(sizing),
+                                                flags, ctypes.byref(result), ctypes.byref(message))
+        self._check(status, message)
         try:
             made = result.contents
             shape = (int(made.height), int(made.width), 3)
@@ -194,13 +203,16 @@ class Stylizer:
         """f(image): the relu4_1 features, float32 (1, 512, H/8, W/8), of an image sized as a
         ``role`` (``"content"`` or ``"style"``) is sized for stylization (``size``: None the model's
         default, 0 its own size). Cached: the same file or array is encoded once."""
+        self._require_open()
         if role not in ("content", "style"):
             raise InputError(f"role must be 'content' or 'style', got {role!r}")
         path = self._files.path(image, role)
         sizing = _sizing(size, size, crop, None, None)
         tensor, message = ctypes.POINTER(_capi.Tensor)(), ctypes.c_void_p()
-        self._check(self._lib.stylectl_encode(self._live(), os.fsencode(path), 1 if role == "style" else 0, ctypes.byref(sizing),
-                                              ctypes.byref(tensor), ctypes.byref(message)), message)
+        with self._live() as handle:
+            status = self._lib.stylectl_encode(handle, os.fsencode(path), 1 if role == "style" else 0, ctypes.byref(sizing),
+                                               ctypes.byref(tensor), ctypes.byref(message))
+        self._check(status, message)
         try:
             features = _tensor(tensor.contents)
             assert features is not None
@@ -208,18 +220,37 @@ class Stylizer:
         finally:
             self._lib.stylectl_tensor_free(tensor)
 
-    def _live(self) -> ctypes.c_void_p:
+    def _require_open(self) -> None:
         if not self._handle.value:
             raise StylectlError("this Stylizer is closed")
-        return self._handle
+
+    @contextmanager
+    def _live(self) -> Iterator[ctypes.c_void_p]:
+        """The handle, counted as in use until the block ends; raises when closed."""
+        with self._state:
+            if not self._handle.value:
+                raise StylectlError("this Stylizer is closed")
+            self._calls += 1
+        try:
+            yield self._handle
+        finally:
+            with self._state:
+                self._calls -= 1
+                self._state.notify_all()
 
     def close(self) -> None:
-        """Frees the network and the caches, and removes the PNGs written for arrays."""
-        if getattr(self, "_handle", None) is not None and self._handle.value:
-            self._lib.stylectl_stylizer_free(self._handle)
-            self._handle = ctypes.c_void_p()
-        if getattr(self, "_files", None) is not None:
-            self._files.close()
+        """Frees the network and the caches (after the calls in flight end), and removes the PNGs
+        written for arrays. Later calls raise :class:`StylectlError`."""
+        state = getattr(self, "_state", None)
+        if state is None:
+            return
+        with state:
+            while self._calls:
+                state.wait()
+            if self._handle.value:
+                self._lib.stylectl_stylizer_free(self._handle)
+                self._handle = ctypes.c_void_p()
+        self._files.close()
 
     def __enter__(self) -> "Stylizer":
         return self

@@ -103,3 +103,94 @@ def test_closed_stylizer(weights, images):
     closed.close()
     with pytest.raises(stylectl.StylectlError, match="closed"):
         closed.stylize(images["content"], images["style"], **SIZES)
+
+
+def test_png_bomb_is_refused_before_decoding(stylizer, binary, weights, images, tmp_path):
+    """A 60-byte PNG declaring 20000 x 20000 pixels is refused from its header, in the CLI's words."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 20000, 20000, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    with pytest.raises(stylectl.StylizationError) as raised:
+        stylizer.stylize(bomb, images["style"], **SIZES)
+    expected = cli_error(run_cli(binary, "stylize", "--content", bomb, "--style", images["style"], "--content-size", SIZE,
+                                 "--style-size", SIZE, "--output", tmp_path / "out.png", "--vgg", weights["vgg"],
+                                 "--decoder", weights["decoder"]))
+    assert str(raised.value) == expected and "20000" in expected
+    with pytest.raises(stylectl.StylizationError) as raised:
+        stylizer.encode(bomb, role="style")
+    assert "20000" in str(raised.value)
+    still_works(stylizer, images)
+
+
+def test_the_c_api_refuses_misuse(stylizer, images):
+    """Called directly (as C callers would), NULL pointers, negative counts and unknown flags are
+    statuses with a message, not crashes."""
+    import ctypes
+
+    from stylectl import _capi
+
+    library = _capi.library()
+    message = ctypes.c_void_p()
+    result = ctypes.POINTER(_capi.Result)()
+    controls = _capi.Controls()
+    styles = (ctypes.c_char_p * 1)(str(images["style"]).encode())
+    controls.styles, controls.style_count, controls.alpha = styles, 1, 1.0
+    content = str(images["content"]).encode()
+    with stylizer._live() as handle:
+        cases = [
+            (None, content, ctypes.byref(controls), 0, "the stylizer is NULL"),
+            (handle, None, ctypes.byref(controls), 0, "the content path is NULL"),
+            (handle, content, None, 0, "the controls are NULL"),
+            (handle, content, ctypes.byref(controls), 8, "unknown flags 8"),
+        ]
+        for stylizer_handle, path, given, flags, words in cases:
+            status = library.stylectl_stylize(stylizer_handle, path, given, None, flags, ctypes.byref(result), ctypes.byref(message))
+            assert status == _capi.ERROR_ARGUMENT and not result
+            assert words in _capi.take_string(message)
+        controls.style_count = -1
+        assert library.stylectl_stylize(handle, content, ctypes.byref(controls), None, 0, ctypes.byref(result),
+                                        ctypes.byref(message)) == _capi.ERROR_ARGUMENT
+        assert "style_count is negative (-1)" in _capi.take_string(message)
+        controls.style_count, controls.styles = 2, None
+        assert library.stylectl_stylize(handle, content, ctypes.byref(controls), None, 0, ctypes.byref(result),
+                                        ctypes.byref(message)) == _capi.ERROR_ARGUMENT
+        assert "styles is NULL with style_count 2" in _capi.take_string(message)
+        tensor = ctypes.POINTER(_capi.Tensor)()
+        assert library.stylectl_encode(handle, content, 7, None, ctypes.byref(tensor), ctypes.byref(message)) == _capi.ERROR_ARGUMENT
+        assert "role must be 0 (content) or 1 (style), got 7" in _capi.take_string(message)
+    assert library.stylectl_stylizer_load(None, None, b"lua", None, ctypes.byref(ctypes.c_void_p()), ctypes.byref(message)) == _capi.ERROR_ARGUMENT
+    assert _capi.take_string(message) == "unknown model 'lua': use one of pytorch-adain, torch, seed"
+    # Every free function takes NULL.
+    library.stylectl_result_free(None)
+    library.stylectl_tensor_free(None)
+    library.stylectl_string_free(None)
+    library.stylectl_stylizer_free(None)
+    still_works(stylizer, images)
+
+
+def test_close_waits_for_calls_in_flight(weights, images):
+    import threading
+
+    own = stylectl.Stylizer(**weights)
+    results = []
+
+    def stylize():
+        try:
+            results.append(own.stylize(images["content"], images["style"], **SIZES))
+        except stylectl.StylectlError as error:
+            results.append(str(error))
+
+    worker = threading.Thread(target=stylize)
+    worker.start()
+    own.close()
+    worker.join()
+    # Either the call ran before the handle was freed, or it found the stylizer closed: never a crash.
+    assert len(results) == 1 and (results[0] == "this Stylizer is closed" if isinstance(results[0], str) else results[0].shape == (64, 76, 3))
+    with pytest.raises(stylectl.StylectlError, match="closed"):
+        own.encode(images["content"])
