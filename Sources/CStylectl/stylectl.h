@@ -70,7 +70,8 @@ typedef struct stylectl_sizing {
 typedef struct stylectl_controls {
     const char *const *styles;     /* style_count image paths, at least 1 */
     int32_t style_count;
-    const float *weights;          /* NULL (equal weights) or style_count interpolation weights */
+    const float *weights;          /* NULL (equal weights) or weight_count interpolation weights, one per style */
+    int32_t weight_count;
     const char *const *masks;      /* NULL or mask_count mask image paths */
     int32_t mask_count;
     const char *mask_mode;         /* NULL or "auto", "binary", "labels", "soft" */

@@ -196,7 +196,13 @@ private func styleControls(_ controls: UnsafePointer<stylectl_controls>?) throws
     let styles = try strings(controls.styles, count: controls.style_count, name: "styles", countName: "style_count")
     let masks = try strings(controls.masks, count: controls.mask_count, name: "masks", countName: "mask_count")
     var weights: [Float]?
-    if let given = controls.weights, !styles.isEmpty { weights = Array(UnsafeBufferPointer(start: given, count: styles.count)) }
+    if let given = controls.weights {
+        guard controls.weight_count >= 0 else {
+            throw APIFailure(STYLECTL_ERROR_ARGUMENT, "stylectl_stylize: weight_count is negative (\(controls.weight_count))")
+        }
+        // A count other than the styles' is refused by StyleControls.validate(), in stylize's words.
+        weights = Array(UnsafeBufferPointer(start: given, count: Int(controls.weight_count)))
+    }
     var typed = StyleControls(styles: styles, weights: weights, alpha: controls.alpha)
     do {
         if let mode = controls.preserve_color { typed.preserveColor = try ColorPreservation(parsing: String(cString: mode)) }

@@ -37,6 +37,7 @@ class Controls(ctypes.Structure):
         ("styles", ctypes.POINTER(ctypes.c_char_p)),
         ("style_count", ctypes.c_int32),
         ("weights", ctypes.POINTER(ctypes.c_float)),
+        ("weight_count", ctypes.c_int32),
         ("masks", ctypes.POINTER(ctypes.c_char_p)),
         ("mask_count", ctypes.c_int32),
         ("mask_mode", ctypes.c_char_p),

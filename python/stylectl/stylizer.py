@@ -8,13 +8,16 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Sequence, Union
 
 import numpy as np
 
 from . import _capi
 from ._images import ImageFiles, ImageInput, MaskInput
 from .errors import InputError, StylectlError, error_for
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 
 Styles = Union[ImageInput, Sequence[ImageInput]]
 
@@ -116,7 +119,7 @@ class Stylizer:
                 mask: Optional[Union[MaskInput, Sequence[MaskInput]]] = None, preserve_color: Optional[str] = None, *,
                 mask_mode: str = "auto", stretch_mask: bool = False, content_size: Optional[int] = None,
                 style_size: Optional[int] = None, crop: bool = False, tile: Optional[int] = None,
-                max_memory: Optional[str] = None, output: str = "array"):
+                max_memory: Optional[str] = None, output: str = "array") -> Union[np.ndarray, "PILImage.Image"]:
         """Stylizes ``content`` with one style, several (interpolation with ``weights``, equal when
         None), or several with ``mask`` (one mask for two styles: white the first; one label map;
         or one mask per style; read as ``mask_mode`` says). ``preserve_color``: None, ``"coral"`` or
@@ -165,11 +168,13 @@ class Stylizer:
         controls.styles = encoded_styles
         controls.style_count = len(style_paths)
         if weights is not None:
-            weight_values = [float(weight) for weight in weights]
-            if len(weight_values) != len(style_paths):
-                raise InputError(f"{len(weight_values)} weights for {len(style_paths)} styles: give one weight per style")
-            weight_array = (ctypes.c_float * len(weight_values))(*weight_values)
+            try:
+                weight_values = [float(weight) for weight in weights]
+            except (TypeError, ValueError):
+                raise InputError(f"weights must be numbers, one per style, got {weights!r}") from None
+            weight_array = (ctypes.c_float * max(1, len(weight_values)))(*weight_values)
             controls.weights = weight_array
+            controls.weight_count = len(weight_values)
         encoded_masks = (ctypes.c_char_p * max(1, len(mask_paths)))(*[os.fsencode(path) for path in mask_paths])
         controls.masks = encoded_masks
         controls.mask_count = len(mask_paths)

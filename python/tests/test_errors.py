@@ -78,7 +78,8 @@ def test_controls_refused_in_the_libraries_words(stylizer, images):
     styles = [images["style"], images["style2"]]
     cases = [
         (dict(weights=[1, math.nan]), stylectl.StylizationError),
-        (dict(weights=[1]), stylectl.InputError),
+        (dict(weights=[1]), stylectl.StylizationError),
+        (dict(weights=["heavy", 1]), stylectl.InputError),
         (dict(preserve_color="sepia"), stylectl.StylizationError),
         (dict(mask=images["mask"], mask_mode="fuzzy"), stylectl.StylizationError),
         (dict(mask=images["mask"], weights=[1, 2]), stylectl.StylizationError),
@@ -194,3 +195,14 @@ def test_close_waits_for_calls_in_flight(weights, images):
     assert len(results) == 1 and (results[0] == "this Stylizer is closed" if isinstance(results[0], str) else results[0].shape == (64, 76, 3))
     with pytest.raises(stylectl.StylectlError, match="closed"):
         own.encode(images["content"])
+
+
+def test_weights_of_another_count_say_what_the_cli_says(stylizer, binary, weights, images, tmp_path):
+    styles = [images["style"], images["style2"]]
+    with pytest.raises(stylectl.StylizationError) as raised:
+        stylizer.stylize(images["content"], styles, weights=[1, 2, 3], **SIZES)
+    expected = cli_error(run_cli(binary, "stylize", "--content", images["content"], "--style", f"{styles[0]},{styles[1]}",
+                                 "--style-weights", "1,2,3", "--output", tmp_path / "out.png",
+                                 "--vgg", weights["vgg"], "--decoder", weights["decoder"]))
+    assert str(raised.value) == expected
+    still_works(stylizer, images)
