@@ -69,10 +69,10 @@ def run_cli(binary: Path, *arguments) -> subprocess.CompletedProcess:
     return subprocess.run([str(binary), *map(str, arguments)], capture_output=True, text=True)
 
 
-def cli_stylize(binary: Path, weights: dict, output: Path, *arguments) -> np.ndarray:
-    """The pixels `stylectl stylize` writes (PNG) for these arguments at 64 px."""
-    finished = run_cli(binary, "stylize", *arguments, "--content-size", SIZE, "--style-size", SIZE,
-                       "--vgg", weights["vgg"], "--decoder", weights["decoder"], "--output", output)
+def cli_stylize(binary: Path, weights: dict, output: Path, *arguments, sizes=("--content-size", SIZE, "--style-size", SIZE)) -> np.ndarray:
+    """The pixels `stylectl stylize` writes (PNG) for these arguments, at 64 px unless `sizes` says otherwise."""
+    finished = run_cli(binary, "stylize", *arguments, *sizes, "--vgg", weights["vgg"], "--decoder", weights["decoder"],
+                       "--output", output)
     assert finished.returncode == 0, finished.stderr
     return np.asarray(Image.open(output).convert("RGB"))
 

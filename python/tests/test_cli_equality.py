@@ -54,3 +54,16 @@ def test_losses_equal_the_sweep_manifest(stylizer, binary, weights, images, tmp_
         assert losses["content"] == pytest.approx(row["contentLoss"], rel=1e-12)
         assert losses["style"] == pytest.approx(row["styleLoss"], rel=1e-12)
     assert report.sheets, "the sweep draws its contact sheet"
+
+
+def test_tiles_equal_cli(stylizer, binary, weights, images, tmp_path):
+    """A content larger than --tile is stylized in tiles by both, to the same bytes; a tiled
+    stylization holds no t or g(t)."""
+    finished = cli_stylize(binary, weights, tmp_path / "out.png", "--content", images["content"], "--style", images["style"],
+                           sizes=("--content-size", 0, "--style-size", SIZE, "--tile", 64))
+    result = stylizer.stylization(images["content"], images["style"], content_size=0, style_size=SIZE, tile=64, tensors=True)
+    assert result.pixels.shape == (80, 96, 3) and np.array_equal(result.pixels, finished)
+    assert result.t is None and result.g_t is None
+    whole = stylizer.stylize(images["content"], images["style"], content_size=0, style_size=SIZE)
+    assert np.abs(whole.astype(int) - result.pixels.astype(int)).max() <= 1
+

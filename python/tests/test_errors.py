@@ -206,3 +206,13 @@ def test_weights_of_another_count_say_what_the_cli_says(stylizer, binary, weight
                                  "--vgg", weights["vgg"], "--decoder", weights["decoder"]))
     assert str(raised.value) == expected
     still_works(stylizer, images)
+
+
+def test_failed_sweep_and_missing_report(binary, weights, tmp_path):
+    missing = tmp_path / "nothing.jpg"
+    with pytest.raises(stylectl.StylectlError) as raised:
+        stylectl.run_sweep({"content": [str(missing)], "style": [str(missing)], "alpha": [1], "report": "r"},
+                           reports_dir=tmp_path, vgg=weights["vgg"], decoder=weights["decoder"])
+    assert str(missing) in str(raised.value) and not str(raised.value).startswith("Error:")
+    with pytest.raises(stylectl.StylectlError, match="no manifest.json"):
+        stylectl.load_report(tmp_path / "no-report")
