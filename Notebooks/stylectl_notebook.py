@@ -99,7 +99,11 @@ def show(images, titles=None, width: float = 2.5) -> None:
     for index, (axis, picture) in enumerate(zip(axes, images)):
         grey = getattr(picture, "ndim", 3) == 2
         axis.imshow(picture, **({"cmap": "gray", "vmin": 0, "vmax": 255} if grey else {}))
-        axis.set_axis_off()
+        # Masks keep their frame: a white region would otherwise merge with the page.
+        axis.set_xticks([])
+        axis.set_yticks([])
+        if not grey:
+            axis.set_axis_off()
         if titles:
             axis.set_title(titles[index], fontsize=9)
     figure.tight_layout()
