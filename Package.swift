@@ -12,6 +12,9 @@ let package = Package(
         .library(name: "StyleTransfer", targets: ["StyleTransfer"]),
         .library(name: "StyleReports", targets: ["StyleReports"]),
         .library(name: "StyleVideo", targets: ["StyleVideo"]),
+        // The C API (Sources/CStylectl/stylectl.h) as libStyleCAPI.so: the product name `stylectl` is the
+        // executable's, so the Python package (python/) installs this file as stylectl/libstylectl.so.
+        .library(name: "StyleCAPI", type: .dynamic, targets: ["StyleCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,6 +46,12 @@ let package = Package(
         // Parameter sweeps, their manifests, metrics, contact sheets and HTML index (stylectl sweep), and video reports.
         .target(name: "StyleReports", dependencies: ["StyleTransfer", "StyleVideo", "ImageCodec", "TensorCore", "CGD", .product(name: "Yams", package: "Yams"),
                                                    .product(name: "Crypto", package: "swift-crypto")]),
+
+        // MARK: - C API
+        // stylectl.h, the C declarations the exported functions implement (header only: nothing to link).
+        .systemLibrary(name: "CStylectl"),
+        // The C API over StylizationPipeline: @_cdecl functions, typed errors as status and message, a lock per stylizer.
+        .target(name: "StyleCAPI", dependencies: ["CStylectl", "StyleTransfer", "ImageCodec", "TensorCore"]),
 
         // MARK: - Executables
         .executableTarget(

@@ -1,5 +1,6 @@
-"""What the notebooks share: where stylectl, the weights, the images and the reports are, and how
-to run stylectl and show its contact sheets inline.
+"""What the notebooks share: where stylectl, the weights, the images and the reports are, the
+Python API's stylizer (single images, as arrays), how to run stylectl (sweeps and reports) and show
+arrays and contact sheets inline.
 
 Environment variables (all optional):
 
@@ -9,6 +10,9 @@ Environment variables (all optional):
 - ``STYLECTL_IMAGES``: the test images (default: ``../shared/images`` beside the repository).
 - ``STYLECTL_REPORTS``: the folder of reports (default: ``Reports/`` in the repository).
 - ``STYLECTL_SIZE``: the content and style size in pixels (default 256; CI uses 64).
+
+The ``stylectl`` Python package (``pip install ./python``, see the README) must be importable; it
+loads the library it was installed with (or ``STYLECTL_LIBRARY``).
 """
 
 import os
@@ -17,6 +21,10 @@ import shlex
 import subprocess
 from pathlib import Path
 
+import io
+
+import stylectl as api
+from matplotlib.figure import Figure
 from IPython.display import Image, display
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,3 +76,37 @@ def show_sheets(folder) -> list:
     for sheet in sheets:
         display(Image(filename=str(sheet)))
     return sheets
+
+
+_stylizer = None
+
+
+def stylizer() -> api.Stylizer:
+    """The Python API's stylizer with the notebook's weights (``STYLECTL_VGG``, ``STYLECTL_DECODER``,
+    else stylectl's own search), loaded once per kernel: its encodings stay cached between cells."""
+    global _stylizer
+    if _stylizer is None:
+        _stylizer = api.Stylizer(vgg=os.environ.get("STYLECTL_VGG"), decoder=os.environ.get("STYLECTL_DECODER"))
+    return _stylizer
+
+
+def show(images, titles=None, width: float = 2.5) -> None:
+    """Shows images (H x W x 3 arrays, or H x W masks in grey) side by side, drawn by matplotlib
+    (its object API, so no pyplot backend is involved: the same in Jupyter and headless runs)."""
+    images = list(images)
+    figure = Figure(figsize=(width * len(images), width))
+    axes = figure.subplots(1, len(images), squeeze=False)[0]
+    for index, (axis, picture) in enumerate(zip(axes, images)):
+        grey = getattr(picture, "ndim", 3) == 2
+        axis.imshow(picture, **({"cmap": "gray", "vmin": 0, "vmax": 255} if grey else {}))
+        # Masks keep their frame: a white region would otherwise merge with the page.
+        axis.set_xticks([])
+        axis.set_yticks([])
+        if not grey:
+            axis.set_axis_off()
+        if titles:
+            axis.set_title(titles[index], fontsize=9)
+    figure.tight_layout()
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=100)
+    display(Image(data=png.getvalue()))
