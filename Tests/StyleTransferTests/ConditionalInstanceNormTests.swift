@@ -146,6 +146,34 @@ struct ConditionalInstanceNormTests {
         }
     }
 
+    /// Styles learned together (step i of the styles whose contents have one size as one batch)
+    /// learn what each learns alone: the first style's contents are drawn first either way, and
+    /// with contents of two sizes the styles of a step fall into one or two batches.
+    @Test func stylesLearnedInBatchesLearnWhatEachLearnsAlone() throws {
+        let encoder = try normGoldens.tinyEncoder(), decoder = try normGoldens.cinDecoder()
+        var random = SeededRandom(seed: 5)
+        let contents = [try normGoldens.tensor("learn_content"), randomTensor([1, 3, 16, 24], &random, scale: 0.5, offset: 0.5)]
+        let styles = [try normGoldens.tensor("learn_style0"), try normGoldens.tensor("learn_style1"), randomTensor([1, 3, 20, 20], &random, scale: 0.5, offset: 0.5)]
+        let options = CINLearningOptions(iterations: 6, learningRate: 0.05, seed: 3)
+        var sizes: [[Int]] = []
+        let together = learnConditionalInstanceNorm(encoder: encoder, decoder: decoder, contents: contents, styles: styles, options: options) {
+            sizes.append(contents[$0.content].shape)
+        }
+        // Some step batched two styles of one content size, and some step had two sizes.
+        #expect(Set(sizes).count == 2)
+        for s in styles.indices {
+            // Alone, style s sees the contents style 0 sees: compare style 0 with the whole set, the
+            // others with one content (whose schedule does not depend on the draws).
+            let set = s == 0 ? contents : [contents[0]]
+            let alone = learnConditionalInstanceNorm(encoder: encoder, decoder: decoder, contents: set, styles: [styles[s]], options: options)
+            let reference = s == 0 ? together : learnConditionalInstanceNorm(encoder: encoder, decoder: decoder, contents: set, styles: styles, options: options)
+            let row = s * 8 ..< (s + 1) * 8
+            expectClose(reference.lossHistory[s], alone.lossHistory[0], tolerance: 1e-5, "style \(s): loss before each step")
+            #expect(maxAbsDifference(Array(reference.parameters.gamma[row]), alone.parameters.gamma).value <= 1e-5, "style \(s): gamma")
+            #expect(maxAbsDifference(Array(reference.parameters.beta[row]), alone.parameters.beta).value <= 1e-5, "style \(s): beta")
+        }
+    }
+
     @Test func learningIsReproducible() throws {
         let encoder = try normGoldens.tinyEncoder(), decoder = try normGoldens.cinDecoder()
         var random = SeededRandom(seed: 21)

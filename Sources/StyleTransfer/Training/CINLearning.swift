@@ -63,7 +63,12 @@ public struct CINLearningResult: Sendable {
 /// no gradient there; Scripts/goldens_norms.py uses `t.detach()`), so the gradient flows
 /// loss -> g(t) -> decoder backward to t -> CIN backward to gamma_s, beta_s only. Were t's own
 /// gradient kept, the content loss could also fall by moving t toward f(g(t)), which is not what
-/// "reconstruct the normalised features" means. Each style is learned independently of the others.
+/// "reconstruct the normalised features" means. Each style is learned independently of the others:
+/// its contents are drawn style after style from one seeded generator, and step i of every style
+/// whose content has the same size runs as one batch through the decoder and the encoder
+/// (``adainLossPerImage(encoder:decoded:target:styleStatistics:contentWeight:styleWeight:)``: each
+/// image's loss and gradient its own), which gives each style the steps it would take alone, in
+/// fewer, larger passes (measured in the README). Progress comes step by step, styles within a step.
 ///
 /// - Parameters:
 ///   - encoder: the VGG encoder as a ``TrainingNetwork`` (features relu1_1 ... relu4_1).
@@ -78,37 +83,58 @@ public func learnConditionalInstanceNorm(
     let clock = ContinuousClock()
     let start = clock.now
     let contentFeatures = contents.map { encoder.features($0).last! }
-    let styleFeatures = styles.map { encoder.features($0) }
+    let styleStatistics = styles.map { encoder.features($0).map { calcMeanStd($0) } }
     let channels = contentFeatures[0].channels
     var cin = ConditionalInstanceNorm.instanceNormalization(channels: channels, styles: styles.count)
     let adam = Adam(learningRate: options.learningRate)
+    // The content of each style's steps: a new pass over the set in seeded order whenever one ends.
     var random = SeededRandom(seed: options.seed)
-    var history: [[Float]] = []
-    for s in styles.indices {
-        let row = s * channels ..< (s + 1) * channels
-        var gamma = Array(cin.gamma[row]), beta = Array(cin.beta[row])
-        var gammaState = Adam.State(count: channels), betaState = Adam.State(count: channels)
+    let schedule: [[Int]] = styles.indices.map { _ in
         var order: [Int] = []
-        var losses: [Float] = []
-        for iteration in stride(from: 1, through: options.iterations, by: 1) {
+        return (0 ..< options.iterations).map { _ in
             if order.isEmpty { order = random.permutation(contents.count) }
-            let k = order.removeLast()
-            let x = contentFeatures[k]
-            let t = cin.apply(x, style: s)
-            let pass = decoder.forward(t)
-            let loss = adainLoss(encoder: encoder, decoded: pass.output, target: t, styleFeatures: styleFeatures[s],
-                                 contentWeight: options.contentWeight, styleWeight: options.styleWeight)
-            let dt = decoder.backward(pass, featureGradients: [loss.gradient]).input
-            let (dGamma, dBeta) = cin.backward(x, style: s, outputGradient: dt)
-            adam.step(&gamma, gradient: Array(dGamma[row]), state: &gammaState)
-            adam.step(&beta, gradient: Array(dBeta[row]), state: &betaState)
-            cin.gamma.replaceSubrange(row, with: gamma)
-            cin.beta.replaceSubrange(row, with: beta)
-            losses.append(loss.total)
-            progress(CINLearningProgress(style: s, styles: styles.count, iteration: iteration, iterations: options.iterations, content: k,
-                                         contentLoss: loss.content, styleLoss: loss.style, totalLoss: loss.total))
+            return order.removeLast()
         }
-        history.append(losses)
+    }
+    var gammaStates = styles.indices.map { _ in Adam.State(count: channels) }, betaStates = gammaStates
+    var history = styles.indices.map { _ in [Float]() }
+    for step in 0 ..< options.iterations {
+        // The styles whose content this step has the same size, batched, in style order.
+        var batches: [[Int]] = []
+        for s in styles.indices {
+            if let b = batches.firstIndex(where: { contentFeatures[schedule[$0[0]][step]].shape == contentFeatures[schedule[s][step]].shape }) {
+                batches[b].append(s)
+            } else {
+                batches.append([s])
+            }
+        }
+        for batch in batches {
+            let xs = batch.map { contentFeatures[schedule[$0][step]] }
+            let ts = zip(batch, xs).map { s, x in cin.apply(x, style: s) }
+            let t = Tensor(shape: [batch.count] + ts[0].shape.dropFirst(), values: ts.flatMap(\.values))
+            let pass = decoder.forward(t)
+            let statistics = encoder.landmarks.indices.map { layer in
+                (mean: batch.flatMap { styleStatistics[$0][layer].mean }, std: batch.flatMap { styleStatistics[$0][layer].std })
+            }
+            let loss = adainLossPerImage(encoder: encoder, decoded: pass.output, target: t, styleStatistics: statistics,
+                                         contentWeight: options.contentWeight, styleWeight: options.styleWeight)
+            let dt = decoder.backward(pass, featureGradients: [loss.gradient]).input
+            let size = dt.values.count / batch.count
+            for (n, s) in batch.enumerated() {
+                let row = s * channels ..< (s + 1) * channels
+                let dImage = Tensor(shape: xs[n].shape, values: Array(dt.values[n * size ..< (n + 1) * size]))
+                let (dGamma, dBeta) = cin.backward(xs[n], style: s, outputGradient: dImage)
+                var gamma = Array(cin.gamma[row]), beta = Array(cin.beta[row])
+                adam.step(&gamma, gradient: Array(dGamma[row]), state: &gammaStates[s])
+                adam.step(&beta, gradient: Array(dBeta[row]), state: &betaStates[s])
+                cin.gamma.replaceSubrange(row, with: gamma)
+                cin.beta.replaceSubrange(row, with: beta)
+                let own = loss.losses[n]
+                history[s].append(own.total)
+                progress(CINLearningProgress(style: s, styles: styles.count, iteration: step + 1, iterations: options.iterations,
+                                             content: schedule[s][step], contentLoss: own.content, styleLoss: own.style, totalLoss: own.total))
+            }
+        }
     }
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

@@ -109,3 +109,53 @@ public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor,
     let gradient = encoder.backward(pass, featureGradients: gradients).input
     return AdaINLoss(content: content, style: style, total: contentWeight * content + styleWeight * style, gradient: gradient)
 }
+
+/// ``adainLoss(encoder:decoded:target:styleFeatures:contentWeight:styleWeight:)`` of each image of a
+/// batch on its own: image n's losses, and its rows of the gradient, are those of the batch of that
+/// image alone (each mean squared error is over its own image's values, not the batch's), so a
+/// batch of images with their own style targets and their own parameters (a step of CIN learning
+/// for several styles) takes one pass through the networks instead of one per image.
+///
+/// - Parameters:
+///   - decoded: g(t), (N, 3, H, W).
+///   - target: t, (N, C4, ceil(H/8), ceil(W/8)).
+///   - styleStatistics: per landmark (relu1_1 ... relu4_1), the style targets' `calc_mean_std`
+///     statistics, N x C each (image n's style at entries `n * C ..< (n + 1) * C`).
+/// - Returns: per image, its content, style and total loss; d(sum of the totals) / d g(t).
+public func adainLossPerImage(encoder: TrainingNetwork, decoded: Tensor, target: Tensor, styleStatistics: [(mean: [Float], std: [Float])],
+                              contentWeight: Float = 1, styleWeight: Float = 10) -> (losses: [(content: Float, style: Float, total: Float)], gradient: Tensor) {
+    precondition(styleStatistics.count == encoder.landmarks.count, "\(encoder.landmarks.count) style statistics needed, got \(styleStatistics.count)")
+    let pass = encoder.forward(decoded)
+    let features = pass.features
+    let images = decoded.batch
+    precondition(features[features.count - 1].shape == target.shape, "content loss needs equal shapes, got \(features[features.count - 1].shape) and \(target.shape)")
+    var content = [Float](repeating: 0, count: images), style = [Float](repeating: 0, count: images)
+    var gradients: [Tensor] = []
+    for (feature, statistics) in zip(features, styleStatistics) {
+        let (mean, std) = calcMeanStd(feature)
+        let channels = feature.channels
+        precondition(statistics.mean.count == mean.count && statistics.std.count == std.count, "style statistics for \(mean.count) planes needed")
+        var dMean = [Float](), dStd = [Float]()
+        for n in 0 ..< images {
+            let rows = n * channels ..< (n + 1) * channels
+            let (m, sd, tm, ts) = (Array(mean[rows]), Array(std[rows]), Array(statistics.mean[rows]), Array(statistics.std[rows]))
+            style[n] += mseLoss(m, tm) + mseLoss(sd, ts)
+            dMean += mseLossBackward(m, tm, scale: styleWeight)
+            dStd += mseLossBackward(sd, ts, scale: styleWeight)
+        }
+        var gradient = Tensor(zeros: feature.shape)
+        calcMeanStdBackward(feature, dMean: dMean, dStd: dStd, accumulatingInto: &gradient)
+        gradients.append(gradient)
+    }
+    let last = features[features.count - 1]
+    let size = last.values.count / images
+    for n in 0 ..< images {
+        let values = n * size ..< (n + 1) * size
+        let (input, goal) = (Array(last.values[values]), Array(target.values[values]))
+        content[n] = mseLoss(input, goal)
+        let contentGradient = mseLossBackward(input, goal, scale: contentWeight)
+        for (i, g) in zip(values, contentGradient) { gradients[gradients.count - 1].values[i] += g }
+    }
+    let gradient = encoder.backward(pass, featureGradients: gradients).input
+    return ((0 ..< images).map { (content[$0], style[$0], contentWeight * content[$0] + styleWeight * style[$0]) }, gradient)
+}
