@@ -144,6 +144,12 @@ public struct ReportFolder: Sendable {
         return false
     }
 
+    /// The lock file of a shard (``SweepShard/lockName``) that a running shard holds in this
+    /// folder, if any: a whole run or an assembly must not write beside it.
+    func runningShardLock() -> String? {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().first { Self.isShardLock($0) && isLocked(name: $0) }
+    }
+
     /// The process id written in a lock file, if any.
     private static func pid(in fd: Int32) -> Int32? {
         var buffer = [UInt8](repeating: 0, count: 32)

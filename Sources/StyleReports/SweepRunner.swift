@@ -25,7 +25,9 @@ public struct SweepProgress: Sendable {
 /// Runs the sweep `configuration` describes into its report folder and returns the manifest.
 ///
 /// - The folder is created if missing, and locked for the whole run (``ReportFolder/lock()``): a
-///   second run into it fails at once. Temporary files that killed runs left there are removed.
+///   second run into it fails at once, as does a run into a folder where a shard of a sharded
+///   sweep is running (``runSweepShard(_:shard:stylizer:progress:)``). Temporary files that killed
+///   runs left there are removed.
 /// - If it holds a `manifest.json` with an equal ``SweepDefinition``, cells whose result is
 ///   recorded and whose image decodes at the expected size (the content's, after sizing) are
 ///   skipped; the others are computed again. If it holds a different manifest, or files but no
@@ -53,6 +55,9 @@ public func runSweep(
     let definition = try configuration.definition()
     let folder = configuration.folder
     let report = ReportFolder(folder)
+    if let running = report.runningShardLock() {
+        throw .failed("a shard of a sweep is running in \(folder) (it holds \(running)); run the whole sweep once the shards have finished, or assemble them with --assemble. Nothing was changed.")
+    }
     _ = try report.inspect(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
     let lock = try report.lock()
     defer { lock.release() }

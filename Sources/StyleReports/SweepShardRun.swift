@@ -161,8 +161,8 @@ public func assembleSweep(folder: String) throws(ReportError) -> SweepManifest {
     let report = ReportFolder(folder)
     var shards: [SweepShard] = []
     for k in 0 ..< plan.shardCount { shards.append(try SweepShard(index: k, count: plan.shardCount)) }
-    for shard in shards where report.isLocked(name: shard.lockName) {
-        throw .failed("shard \(shard) is still running in \(folder) (it holds \(shard.lockName)); assemble once every shard has finished. Nothing was written.")
+    if let running = report.runningShardLock() {
+        throw .failed("a shard is still running in \(folder) (it holds \(running)); assemble once every shard has finished. Nothing was written.")
     }
     let lock = try report.lock()
     defer { lock.release() }

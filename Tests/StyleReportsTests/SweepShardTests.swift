@@ -189,6 +189,29 @@ import TestSupport
         }
     }
 
+    /// While a shard holds its lock (here taken as a running shard takes it), assembly and a whole
+    /// run of the folder are refused naming the lock, the status says the shard is running, and
+    /// the same shard cannot start twice; nothing is written.
+    @Test func aRunningShardStopsAssemblyAndAWholeRun() throws {
+        let sharded = try configuration("running")
+        _ = try runSweepShard(sharded, shard: try SweepShard(index: 0, count: 2), stylizer: try stylizer())
+        let shard = try SweepShard(index: 1, count: 2)
+        let held = try ReportFolder(sharded.folder).lock(name: shard.lockName, owning: [])
+        defer { held.release() }
+        let before = try snapshot(sharded.folder)
+        #expect(throws: ReportError.failed("a shard is still running in \(sharded.folder) (it holds .stylectl-shard-1-of-2.lock); assemble once every shard has finished. Nothing was written.")) {
+            try assembleSweep(folder: sharded.folder)
+        }
+        #expect(throws: ReportError.failed("a shard of a sweep is running in \(sharded.folder) (it holds .stylectl-shard-1-of-2.lock); run the whole sweep once the shards have finished, or assemble them with --assemble. Nothing was changed.")) {
+            try runSweep(sharded, stylizer: try stylizer())
+        }
+        #expect(throws: ReportError.reportBusy(folder: sharded.folder, pid: getpid())) {
+            try runSweepShard(sharded, shard: shard, stylizer: try stylizer())
+        }
+        #expect(try sweepStatus(folder: sharded.folder).map(\.running) == [false, true])
+        #expect(try snapshot(sharded.folder) == before)
+    }
+
     /// A record claiming a cell of another shard, or written for another shard, is refused by
     /// assembly naming the file; nothing is written.
     @Test func aTamperedShardRecordIsRefused() throws {

@@ -142,6 +142,6 @@ import TestSupport
         let reports = temp.appendingPathComponent("reports").path
         let result = try #require(outcome(["--assemble", "--report", "none", "--reports-dir", reports]))
         #expect(result.code == 1)
-        #expect(result.message == "Error: " + ReportError.notSharded(folder: reports + "/none").description)
+        #expect(result.message == ReportError.notSharded(folder: reports + "/none").description)
     }
 }
