@@ -32,10 +32,29 @@ public struct SweepShardPlan: JSONRecord, Equatable, Sendable {
         metrics = configuration.metrics
     }
 
-    /// The grid's checks (``SweepManifest/validate(record:)``): no cell done, N from 1 to the
-    /// number of cells' limit, rows per sheet within ``SweepLimits/rowsPerSheet``.
+    /// The grid's checks (``SweepManifest/validate(record:)``), and that it is exactly the grid
+    /// of its definition (counted from the definition's lists before it is built, so that a
+    /// tampered definition cannot make a huge one): every cell's content, styles and output are
+    /// the definition's, not the file's; no cell done; N from 1 to the number of cells' limit;
+    /// rows per sheet within ``SweepLimits/rowsPerSheet``.
     public func validate(record: String) throws(ReportError) {
         try manifest.validate(record: record)
+        let d = manifest.definition
+        let down = switch d.grid {
+        case .styles: d.contents.count * (d.styleWeights == nil ? d.styles.count : 1)
+        case .interpolation, .masks: d.contents.count
+        case .bilinear: d.contents.count * (d.steps ?? 0)
+        }
+        let axis = switch d.grid {
+        case .styles: 1
+        case .interpolation, .bilinear: d.steps ?? 0
+        case .masks: d.masks.count
+        }
+        let across = d.preserveColors.count * d.alphas.count * d.contentSizeList.count * d.styleSizeList.count * axis
+        let notItsGrid = ReportError.invalidRecord(file: record, reason: "its grid is not the grid of its definition")
+        guard down == manifest.rows.count, across == manifest.columns.count else { throw notItsGrid }
+        let grid = SweepManifest(definition: d)
+        guard grid.rows == manifest.rows, grid.columns == manifest.columns, grid.cells == manifest.cells else { throw notItsGrid }
         if manifest.cells.contains(where: \.isDone) { throw .invalidRecord(file: record, reason: "a plan records no finished cell") }
         if !(1 ... SweepLimits.cells).contains(shardCount) {
             throw .invalidRecord(file: record, reason: "shardCount is \(shardCount), not 1 to \(SweepLimits.cells)")

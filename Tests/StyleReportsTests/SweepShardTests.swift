@@ -227,6 +227,46 @@ import TestSupport
         }
         #expect(!FileManager.default.fileExists(atPath: sharded.folder + "/" + SweepManifest.fileName))
         #expect(throws: ReportError.notSharded(folder: folder("nothing"))) { try assembleSweep(folder: folder("nothing")) }
+
+        // A plan whose cell names another file than its definition's (a plain name, so only the
+        // grid's check sees it) is refused by assembly, status and a shard; nothing is written.
+        let planPath = sharded.folder + "/shards/plan.json"
+        var plan = try SweepShardPlan.read(path: planPath)
+        plan.manifest.cells[0].output = "notes.png"
+        try plan.write(folder: sharded.folder + "/shards")
+        let notItsGrid = ReportError.invalidRecord(file: planPath, reason: "its grid is not the grid of its definition")
+        #expect(throws: notItsGrid) { try assembleSweep(folder: sharded.folder) }
+        #expect(throws: notItsGrid) { try sweepStatus(folder: sharded.folder) }
+        #expect(throws: notItsGrid) { try checkSweep(sharded, shard: try SweepShard(index: 0, count: 2)) }
+        #expect(!FileManager.default.fileExists(atPath: sharded.folder + "/" + SweepManifest.fileName))
+    }
+
+    /// Shard records built here with hostile values are refused by their reader, naming the file
+    /// and the value.
+    @Test(arguments: [
+        (#""shard": 2, "shardCount": 2"#, "shard 2 of 2 is not K of N with 0 <= K < N <= 10000"),
+        (#""shard": 0, "shardCount": 0"#, "shard 0 of 0 is not K of N with 0 <= K < N <= 10000"),
+        (#""shard": 0, "shardCount": 2, "seconds": -1"#, "seconds is -1.0"),
+        (#""shard": 0, "shardCount": 2, "cellsDone": 5"#, "1 cell done of 4, recorded as 5"),
+        (#""shard": 0, "shardCount": 2, "index": 10000"#, "cells[0] has index 10000, outside the grid or given twice"),
+        (#""shard": 0, "shardCount": 2, "output": "../escape.png""#, "cells[0].cell.output '../escape.png' contains '/' (only plain file names inside the report folder are allowed)"),
+    ])
+    func aHostileShardRecordIsRefused(fields: String, reason: String) throws {
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        var values: [String: String] = ["seconds": "1", "cellsDone": "1", "index": "3", "output": #""r01-c01_x.png""#]
+        for pair in fields.split(separator: ",") {
+            let parts = pair.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            values[parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "\""))] = parts[1]
+        }
+        let json = """
+            {"shard": \(values["shard"]!), "shardCount": \(values["shardCount"]!), "host": "h", "seconds": \(values["seconds"]!),
+             "cellCount": 4, "cellsDone": \(values["cellsDone"]!),
+             "cells": [{"index": \(values["index"]!), "cell": {"row": 0, "column": 0, "content": "c.png", "styles": ["s.png"], "alpha": 1,
+                        "preserveColor": "none", "output": \(values["output"]!), "seconds": 0.5}}]}
+            """
+        let path = temp.appendingPathComponent("0-of-2.json").path
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ReportError.invalidRecord(file: path, reason: reason)) { try SweepShardRecord.read(path: path) }
     }
 
     func snapshot(_ folder: String) throws -> [String: Data] {
