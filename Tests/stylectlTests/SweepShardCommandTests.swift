@@ -88,6 +88,19 @@ import TestSupport
         }
         #expect(try SweepManifest.read(folder: sharded).shards?.count == 3)
         #expect(FileManager.default.fileExists(atPath: sharded + "/index.html") && FileManager.default.fileExists(atPath: sharded + "/metrics.csv"))
+
+        // --status: a line per shard and the total, on standard output.
+        let pipe = Pipe()
+        let status = Process()
+        status.executableURL = executable
+        status.arguments = ["sweep", "--status", "--report", "sharded", "--reports-dir", temp.appendingPathComponent("reports").path]
+        status.standardOutput = pipe
+        try status.run()
+        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        status.waitUntilExit()
+        #expect(status.terminationStatus == 0 && lines.count == 4, "\(lines)")
+        #expect(lines.first?.hasPrefix("shard 0/3: 3 of 3 cells, ") == true && lines.first?.hasSuffix(", finished") == true, "\(lines)")
+        #expect(lines.last == "sweep \(sharded): 8 of 8 cells done; assembled (index.html, manifest.json)")
     }
 
     /// SIGKILL to a shard mid-run, then the same command again: it completes from where the kill

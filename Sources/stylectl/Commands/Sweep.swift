@@ -297,7 +297,11 @@ struct Sweep: ParsableCommand {
         if done < cells, let left = shards.compactMap(\.secondsLeft).max() {
             total += ", about \(TimeLeft.duration(left)) left with the shards running at once"
         }
-        print(total + (done == cells ? "; assemble with --assemble" : ""))
+        if done == cells {
+            let assembled = (try? SweepManifest.read(folder: folder))?.shards != nil
+            total += assembled ? "; assembled (index.html, manifest.json)" : "; assemble them with --assemble"
+        }
+        print(total)
     }
 
     func run() throws {
