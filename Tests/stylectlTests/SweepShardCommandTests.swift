@@ -133,6 +133,27 @@ import TestSupport
         #expect(try SweepManifest.read(folder: folder).cells.allSatisfy(\.isDone))
     }
 
+    /// SIGTERM to a running shard: exit status 143, and neither its temporary files nor its locks
+    /// are left in the folder or in `shards/`; its record keeps what it finished.
+    @Test func sigtermLeavesNoTemporaryFilesOrLocksOfTheShard() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path))
+        let spec = try spec(alphas: "[0, 0.25, 0.5, 0.75, 1]")
+        let folder = temp.appendingPathComponent("reports/terminated").path
+        let shard = try start(["sweep", "--spec", spec, "--report", "terminated", "--no-metrics", "--shard", "1/2"])
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline && shard.isRunning && !((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains(where: { $0.hasSuffix(".png") }) {
+            usleep(20_000)
+        }
+        #expect(shard.isRunning, "the shard ended before it could be interrupted")
+        #expect(try sweepStatus(folder: folder).map(\.running) == [false, true])
+        kill(shard.processIdentifier, SIGTERM)
+        shard.waitUntilExit()
+        #expect(shard.terminationReason == .exit && shard.terminationStatus == 143)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder) + FileManager.default.contentsOfDirectory(atPath: folder + "/shards")
+        #expect(!left.contains { $0.hasSuffix(".tmp") || $0.hasSuffix(".lock") || $0.hasPrefix(".dat.nosync") }, "\(left)")
+        #expect(left.contains("1-of-2.json") && left.contains("plan.json"))
+    }
+
     /// `--shard` values that are not K of N, and steps that do not go together, are refused at
     /// parse time with exit code 64, naming the flag.
     @Test(arguments: [
