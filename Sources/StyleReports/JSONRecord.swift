@@ -26,7 +26,12 @@ extension JSONRecord {
     /// - Throws: ``ReportError/unreadableFile(path:)`` for a missing file,
     ///   ``ReportError/invalidRecord(file:reason:)`` for anything else wrong.
     public static func read(folder: String) throws(ReportError) -> Self {
-        let path = folder + "/" + fileName
+        try read(path: folder + "/" + fileName)
+    }
+
+    /// Reads the record at `path` (a record kept under another name than ``fileName``, such as a
+    /// shard's `shards/K-of-N.json`) as ``read(folder:)`` does.
+    public static func read(path: String) throws(ReportError) -> Self {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .unreadableFile(path: path) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .invalidRecord(file: path, reason: "not a regular file") }
@@ -37,7 +42,7 @@ extension JSONRecord {
         do {
             record = try JSONDecoder().decode(Self.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch let error as DecodingError {
-            throw .invalidRecord(file: path, reason: "not a \(fileName) of this tool (\(decodingProblem(error)))")
+            throw .invalidRecord(file: path, reason: "not a \(URL(fileURLWithPath: path).lastPathComponent) of this tool (\(decodingProblem(error)))")
         } catch {
             throw .invalidRecord(file: path, reason: error.localizedDescription)
         }
@@ -49,13 +54,21 @@ extension JSONRecord {
     ///
     /// - Throws: ``ReportError/failed(_:)`` naming the file.
     public func write(folder: String) throws(ReportError) {
+        try write(folder: folder, name: Self.fileName)
+    }
+
+    /// Writes `folder/name` atomically.
+    public func write(folder: String, name: String) throws(ReportError) {
+        try ReportFolder(folder).writeAtomically(encoded(name: folder + "/" + name), name: name)
+    }
+
+    /// The record's bytes as written: pretty-printed JSON with sorted keys. `name` is for the error.
+    func encoded(name: String) throws(ReportError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data: Data
-        do { data = try encoder.encode(self) } catch {
-            throw .failed("cannot write \(folder)/\(Self.fileName): \(error.localizedDescription)")
+        do { return try encoder.encode(self) } catch {
+            throw .failed("cannot write \(name): \(error.localizedDescription)")
         }
-        try ReportFolder(folder).writeAtomically(data, name: Self.fileName)
     }
 }
 

@@ -104,6 +104,9 @@ public struct SweepManifest: JSONRecord, Equatable, Sendable {
     /// before the flag, whose sheets had ``SheetLayout/defaultCell``. Not part of the definition:
     /// it does not change the images, and a resumed sweep redraws its sheets at the new size.
     public var sheetCellSize: Int?
+    /// The shards a sweep run with `--shard K/N` was assembled from (``assembleSweep(folder:)``):
+    /// host and seconds of each; nil for a sweep run whole. Not part of the definition.
+    public var shards: [Shard]?
     /// How the metrics are computed, for readers of the file.
     public var metricsNote = "pytorch-AdaIN net.py losses (MSE), Huang & Belongie 2017 Eq. 7 and 8 measured with the encoder f: content = MSE(relu4_1(g(t)), t), t the decoder input after the alpha blend; style = sum over relu1_1..relu4_1 of MSE of channel means and of stds (unbiased variance, +1e-5) of f(g(t)) and of the style image as encoded (after colour preservation). Several weighted styles (interpolation, bilinear): the style targets are the weighted sums of the styles' means and of their stds with the cell's weights. Masks: no style loss (each region has its own style). g(t) is the decoder output before cropping and quantisation. Colour distance: the 2-Wasserstein distance between Gaussian fits of the CIELAB chroma (a*, b*) of the written image and of the content image (CIELAB units, like Delta E): how far colour preservation is from the content's colours."
 

@@ -40,6 +40,14 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     case incomparable(folder: String, first: String, reason: String)
     /// The `--output` folder of a comparison cannot be used; `overwrite` tells whether `--overwrite` would help.
     case badOutput(folder: String, reason: String, overwrite: Bool)
+    /// A shard (`--shard K/N`) would join a report folder whose shards run another sweep
+    /// (its `shards/plan.json` differs), or whose files are not a sweep of this one.
+    case shardsOfAnotherSweep(folder: String, reason: String)
+    /// `--assemble` or `--status` named a report folder holding no `shards/plan.json`.
+    case notSharded(folder: String)
+    /// `--assemble` found cells missing or invalid: by shard, their image names and the command
+    /// that reruns the shard.
+    case shardsIncomplete(folder: String, missing: [ShardGap])
     case failed(String)
 
     public var description: String {
@@ -79,8 +87,30 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
         case .badOutput(let folder, let reason, let overwrite):
             "'--output' \(folder) \(reason); choose another --output" + (overwrite ? " or pass --overwrite" : "")
                 + ". Nothing was changed."
+        case .shardsOfAnotherSweep(let folder, let reason):
+            "report folder \(folder) holds another sweep (\(reason)); a shard joins only the shards of its own sweep: "
+                + "choose another --report, or remove \(folder) to start this sweep there. Nothing in it was changed."
+        case .notSharded(let folder):
+            "\(folder) holds no \(SweepShard.shardsFolderName)/\(SweepShardPlan.fileName): it is not a sweep run with --shard K/N "
+                + "(give the --report and --reports-dir its shards ran with)."
+        case .shardsIncomplete(let folder, let missing):
+            "sweep \(folder) cannot be assembled: \(counted(missing.reduce(0) { $0 + $1.cells.count }, "cell")) missing or invalid:\n"
+                + missing.map { gap in
+                    "  shard \(gap.shard): \(counted(gap.cells.count, "cell")) (\(gap.cells.joined(separator: ", ")))\n    rerun: \(gap.command)"
+                }.joined(separator: "\n")
+                + "\nNothing was written; assemble again once they are done."
         case .failed(let message):
             message
         }
     }
+}
+
+/// The cells of one shard that assembly found missing or invalid (``ReportError/shardsIncomplete(folder:missing:)``).
+public struct ShardGap: Equatable, Sendable {
+    /// `K/N`.
+    public var shard: String
+    /// The cells' image names, in grid order.
+    public var cells: [String]
+    /// The command that runs the shard again (its finished cells are kept).
+    public var command: String
 }

@@ -57,7 +57,12 @@ public struct ReportFolder: Sendable {
     /// Whether `name` is one of the bookkeeping files of a run (the lock, a temporary file), which
     /// do not make a folder "hold files".
     static func isBookkeeping(_ name: String) -> Bool {
-        name == lockName || TemporaryName(name) != nil
+        name == lockName || isShardLock(name) || TemporaryName(name) != nil
+    }
+
+    /// Whether `name` is the lock a shard of a sweep holds in the report folder (``SweepShard/lockName``).
+    static func isShardLock(_ name: String) -> Bool {
+        name.hasPrefix(".stylectl-shard-") && name.hasSuffix(".lock")
     }
 
     /// The folder's entries, without the bookkeeping files (the lock, temporary files).
@@ -86,17 +91,22 @@ public struct ReportFolder: Sendable {
     }
 
     /// Takes the folder's lock (creating the folder if missing): `flock(LOCK_EX | LOCK_NB)` on
-    /// ``lockName``, holding this process's id. The lock is per open file: a second run, or a
-    /// second ``lock()`` in this process, fails at once instead of waiting. Then removes the stale
-    /// temporary files of earlier runs that were killed (``removeStaleTemporaries()``).
+    /// `name` (``lockName`` unless given), holding this process's id. The lock is per open file: a
+    /// second run, or a second ``lock()`` in this process, fails at once instead of waiting. Then
+    /// removes the stale temporary files of earlier runs that were killed (``removeStaleTemporaries(owned:)``).
+    ///
+    /// `owned`: the names only the holder of this lock writes (a shard's cells and record, which
+    /// other shards, perhaps on other machines, write beside them): only their temporary files
+    /// are removed, whatever process id they name, since no other writer makes them. Nil: every
+    /// temporary of a dead process, as the one writer of the folder may.
     ///
     /// - Throws: ``ReportError/reportBusy(folder:pid:)`` when another run holds the lock,
     ///   ``ReportError/failed(_:)`` when the folder or the lock file cannot be made.
-    public func lock() throws(ReportError) -> ReportFolderLock {
+    public func lock(name: String = lockName, owning owned: Set<String>? = nil) throws(ReportError) -> ReportFolderLock {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw .failed("cannot create the report folder \(path): \(error.localizedDescription)")
         }
-        let lockPath = file(Self.lockName)
+        let lockPath = file(name)
         // The file is unlinked when released: after taking the lock, check that it is still the
         // file at the path (not one a releasing run just unlinked), else take the new one.
         for _ in 0 ..< 100 {
@@ -114,13 +124,30 @@ public struct ReportFolder: Sendable {
                 let text = "\(getpid())\n"
                 _ = ftruncate(fd, 0)
                 _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
-                let held = ReportFolderLock(folder: self, descriptor: fd)
-                removeStaleTemporaries()
+                let held = ReportFolderLock(folder: self, name: name, owned: owned, descriptor: fd)
+                removeStaleTemporaries(owned: owned)
                 return held
             }
             close(fd)
         }
         throw .failed("cannot take the lock \(lockPath): it keeps being replaced")
+    }
+
+    /// Whether a run holds the lock `name` of this folder now, changing nothing (the lock file is
+    /// neither created nor removed): a shared `flock` on it is refused.
+    public func isLocked(name: String = lockName) -> Bool {
+        let fd = open(file(name), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
+    /// The lock file of a shard (``SweepShard/lockName``) that a running shard holds in this
+    /// folder, if any: a whole run or an assembly must not write beside it.
+    func runningShardLock() -> String? {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().first { Self.isShardLock($0) && isLocked(name: $0) }
     }
 
     /// The process id written in a lock file, if any.
@@ -134,26 +161,35 @@ public struct ReportFolder: Sendable {
     /// Removes the temporary files that runs killed while writing left in the folder (SIGKILL, a
     /// crash): ImageCodec's and ``writeAtomically(_:name:)``'s `.NAME.<pid>-<random>.tmp` whose
     /// process is dead, and Foundation's `.dat.nosync…` of atomic writes (no process id: only
-    /// removed under the lock, which no other writer holds). Only regular files. Call with the
-    /// lock held. Returns the names removed.
+    /// removed under the lock, which no other writer holds). With `owned` (a shard's lock), only
+    /// the temporaries of those names, whatever their process id: a process id says nothing of a
+    /// process on another machine sharing the folder. Only regular files. Call with the lock held.
+    /// Returns the names removed.
     @discardableResult
-    func removeStaleTemporaries() -> [String] {
+    func removeStaleTemporaries(owned: Set<String>? = nil) -> [String] {
         var removed: [String] = []
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
             guard let temporary = TemporaryName(name) else { continue }
-            if let pid = temporary.pid, pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH { continue }
+            if let owned {
+                guard let target = temporary.target, owned.contains(target), temporary.pid != getpid() else { continue }
+            } else if let pid = temporary.pid, pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH {
+                continue
+            }
             if removeFile(name) { removed.append(name) }
         }
         return removed
     }
 
     /// Removes this process's temporary files in the folder (interrupted writes; regular files
-    /// only) and the lock file: what ``removeInFlightTemporaryFiles()`` does for each locked folder.
-    func removeInFlightFiles() {
+    /// only; with `owned`, only those of the names owned) and the lock file `lockName`: what
+    /// ``removeInFlightTemporaryFiles()`` does for each lock held.
+    func removeInFlightFiles(lockName: String = lockName, owned: Set<String>? = nil) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
-            if let temporary = TemporaryName(name), temporary.pid == getpid() { removeFile(name) }
+            guard let temporary = TemporaryName(name), temporary.pid == getpid() else { continue }
+            if let owned, !(temporary.target.map(owned.contains) ?? false) { continue }
+            removeFile(name)
         }
-        unlink(file(Self.lockName))
+        unlink(file(lockName))
     }
 }
 
@@ -162,10 +198,13 @@ public struct ReportFolder: Sendable {
 /// (Foundation's `.atomic` writes; no pid).
 struct TemporaryName {
     var pid: Int32?
+    /// The name being written (`NAME`); nil for Foundation's.
+    var target: String?
 
     init?(_ name: String) {
         if name.hasPrefix(".dat.nosync") {
             pid = nil
+            target = nil
             return
         }
         guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return nil }
@@ -174,6 +213,7 @@ struct TemporaryName {
         let parts = core[core.index(after: dot)...].split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let pid = Int32(parts[0]), pid > 0, UInt32(parts[1]) != nil else { return nil }
         self.pid = pid
+        target = String(core[core.index(after: core.startIndex) ..< dot])
     }
 }
 
@@ -182,10 +222,16 @@ struct TemporaryName {
 /// the registry that ``removeInFlightTemporaryFiles()`` cleans.
 public final class ReportFolderLock: @unchecked Sendable {
     public let folder: ReportFolder
+    /// The lock file's name in the folder.
+    public let name: String
+    /// The names only this lock's holder writes (``ReportFolder/lock(name:owning:)``); nil: all.
+    let owned: Set<String>?
     private var descriptor: Int32
 
-    init(folder: ReportFolder, descriptor: Int32) {
+    init(folder: ReportFolder, name: String, owned: Set<String>?, descriptor: Int32) {
         self.folder = folder
+        self.name = name
+        self.owned = owned
         self.descriptor = descriptor
         ActiveReportFolders.shared.insert(self)
     }
@@ -194,7 +240,7 @@ public final class ReportFolderLock: @unchecked Sendable {
     public func release() {
         ActiveReportFolders.shared.remove(self)
         guard descriptor >= 0 else { return }
-        unlink(folder.file(ReportFolder.lockName))
+        unlink(folder.file(name))
         close(descriptor)
         descriptor = -1
     }
@@ -206,22 +252,22 @@ public final class ReportFolderLock: @unchecked Sendable {
 final class ActiveReportFolders: @unchecked Sendable {
     static let shared = ActiveReportFolders()
     private let guardLock = NSLock()
-    private var locks: [ObjectIdentifier: ReportFolder] = [:]
+    private var locks: [ObjectIdentifier: (folder: ReportFolder, name: String, owned: Set<String>?)] = [:]
 
     func insert(_ lock: ReportFolderLock) {
-        guardLock.withLock { locks[ObjectIdentifier(lock)] = lock.folder }
+        guardLock.withLock { locks[ObjectIdentifier(lock)] = (lock.folder, lock.name, lock.owned) }
     }
 
     func remove(_ lock: ReportFolderLock) {
         guardLock.withLock { _ = locks.removeValue(forKey: ObjectIdentifier(lock)) }
     }
 
-    var folders: [ReportFolder] { guardLock.withLock { Array(locks.values) } }
+    var held: [(folder: ReportFolder, name: String, owned: Set<String>?)] { guardLock.withLock { Array(locks.values) } }
 }
 
 /// Removes the temporary files this process is writing in the report folders it holds locked, and
 /// their lock files: what an interrupted run (SIGINT, SIGTERM) would otherwise leave. For the
 /// CLI's signal handler, which then exits; the kernel releases the locks themselves.
 public func removeInFlightTemporaryFiles() {
-    for folder in ActiveReportFolders.shared.folders { folder.removeInFlightFiles() }
+    for lock in ActiveReportFolders.shared.held { lock.folder.removeInFlightFiles(lockName: lock.name, owned: lock.owned) }
 }

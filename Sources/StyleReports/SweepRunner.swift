@@ -25,7 +25,9 @@ public struct SweepProgress: Sendable {
 /// Runs the sweep `configuration` describes into its report folder and returns the manifest.
 ///
 /// - The folder is created if missing, and locked for the whole run (``ReportFolder/lock()``): a
-///   second run into it fails at once. Temporary files that killed runs left there are removed.
+///   second run into it fails at once, as does a run into a folder where a shard of a sharded
+///   sweep is running (``runSweepShard(_:shard:stylizer:progress:)``). Temporary files that killed
+///   runs left there are removed.
 /// - If it holds a `manifest.json` with an equal ``SweepDefinition``, cells whose result is
 ///   recorded and whose image decodes at the expected size (the content's, after sizing) are
 ///   skipped; the others are computed again. If it holds a different manifest, or files but no
@@ -53,46 +55,79 @@ public func runSweep(
     let definition = try configuration.definition()
     let folder = configuration.folder
     let report = ReportFolder(folder)
+    if let running = report.runningShardLock() {
+        throw .failed("a shard of a sweep is running in \(folder) (it holds \(running)); run the whole sweep once the shards have finished, or assemble them with --assemble. Nothing was changed.")
+    }
     _ = try report.inspect(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
     let lock = try report.lock()
     defer { lock.release() }
     var manifest = SweepManifest(definition: definition)
     manifest.sheetCellSize = configuration.cellSize
     if let previous = try report.prepare(SweepManifest.self, definition: definition, overwrite: configuration.overwrite, notice: notice) {
-        // The content's size after sizing, from its header: the size every cell of it (at that content size) has.
-        var sizes: [String: (width: Int, height: Int)?] = [:]
-        func sized(_ cell: SweepManifest.Cell) throws(ReportError) -> (width: Int, height: Int)? {
-            let sizing = cell.sizing(in: definition).content
-            let key = "\(sizing.size) \(cell.content)"
-            if let known = sizes[key] { return known }
-            let source: (width: Int, height: Int)
-            do { source = try readImageSize(path: cell.content) } catch { throw .failed(error.description) }
-            let size = sizing.sizedDimensions(width: source.width, height: source.height)
-            sizes[key] = size
-            return size
-        }
-        for i in manifest.cells.indices where previous.cells.indices.contains(i) {
-            let old = previous.cells[i]
-            guard old.isDone && old.output == manifest.cells[i].output else { continue }
-            guard let expected = try sized(manifest.cells[i]), let image = try? readImage(path: folder + "/" + old.output),
-                  image.width == expected.width, image.height == expected.height else { continue }
-            // Only the results: the parameters are the definition's, not the old record's.
-            manifest.cells[i].seconds = old.seconds
-            manifest.cells[i].encodeSeconds = old.encodeSeconds
-            manifest.cells[i].decodeSeconds = old.decodeSeconds
-            manifest.cells[i].styleLoss = old.styleLoss
-            manifest.cells[i].contentLoss = old.contentLoss
-            manifest.cells[i].colorDistance = old.colorDistance
-            manifest.cells[i].gramStyleLoss = old.gramStyleLoss
-            manifest.cells[i].maskStyleLoss = old.maskStyleLoss
-            manifest.cells[i].maskLeakage = old.maskLeakage
-        }
+        try restoreResults(into: &manifest, from: Dictionary(uniqueKeysWithValues: previous.cells.enumerated().map { ($0, $1) }), folder: folder)
     }
     try manifest.write(folder: folder)
     var schedule = ManifestSchedule(cells: manifest.cells.count)
+    try stylizeCells(of: &manifest, indices: Array(manifest.cells.indices), configuration: configuration, stylizer: stylizer,
+                     progress: progress) { manifest throws(ReportError) in
+        if schedule.isDue() { try manifest.write(folder: folder) }
+    }
+    try writeSweepReport(manifest, folder: folder, rowsPerSheet: configuration.rowsPerSheet)
+    return manifest
+}
 
-    // One pipeline per content and style size (one in a sweep of one size), sharing the caches,
-    // whose keys hold the sizing.
+/// Copies into `manifest` the results of `previous` (cells by index, from an earlier manifest or
+/// shard records) whose cell is done, has the same output name, and whose image in `folder`
+/// decodes at the size the cell's content has after sizing; the others stay to be computed
+/// (an image on disk is not trusted without its record, nor a record without its image). Only
+/// the results are copied: the parameters are the definition's, not the old record's.
+func restoreResults(into manifest: inout SweepManifest, from previous: [Int: SweepManifest.Cell], folder: String) throws(ReportError) {
+    let definition = manifest.definition
+    // The content's size after sizing, from its header: the size every cell of it (at that content size) has.
+    var sizes: [String: (width: Int, height: Int)?] = [:]
+    func sized(_ cell: SweepManifest.Cell) throws(ReportError) -> (width: Int, height: Int)? {
+        let sizing = cell.sizing(in: definition).content
+        let key = "\(sizing.size) \(cell.content)"
+        if let known = sizes[key] { return known }
+        let source: (width: Int, height: Int)
+        do { source = try readImageSize(path: cell.content) } catch { throw .failed(error.description) }
+        let size = sizing.sizedDimensions(width: source.width, height: source.height)
+        sizes[key] = size
+        return size
+    }
+    for i in previous.keys.sorted() where manifest.cells.indices.contains(i) {
+        let old = previous[i]!
+        guard old.isDone && old.output == manifest.cells[i].output else { continue }
+        guard let expected = try sized(manifest.cells[i]), let image = try? readImage(path: folder + "/" + old.output),
+              image.width == expected.width, image.height == expected.height else { continue }
+        manifest.cells[i].seconds = old.seconds
+        manifest.cells[i].encodeSeconds = old.encodeSeconds
+        manifest.cells[i].decodeSeconds = old.decodeSeconds
+        manifest.cells[i].styleLoss = old.styleLoss
+        manifest.cells[i].contentLoss = old.contentLoss
+        manifest.cells[i].colorDistance = old.colorDistance
+        manifest.cells[i].gramStyleLoss = old.gramStyleLoss
+        manifest.cells[i].maskStyleLoss = old.maskStyleLoss
+        manifest.cells[i].maskLeakage = old.maskLeakage
+    }
+}
+
+/// The one stylization loop of a sweep, whole or sharded: stylizes the cells `indices` of
+/// `manifest` that are not done into the configuration's folder, in the order given, and records
+/// each result in `manifest`; `save` is called after each cell computed (to write the record as
+/// its schedule says).
+///
+/// Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:maskMode:)``),
+/// run by one ``StylizationRunner`` per content and style size whose pipelines share caches
+/// holding every content and style encoding: each image (per colour-preservation transform and
+/// size) is encoded once, and each cell costs one decoder pass, plus one encoder pass of the
+/// output for the metrics (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off.
+func stylizeCells(
+    of manifest: inout SweepManifest, indices: [Int], configuration: SweepConfiguration, stylizer: Stylizer,
+    progress: (SweepProgress) -> Void, save: (SweepManifest) throws(ReportError) -> Void
+) throws(ReportError) {
+    let definition = manifest.definition
+    let folder = configuration.folder
     let styleCache = EncodingCache()
     let contentCache = EncodingCache(capacity: 2 * definition.contents.count * definition.contentSizeList.count)
     var runners: [String: StylizationRunner] = [:]
@@ -107,8 +142,8 @@ public func runSweep(
         return made
     }
     var timeLeft = TimeLeft()
-    var remaining = manifest.cells.filter { !$0.isDone }.count
-    for i in manifest.cells.indices {
+    var remaining = indices.filter { !manifest.cells[$0].isDone }.count
+    for i in indices {
         let cell = manifest.cells[i]
         let label = manifest.rows[cell.row].label + " | " + manifest.columns[cell.column].label
         if cell.isDone {
@@ -130,15 +165,19 @@ public func runSweep(
         manifest.cells[i].gramStyleLoss = outcome.losses?.gramStyle
         manifest.cells[i].maskStyleLoss = outcome.losses?.maskFidelity?.ownStyleLoss
         manifest.cells[i].maskLeakage = outcome.losses?.maskFidelity?.leakage
-        if schedule.isDue() { try manifest.write(folder: folder) }
+        try save(manifest)
         progress(SweepProgress(index: i, count: manifest.cells.count, cell: manifest.cells[i], label: label, skipped: false,
                                timeLeft: timeLeft.phrase(forRemaining: remaining)))
     }
+}
+
+/// Writes a finished sweep's report from its manifest: `manifest.json`, `metrics.csv`, the contact
+/// sheets and `index.html`. The same for a sweep run whole and for one assembled from shards.
+func writeSweepReport(_ manifest: SweepManifest, folder: String, rowsPerSheet: Int) throws(ReportError) {
     try manifest.write(folder: folder)
     try writeMetricsTable(manifest, folder: folder)
-    let sheets = try writeContactSheets(manifest, folder: folder, rowsPerSheet: configuration.rowsPerSheet)
+    let sheets = try writeContactSheets(manifest, folder: folder, rowsPerSheet: rowsPerSheet)
     try writeIndex(manifest, folder: folder, sheets: sheets)
-    return manifest
 }
 
 /// When a sweep rewrites its manifest after a cell: always while the sweep has at most
@@ -169,8 +208,9 @@ struct ManifestSchedule {
 /// ``runSweep(_:stylizer:progress:notice:)`` would for empty lists, bad values, missing inputs or a folder
 /// holding a different sweep (without `overwrite`), a folder another run is writing (its lock is
 /// tried and released), or a cell that needs more memory than is available (as `stylize` checks it:
-/// ``StylizationMemory``, from the images' headers). Lets a caller fail before loading the network.
-public func checkSweep(_ configuration: SweepConfiguration) throws(ReportError) {
+/// ``StylizationMemory``, from the images' headers). With `shard`, the folder is checked as
+/// ``runSweepShard(_:shard:stylizer:progress:)`` checks it. Lets a caller fail before loading the network.
+public func checkSweep(_ configuration: SweepConfiguration, shard: SweepShard? = nil) throws(ReportError) {
     let definition = try configuration.definition()
     // Each distinct stylization of the grid against the memory available, as `stylize` checks it.
     var seen = Set<[String]>()
@@ -188,5 +228,9 @@ public func checkSweep(_ configuration: SweepConfiguration) throws(ReportError) 
     } catch {
         throw .failed(error.description)
     }
-    try ReportFolder(configuration.folder).check(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
+    if let shard {
+        _ = try checkShard(configuration, shard: shard, definition: definition)
+    } else {
+        try ReportFolder(configuration.folder).check(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
+    }
 }

@@ -21,7 +21,9 @@ extension SweepRequest {
     /// Keys left out take the flags' defaults.
     ///
     /// A report's `manifest.json` is read as the spec of the sweep it records
-    /// (``init(manifest:folder:)``), so `--spec Reports/NAME/manifest.json` runs that sweep again.
+    /// (``init(manifest:folder:)``), so `--spec Reports/NAME/manifest.json` runs that sweep again;
+    /// so is a sharded sweep's `Reports/NAME/shards/plan.json` (``SweepShardPlan``), so that
+    /// `--spec Reports/NAME/shards/plan.json --shard K/N` reruns shard K.
     ///
     /// The file is read only when it is a regular file of at most ``SpecLimits/bytes``, nested
     /// within ``SpecLimits`` (checked on the text, before a parser recurses), and a YAML file's
@@ -37,6 +39,13 @@ extension SweepRequest {
             throw .invalidSpec(file: specFile, reason: "the name must end in .json, .yaml or .yml")
         }
         let file = URL(fileURLWithPath: specFile)
+        if file.lastPathComponent == SweepShardPlan.fileName && file.deletingLastPathComponent().lastPathComponent == SweepShard.shardsFolderName {
+            // A sharded sweep's plan: the sweep its shards run, into the folder holding `shards/`.
+            let plan = try SweepShardPlan.read(path: specFile)
+            self.init(manifest: plan.manifest, folder: file.deletingLastPathComponent().deletingLastPathComponent().path)
+            noMetrics = !plan.metrics
+            return
+        }
         if file.lastPathComponent == SweepManifest.fileName {
             let folder = file.deletingLastPathComponent().path
             try self.init(manifest: SweepManifest.read(folder: folder), folder: folder)

@@ -268,11 +268,11 @@ import Glibc
         let other = ".r01-c01_x.png.1-99.tmp"
         for name in [own, other, "r01-c01_x.png"] { try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
         // What the signal handler does for each locked folder (not called for all: other tests hold locks too).
-        #expect(ActiveReportFolders.shared.folders.contains { $0.path == folder })
+        #expect(ActiveReportFolders.shared.held.contains { $0.folder.path == folder })
         held.folder.removeInFlightFiles()
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder)) == [other, "r01-c01_x.png"])
         held.release()
-        #expect(!ActiveReportFolders.shared.folders.contains { $0.path == folder })
+        #expect(!ActiveReportFolders.shared.held.contains { $0.folder.path == folder })
     }
 
     // MARK: 7. Limits before any work

@@ -31,6 +31,19 @@ struct Sweep: ParsableCommand {
             takes centre squares; --mask-mode reads the masks; --style a,b --style-weights 1,3 mixes \
             the styles in every cell (a row per content); a flag's bad value is refused in stylize's \
             words with exit code 64.
+
+            Shards: --shard K/N (K from 0) runs only shard K's cells into the report folder, \
+            beside the other shards, which may run at once on machines sharing the folder; each \
+            writes its cells and REPORT/shards/K-of-N.json, the first writes shards/plan.json and \
+            the others join only the same sweep. The cells are ordered by content image (and \
+            content size) and cut into N consecutive runs of equal cost (pixels of the sized \
+            content per cell; equal cells: counts differing by at most one). --assemble --report \
+            NAME then checks every cell, merges the shards' records into manifest.json and writes \
+            the sheets, index.html and metrics.csv, as the whole sweep would (missing cells are \
+            listed by shard with the command that reruns it, exit code 1); --status --report NAME \
+            prints each shard's cells done and the time left. A shard reruns with --spec \
+            REPORT/shards/plan.json --shard K/N. Scripts/slurm-sweep submits the shards as a Slurm \
+            array job.
             """
     )
 
@@ -104,6 +117,17 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Do not measure the content and style losses (saves an encoder pass per cell).")
     var noMetrics = false
 
+    @Option(help: ArgumentHelp(
+        "Run only shard K of N (K from 0) of the sweep's cells into the report folder, beside the other shards; then --assemble.",
+        valueName: "K/N"), transform: { text in try SweepShard(parsing: text) })
+    var shard: SweepShard?
+
+    @Flag(help: "Assemble the shards of the sweep in --report (and --reports-dir, or --spec) into its report: manifest.json, sheets, index.html, metrics.csv.")
+    var assemble = false
+
+    @Flag(help: "Print the cells each shard of the sweep in --report (and --reports-dir, or --spec) has done and the time left.")
+    var status = false
+
     @OptionGroup var models: ModelOptions
 
     /// The flags' values, checked at parse time as `stylize` checks its own, in its words (exit
@@ -111,6 +135,23 @@ struct Sweep: ParsableCommand {
     /// modes and the mask mode known; an empty item of a list is refused in the words of every
     /// command's comma lists. The files and the grid are checked when the sweep is planned.
     func validate() throws {
+        if assemble || status {
+            let action = assemble ? "--assemble" : "--status"
+            if assemble && status { throw ValidationError("'--assemble' and '--status' are separate steps: give one of them.") }
+            if let shard { throw ValidationError("'\(action)' works on every shard of the sweep: give it without '--shard \(shard)'.") }
+            let given: [(String, Bool)] = [
+                ("--content", content != nil), ("--style", style != nil), ("--style-weights", styleWeights != nil), ("--interpolate", interpolate != nil),
+                ("--corners", corners != nil), ("--mask", mask != nil), ("--stretch-mask", stretchMask), ("--mask-mode", maskMode != nil),
+                ("--steps", steps != nil), ("--alpha", alpha != nil), ("--preserve-color", preserveColor != nil), ("--content-size", contentSize != nil),
+                ("--style-size", styleSize != nil), ("--crop", crop), ("--cell-size", cellSize != nil), ("--overwrite", overwrite),
+                ("--no-metrics", noMetrics), ("--vgg", models.vgg != nil), ("--decoder", models.decoder != nil), ("--model", models.model != nil),
+            ]
+            if let flag = given.first(where: \.1)?.0 {
+                throw ValidationError("'\(action)' reads the sweep from its report folder's shards/plan.json: give only --report and --reports-dir (or --spec), not '\(flag)'.")
+            }
+            if report == nil && spec == nil { throw ValidationError("'\(action)' needs the sweep's --report (and --reports-dir), or its --spec.") }
+            return
+        }
         func list(_ text: String, flag: String) throws -> [String] {
             do { return try parseList(text, flag: flag) } catch { throw ValidationError(escapingControlCharacters(error.description)) }
         }
@@ -209,7 +250,63 @@ struct Sweep: ParsableCommand {
         return request
     }
 
+    /// The report folder of `--assemble` and `--status`: `--reports-dir/--report`, or the spec's
+    /// with those flags replacing its keys.
+    func shardedFolder() throws(ReportError) -> String {
+        var request = SweepRequest()
+        if let spec { request = try SweepRequest(specFile: spec) }
+        if let report { request.report = report }
+        if let reportsDir { request.reportsDirectory = reportsDir }
+        return try request.folder()
+    }
+
+    /// `--assemble`: the report from the shards (``assembleSweep(folder:)``), or the missing cells
+    /// by shard with the commands that rerun them (exit code 1).
+    func assembleShards() throws {
+        do {
+            let folder = try shardedFolder()
+            let manifest = try assembleSweep(folder: folder)
+            FileHandle.standardError.write(Data("sweep: \(counted(manifest.cells.count, "cell")) of \(counted(manifest.shards?.count ?? 0, "shard")) assembled in \(folder)/ (index.html, manifest.json)\n".utf8))
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+
+    /// `--status`: a line per shard (cells done, host, running, time left) and the sweep's total,
+    /// on standard output.
+    func printStatus() throws {
+        let shards: [SweepShardProgress]
+        let folder: String
+        do {
+            folder = try shardedFolder()
+            shards = try sweepStatus(folder: folder)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        for shard in shards {
+            var line = "shard \(shard.shard): \(shard.done) of \(counted(shard.cells, "cell"))"
+            if let seconds = shard.seconds, let host = shard.host {
+                line += ", " + TimeLeft.duration(seconds) + " on " + escapingControlCharacters(host)
+            }
+            line += shard.running ? ", running" : shard.host == nil ? ", not started" : shard.done == shard.cells ? ", finished" : ", stopped"
+            if shard.done < shard.cells, let left = shard.secondsLeft { line += ", about \(TimeLeft.duration(left)) left" }
+            print(line)
+        }
+        let (done, cells) = shards.reduce((0, 0)) { ($0.0 + $1.done, $0.1 + $1.cells) }
+        var total = "sweep \(folder): \(done) of \(counted(cells, "cell")) done"
+        if done < cells, let left = shards.compactMap(\.secondsLeft).max() {
+            total += ", about \(TimeLeft.duration(left)) left with the shards running at once"
+        }
+        if done == cells {
+            let assembled = (try? SweepManifest.read(folder: folder))?.shards != nil
+            total += assembled ? "; assembled (index.html, manifest.json)" : "; assemble them with --assemble"
+        }
+        print(total)
+    }
+
     func run() throws {
+        if assemble { return try assembleShards() }
+        if status { return try printStatus() }
         let configuration: SweepConfiguration
         do {
             let request = try request()
@@ -222,15 +319,28 @@ struct Sweep: ParsableCommand {
             }
             configuration = try request.configuration(models: files, toolVersion: StyleCtl.configuration.version)
             // The inputs and the report folder are checked before the network is loaded.
-            try checkSweep(configuration)
+            try checkSweep(configuration, shard: shard)
         } catch let error as ReportError {
             throw CommandFailure(error.description)
         }
         let stylizer: Stylizer
         do { stylizer = try Stylizer(models: configuration.models) } catch { throw CommandFailure(error.description) }
-        let manifest: SweepManifest
         let interrupts = InterruptCleanup()
         defer { interrupts.uninstall() }
+        if let shard {
+            let record: SweepShardRecord
+            do {
+                record = try runSweepShard(configuration, shard: shard, stylizer: stylizer) { progress in
+                    FileHandle.standardError.write(Data((progress.description + "\n").utf8))
+                }
+            } catch {
+                throw CommandFailure(error.description)
+            }
+            let folder = URL(fileURLWithPath: configuration.folder)
+            FileHandle.standardError.write(Data("sweep: shard \(shard): \(record.cellsDone) of \(counted(record.cellCount, "cell")) in \(configuration.folder)/ (\(SweepShard.shardsFolderName)/\(shard.recordName)); once every shard is done: stylectl sweep --assemble --report \(folder.lastPathComponent) --reports-dir \(folder.deletingLastPathComponent().path)\n".utf8))
+            return
+        }
+        let manifest: SweepManifest
         do {
             manifest = try runSweep(configuration, stylizer: stylizer, progress: { progress in
                 FileHandle.standardError.write(Data((progress.description + "\n").utf8))
