@@ -32,7 +32,7 @@ public struct Tiling: Sendable, Equatable {
         self.keepsFeatures = keepsFeatures
     }
 
-    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``).
+    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``).
     init(checked tile: Int, keepsFeatures: Bool) {
         precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
         self.tile = tile
