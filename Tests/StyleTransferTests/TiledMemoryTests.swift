@@ -104,7 +104,7 @@ import TestSupport
         let each = try jobs.map { job in
             let source = try readImageSize(path: job.content)
             return try StylizationMemory.tile(path: job.content, source: source, sizing: sizing, styles: [(256, 256)],
-                                              sourcePixels: source.width * source.height, forced: nil, available: (400 << 20, ""))
+                                              sourcePixels: source.width * source.height, forced: nil, available: (400 << 20, ""), output: .png)
         }
         #expect(each.compactMap { $0 }.min() == tiling.tile, "\(each) and \(tiling.tile)")
         #expect(each[1] != nil)
@@ -117,7 +117,7 @@ import TestSupport
                 let whole = StylizationMemory.peakBytes(content: source, styles: [(256, 256)], sourcePixels: source.width * source.height)
                 return whole <= budget << 20 || StylizationMemory.tiledPeakBytes(
                     content: source, tile: tiling.tile, styles: [(256, 256)], sourcePixels: source.width * source.height, keepsFeatures: true,
-                    resizes: false) <= budget << 20
+                    resizes: false, output: .png) <= budget << 20
             }
             print("\(budget)M: tiles of \(tiling.tile), keeps features: \(tiling.keepsFeatures)")
             #expect(tiling.keepsFeatures == keeps, "\(budget)M")
@@ -125,6 +125,29 @@ import TestSupport
         #expect(Self.message { _ = try StylizationMemory.available(maxMemory: "12X", environment: [StylizationMemory.limitVariable: "1G"]) }
                 == "--max-memory must be a number of bytes (optionally with a K, M or G suffix, powers of 1024), got '12X'")
         #expect(try StylizationMemory.available(maxMemory: "64M", environment: [StylizationMemory.limitVariable: "1G"])! == (64 << 20, "--max-memory 64M"))
+    }
+
+    /// The output is written band of rows by band of rows: a PNG holds one band (3 bytes per pixel
+    /// over the width and a tile's height), a JPEG adds libjpeg's coefficients (3 bytes per pixel),
+    /// and an output returned as bytes adds its plane too (6 bytes per pixel, as every output did
+    /// before). A run's jobs are estimated by their output paths' extensions.
+    @Test func theOutputSetsWhatTheEstimateHolds() {
+        let size = (width: 16384, height: 8192)
+        let pixels = size.width * size.height
+        func estimate(_ output: StylizationMemory.TiledOutput, tile: Int = 512) -> Int {
+            StylizationMemory.tiledPeakBytes(content: size, tile: tile, styles: [(512, 512)], sourcePixels: pixels, resizes: false, output: output)
+        }
+        #expect(estimate(.jpeg) - estimate(.png) == 3 * pixels)
+        #expect(estimate(.bytes) - estimate(.png) == 6 * pixels)
+        #expect(estimate(.bytes) == StylizationMemory.tiledPeakBytes(content: size, tile: 512, styles: [(512, 512)], sourcePixels: pixels, resizes: false))
+        // The band grows with the tile: 3 bytes per pixel over the width and the extra rows.
+        let tile256 = estimate(.png, tile: 256)
+        print("16384x8192 in tiles of 512: \(StylizationMemory.format(estimate(.png))) as PNG, \(StylizationMemory.format(estimate(.jpeg))) as JPEG, \(StylizationMemory.format(estimate(.bytes))) as bytes; tiles of 256 as PNG: \(StylizationMemory.format(tile256))")
+        #expect(estimate(.png) < estimate(.jpeg) && tile256 < estimate(.png))
+        for (path, output) in [("out.png", StylizationMemory.TiledOutput.png), ("a/b.PNG", .png), ("x.jpg", .jpeg), ("x.JPEG", .jpeg),
+                               ("", .bytes), ("x.gif", .bytes), ("png", .bytes), ("dir.png/out", .bytes)] {
+            #expect(StylizationMemory.TiledOutput(path: path) == output, "\(path)")
+        }
     }
 
     /// The tiled estimate is above the peak RSS measured (`stylebench --tiled SIZE --tile 512`: the
