@@ -21,11 +21,11 @@ import Darwin
 /// The rows go to a temporary file beside `path` (named as ``replaceAtomically(path:with:)``
 /// names it), which ``finish()`` flushes to disk and renames over `path`. Any failure, a
 /// ``cancel()``, or the writer's end without ``finish()`` removes the temporary file, so `path` is
-/// either untouched or the whole image. Creating the temporary file and renaming it pass
-/// ``AtomicWriteGate/shared``: a signal handler that closes the gate and removes this process's
-/// temporary files removes this one too (the rows written to it afterwards go nowhere) and holds
-/// back its rename; the gate is not held while rows are computed, so such a handler does not wait
-/// for them.
+/// either untouched or the whole image. Creating the temporary file and renaming it pass the gate
+/// (``AtomicWriteGate/shared``), which keeps the file's name meanwhile: a signal handler's
+/// ``AtomicWriteGate/closeForExit()`` removes it (the rows written to it afterwards go nowhere)
+/// and holds back its rename; the gate is not held while rows are computed, so such a handler does
+/// not wait for them.
 public final class RowBandWriter {
     /// The file written once ``finish()`` succeeds.
     public let path: String
@@ -38,15 +38,18 @@ public final class RowBandWriter {
     private var fd: Int32 = -1
     private var file: UnsafeMutablePointer<FILE>?
     private var encoder: OpaquePointer?
+    private let gate: AtomicWriteGate
 
     /// Creates the temporary file beside `path` and starts the image (a PNG's header is written
-    /// now). The extension and `jpegQuality` (1...100, JPEG only) are checked before any file is made.
+    /// now). The extension and `jpegQuality` (1...100, JPEG only) are checked before any file is
+    /// made. `gate`: the gate the file's creation and rename pass (another than the shared one in tests).
     ///
     /// - Throws: ``ImageCodecError`` naming the file: `unsupportedOutputExtension`,
     ///   `invalidJPEGQuality`, `encodingFailed` (a size the format cannot hold, such as a JPEG side
     ///   above 65500) or `writeFailed`.
-    public init(path: String, width: Int, height: Int, jpegQuality: Int = 95) throws(ImageCodecError) {
+    public init(path: String, width: Int, height: Int, jpegQuality: Int = 95, gate: AtomicWriteGate = .shared) throws(ImageCodecError) {
         self.path = path
+        self.gate = gate
         self.width = width
         self.height = height
         let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
@@ -56,7 +59,11 @@ public final class RowBandWriter {
         guard width > 0, height > 0, width <= Int(Int32.max) / 3, height <= Int(Int32.max) else {
             throw .encodingFailed(path: path, reason: "an image of \(width) x \(height) pixels cannot be written")
         }
-        let created = try AtomicWriteGate.shared.passing { () throws(ImageCodecError) in try createTemporaryFile(beside: path) }
+        let created = try gate.passing { () throws(ImageCodecError) in
+            let created = try createTemporaryFile(beside: path)
+            gate.keep(temporary: created.path)
+            return created
+        }
         (temporary, fd) = (created.path, created.fd)
         // A stream of its own descriptor for the encoders, closed before `fd` is synced and renamed.
         let copy = dup(fd)
@@ -117,7 +124,8 @@ public final class RowBandWriter {
         self.file = nil
         let fd = self.fd
         (self.temporary, self.fd) = (nil, -1)
-        try AtomicWriteGate.shared.passing { () throws(ImageCodecError) in
+        try gate.passing { () throws(ImageCodecError) in
+            defer { gate.forget(temporary: temporary) }
             try commitTemporaryFile(temporary, fd: fd, to: path, failure: failure)
         }
     }
@@ -128,7 +136,10 @@ public final class RowBandWriter {
         if let encoder { cimage_row_writer_close(encoder) }
         if let file { fclose(file) }
         if fd >= 0 { close(fd) }
-        if let temporary { unlink(temporary) }
+        if let temporary {
+            unlink(temporary)
+            gate.forget(temporary: temporary)
+        }
         (encoder, file, fd, temporary) = (nil, nil, -1, nil)
     }
 

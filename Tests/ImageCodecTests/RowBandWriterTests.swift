@@ -79,6 +79,28 @@ import TestSupport
         }
     }
 
+    /// A signal handler's ``AtomicWriteGate/closeForExit()`` removes the temporary file of a writer
+    /// between its creation and its rename (rows are still being computed), wherever it is, and
+    /// leaves the path as it was; the writer's later rows go nowhere.
+    @Test func closingTheGateRemovesAWritersTemporaryFile() throws {
+        let image = RGB8Image(quantizing: sampleImage(width: 32, height: 20))
+        try withTemporaryFolder { folder in
+            let path = folder.appendingPathComponent("out.png").path
+            try Data("old".utf8).write(to: URL(fileURLWithPath: path))
+            let gate = AtomicWriteGate()
+            let writer = try RowBandWriter(path: path, width: 32, height: 20, gate: gate)
+            try image.samples[0 ..< 3 * 32 * 8].withUnsafeBufferPointer { try writer.write(rows: $0) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).count == 2)
+            gate.closeForExit()
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
+            try image.samples[3 * 32 * 8 ..< 3 * 32 * 16].withUnsafeBufferPointer { try writer.write(rows: $0) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("old".utf8))
+            writer.cancel()  // its finish() would wait at the closed gate for ever
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
+        }
+    }
+
     /// Wrong rows fail in words and remove the temporary file: too few rows at the end, more rows
     /// than the height, a part of a row; a size the format cannot hold (a JPEG side above 65500)
     /// fails when the writer is made; a destination that is a folder fails at the rename. The
