@@ -1,6 +1,7 @@
 // libjpeg decoding and encoding with the error handling kept in C (see CCodecShims.h).
 
 #include "CCodecShims.h"
+#include "row_writer.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -160,15 +161,27 @@ CImageStatus cjpeg_decode(const unsigned char *data, size_t size, size_t max_pix
     return CIMAGE_OK;
 }
 
-// Encodes into `file` when it is not NULL, else into a malloc'd buffer (`*jpeg`, `*jpeg_size`):
-// the same settings, so the same bytes, either way.
-static CImageStatus encode(const unsigned char *rgb, int width, int height, int quality, FILE *file,
-                           unsigned char **jpeg, size_t *jpeg_size, char message[CIMAGE_MESSAGE_LENGTH]) {
+// cjpeg_encode's settings, shared with the row writer so that both give the same bytes.
+static void configure(struct jpeg_compress_struct *cinfo, int width, int height, int quality) {
+    cinfo->image_width = (JDIMENSION)width;
+    cinfo->image_height = (JDIMENSION)height;
+    cinfo->input_components = 3;
+    cinfo->in_color_space = JCS_RGB;
+    jpeg_set_defaults(cinfo);
+    jpeg_set_quality(cinfo, quality, TRUE);
+    cinfo->optimize_coding = TRUE;
+}
+
+CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int quality,
+                          unsigned char **jpeg, size_t *jpeg_size,
+                          char message[CIMAGE_MESSAGE_LENGTH]) {
     struct jpeg_compress_struct cinfo;
     struct error_manager manager;
     unsigned char *buffer = NULL;  // address taken: lives in memory across longjmp
     unsigned long buffer_size = 0;
 
+    *jpeg = NULL;
+    *jpeg_size = 0;
     memset(&cinfo, 0, sizeof cinfo);
     cinfo.err = &manager.pub;
     install(&manager, message);
@@ -178,15 +191,8 @@ static CImageStatus encode(const unsigned char *rgb, int width, int height, int 
         return CIMAGE_CORRUPT;
     }
     jpeg_create_compress(&cinfo);
-    if (file) jpeg_stdio_dest(&cinfo, file);
-    else jpeg_mem_dest(&cinfo, &buffer, &buffer_size);
-    cinfo.image_width = (JDIMENSION)width;
-    cinfo.image_height = (JDIMENSION)height;
-    cinfo.input_components = 3;
-    cinfo.in_color_space = JCS_RGB;
-    jpeg_set_defaults(&cinfo);
-    jpeg_set_quality(&cinfo, quality, TRUE);
-    cinfo.optimize_coding = TRUE;
+    jpeg_mem_dest(&cinfo, &buffer, &buffer_size);
+    configure(&cinfo, width, height, quality);
     jpeg_start_compress(&cinfo, TRUE);
     while (cinfo.next_scanline < cinfo.image_height) {
         JSAMPROW rows[1] = {(JSAMPROW)(rgb + (size_t)cinfo.next_scanline * (size_t)width * 3)};
@@ -194,24 +200,70 @@ static CImageStatus encode(const unsigned char *rgb, int width, int height, int 
     }
     jpeg_finish_compress(&cinfo);
     jpeg_destroy_compress(&cinfo);
-    if (!file) {
-        *jpeg = buffer;
-        *jpeg_size = buffer_size;
+    *jpeg = buffer;
+    *jpeg_size = buffer_size;
+    return CIMAGE_OK;
+}
+
+// A CImageRowWriter for JPEG: libjpeg's compressor with its error manager, each call setting the
+// jump back into itself before entering libjpeg.
+struct jpeg_row_writer {
+    CImageRowWriter base;
+    struct jpeg_compress_struct cinfo;
+    struct error_manager manager;
+};
+
+static CImageStatus jpeg_writer_rows(CImageRowWriter *base, const unsigned char *rgb, int rows, char *message) {
+    struct jpeg_row_writer *writer = (struct jpeg_row_writer *)base;
+    writer->manager.message = message;
+    if (setjmp(writer->manager.jump)) return CIMAGE_CORRUPT;
+    for (int y = 0; y < rows; y++) {
+        JSAMPROW row[1] = {(JSAMPROW)(rgb + (size_t)y * (size_t)base->width * 3)};
+        jpeg_write_scanlines(&writer->cinfo, row, 1);
     }
     return CIMAGE_OK;
 }
 
-CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int quality,
-                          unsigned char **jpeg, size_t *jpeg_size,
-                          char message[CIMAGE_MESSAGE_LENGTH]) {
-    *jpeg = NULL;
-    *jpeg_size = 0;
-    return encode(rgb, width, height, quality, NULL, jpeg, jpeg_size, message);
+static CImageStatus jpeg_writer_finish(CImageRowWriter *base, char *message) {
+    struct jpeg_row_writer *writer = (struct jpeg_row_writer *)base;
+    writer->manager.message = message;
+    if (setjmp(writer->manager.jump)) return CIMAGE_CORRUPT;
+    jpeg_finish_compress(&writer->cinfo);
+    return CIMAGE_OK;
 }
 
-CImageStatus cjpeg_encode_file(const unsigned char *rgb, int width, int height, int quality, FILE *file,
-                               char message[CIMAGE_MESSAGE_LENGTH]) {
-    return encode(rgb, width, height, quality, file, NULL, NULL, message);
+static void jpeg_writer_destroy(CImageRowWriter *base) {
+    struct jpeg_row_writer *writer = (struct jpeg_row_writer *)base;
+    jpeg_destroy_compress(&writer->cinfo);
+    free(writer);
+}
+
+CImageStatus cjpeg_row_writer_open(FILE *file, int width, int height, int quality, CImageRowWriter **out,
+                                   char message[CIMAGE_MESSAGE_LENGTH]) {
+    *out = NULL;
+    message[0] = '\0';
+    struct jpeg_row_writer *writer = calloc(1, sizeof *writer);
+    if (!writer) {
+        snprintf(message, CIMAGE_MESSAGE_LENGTH, "out of memory for libjpeg");
+        return CIMAGE_OUT_OF_MEMORY;
+    }
+    writer->base.write = jpeg_writer_rows;
+    writer->base.finish = jpeg_writer_finish;
+    writer->base.destroy = jpeg_writer_destroy;
+    writer->base.width = width;
+    writer->base.height = height;
+    writer->cinfo.err = &writer->manager.pub;
+    install(&writer->manager, message);
+    if (setjmp(writer->manager.jump)) {
+        jpeg_writer_destroy(&writer->base);
+        return CIMAGE_CORRUPT;
+    }
+    jpeg_create_compress(&writer->cinfo);
+    jpeg_stdio_dest(&writer->cinfo, file);
+    configure(&writer->cinfo, width, height, quality);
+    jpeg_start_compress(&writer->cinfo, TRUE);
+    *out = &writer->base;
+    return CIMAGE_OK;
 }
 
 void cimage_free(void *buffer) {

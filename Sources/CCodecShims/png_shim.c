@@ -1,8 +1,10 @@
-// libpng decoding through the classic API, with the error handling kept in C (see CCodecShims.h).
+// libpng decoding through the classic API, and the PNG row writer, with the error handling kept in
+// C (see CCodecShims.h).
 // The simplified png_image API is not used for reading: it converts 16-bit samples and files
 // with gAMA or sRGB chunks to linear light and premultiplies alpha, which Pillow does not do.
 
 #include "CCodecShims.h"
+#include "row_writer.h"
 
 #include <setjmp.h>
 #include <stdint.h>
@@ -112,5 +114,79 @@ CImageStatus cpng_decode(const unsigned char *data, size_t size, size_t max_pixe
     out->height = (int)height;
     out->channels = channels;
     out->bit_depth = bit_depth == 16 ? 16 : 8;
+    return CIMAGE_OK;
+}
+
+// A CImageRowWriter for PNG: what libpng's simplified png_image_write_main does for an 8-bit
+// PNG_FORMAT_RGB image with no flags (benign errors made errors, IHDR, an sRGB chunk with the
+// perceptual intent, the default filters and compression, png_write_row per row, png_write_end),
+// so the bytes are png_image_write_to_memory's and png_image_write_to_stdio's.
+struct png_row_writer {
+    CImageRowWriter base;
+    png_structp png;
+    png_infop info;
+    jmp_buf jump;
+    char *message;
+};
+
+static void write_fail(png_structp png, png_const_charp text) {
+    struct png_row_writer *writer = png_get_error_ptr(png);
+    snprintf(writer->message, CIMAGE_MESSAGE_LENGTH, "%s", text);
+    longjmp(writer->jump, 1);
+}
+
+static CImageStatus png_writer_rows(CImageRowWriter *base, const unsigned char *rgb, int rows, char *message) {
+    struct png_row_writer *writer = (struct png_row_writer *)base;
+    writer->message = message;
+    if (setjmp(writer->jump)) return CIMAGE_CORRUPT;
+    for (int y = 0; y < rows; y++) png_write_row(writer->png, rgb + (size_t)y * (size_t)base->width * 3);
+    return CIMAGE_OK;
+}
+
+static CImageStatus png_writer_finish(CImageRowWriter *base, char *message) {
+    struct png_row_writer *writer = (struct png_row_writer *)base;
+    writer->message = message;
+    if (setjmp(writer->jump)) return CIMAGE_CORRUPT;
+    png_write_end(writer->png, writer->info);
+    return CIMAGE_OK;
+}
+
+static void png_writer_destroy(CImageRowWriter *base) {
+    struct png_row_writer *writer = (struct png_row_writer *)base;
+    png_destroy_write_struct(&writer->png, &writer->info);
+    free(writer);
+}
+
+CImageStatus cpng_row_writer_open(FILE *file, int width, int height, CImageRowWriter **out,
+                                  char message[CIMAGE_MESSAGE_LENGTH]) {
+    *out = NULL;
+    message[0] = '\0';
+    struct png_row_writer *writer = calloc(1, sizeof *writer);
+    if (writer) {
+        writer->message = message;
+        writer->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, writer, write_fail, ignore_warning);
+    }
+    if (writer && writer->png) writer->info = png_create_info_struct(writer->png);
+    if (!writer || !writer->info) {
+        if (writer) png_writer_destroy(&writer->base);
+        snprintf(message, CIMAGE_MESSAGE_LENGTH, "out of memory for libpng");
+        return CIMAGE_OUT_OF_MEMORY;
+    }
+    writer->base.write = png_writer_rows;
+    writer->base.finish = png_writer_finish;
+    writer->base.destroy = png_writer_destroy;
+    writer->base.width = width;
+    writer->base.height = height;
+    if (setjmp(writer->jump)) {
+        png_writer_destroy(&writer->base);
+        return CIMAGE_CORRUPT;
+    }
+    png_init_io(writer->png, file);
+    png_set_benign_errors(writer->png, 0);
+    png_set_IHDR(writer->png, writer->info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_set_sRGB(writer->png, writer->info, PNG_sRGB_INTENT_PERCEPTUAL);
+    png_write_info(writer->png, writer->info);
+    *out = &writer->base;
     return CIMAGE_OK;
 }

@@ -14,6 +14,9 @@ import Darwin
 /// left behind. ``closeForExit()`` shuts the gate first: it waits until no write is between
 /// creating and renaming its temporary file, and makes every later write wait for ever (until the
 /// process exits), so that afterwards none of this process's temporary files exists or appears.
+/// A write that spans many calls (``RowBandWriter``: a tiled stylization's output, written band by
+/// band while the tiles run) passes the gate only to create and to rename its temporary file, and
+/// the gate keeps the file's name between the two: ``closeForExit()`` removes it, wherever it is.
 public final class AtomicWriteGate: @unchecked Sendable {
     /// The gate every ``replaceAtomically(path:with:)`` passes.
     public static let shared = AtomicWriteGate()
@@ -22,6 +25,8 @@ public final class AtomicWriteGate: @unchecked Sendable {
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var inFlight = 0
     private var closed = false
+    /// The temporary files of writes between two passes (``keep(temporary:)``).
+    private var kept: Set<String> = []
 
     public init() {
         pthread_mutex_init(mutex, nil)
@@ -51,12 +56,30 @@ public final class AtomicWriteGate: @unchecked Sendable {
         return try write()
     }
 
-    /// Closes the gate for good and returns once no write is in flight. For a handler that
-    /// removes the temporary files and exits.
+    /// Closes the gate for good and returns once no write is in flight, having removed the
+    /// temporary files kept between passes (``keep(temporary:)``). For a handler that removes the
+    /// other temporary files and exits.
     public func closeForExit() {
         pthread_mutex_lock(mutex)
         closed = true
         while inFlight > 0 { pthread_cond_wait(condition, mutex) }
+        for path in kept { unlink(path) }
+        kept.removeAll()
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Records the temporary file of a write that leaves the gate before renaming it (called
+    /// while passing, having created it), for ``closeForExit()`` to remove.
+    func keep(temporary path: String) {
+        pthread_mutex_lock(mutex)
+        kept.insert(path)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Forgets a temporary file recorded by ``keep(temporary:)``: renamed or removed.
+    func forget(temporary path: String) {
+        pthread_mutex_lock(mutex)
+        kept.remove(path)
         pthread_mutex_unlock(mutex)
     }
 }

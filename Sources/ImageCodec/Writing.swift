@@ -148,19 +148,29 @@ func replaceAtomically(path: String, writing body: (Int32) -> ImageCodecError?) 
 
 /// ``replaceAtomically(path:writing:)``'s steps: create the temporary file, write, flush, rename.
 private func writeThenRename(path: String, writing body: (Int32) -> ImageCodecError?) throws(ImageCodecError) {
+    let (temporary, fd) = try createTemporaryFile(beside: path)
+    try commitTemporaryFile(temporary, fd: fd, to: path, failure: body(fd))
+}
+
+/// A new temporary file beside `path`, named `.NAME.<pid>-<random>.tmp` (see
+/// ``replaceAtomically(path:with:)``), open for writing.
+func createTemporaryFile(beside path: String) throws(ImageCodecError) -> (path: String, fd: Int32) {
     let slash = path.lastIndex(of: "/")
     let folder = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    var temporary = ""
-    var fd: Int32 = -1
-    while fd < 0 {
-        temporary = "\(folder).\(name).\(getpid())-\(UInt32.random(in: .min ... .max)).tmp"
-        fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        if fd < 0 && errno != EEXIST {
-            throw .writeFailed(path: path, reason: "cannot create a file in its folder: \(systemMessage(errno))")
-        }
+    while true {
+        let temporary = "\(folder).\(name).\(getpid())-\(UInt32.random(in: .min ... .max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if fd >= 0 { return (temporary, fd) }
+        if errno != EEXIST { throw .writeFailed(path: path, reason: "cannot create a file in its folder: \(systemMessage(errno))") }
     }
-    var failure = body(fd)
+}
+
+/// Ends a temporary file from ``createTemporaryFile(beside:)``: unless its writing ended in
+/// `failure`, flushes it to disk, closes it and renames it over `path`; on any failure closes and
+/// removes it and throws that failure.
+func commitTemporaryFile(_ temporary: String, fd: Int32, to path: String, failure: ImageCodecError?) throws(ImageCodecError) {
+    var failure = failure
     if failure == nil && fsync(fd) != 0 { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
     if close(fd) != 0 && failure == nil { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
     if failure == nil && rename(temporary, path) != 0 { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
@@ -173,52 +183,16 @@ private func writeThenRename(path: String, writing body: (Int32) -> ImageCodecEr
 /// Writes an 8-bit image as PNG or JPEG, chosen by the path's extension as
 /// ``writeImage(_:path:jpegQuality:)`` does, giving the same file as that function for the
 /// ``RGBImage`` whose quantised samples these are (``RGB8Image/init(quantizing:)``), byte for byte.
-/// The encoders read the rows from `image` and write the file as they go (libpng's
-/// `png_image_write_to_stdio`, libjpeg's `jpeg_stdio_dest`), so no other copy of the image is made:
-/// for images held as bytes because a float copy would not fit (tiled stylization). JPEG's
-/// optimised Huffman tables keep the quantised coefficients in memory meanwhile (about 3 bytes per
-/// pixel with 4:2:0). Written to a temporary file renamed over `path`, removed on any failure.
+/// The encoders take the rows from `image` and write the file as they go (``RowBandWriter``, all
+/// rows as one band), so no other copy of the image is made: for images held as bytes because a
+/// float copy would not fit. JPEG's optimised Huffman tables keep the quantised coefficients in
+/// memory meanwhile (about 3 bytes per pixel with 4:2:0). Written to a temporary file renamed over
+/// `path`, removed on any failure.
 ///
 /// - Throws: ``ImageCodecError`` naming the file: `unsupportedOutputExtension`,
 ///   `invalidJPEGQuality`, `encodingFailed` or `writeFailed`.
 public func writeImage(_ image: RGB8Image, path: String, jpegQuality: Int = 95) throws(ImageCodecError) {
-    let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-    let dot = name.lastIndex(of: ".")
-    let ext = dot.map { name[name.index(after: $0)...].lowercased() } ?? ""
-    guard ["png", "jpg", "jpeg"].contains(ext) else { throw .unsupportedOutputExtension(path: path, extension: ext) }
-    if ext != "png" && !(1 ... 100).contains(jpegQuality) { throw .invalidJPEGQuality(path: path, quality: jpegQuality) }
-    try replaceAtomically(path: path) { fd in
-        // A stream of its own descriptor, closed here; the caller syncs and closes `fd`.
-        let copy = dup(fd)
-        guard copy >= 0, let file = fdopen(copy, "wb") else {
-            let reason = systemMessage(errno)
-            if copy >= 0 { close(copy) }
-            return .writeFailed(path: path, reason: reason)
-        }
-        var failure: ImageCodecError?
-        if ext == "png" {
-            var png = png_image()
-            png.version = png_uint_32(PNG_IMAGE_VERSION)
-            png.width = png_uint_32(image.width)
-            png.height = png_uint_32(image.height)
-            png.format = png_uint_32(PNG_FORMAT_RGB)
-            let succeeded = image.samples.withUnsafeBytes { png_image_write_to_stdio(&png, file, 0, $0.baseAddress, 0, nil) }
-            if succeeded == 0 {
-                let message = withUnsafeBytes(of: png.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                failure = .encodingFailed(path: path, reason: "libpng: \(message)")
-            }
-        } else {
-            var message = [CChar](repeating: 0, count: Int(CIMAGE_MESSAGE_LENGTH))
-            let status = image.samples.withUnsafeBufferPointer {
-                cjpeg_encode_file($0.baseAddress, Int32(image.width), Int32(image.height), Int32(jpegQuality), file, &message)
-            }
-            if status != CIMAGE_OK {
-                let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                failure = .encodingFailed(path: path, reason: "libjpeg: \(text)")
-            }
-        }
-        if fflush(file) != 0 && failure == nil { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
-        if fclose(file) != 0 && failure == nil { failure = .writeFailed(path: path, reason: systemMessage(errno)) }
-        return failure
-    }
+    let writer = try RowBandWriter(path: path, width: image.width, height: image.height, jpegQuality: jpegQuality)
+    try image.samples.withUnsafeBufferPointer { (samples) throws(ImageCodecError) in try writer.write(rows: samples) }
+    try writer.finish()
 }

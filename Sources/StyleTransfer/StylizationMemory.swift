@@ -61,11 +61,47 @@ public enum StylizationMemory {
         return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * pixels + Double(sourceBytesPerPixel) * Double(sourcePixels))
     }
 
-    /// The planes a tiled stylization holds whole, per content pixel: the sized content as 8-bit
-    /// samples (3 B), the output as 8-bit samples (3 B), and what libjpeg keeps while it writes a
-    /// JPEG with optimised Huffman tables: the quantised coefficients of the whole image (2 bytes
-    /// each, 1.5 per pixel with 4:2:0; none for a PNG, whose rows libpng writes as it goes).
-    public static let tiledBytesPerPixel = 9
+    /// The plane a tiled stylization holds whole whatever its output, per content pixel: the sized
+    /// content as 8-bit samples (3 B). The output adds ``TiledOutput/bytesPerPixel``. (Until the
+    /// output was written band by band this was 9 B: the content, the output held whole as 8-bit
+    /// samples, and libjpeg's coefficients, for every output.)
+    public static let tiledBytesPerPixel = 3
+    /// How a tiled stylization's output leaves it, for what it holds of the output
+    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:)``): one
+    /// band of output rows in flight (3 B per pixel over the width and a tile's height) and, per
+    /// content pixel, ``bytesPerPixel``.
+    public enum TiledOutput: Sendable, Equatable {
+        /// Written band by band as a PNG (``StylizationPipeline/tiledStylization(content:controls:writingTo:jpegQuality:)``,
+        /// `stylectl stylize`): libpng filters and deflates each row as it comes and keeps a few.
+        case png
+        /// Written band by band as a JPEG: libjpeg's optimised Huffman tables keep the quantised
+        /// coefficients of the whole image until the end (2 bytes each, 1.5 per pixel with 4:2:0: 3 B).
+        case jpeg
+        /// Returned as 8-bit samples (``StylizationPipeline/tiledStylization(content:controls:)``:
+        /// the C API, a video's frames) and perhaps written whole as a JPEG afterwards: the output
+        /// plane (3 B) and libjpeg's coefficients (3 B).
+        case bytes
+
+        /// The output a stylization written to `path` takes: by the extension as ``writeImage(_:path:jpegQuality:)-(RGB8Image,_,_)``
+        /// chooses the format (`.png`; `.jpg`, `.jpeg`); ``bytes`` for any other path (none: "").
+        public init(path: String) {
+            let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+            switch name.lastIndex(of: ".").map({ name[name.index(after: $0)...].lowercased() }) {
+            case "png": self = .png
+            case "jpg", "jpeg": self = .jpeg
+            default: self = .bytes
+            }
+        }
+
+        /// The bytes held per content pixel for this output, besides the band in flight.
+        public var bytesPerPixel: Int {
+            switch self {
+            case .png: 0
+            case .jpeg: 3
+            case .bytes: 6
+            }
+        }
+    }
     /// What a content that is resized (or cropped) adds per content pixel: it is sized as floats
     /// (12 B) and copied to bytes (3 B), and the estimate holds it as floats while the tiles run
     /// (9 B more than its samples: the Lua and seed models' resamplers do not give 8-bit values).
@@ -95,14 +131,16 @@ public enum StylizationMemory {
     ///   decoder passes (over the tile and ``Halo/decoder``) for a corner, an edge and an interior
     ///   tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tiledTensorCopies`` times
     ///   ``tensorBytesPerPixel`` over one pass-2 tile; ``tiledBytesPerPixel`` over the content, plus 9 B per pixel with `resizes`
-    ///   (the content held as floats); with `keepsFeatures` (``Tiling/keepsFeatures``), the whole
-    ///   relu4_1 map (512 floats per feature pixel).
+    ///   (the content held as floats); the output (``TiledOutput``): a band of output rows (3 B per
+    ///   pixel over the content's width and `tile` rows) and ``TiledOutput/bytesPerPixel`` over the
+    ///   content; with `keepsFeatures` (``Tiling/keepsFeatures``), the whole relu4_1 map (512 floats
+    ///   per feature pixel).
     ///
     /// A content that is not resized but whose samples are not 8-bit (a 16-bit or transparent PNG)
     /// is held as floats: 9 B per pixel more than this counts.
     public static func tiledPeakBytes(
         content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false,
-        resizes: Bool = true
+        resizes: Bool = true, output: TiledOutput = .bytes
     ) -> Int {
         let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
         // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
@@ -132,7 +170,8 @@ public enum StylizationMemory {
         let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
         let reading = resizes ? Double(sourceBytesPerPixel) * Double(sourcePixels) + Double(tiledResizedBytesPerPixel) * pixels
                               : Double(tiledSourceBytesPerPixel) * Double(sourcePixels)
-        let planes = Double(tiledBytesPerPixel + (resizes ? 9 : 0)) * pixels
+        let band = 3 * Double(content.width) * Double(min(tile, content.height))
+        let planes = Double(tiledBytesPerPixel + output.bytesPerPixel + (resizes ? 9 : 0)) * pixels + band
         return saturated(Double(fixedBytes) + max(reading, 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + planes + kept))
     }
 
@@ -253,10 +292,10 @@ public enum StylizationMemory {
     }
 
     /// Each job's content path and source size, its styles' sized dimensions and the largest source
-    /// decoded, from the files' headers.
+    /// decoded, from the files' headers, and how its output leaves a tiled stylization (by its path).
     private static func measured(
         _ jobs: [StylizationJob], styleSizing: ImageSizing
-    ) throws(StyleTransferError) -> [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] {
+    ) throws(StyleTransferError) -> [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput)] {
         var sizes: [String: (width: Int, height: Int)] = [:]
         func size(_ path: String) throws(StyleTransferError) -> (width: Int, height: Int) {
             if let known = sizes[path] { return known }
@@ -265,7 +304,7 @@ public enum StylizationMemory {
             sizes[path] = size
             return size
         }
-        var result: [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] = []
+        var result: [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput)] = []
         for job in jobs {
             let source = try size(job.content)
             var styles: [(width: Int, height: Int)] = []
@@ -275,7 +314,7 @@ public enum StylizationMemory {
                 sourcePixels = max(sourcePixels, styleSource.width * styleSource.height)
                 styles.append(styleSizing.sizedDimensions(width: styleSource.width, height: styleSource.height) ?? (.max, .max))
             }
-            result.append((job.content, source, styles, sourcePixels))
+            result.append((job.content, source, styles, sourcePixels, TiledOutput(path: job.output)))
         }
         return result
     }
@@ -285,9 +324,10 @@ public enum StylizationMemory {
     public static let largestChosenTile = 2048
 
     /// The tiling a run of `stylize` jobs takes, checked against the memory available
-    /// (``available(maxMemory:environment:meminfo:)``; `forced` is `--tile`): nil when every job fits
+    /// (``available(maxMemory:environment:meminfo:)``; `forced` is `--tile`; each job's output as
+    /// its path says, ``TiledOutput/init(path:)``): nil when every job fits
     /// whole (or the memory is unknown and nothing is forced), else tiles of the smallest side a job
-    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:)``). A content no larger
+    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``). A content no larger
     /// than the tile is still stylized whole, so one tiling serves every job. The tiling keeps pass
     /// 1's features (``Tiling/keepsFeatures``, about half the work) when every tiled job fits with them.
     public static func tiling(
@@ -295,43 +335,43 @@ public enum StylizationMemory {
     ) throws(StyleTransferError) -> Tiling? {
         guard let available = try available(maxMemory: maxMemory) else { return forced }
         var chosen: Int?
-        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int)] = []
+        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput)] = []
         for job in try measured(jobs, styleSizing: styleSizing) {
             if let side = try tile(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
-                                   sourcePixels: job.sourcePixels, forced: forced?.tile, available: available) {
+                                   sourcePixels: job.sourcePixels, forced: forced?.tile, available: available, output: job.output) {
                 chosen = min(chosen ?? side, side)
                 // tile() returns a side only for a content it could size.
-                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels))
+                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels, job.output))
             }
         }
         guard let chosen else { return forced }
         let keeps = tiled.allSatisfy {
             tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true,
-                           resizes: contentSizing.resizes) <= available.bytes
+                           resizes: contentSizing.resizes, output: $0.output) <= available.bytes
         }
         return Tiling(checked: chosen, keepsFeatures: keeps)
     }
 
-    /// The tiling one content takes (a video's frames): nil when it fits whole and no tile is
-    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:)``'s
+    /// The tiling one content takes (a video's frames: `output` ``TiledOutput/bytes``): nil when it fits whole and no tile is
+    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``'s
     /// side, keeping pass 1's features when that fits too.
     ///
-    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:)``.
+    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``.
     public static func tiling(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
-        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String)
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes
     ) throws(StyleTransferError) -> Tiling? {
         guard let side = try tile(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, forced: forced,
-                                  available: available),
+                                  available: available, output: output),
               let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return nil }
         let keeps = tiledPeakBytes(content: size, tile: side, styles: styles, sourcePixels: sourcePixels, keepsFeatures: true,
-                                   resizes: sizing.resizes) <= available.bytes
+                                   resizes: sizing.resizes, output: output) <= available.bytes
         return Tiling(checked: side, keepsFeatures: keeps)
     }
 
     /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole
     /// (``peakBytes(content:styles:sourcePixels:)``) and no tile is `forced`, or when it is no larger
-    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:)``)
+    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:)``, for `output`)
     /// fits; else the largest multiple of 8 from ``Tiling/minimumTile`` to ``largestChosenTile`` (and
     /// below the content's longer side) that fits.
     ///
@@ -344,7 +384,7 @@ public enum StylizationMemory {
     ///   `--content-size` that fits.
     public static func tile(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
-        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String)
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes
     ) throws(StyleTransferError) -> Int? {
         guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else {
             try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
@@ -360,7 +400,7 @@ public enum StylizationMemory {
             return nil
         }
         func needed(_ tile: Int) -> Int {
-            tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes)
+            tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes, output: output)
         }
         let minimum = needed(Tiling.minimumTile)
         guard minimum <= available.bytes else {
@@ -368,7 +408,8 @@ public enum StylizationMemory {
             let fitting = largestFittingSize(sizing, available: available.bytes) { sizing in
                 guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return .max }
                 return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels),
-                           tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes))
+                           tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes,
+                                          output: output))
             }
             throw .tilesDoNotFit(path: path, width: size.width, height: size.height, minimum: minimum, available: available.bytes,
                                  source: available.source, largestFittingSize: fitting)
@@ -426,6 +467,6 @@ public enum StylizationMemory {
 extension ImageSizing {
     /// Whether an image sized so is resized or cropped after it is decoded, rather than kept as the
     /// file decodes it (size 0, no crop): a tiled stylization then reads it as floats first
-    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:)``).
+    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:)``).
     var resizes: Bool { size != 0 || crop }
 }

@@ -1,6 +1,6 @@
 // stylebench --tiled SIZE|WxH [--tile N] [--keep-features]: one tiled stylization of a W x H content (style 512 x
 // 512) through StylizationRunner, as `stylectl stylize` runs it (the content read as 8-bit samples,
-// the output written as a PNG), its seconds and the process's peak RSS, against a whole 512 x 512
+// the output written as a PNG band of rows by band of rows), its seconds and the process's peak RSS, against a whole 512 x 512
 // stylization's seconds scaled by the pixels (issue 13's figure: within 1.3x).
 
 import Checkpoints
@@ -61,7 +61,7 @@ func runTiledBenchmark(_ options: Options, width: Int, height: Int) {
         let seconds = now() - start
         let peak = peakResidentBytes()
         let estimate = StylizationMemory.tiledPeakBytes(content: (width, height), tile: options.tile, styles: [(512, 512)], sourcePixels: width * height,
-                                                        keepsFeatures: options.keepFeatures, resizes: false)
+                                                        keepsFeatures: options.keepFeatures, resizes: false, output: .png)
         print(String(format: "  tiled: %.2f s (read, stylized, written), peak RSS %@ (estimate %@)", seconds, megabytes(peak), megabytes(estimate)))
         let whole = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0))
         _ = try whole.stylize(content: small, controls: controls)  // warm-up

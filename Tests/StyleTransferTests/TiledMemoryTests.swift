@@ -104,7 +104,7 @@ import TestSupport
         let each = try jobs.map { job in
             let source = try readImageSize(path: job.content)
             return try StylizationMemory.tile(path: job.content, source: source, sizing: sizing, styles: [(256, 256)],
-                                              sourcePixels: source.width * source.height, forced: nil, available: (400 << 20, ""))
+                                              sourcePixels: source.width * source.height, forced: nil, available: (400 << 20, ""), output: .png)
         }
         #expect(each.compactMap { $0 }.min() == tiling.tile, "\(each) and \(tiling.tile)")
         #expect(each[1] != nil)
@@ -117,7 +117,7 @@ import TestSupport
                 let whole = StylizationMemory.peakBytes(content: source, styles: [(256, 256)], sourcePixels: source.width * source.height)
                 return whole <= budget << 20 || StylizationMemory.tiledPeakBytes(
                     content: source, tile: tiling.tile, styles: [(256, 256)], sourcePixels: source.width * source.height, keepsFeatures: true,
-                    resizes: false) <= budget << 20
+                    resizes: false, output: .png) <= budget << 20
             }
             print("\(budget)M: tiles of \(tiling.tile), keeps features: \(tiling.keepsFeatures)")
             #expect(tiling.keepsFeatures == keeps, "\(budget)M")
@@ -127,22 +127,49 @@ import TestSupport
         #expect(try StylizationMemory.available(maxMemory: "64M", environment: [StylizationMemory.limitVariable: "1G"])! == (64 << 20, "--max-memory 64M"))
     }
 
+    /// The output is written band of rows by band of rows: a PNG holds one band (3 bytes per pixel
+    /// over the width and a tile's height), a JPEG adds libjpeg's coefficients (3 bytes per pixel),
+    /// and an output returned as bytes adds its plane too (6 bytes per pixel, as every output did
+    /// before). A run's jobs are estimated by their output paths' extensions.
+    @Test func theOutputSetsWhatTheEstimateHolds() {
+        let size = (width: 16384, height: 8192)
+        let pixels = size.width * size.height
+        func estimate(_ output: StylizationMemory.TiledOutput, tile: Int = 512) -> Int {
+            StylizationMemory.tiledPeakBytes(content: size, tile: tile, styles: [(512, 512)], sourcePixels: pixels, resizes: false, output: output)
+        }
+        #expect(estimate(.jpeg) - estimate(.png) == 3 * pixels)
+        #expect(estimate(.bytes) - estimate(.png) == 6 * pixels)
+        #expect(estimate(.bytes) == StylizationMemory.tiledPeakBytes(content: size, tile: 512, styles: [(512, 512)], sourcePixels: pixels, resizes: false))
+        // The band grows with the tile: 3 bytes per pixel over the width and the extra rows.
+        let tile256 = estimate(.png, tile: 256)
+        print("16384x8192 in tiles of 512: \(StylizationMemory.format(estimate(.png))) as PNG, \(StylizationMemory.format(estimate(.jpeg))) as JPEG, \(StylizationMemory.format(estimate(.bytes))) as bytes; tiles of 256 as PNG: \(StylizationMemory.format(tile256))")
+        #expect(estimate(.png) < estimate(.jpeg) && tile256 < estimate(.png))
+        for (path, output) in [("out.png", StylizationMemory.TiledOutput.png), ("a/b.PNG", .png), ("x.jpg", .jpeg), ("x.JPEG", .jpeg),
+                               ("", .bytes), ("x.gif", .bytes), ("png", .bytes), ("dir.png/out", .bytes)] {
+            #expect(StylizationMemory.TiledOutput(path: path) == output, "\(path)")
+        }
+    }
+
     /// The tiled estimate is above the peak RSS measured (`stylebench --tiled SIZE --tile 512`: the
     /// content read as 8-bit samples, stylized, the PNG written; release build, seeded weights, 512 x
-    /// 512 style, AMD EPYC Zen 3 (family 25, AVX2), 2 cores): 714 MB at 1024 x 1024, 1,303 MB at
-    /// 2048 x 2048, 1,476 MB at 7680 x 4320; and within 1.25x of it.
-    @Test(arguments: [(1024, 1024, 714_000_000), (2048, 2048, 1_303_000_000), (7680, 4320, 1_476_000_000)])
-    func tiledEstimateIsAboveTheMeasuredPeak(width: Int, height: Int, measured: Int) {
+    /// 512 style, AMD EPYC Zen 3 (family 25, AVX2), 2 cores), and within 1.25x of it. While the
+    /// output was held whole (estimated as ``StylizationMemory/TiledOutput/bytes``): 714 MB at 1024 x
+    /// 1024, 1,303 MB at 2048 x 2048, 1,476 MB at 7680 x 4320. Written as a PNG band by band
+    /// (``StylizationMemory/TiledOutput/png``): 1,389 MB at 7680 x 4320, 87 MB less (3 bytes per
+    /// pixel less the 12 MB band).
+    @Test(arguments: [(1024, 1024, StylizationMemory.TiledOutput.bytes, 714_000_000), (2048, 2048, .bytes, 1_303_000_000),
+                      (7680, 4320, .bytes, 1_476_000_000), (7680, 4320, .png, 1_389_000_000)])
+    func tiledEstimateIsAboveTheMeasuredPeak(width: Int, height: Int, output: StylizationMemory.TiledOutput, measured: Int) {
         let estimate = StylizationMemory.tiledPeakBytes(content: (width, height), tile: 512, styles: [(512, 512)], sourcePixels: width * height,
-                                                        resizes: false)
-        print("\(width)x\(height) in tiles of 512: estimate \(StylizationMemory.format(estimate)), measured \(StylizationMemory.format(measured))")
+                                                        resizes: false, output: output)
+        print("\(width)x\(height) in tiles of 512 (\(output)): estimate \(StylizationMemory.format(estimate)), measured \(StylizationMemory.format(measured))")
         #expect(estimate > measured && Double(estimate) < 1.25 * Double(measured), "estimate \(estimate), measured \(measured)")
     }
 
     /// With the content and output held as 8-bit samples, 7680 x 4320 fits in 2 GB by the estimate
     /// (above every peak measured) in tiles of 512, and 16384 x 8192 in the tiles `stylize` chooses
-    /// for a 2 GB budget; with the planes held as floats (48 bytes per pixel instead of 9), 16384 x
-    /// 8192 did not fit in any tiles.
+    /// for a 2 GB budget, larger when the output is a PNG written band by band; with the planes held
+    /// as floats (48 bytes per pixel instead of 9), 16384 x 8192 did not fit in any tiles.
     @Test func eightAndSixteenKFitInTwoGigabytes() throws {
         let budget = (bytes: 2_000_000_000, source: "--max-memory 2G")
         #expect(StylizationMemory.tiledPeakBytes(content: (7680, 4320), tile: 512, styles: [(512, 512)], sourcePixels: 7680 * 4320,
@@ -154,6 +181,13 @@ import TestSupport
                                                         resizes: false)
         print("16384x8192 in 2 GB: tiles of \(tile), estimate \(StylizationMemory.format(estimate))")
         #expect(estimate <= budget.bytes && tile >= 256)
+        // Written to a PNG band by band, the output is not held: larger tiles fit.
+        let pngTile = try #require(try StylizationMemory.tile(path: "big.png", source: size, sizing: ImageSizing(size: 0), styles: [(512, 512)],
+                                                              sourcePixels: size.width * size.height, forced: nil, available: budget, output: .png))
+        let pngEstimate = StylizationMemory.tiledPeakBytes(content: size, tile: pngTile, styles: [(512, 512)], sourcePixels: size.width * size.height,
+                                                           resizes: false, output: .png)
+        print("16384x8192 in 2 GB written as PNG: tiles of \(pngTile), estimate \(StylizationMemory.format(pngEstimate))")
+        #expect(pngEstimate <= budget.bytes && pngTile > tile)
         let smallest = StylizationMemory.tiledPeakBytes(content: size, tile: 64, styles: [(512, 512)], sourcePixels: size.width * size.height,
                                                         resizes: false)
         #expect(smallest + 39 * size.width * size.height > budget.bytes)

@@ -242,6 +242,79 @@ import TestSupport
         #expect(untiled == nil)
     }
 
+    /// A tiled stylization written band of rows by band of rows (``StylizationPipeline/tiledStylization(content:controls:writingTo:jpegQuality:)``,
+    /// as the runner writes it) is, byte for byte, the file the whole-image writers give for the
+    /// tiled image (``writeImage(_:path:jpegQuality:)`` of the floats and of the bytes), as PNG and
+    /// JPEG, at an odd size (284 x 200 in tiles of 64: a last row of tiles 8 pixels high).
+    @Test(arguments: ["out.png", "out.jpg"])
+    func bandWrittenFileEqualsTheWholeImageWrite(name: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-tiled-bands-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pipeline = StylizationPipeline(stylizer: try Self.stylizer(), contentSizing: ImageSizing(size: 200), styleSizing: ImageSizing(size: 128),
+                                           tiling: try Tiling(tile: 64))
+        let controls = StyleControls(styles: Self.styles, weights: [2, 1], alpha: 0.8)
+        let (bands, floats, bytes) = (folder.appendingPathComponent(name).path, folder.appendingPathComponent("floats-" + name).path,
+                                      folder.appendingPathComponent("bytes-" + name).path)
+        #expect(try pipeline.tiledStylization(content: Self.content, controls: controls, writingTo: bands, jpegQuality: 90))
+        let image = try #require(try pipeline.tiledStylization(content: Self.content, controls: controls))
+        #expect((image.width, image.height) == (284, 200))
+        try writeImage(try pipeline.stylize(content: Self.content, controls: controls), path: floats, jpegQuality: 90)
+        try writeImage(image, path: bytes, jpegQuality: 90)
+        let written = try Data(contentsOf: URL(fileURLWithPath: bands))
+        #expect(written.count > 1000)
+        #expect(written == (try Data(contentsOf: URL(fileURLWithPath: floats))))
+        #expect(written == (try Data(contentsOf: URL(fileURLWithPath: bytes))))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == [name, "floats-" + name, "bytes-" + name])
+        let untiled = StylizationPipeline(stylizer: try Self.stylizer(), contentSizing: ImageSizing(size: 200), styleSizing: ImageSizing(size: 128),
+                                          tiling: try Tiling(tile: 512))
+        #expect(try untiled.tiledStylization(content: Self.content, controls: controls, writingTo: folder.appendingPathComponent("no-" + name).path) == false)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == [name, "floats-" + name, "bytes-" + name])
+    }
+
+    /// The bands are written while the tiles run: before the last tile, the temporary file beside
+    /// the output already holds bytes and the output does not exist. A write that then fails (the
+    /// output path turned into a folder, so the rename fails) throws the image error and leaves no
+    /// file and no temporary file. A bad extension is refused before any tile is encoded.
+    @Test func aFailedBandWriteLeavesNoFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stylectl-tiled-failed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let output = folder.appendingPathComponent("out.png").path
+        let seen = Mutex<[(files: [String], bytes: Int)]>([])
+        let reports = Mutex(0)
+        let pipeline = StylizationPipeline(
+            stylizer: try Self.stylizer(), contentSizing: ImageSizing(size: 200), styleSizing: ImageSizing(size: 128), tiling: try Tiling(tile: 64),
+            tileProgress: { progress in
+                reports.withLock { $0 += 1 }
+                guard progress.done == progress.total - 1 else { return }
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+                let bytes = files.first.flatMap { try? FileManager.default.attributesOfItem(atPath: folder.path + "/" + $0)[.size] as? Int } ?? 0
+                seen.withLock { $0.append((files, bytes)) }
+                try? FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: false)
+            })
+        let controls = StyleControls(styles: [Self.styles[0]])
+        let error = #expect(throws: StyleControlError.self) { try pipeline.tiledStylization(content: Self.content, controls: controls, writingTo: output) }
+        guard case .transfer(.image(.writeFailed(let path, _)))? = error else {
+            Issue.record("expected the rename to fail, got \(String(describing: error))")
+            return
+        }
+        #expect(path == output)
+        let before = seen.withLock { $0 }
+        #expect(before.count == 1 && before[0].files.count == 1 && before[0].files[0].hasPrefix(".out.png.") && before[0].files[0].hasSuffix(".tmp"),
+                "\(before.map(\.files))")
+        #expect(before.first.map { $0.bytes > 10_000 } == true, "\(before.map(\.bytes))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: output) == [])
+
+        reports.withLock { $0 = 0 }
+        let gif = folder.appendingPathComponent("out.gif").path
+        let refused = #expect(throws: StyleControlError.self) { try pipeline.tiledStylization(content: Self.content, controls: controls, writingTo: gif) }
+        #expect(refused?.description == StyleControlError.transfer(.image(.unsupportedOutputExtension(path: gif, extension: "gif"))).description)
+        #expect(reports.withLock { $0 } == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.png"])
+    }
+
     /// A stylization resized back to the content's own size (the seed's square sizing) is refused
     /// tiled, in words, before any tile is encoded.
     @Test func squareSizingIsRefusedTiled() throws {

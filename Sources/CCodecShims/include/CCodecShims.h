@@ -64,11 +64,38 @@ CImageStatus cjpeg_encode(const unsigned char *rgb, int width, int height, int q
                           unsigned char **jpeg, size_t *jpeg_size,
                           char message[CIMAGE_MESSAGE_LENGTH]);
 
-/// cjpeg_encode's JPEG (the same bytes) written to `file` as libjpeg produces it (jpeg_stdio_dest),
-/// without the whole file in memory. libjpeg checks its writes (and flushes `file` at the end): a
-/// failed write is an error whose message says so.
-CImageStatus cjpeg_encode_file(const unsigned char *rgb, int width, int height, int quality, FILE *file,
-                               char message[CIMAGE_MESSAGE_LENGTH]);
+/// A JPEG or PNG written to a FILE row after row, top row first (cjpeg_row_writer_open,
+/// cpng_row_writer_open), so that the image is never held whole. Each call keeps libjpeg's or
+/// libpng's setjmp in C and returns a status with a message; after a failure the writer only
+/// takes cimage_row_writer_close. The bytes are those of the whole-image encoders with the same
+/// settings: cjpeg_encode's, and libpng's simplified png_image_write_to_memory / _to_stdio for
+/// PNG_FORMAT_RGB (an sRGB chunk, libpng's default filters and compression).
+typedef struct CImageRowWriter CImageRowWriter;
+
+/// Starts cjpeg_encode's JPEG (baseline, 4:2:0, optimised Huffman tables, `quality` in 1...100)
+/// into `file` (jpeg_stdio_dest). The optimised tables need every block's coefficients before
+/// the first byte of entropy-coded data: libjpeg keeps them in memory (2 bytes each, about
+/// 3 bytes per pixel at 4:2:0) until cimage_row_writer_finish writes the scan.
+CImageStatus cjpeg_row_writer_open(FILE *file, int width, int height, int quality, CImageRowWriter **writer,
+                                   char message[CIMAGE_MESSAGE_LENGTH]);
+
+/// Starts an 8-bit RGB PNG into `file` (png_init_io): the header and sRGB chunk are written now,
+/// each row is filtered and deflated as it comes (png_write_row).
+CImageStatus cpng_row_writer_open(FILE *file, int width, int height, CImageRowWriter **writer,
+                                  char message[CIMAGE_MESSAGE_LENGTH]);
+
+/// Writes `rows` rows of 8-bit interleaved RGB (3 * width bytes each), the next ones down. More
+/// rows than the image's height are an error, and nothing is written.
+CImageStatus cimage_row_writer_write(CImageRowWriter *writer, const unsigned char *rgb, int rows,
+                                     char message[CIMAGE_MESSAGE_LENGTH]);
+
+/// Ends the image once every row is written (libjpeg's jpeg_finish_compress, libpng's
+/// png_write_end); a failed write of `file` is an error whose message says so. The caller
+/// flushes and closes `file`.
+CImageStatus cimage_row_writer_finish(CImageRowWriter *writer, char message[CIMAGE_MESSAGE_LENGTH]);
+
+/// Releases a writer, finished or not (an unfinished image is abandoned); `file` stays open.
+void cimage_row_writer_close(CImageRowWriter *writer);
 
 /// Decodes a PNG held in memory with libpng, without any gamma or colour-space transform (gAMA,
 /// sRGB, iCCP and cHRM chunks are ignored, as Pillow ignores them): palettes and greyscale expand

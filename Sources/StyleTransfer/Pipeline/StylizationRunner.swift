@@ -62,11 +62,12 @@ public struct StylizationRunner: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         var outcome = Outcome(index: index, count: count, task: task, seconds: 0)
         do throws(StyleControlError) {
-            // A tiled content is held and written as 8-bit samples (StylizationPipeline.tiledStylization).
-            if !measuresLosses, let bytes = try pipeline.tiledStylization(content: task.content, controls: task.controls) {
-                outcome.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                do { try writeImage(bytes, path: task.output) } catch { throw .transfer(.image(error)) }
+            // A tiled content is held as 8-bit samples and its output written band of rows by band
+            // of rows as the tiles complete them (StylizationPipeline.tiledStylization(content:controls:writingTo:)):
+            // its seconds are all the decoding's, tiles and writes interleaved.
+            if !measuresLosses, try pipeline.tiledStylization(content: task.content, controls: task.controls, writingTo: task.output) {
                 outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                outcome.decodingSeconds = outcome.seconds
                 return outcome
             }
             let stylization = try pipeline.stylize(content: task.content, controls: task.controls, measuring: measuresLosses)

@@ -32,7 +32,7 @@ public struct Tiling: Sendable, Equatable {
         self.keepsFeatures = keepsFeatures
     }
 
-    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``).
+    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``).
     init(checked tile: Int, keepsFeatures: Bool) {
         precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
         self.tile = tile
@@ -219,12 +219,14 @@ extension StylizationPipeline {
     ///   - store: given each tile's output as it is decoded, with its top-left pixel (`x`, `y`): the
     ///     stylized image there as ``decode(_:content:styleTarget:luminanceOf:)`` gives it before
     ///     the resize back and the output levels. Tiles come row of tiles after row of tiles, each
-    ///     row left to right, and cover the content once.
+    ///     row left to right, and cover the content once: a row of tiles completes the output rows
+    ///     it covers, from the top. An error it throws stops the stylization and is thrown.
     /// - Throws: ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)``, before any
-    ///   tile is encoded, for a region of fewer than two positions.
+    ///   tile is encoded, for a region of fewer than two positions; what `store` throws.
     func tiledImage(
         _ content: TiledContent, mode: ColorPreservation, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float,
-        tiling: Tiling, progress: (TileProgress) -> Void = { _ in }, store: (_ x: Int, _ y: Int, _ tile: RGBImage) -> Void
+        tiling: Tiling, progress: (TileProgress) -> Void = { _ in },
+        store: (_ x: Int, _ y: Int, _ tile: RGBImage) throws(StyleControlError) -> Void
     ) throws(StyleControlError) {
         let conventions = stylizer.variant.conventions
         let halo = Halo(encoderArchitecture: conventions.encoderArchitecture)
@@ -356,7 +358,7 @@ extension StylizationPipeline {
                 }
                 var tile = RGBImage(width: tileWidth, height: tileHeight, pixels: pixels)
                 if mode == .luminance { tile = mode.output(tile, content: content.region(x: x0, y: y0, width: tileWidth, height: tileHeight)) }
-                store(x0, y0, tile)
+                try store(x0, y0, tile)
                 tileDone()
             }
         }
@@ -443,18 +445,55 @@ extension StylizationPipeline {
     /// ``stylize(content:controls:)`` image (the model's ``ModelConventions/outputLevels`` applied
     /// to each tile as it is decoded). nil when the content is not tiled: stylize it with
     /// ``stylize(content:controls:)``. Colour statistics of the content (coral, luminance) are taken
-    /// in one pass over its samples.
+    /// in one pass over its samples. For callers that need the bytes (the C API, a video's frames);
+    /// ``tiledStylization(content:controls:writingTo:jpegQuality:)`` writes them to a file without
+    /// holding the whole output.
     ///
     /// - Throws: ``StyleControlError``, as ``stylize(content:controls:)``;
     ///   ``StyleControlError/notTiled(what:)`` for a stylization resized back to the content's own
     ///   size (``ImageSizing/Shape/square``, `--model seed` with a `--content-size`).
     public func tiledStylization(content: String, controls: StyleControls) throws(StyleControlError) -> RGB8Image? {
+        guard let tiled = try tiledContent(content, controls: controls) else { return nil }
+        return try tiledBytes(content, contentID: tiled.contentID, controls: controls, tiling: tiled.tiling)
+    }
+
+    /// ``tiledStylization(content:controls:)`` written to the image file `output` band of rows by
+    /// band of rows as the rows of tiles complete them (``RowBandWriter``): only the content's
+    /// samples and one band of output rows (3 bytes per pixel over the image's width and a tile's
+    /// height) are held, not the whole output. The file's bytes are those ``writeImage(_:path:jpegQuality:)-(RGB8Image,_,_)``
+    /// writes for ``tiledStylization(content:controls:)``'s image; it is replaced atomically, and a
+    /// failure (of a tile, or of the write) leaves neither it nor a temporary file. false when the
+    /// content is not tiled (nothing is written): stylize it with ``stylize(content:controls:)``.
+    ///
+    /// - Throws: as ``tiledStylization(content:controls:)``; the file's ``ImageCodecError`` as
+    ///   ``StyleTransferError/image(_:)`` (a bad extension or quality before any tile is encoded).
+    public func tiledStylization(content: String, controls: StyleControls, writingTo output: String, jpegQuality: Int = 95) throws(StyleControlError) -> Bool {
+        guard let tiled = try tiledContent(content, controls: controls) else { return false }
+        let (contentID, tiling) = (tiled.contentID, tiled.tiling)
+        var writer: RowBandWriter?
+        do throws(StyleControlError) {
+            try tiledBands(content, contentID: contentID, controls: controls, tiling: tiling) { width, height throws(StyleControlError) in
+                do throws(ImageCodecError) { writer = try RowBandWriter(path: output, width: width, height: height, jpegQuality: jpegQuality) } catch { throw .transfer(.image(error)) }
+            } band: { rows throws(StyleControlError) in
+                do throws(ImageCodecError) { try writer?.write(rows: rows) } catch { throw .transfer(.image(error)) }
+            }
+            do throws(ImageCodecError) { try writer?.finish() } catch { throw .transfer(.image(error)) }
+        } catch {
+            writer?.cancel()
+            throw error
+        }
+        return true
+    }
+
+    /// The content's identity and the tiling, when ``tiling`` tiles `content` and ``contentCache``
+    /// does not hold its encoding; nil otherwise. Validates `controls` first.
+    private func tiledContent(_ content: String, controls: StyleControls) throws(StyleControlError) -> (contentID: ImageIdentity, tiling: Tiling)? {
         try controls.validate()
         guard let tiling, tiles(content, tiling: tiling) else { return nil }
         let contentID = try ImageIdentity(path: content, sizing: contentSizing, role: .content)
         let key = EncodingCache.Key(image: contentID, transform: controls.preserveColor == .luminance ? .luminance : .none)
         guard !contentCache.contains(key) else { return nil }
-        return try tiledBytes(content, contentID: contentID, controls: controls, tiling: tiling)
+        return (contentID, tiling)
     }
 
     /// Whether `tiling` tiles the image file `content`: its sized image (from the header) has a side
@@ -465,8 +504,31 @@ extension StylizationPipeline {
         return max(sized.width, sized.height) > tiling.tile
     }
 
-    /// ``tiledStylization(content:controls:)``'s work, for a content known to be tiled.
+    /// ``tiledStylization(content:controls:)``'s work, for a content known to be tiled: the bands
+    /// of ``tiledBands(_:contentID:controls:tiling:open:band:)`` gathered into one image.
     func tiledBytes(_ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling) throws(StyleControlError) -> RGB8Image {
+        var (width, height, samples) = (0, 0, [UInt8]())
+        try tiledBands(path, contentID: contentID, controls: controls, tiling: tiling) { w, h in
+            (width, height) = (w, h)
+            samples.reserveCapacity(3 * w * h)
+        } band: { rows in
+            samples.append(contentsOf: rows)
+        }
+        return RGB8Image(width: width, height: height, samples: samples)
+    }
+
+    /// A tiled stylization's output as 8-bit samples, band of rows by band of rows: `open` is given
+    /// the output's width and height once the content is read and the styles are encoded (before
+    /// any tile), then `band` each row of tiles' output rows, top to bottom, as interleaved RGB
+    /// (whole rows; the buffer is reused for the next band). The levels are those
+    /// ``writeImage(_:path:jpegQuality:)-(RGBImage,_,_)`` writes for the model's output
+    /// (``ModelConventions/outputLevels``). An error `open` or `band` throws stops the stylization
+    /// and is thrown.
+    func tiledBands(
+        _ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling,
+        open: (_ width: Int, _ height: Int) throws(StyleControlError) -> Void,
+        band: (_ rows: UnsafeBufferPointer<UInt8>) throws(StyleControlError) -> Void
+    ) throws(StyleControlError) {
         let mode = controls.preserveColor
         let (content, outputWidth, outputHeight) = try loadTiledContent(path)
         let (width, height) = (content.width, content.height)
@@ -486,15 +548,18 @@ extension StylizationPipeline {
         let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentColors: colors)
         let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
         let truncates = stylizer.variant.conventions.outputLevels == .truncated
-        var output = RGB8Image(width: width, height: height)
-        try output.samples.withUnsafeMutableBufferPointer { (samples) throws(StyleControlError) in
-            try tiledImage(content, mode: mode, styles: styles.map(\.features), weights: weights, regions: regions, alpha: controls.alpha,
-                           tiling: tiling, progress: { tileProgress?($0) }) { x0, y0, tile in
-                // The levels the model's output and the writer give each value (truncatedToLevels, then quantize).
-                let plane = tile.width * tile.height
+        try open(width, height)
+        // The output rows of the current row of tiles; every tile of the row fills its columns.
+        var rows = [UInt8]()
+        try tiledImage(content, mode: mode, styles: styles.map(\.features), weights: weights, regions: regions, alpha: controls.alpha,
+                       tiling: tiling, progress: { tileProgress?($0) }) { (x0, _, tile) throws(StyleControlError) in
+            if rows.count != 3 * width * tile.height { rows = [UInt8](repeating: 0, count: 3 * width * tile.height) }
+            // The levels the model's output and the writer give each value (truncatedToLevels, then quantize).
+            let plane = tile.width * tile.height
+            rows.withUnsafeMutableBufferPointer { samples in
                 tile.pixels.withUnsafeBufferPointer { pixels in
                     for y in 0 ..< tile.height {
-                        let to = 3 * ((y0 + y) * width + x0), from = y * tile.width
+                        let to = 3 * (y * width + x0), from = y * tile.width
                         for x in 0 ..< tile.width {
                             for c in 0 ..< 3 {
                                 let value = pixels[c * plane + from + x]
@@ -504,8 +569,10 @@ extension StylizationPipeline {
                     }
                 }
             }
+            if x0 + tile.width == width {
+                try rows.withUnsafeBufferPointer { (samples) throws(StyleControlError) in try band(samples) }
+            }
         }
-        return output
     }
 
     /// The sized content of a tiled stylization (``TiledContent``): read straight into 8-bit samples

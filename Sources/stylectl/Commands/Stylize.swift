@@ -94,6 +94,10 @@ struct Stylize: ParsableCommand {
         let pipeline = StylizationPipeline(stylizer: try models.loadStylizer(files), contentSizing: contentSizing, styleSizing: styleSizing,
                                            tiling: tiling, tileProgress: TileProgressLines().record)
         var report = ProgressReport(count: tasks.count)
+        // A tiled output is written band by band into a temporary file for the whole stylization:
+        // SIGINT and SIGTERM remove it before exiting (AtomicWriteGate.closeForExit).
+        let interrupts = tiling.map { _ in InterruptCleanup() }
+        defer { interrupts?.uninstall() }
         try StylizationRunner(pipeline: pipeline).run(tasks) { outcome in
             report.record(index: outcome.index, output: outcome.task.output, seconds: outcome.seconds, error: outcome.error)
         }
