@@ -239,10 +239,11 @@ public struct SampledFrame: Sendable {
 /// input's audio (copied where the container takes its codec, ``VideoCodec/audio(_:)``) into
 /// ``VideoJob/temporaryOutput``, which is renamed to the output, and the work folder is removed.
 /// An interrupted or failed run keeps the work folder, and `job.resume` continues it from its last
-/// committed frame with the same result. `samples` keeps about that many evenly spaced frames'
-/// input and output for a report (every ``VideoResult/sampleEvery``th). With `comparingUnstabilized` and a `--stabilize` job, each frame is also decoded
-/// without the average (its encoding reused: one more AdaIN and decoder pass) for
-/// ``VideoResult/unstabilizedFlicker``. `identity` adds what else the output depends on (the
+/// committed frame with the same result (tiles aside: a resumed run chooses them again from the
+/// memory available then). `samples` keeps about that many evenly spaced frames' input and output
+/// for a report (every ``VideoResult/sampleEvery``th). With `comparingUnstabilized` and a
+/// `--stabilize` job, each frame is also decoded without the average (its encoding reused: one
+/// more AdaIN and decoder pass) for ``VideoResult/unstabilizedFlicker``. `identity` adds what else the output depends on (the
 /// weight files) to what a resumed run must share with the kept one.
 ///
 /// - Throws: ``VideoError``, naming the file or flag.
@@ -379,6 +380,8 @@ public func stylizeVideo(
         for index in frames.dropLast() { work.discard(work.framePath(index)) }
     }
 
+    // A kept run may have been stopped between a chunk's last frame and its encoding.
+    while work.state.segmentsDone < work.state.framesDone / chunk { try await encode(segment: work.state.segmentsDone) }
     let decoding = "decoding \(job.content)"
     do {
         let decoder = try await Subprocess.run(
@@ -411,7 +414,7 @@ public func stylizeVideo(
         throw mapped(error, tool: "ffmpeg", failure: { .ffmpegFailed(what: decoding, status: "", message: $0) })
     }
     let segments = (work.state.framesDone + chunk - 1) / chunk
-    if work.state.segmentsDone < segments { try await encode(segment: segments - 1) }
+    while work.state.segmentsDone < segments { try await encode(segment: work.state.segmentsDone) }
 
     let audio = info.audioCodec.map { job.codec.audio($0) }
     let list = job.workFolder + "/segments.txt"
