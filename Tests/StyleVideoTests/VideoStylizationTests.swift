@@ -169,6 +169,30 @@ func interleaved(_ image: RGBImage) -> [UInt8] {
         }
     }
 
+    /// A run that stops after a chunk's last frame is committed but before the chunk is encoded
+    /// (here its encoder cannot write: a folder stands where it writes) keeps its frames, and
+    /// `resume` encodes that chunk first: the video equals an uninterrupted run's.
+    @Test func aRunStoppedBeforeItsChunkIsEncodedResumesWithTheChunk() async throws {
+        let input = try clip("stop.mp4", frames: 6, audio: false)
+        let output = temp.appendingPathComponent("stop.mkv").path
+        let job = try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch]), chunkFrames: 3)
+        let blocker = job.workFolder + "/segment-0001.mkv.tmp"
+        await #expect(throws: VideoError.self) {
+            try await stylizeVideo(job, pipeline: try pipeline(), progress: { _ in
+                try? FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: false)
+            })
+        }
+        #expect(job.keptFrames == 3 && !FileManager.default.fileExists(atPath: output))
+        let resumed = try VideoJob(content: input, output: output, controls: StyleControls(styles: [sketch]), resume: true, chunkFrames: 3)
+        let result = try await stylizeVideo(resumed, pipeline: try pipeline())
+        #expect(result.frames == 6 && result.resumedFrames == 3)
+        let whole = temp.appendingPathComponent("whole.mkv").path
+        _ = try await stylizeVideo(try VideoJob(content: input, output: whole, controls: StyleControls(styles: [sketch]), chunkFrames: 3),
+                                   pipeline: try pipeline())
+        let (a, b) = (try decodedFrames(whole, width: 96, height: 64), try decodedFrames(output, width: 96, height: 64))
+        #expect(a.count == 6 && a == b)
+    }
+
     /// WebM takes no AAC: the audio is re-encoded to Opus (and said so); Matroska copies it.
     @Test func audioIsCopiedWhereTheContainerTakesItElseReencoded() async throws {
         let input = try clip("tone.mp4", frames: 4)
