@@ -103,14 +103,10 @@ struct VideoWorkFolder {
 
     /// A lossless frame of the folder as 8-bit samples.
     func read(_ file: String) throws(VideoError) -> RGB8Image {
-        do {
-            guard let image = try readImageBytes(path: file) else { throw VideoError.io(path: file, reason: "not an 8-bit RGB frame") }
-            return image
-        } catch let error as VideoError {
-            throw error
-        } catch {
-            throw .io(path: file, reason: "\(error)")
-        }
+        let image: RGB8Image?
+        do { image = try readImageBytes(path: file) } catch { throw .io(path: file, reason: error.description) }
+        guard let image else { throw .io(path: file, reason: "not an 8-bit RGB frame") }
+        return image
     }
 
     /// Writes the smoothing's average after frame `index` (little-endian float32).
