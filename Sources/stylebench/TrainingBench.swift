@@ -12,17 +12,30 @@ func benchmarkTraining(_ options: Options, encoder: VGGEncoder, decoder: Decoder
     var random = SeededRandom(seed: 1)
     func batch() -> Tensor { Tensor(shape: [n, 3, side, side], values: (0 ..< n * 3 * side * side).map { _ in random.unit() }) }
     print("stylectl: decoder training, batch \(n), \(side)x\(side) content and style; \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(weightsName)")
-    _ = trainer.step(content: batch(), style: batch())  // warm-up: oneDNN primitives
-    var seconds: [Double] = []
+    // Warm-up of both algorithms: oneDNN primitives, buffers.
+    let algorithms: [ConvolutionAlgorithm] = [.automatic, .direct]
+    for algorithm in algorithms {
+        ConvolutionAlgorithm.process = algorithm
+        _ = trainer.step(content: batch(), style: batch())
+    }
+    // Interleaved, so that both see the same load: the 3x3 layers' forward and backward-to-input
+    // passes by Winograd (automatic) or all by oneDNN's direct convolutions.
+    var seconds: [ConvolutionAlgorithm: [Double]] = [:]
     var phases: [(String, Double)] = []
     for run in 0 ..< options.runs {
-        let (content, style) = (batch(), batch())
-        let start = now()
-        let loss = trainer.step(content: content, style: style) { phase, s in if run == 0 { phases.append((phase, s)) } }
-        seconds.append(now() - start)
-        print(String(format: "  iteration %d: %.2f s (loss %.4f)", loss.iteration, seconds.last!, loss.total))
+        for algorithm in algorithms {
+            ConvolutionAlgorithm.process = algorithm
+            let (content, style) = (batch(), batch())
+            let start = now()
+            let loss = trainer.step(content: content, style: style) { phase, s in if run == 0 && algorithm == .automatic { phases.append((phase, s)) } }
+            seconds[algorithm, default: []].append(now() - start)
+            print(String(format: "  iteration %d (%@): %.2f s (loss %.4f)", loss.iteration, algorithm.rawValue, seconds[algorithm]!.last!, loss.total))
+        }
     }
-    let median = seconds.sorted()[seconds.count / 2]
+    ConvolutionAlgorithm.process = .automatic
+    let median = seconds[.automatic]!.sorted()[options.runs / 2]
+    let direct = seconds[.direct]!.sorted()[options.runs / 2]
+    print(String(format: "  automatic (Winograd) %.2f s, direct %.2f s per iteration (medians of interleaved runs): automatic is %.2fx as fast", median, direct, direct / median))
     // The features of the content and style batches (no gradient) by both encoder paths.
     let (content, style) = (batch(), batch())
     var start = now()

@@ -1,8 +1,11 @@
 // Plain NCHW convolution (stride 1, no padding) for training: forward, backward to the input and
-// backward to the weights and bias, by oneDNN's convolution primitives. Tensors come and go in
-// plain nchw / oihw; inside, each primitive runs on the layouts oneDNN prefers (its blocked,
-// vectorised implementations are much faster than its GEMM-based one on plain layouts), with
-// reorders in and out. Reflection padding is a separate step
+// backward to the weights and bias. Tensors come and go in plain nchw / oihw. The forward pass and
+// the backward pass to the input of a 3x3 layer run by Winograd F(4x4, 3x3) where the process's
+// ConvolutionAlgorithm takes it (WinogradConvolutionForward on the blocked layout, the backward
+// pass as the forward convolution of the zero-padded output gradient with the flipped, transposed
+// kernel); everything else by oneDNN's primitives, each on the layouts oneDNN prefers (its
+// blocked, vectorised implementations are much faster than its GEMM-based one on plain layouts),
+// with reorders in and out. Reflection padding is a separate step
 // (TrainingKernels.reflectionPad1Forward) before the convolution.
 
 import CDNNL
@@ -12,7 +15,12 @@ extension TrainingKernels {
     /// `nn.Conv2d` with stride 1 and no padding.
     ///
     /// x is (N, IC, H, W); weights (OC, IC, KH, KW) and bias (OC); out is (N, OC, H - KH + 1, W - KW + 1).
-    public static func convolutionForward(_ x: Tensor, _ weights: ConvolutionWeights) -> Tensor {
+    ///
+    /// - Parameter convolutions: which algorithm runs a 3x3 layer (``TrainingWinograd/takes(_:_:)``);
+    ///   by default the process's.
+    public static func convolutionForward(_ x: Tensor, _ weights: ConvolutionWeights,
+                                          convolutions: ConvolutionAlgorithm = .process) -> Tensor {
+        if TrainingWinograd.takes(weights, convolutions) { return TrainingWinograd.convolution(x, weights, zeroPadding: 0) }
         let plan = PlainConvolution.plan(for: x.shape, weights)
         var out = Tensor(zeros: plan.outputShape)
         out.values.withUnsafeMutableBytes { o in
@@ -33,7 +41,16 @@ extension TrainingKernels {
     ///
     /// dOut is (N, OC, H - KH + 1, W - KW + 1); the result is (N, IC, H, W) for `inputShape`
     /// (N, IC, H, W).
-    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, inputShape: [Int]) -> Tensor {
+    ///
+    /// By Winograd (``TrainingWinograd``): dInput = the forward convolution of dOut zero-padded by
+    /// KH - 1 = 2 with weight'[i, o, ky, kx] = weight[o, i, 2 - ky, 2 - kx] and no bias.
+    public static func convolutionBackwardData(_ dOut: Tensor, _ weights: ConvolutionWeights, inputShape: [Int],
+                                               convolutions: ConvolutionAlgorithm = .process) -> Tensor {
+        if TrainingWinograd.takes(weights, convolutions) {
+            let expected = [inputShape[0], weights.outChannels, inputShape[2] - 2, inputShape[3] - 2]
+            precondition(dOut.shape == expected, "output gradient \(dOut.shape), expected \(expected)")
+            return TrainingWinograd.convolution(dOut, TrainingWinograd.flippedTransposed(weights), zeroPadding: 2)
+        }
         let plan = PlainConvolution.plan(for: inputShape, weights)
         precondition(dOut.shape == plan.outputShape, "output gradient \(dOut.shape), expected \(plan.outputShape)")
         var result = Tensor(zeros: inputShape)
@@ -81,6 +98,52 @@ extension TrainingKernels {
 }
 
 /// `total[i] += part[i]` for every i, on all cores for large arrays.
+/// Training's 3x3 convolutions by ``WinogradConvolutionForward``: a plain tensor copied into the
+/// blocked layout of the process's channel block (``ActivationLayout/nativeBlock``), convolved, and
+/// copied back. The weights change at every Adam step, so they are transformed at every call (for
+/// pytorch-AdaIN's decoder about 3.5 M weights: a few ms against seconds per iteration).
+enum TrainingWinograd {
+    /// Whether `algorithm` runs this layer by Winograd: a 3x3 kernel with the channels
+    /// ``ConvolutionAlgorithm/usesWinograd(_:)`` asks for. Both passes of the layer (forward,
+    /// backward to the input) check the same weights, so they agree.
+    static func takes(_ weights: ConvolutionWeights, _ algorithm: ConvolutionAlgorithm) -> Bool {
+        weights.kernelHeight == 3 && weights.kernelWidth == 3 && algorithm.usesWinograd(weights)
+    }
+
+    /// The kernel of the backward pass to the input: (IC, OC, 3, 3) with
+    /// `result[i, o, ky, kx] = weights[o, i, 2 - ky, 2 - kx]`, bias zero.
+    static func flippedTransposed(_ weights: ConvolutionWeights) -> ConvolutionWeights {
+        let (oc, ic) = (weights.outChannels, weights.inChannels)
+        var flipped = [Float](repeating: 0, count: weights.weight.count)
+        for o in 0 ..< oc {
+            for i in 0 ..< ic {
+                let (from, to) = ((o * ic + i) * 9, (i * oc + o) * 9)
+                for tap in 0 ..< 9 { flipped[to + tap] = weights.weight[from + 8 - tap] }
+            }
+        }
+        return ConvolutionWeights(outChannels: ic, inChannels: oc, kernelHeight: 3, kernelWidth: 3,
+                                  weight: flipped, bias: [Float](repeating: 0, count: ic))
+    }
+
+    /// `nn.Conv2d(padding=q)` of a 3x3 kernel, stride 1.
+    ///
+    /// x is (N, IC, H, W); weights (OC, IC, 3, 3) and bias (OC); out is (N, OC, H + 2q - 2, W + 2q - 2).
+    static func convolution(_ x: Tensor, _ weights: ConvolutionWeights, zeroPadding q: Int) -> Tensor {
+        let block = ActivationLayout.nativeBlock
+        let input = ActivationLayout(batch: x.batch, channels: x.channels, height: x.height, width: x.width, block: block, halo: q, zeroHalo: true)
+        let output = ActivationLayout(batch: x.batch, channels: weights.outChannels, height: input.paddedHeight - 2,
+                                      width: input.paddedWidth - 2, block: block, halo: 0)
+        let transformed = WinogradWeights(weights, inputWidth: input.channelBlocks * block, outputWidth: output.channelBlocks * block)
+        let convolution = WinogradConvolutionForward(weights, input: input, output: output, relu: false, weights: transformed)
+        let buffers = [BufferPool.shared.take(count: input.count), BufferPool.shared.take(count: output.count),
+                       BufferPool.shared.take(count: convolution.scratchCount)]
+        defer { BufferPool.shared.give(buffers) }
+        importTensor(x, into: buffers[0].pointer, input)
+        convolution.forward(input: buffers[0].pointer, output: buffers[1].pointer, scratch: buffers[2].pointer)
+        return exportTensor(buffers[1].pointer, output)
+    }
+}
+
 private func accumulate(_ part: [Float], into total: inout [Float]) {
     precondition(part.count == total.count)
     let chunk = TrainingKernels.chunk
