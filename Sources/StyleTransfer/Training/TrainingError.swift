@@ -27,6 +27,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case modelFiles(StyleTransferError)
     /// An output file (loss curve, plot) cannot be written.
     case cannotWrite(path: String, reason: String)
+    /// stylectl does not train this model's decoder (``TrainingSupport/notImplemented(reason:)``).
+    case trainingNotImplemented(model: ModelVariant, reason: String)
+    /// The training state was written by a run for another model than the one given.
+    case stateOfOtherModel(path: String, saved: ModelVariant, given: ModelVariant)
 
     public var description: String {
         switch self {
@@ -44,6 +48,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .invalidSetting(let key, let value, let requirement): "training setting '\(key)' is \(value); it must be \(requirement)"
         case .modelFiles(let error): error.description
         case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
+        case .trainingNotImplemented(let model, let reason):
+            "'--model \(model.rawValue)': training \(model.conventions.title)'s decoder is not implemented: \(reason)"
+        case .stateOfOtherModel(let path, let saved, let given):
+            "training state '\(path)' is of a run for --model \(saved.rawValue), not --model \(given.rawValue); "
+                + "resume it with --model \(saved.rawValue), or give another --output-dir"
         }
     }
 }
