@@ -86,9 +86,10 @@ public enum TrainingSupport: Sendable, Equatable {
     /// The paper's Lua release (xunhuang1995/AdaIN-style's train.lua): its differences from
     /// pytorch-AdaIN's trainer go beyond statistics, and are not implemented.
     static let torch = TrainingSupport.notImplemented(reason:
-        "train.lua's ArtisticStyleLossCriterion (its StyleINLossModule statistics and the style weight 1e-2), "
-        + "optim.adam's update (the decay lr / (1 + t * 5e-5) counted from the step, eps added to sqrt(v) before the bias correction), "
-        + "Torch's default initialisation and ImageLoaderAsync's image.scale resizing are not reproduced. "
+        "train.lua's ArtisticStyleLossCriterion (StyleINLossModule: per image the sum over channels of the squared "
+        + "mean and std differences, the output's std sqrt(biased variance + 1e-6), the target's biased; style weight 1e-2), "
+        + "torch/optim's optim.adam (eps added to the uncorrected sqrt(v), the bias corrections in the step size), "
+        + "Torch's default initialisation and ImageLoader's image.scale of the longer side are not reproduced. "
         + "Train with --model pytorch-adain instead: the same networks (pytorch-AdaIN's vgg_normalised.pth is converted from vgg_normalised.t7)")
 }
 
