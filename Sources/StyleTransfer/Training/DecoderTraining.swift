@@ -171,14 +171,14 @@ public struct DecoderTraining: Sendable {
         let folder = configuration.outputFolder as NSString
         let decoderPath = folder.appendingPathComponent("decoder_iter_\(session.trainer.iteration).safetensors")
         let model = configuration.model
-        let keys = model.conventions.decoderNetwork
+        // The trainer keys a convolution by its module number (`"<module>.weight"`); the model's file by its own names.
+        let decoderNetwork = model.conventions.decoderNetwork
         var weights: [String: StoredTensor] = [:]
-        for (key, tensor) in session.trainer.decoder.stateDict {
-            // The trainer's keys are the decoder's module numbers (`"<module>.weight"`); the model's file names them its own way.
-            let parts = key.split(separator: ".")
-            guard parts.count == 2, let module = Int(parts[0]) else { continue }
-            let named = keys.keys(module: module)
-            weights[parts[1] == "weight" ? named.weight : named.bias] = tensor
+        let trained = session.trainer.decoder
+        for (module, w) in zip(trained.convolutionModules, trained.convolutions) {
+            let keys = decoderNetwork.keys(module: module)
+            weights[keys.weight] = StoredTensor(shape: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], values: w.weight)
+            weights[keys.bias] = StoredTensor(shape: [w.outChannels], values: w.bias)
         }
         do { _ = try Decoder(weights: weights, variant: model) } catch { throw .weights(path: decoderPath, error) }
         do { try writeSafeTensors(weights, path: decoderPath) } catch { throw .checkpoint(error) }
