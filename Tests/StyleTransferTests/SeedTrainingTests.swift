@@ -186,7 +186,8 @@ enum SeedTrainingGoldens {
     }
 
     /// The seed's defaults come from its table; a run saves a decoder under the seed's keys that the
-    /// seed model loads (what `stylize --model seed --decoder` reads), and records the model in its state.
+    /// seed model loads (what `stylize --model seed --decoder` reads) and that the seed's own
+    /// `torch.load` and `load_state_dict` read, and records the model in its state.
     @Test("a seed training run saves a decoder the seed model loads")
     func seedRunSavesSeedDecoder() throws {
         let defaults = try DecoderTrainingConfiguration(model: .seed, contentFolder: "c", styleFolder: "s", outputFolder: "o")
@@ -198,7 +199,8 @@ enum SeedTrainingGoldens {
         let session = try DecoderTraining(try configuration(output: output)).run()
         #expect(session.model == .seed && session.trainer.iteration == 2)
         #expect(session.trainer.statistics == ModelVariant.seed.trainingStatistics)
-        let decoderPath = output + "/decoder_iter_2.safetensors"
+        let decoderPath = output + "/decoder_iter_2.pth"
+        #expect(!FileManager.default.fileExists(atPath: output + "/decoder_iter_2.safetensors"))
         let saved = try loadStateDict(path: decoderPath)
         #expect(saved.keys.sorted() == ["net.0.0", "net.1.0", "net.1.2", "net.1.4", "net.1.6", "net.2.0", "net.2.2", "net.3.0", "net.3.2"]
             .flatMap { ["\($0).bias", "\($0).weight"] }.sorted())
@@ -206,6 +208,34 @@ enum SeedTrainingGoldens {
         #expect(stylizer.variant == .seed)
         let trained = TrainingNetwork(stylizer.decoder).convolutions, ours = session.trainer.decoder.convolutions
         #expect(zip(trained, ours).allSatisfy { $0.weight == $1.weight && $0.bias == $1.bias })
+        // The seed's own model loading: torch.load, then its VggDecoder's load_state_dict (strict),
+        // the module layout of model.py; the weights come back bit for bit.
+        let script = """
+            import sys, torch, torch.nn as nn
+            def conv(i, o): return nn.Conv2d(i, o, 3, 1, 1, padding_mode="reflect")
+            class VggDecoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.ModuleList([nn.Sequential(conv(512, 256), nn.ReLU()),
+                        nn.Sequential(conv(256, 256), nn.ReLU(), conv(256, 256), nn.ReLU(), conv(256, 256), nn.ReLU(), conv(256, 128), nn.ReLU()),
+                        nn.Sequential(conv(128, 128), nn.ReLU(), conv(128, 64), nn.ReLU()),
+                        nn.Sequential(conv(64, 64), nn.ReLU(), conv(64, 3))])
+            decoder = VggDecoder()
+            decoder.load_state_dict(torch.load(sys.argv[1], map_location="cpu"))
+            print(float(decoder.net[0][0].weight.double().sum()), float(decoder.net[3][2].bias.double().sum()))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, decoderPath]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let sums = printed.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let expected = [ours[0].weight.reduce(0.0) { $0 + Double($1) }, ours[8].bias.reduce(0.0) { $0 + Double($1) }]
+        #expect(sums.count == 2 && zip(sums, expected).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) }, "PyTorch read \(printed), ours \(expected)")
 
         // Resuming it as another model's run is refused, naming both models.
         var other = try configuration(output: output)

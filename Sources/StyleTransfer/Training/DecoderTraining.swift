@@ -164,13 +164,16 @@ public struct DecoderTraining: Sendable {
         return session
     }
 
-    /// Writes decoder_iter_N.safetensors under the model's decoder keys (pytorch-AdaIN's `1.weight`
-    /// ..., the seed's `net.0.0.weight` ...; checked to load as the model's ``Decoder``), the
-    /// training state, loss.csv and loss.png; returns the decoder's path.
+    /// Writes the decoder under the model's decoder keys and in its trainer's format
+    /// (``TrainingConventions/decoderFile``: pytorch-AdaIN's `1.weight` ... as
+    /// decoder_iter_N.safetensors, the seed's `net.0.0.weight` ... as decoder_iter_N.pth; checked to
+    /// load as the model's ``Decoder`` first), the training state, loss.csv and loss.png; returns the
+    /// decoder's path.
     private func save(_ session: TrainingSession) throws(TrainingError) -> String {
         let folder = configuration.outputFolder as NSString
-        let decoderPath = folder.appendingPathComponent("decoder_iter_\(session.trainer.iteration).safetensors")
         let model = configuration.model
+        let format = try model.trainingConventions().decoderFile
+        let decoderPath = folder.appendingPathComponent(format.name(iteration: session.trainer.iteration))
         // The trainer keys a convolution by its module number (`"<module>.weight"`); the model's file by its own names.
         let decoderNetwork = model.conventions.decoderNetwork
         var weights: [String: StoredTensor] = [:]
@@ -181,7 +184,12 @@ public struct DecoderTraining: Sendable {
             weights[keys.bias] = StoredTensor(shape: [w.outChannels], values: w.bias)
         }
         do { _ = try Decoder(weights: weights, variant: model) } catch { throw .weights(path: decoderPath, error) }
-        do { try writeSafeTensors(weights, path: decoderPath) } catch { throw .checkpoint(error) }
+        do {
+            switch format {
+            case .safeTensors: try writeSafeTensors(weights, path: decoderPath)
+            case .legacyPyTorch: try writeLegacyPyTorchCheckpoint(weights, path: decoderPath)
+            }
+        } catch { throw .checkpoint(error) }
         try session.save(statePath: statePath)
         try session.writeLossCurve(path: folder.appendingPathComponent("loss.csv"))
         try lossPlot?(session.history, folder.appendingPathComponent(Self.lossPlotFileName))

@@ -57,24 +57,44 @@ public struct TrainingConventions: Sendable, Equatable {
     public let cropSize: Int
     public let saveInterval: Int
 
+    /// The format of the decoders a run saves (under the model's decoder keys).
+    public enum DecoderFile: Sendable, Equatable {
+        /// `decoder_iter_N.safetensors`.
+        case safeTensors
+        /// `decoder_iter_N.pth`, PyTorch's legacy `torch.save` format
+        /// (``Checkpoints/writeLegacyPyTorchCheckpoint(_:path:)``): what the seed's `torch.load`
+        /// and `load_state_dict` read, as its own `cktp-style-net-NNNNN.tar`.
+        case legacyPyTorch
+
+        /// The file name of the decoder after `iteration` iterations.
+        public func name(iteration: Int) -> String {
+            switch self {
+            case .safeTensors: "decoder_iter_\(iteration).safetensors"
+            case .legacyPyTorch: "decoder_iter_\(iteration).pth"
+            }
+        }
+    }
+    public let decoderFile: DecoderFile
+
     /// Where stylectl's run differs from the script's, for the README and `stylectl train --help`.
     public let differences: String
 
     static let pytorchAdaIN = TrainingConventions(
         script: "pytorch-AdaIN's train.py", resizing: .bothSides, sampling: .reshuffledPasses, styleLossStatistics: .pytorchAdaIN,
         hyperparameters: TrainingHyperparameters(), batchSize: 8, iterations: 160_000, imageSize: 512, cropSize: 256, saveInterval: 10_000,
+        decoderFile: .safeTensors,
         differences: "the image order, the crops and the initial weights are drawn from stylectl's seeded generator, not torch's")
 
     static let seed = TrainingConventions(
         script: "aadhithya/AdaIN-pytorch's train.py", resizing: .shorterSide, sampling: .withReplacement,
         styleLossStatistics: AdaINStatistics.seed.style,
         hyperparameters: TrainingHyperparameters(learningRate: 1e-4, learningRateDecay: 0, contentWeight: 1, styleWeight: 10),
-        batchSize: 128, iterations: 5_000, imageSize: 512, cropSize: 256, saveInterval: 500,
+        batchSize: 128, iterations: 5_000, imageSize: 512, cropSize: 256, saveInterval: 500, decoderFile: .legacyPyTorch,
         differences: "the image order, the crops and the initial weights are drawn from stylectl's seeded generator, not torch's; "
             + "the resizing is OpenCV's INTER_LINEAR geometry in float32, not its 8-bit fixed point (values within about one level); "
             + "the folder's own .jpg, .jpeg and .png files are read (the seed's glob reads the .jpg files one folder down); "
             + "an unreadable image is an error (the seed skips to the next one); "
-            + "the decoder is saved as safetensors under the seed's keys (net.0.0.weight ...), not as a torch.save .tar")
+            + "the decoder is saved as decoder_iter_N.pth (torch.save's legacy format, under the seed's keys), not cktp-style-net-NNNNN.tar")
 }
 
 /// Whether stylectl trains a model's decoder (``ModelConventions/training``): by its script's

@@ -17,8 +17,9 @@ struct Train: ParsableCommand {
             style images, resized to --image-size (pytorch-adain: both sides; seed: the shorter side) and \
             randomly cropped to --crop-size, and takes one Adam step on content-weight * L_c + \
             style-weight * L_s with the rate lr / (1 + lr-decay * iteration). Every --save-interval \
-            iterations and at the end, --output-dir receives decoder_iter_N.safetensors under the model's \
-            decoder keys (for 'stylectl stylize --model M --decoder'), training-state.safetensors (for \
+            iterations and at the end, --output-dir receives the decoder under the model's keys (pytorch-adain: \
+            decoder_iter_N.safetensors; seed: decoder_iter_N.pth, torch.save's format, which the seed's \
+            torch.load reads), for 'stylectl stylize --model M --decoder', training-state.safetensors (for \
             --resume), loss.csv and loss.png. Without --decoder the decoder starts from PyTorch's default \
             initialisation, seeded by --seed. Options not given take the model's trainer's defaults \
             (pytorch-adain: batch 8, 160000 iterations, lr 1e-4, lr-decay 5e-5, image 512, crop 256, save \
