@@ -54,6 +54,8 @@ import TestSupport
         }
         let history = try #require(manifest.cin.lossHistory)
         #expect(history.allSatisfy { $0.allSatisfy(\.isFinite) })
+        let page = try String(contentsOfFile: config.folder + "/index.html", encoding: .utf8)
+        #expect(page.contains("<tr><th>model</th><td>\(model.conventions.title) (--model \(model.rawValue))"))
         let file = try CINParameterFile.read(path: saved)
         #expect(file.model == model && file.parameters.statistics == model.conventions.statistics)
 
