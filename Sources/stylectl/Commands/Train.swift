@@ -131,6 +131,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let configuration = try configuration()
+        // What is followed, and where the run differs from it by design.
+        let conventions = try configuration.model.trainingConventions()
+        printError("training \(configuration.model.conventions.title)'s decoder as \(conventions.script); differences: \(conventions.differences)")
         let training = DecoderTraining(configuration) { history, path throws(TrainingError) in
             try writeLossPlot(history, title: "stylectl train: loss (content-weight x L_c, style-weight x L_s)", path: path)
         }
