@@ -137,3 +137,25 @@ import TestSupport
         #expect(analytic.values.contains { $0 != 0 })
     }
 }
+
+/// The training memory estimate and its check: the seed's default batch (128 crops of 256) is
+/// refused in words under a 16 GB budget, with the figures and what to lower; pytorch-AdaIN's
+/// default (8 crops of 256) fits; a budget that is not a byte count names the variable.
+@Suite struct TrainingMemoryTests {
+    @Test func theSeedsDefaultBatchIsRefusedUnderABudget() throws {
+        let seed = try ModelVariant.seed.trainingConventions(), pytorch = try ModelVariant.pytorchAdaIN.trainingConventions()
+        let budget = ["STYLECTL_MAX_MEMORY": "16G"]
+        let needed = TrainingMemory.peakBytes(batchSize: seed.batchSize, cropSize: seed.cropSize)
+        #expect(needed == (256 << 20) + 5632 * 128 * 256 * 256)
+        #expect(throws: TrainingError.insufficientMemory(batchSize: 128, cropSize: 256, needed: needed, available: 16 << 30, source: "STYLECTL_MAX_MEMORY=16G")) {
+            try TrainingMemory.check(batchSize: seed.batchSize, cropSize: seed.cropSize, environment: budget)
+        }
+        let message = TrainingError.insufficientMemory(batchSize: 128, cropSize: 256, needed: needed, available: 16 << 30, source: "STYLECTL_MAX_MEMORY=16G").description
+        #expect(message == "training at --batch-size 128 and --crop-size 256 needs about 47.5 GB of memory, but 17.2 GB is available (STYLECTL_MAX_MEMORY=16G); lower --batch-size or --crop-size (a batch of one needs about 638 MB), or set STYLECTL_MAX_MEMORY")
+        try TrainingMemory.check(batchSize: pytorch.batchSize, cropSize: pytorch.cropSize, environment: budget)
+        #expect(TrainingMemory.peakBytes(batchSize: Int.max, cropSize: 256) == Int.max)
+        #expect(throws: TrainingError.modelFiles(.invalidMemorySetting(variable: "STYLECTL_MAX_MEMORY", value: "lots"))) {
+            try TrainingMemory.check(batchSize: 1, cropSize: 16, environment: ["STYLECTL_MAX_MEMORY": "lots"])
+        }
+    }
+}

@@ -125,7 +125,7 @@ public struct DecoderTraining: Sendable {
 
     /// Checks the settings, lists the folders (named by their roles in errors),
     /// loads the VGG encoder and the initial decoder (or PyTorch's initialisation), resumes from
-    /// ``statePath`` if asked, then trains to ``DecoderTrainingConfiguration/iterations``, saving
+    /// ``statePath`` if asked, checks the memory a step needs (``TrainingMemory``), then trains to ``DecoderTrainingConfiguration/iterations``, saving
     /// `decoder_iter_N.safetensors`, the state, loss.csv and loss.png every `saveInterval`
     /// iterations and at the end. Returns the session as it ends.
     public func run(progress: (DecoderTrainingProgress) -> Void = { _ in }) throws(TrainingError) -> TrainingSession {
@@ -149,6 +149,8 @@ public struct DecoderTraining: Sendable {
                                          statistics: c.model.trainingStatistics, inferenceEncoder: vgg)
             session = TrainingSession(trainer: trainer, content: content, style: style, batchSize: c.batchSize, seed: c.seed, model: c.model)
         }
+        // The (possibly resumed) batch and crops against the memory available, before the output folder and the first batch.
+        try TrainingMemory.check(batchSize: session.batchSize, cropSize: max(session.content.cropSize, session.style.cropSize))
         do { try FileManager.default.createDirectory(atPath: c.outputFolder, withIntermediateDirectories: true) } catch {
             throw .cannotWrite(path: c.outputFolder, reason: error.localizedDescription)
         }
