@@ -109,7 +109,7 @@ public enum TrainingSupport: Sendable, Equatable {
         "train.lua's ArtisticStyleLossCriterion (StyleINLossModule: per image the sum over channels of the squared "
         + "mean and std differences, the output's std sqrt(biased variance + 1e-6), the target's biased; style weight 1e-2), "
         + "torch/optim's optim.adam (eps added to the uncorrected sqrt(v), the bias corrections in the step size), "
-        + "Torch's default initialisation and ImageLoader's image.scale of the longer side are not reproduced. "
+        + "and ImageLoader's image.scale of the longer side are not reproduced. "
         + "Train with --model pytorch-adain instead: the same networks (pytorch-AdaIN's vgg_normalised.pth is converted from vgg_normalised.t7)")
 }
 
