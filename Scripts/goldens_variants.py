@@ -44,6 +44,18 @@ images concatenated through the encoder, AdaIN, the alpha blend, the decoder) an
 weights, written by torch.onnx.export at opset 9 with inputs content_img, style_img and alpha, at
 64 x 64 (the seed exports at 1024; the weights are the same): seed_stylenet.onnx.
 
+The seed's training (train.py's Trainer.train_as_steps with main.py's lr 1e-4 and wt_s 10, its
+criterion and model.py's StyleNet forward): SEED_TRAIN_STEPS iterations from seed_decoder.pth on
+batches of 2 given crops (SEED_TRAIN_CROP square, from the sized content and style images below,
+ImageNet-normalised as its train_transform does after RandomCrop): optim.zero_grad(); t =
+AdaIN(f(c), f(s)) with compute_mean_std (torch.std + 1e-8); loss = mse(t, relu4_1(g(t))) + 10 x the
+sum over relu1_1 ... relu4_1 of mse(mean) + mse(std) with compute_mean_std; backward; Adam.step on
+the decoder's parameters. seedtrain_content<i> and seedtrain_style<i> are the normalised batches,
+seedtrain_loss_content<k> and seedtrain_loss_style<k> (weighted, one value each) the losses of step
+k, seedtrain_grad1_<key> the gradient of each decoder parameter at the first step (its state_dict
+key, e.g. net.0.0.weight), seedtrain_decoder.pth the decoder after the last step (torch.save of its
+state_dict, as the seed's save_model_weights).
+
 Both on the paper's images (cornell.jpg, woman_with_hat_matisse.jpg) sized as stylectl --content-size
 64 --crop (PIL resize of the shorter side, centre crop): index.json ("arrays": shapes, "scalars"),
 one raw float32 file per array: <v>_content_input, <v>_style_input, <v>_content_relu{1,2,3}_1,
@@ -76,6 +88,10 @@ CONTENT = os.path.join(SHARED, "content", "cornell.jpg")
 STYLE = os.path.join(SHARED, "style", "woman_with_hat_matisse.jpg")
 SIZE = 64
 SEED_IMSIZE = 64
+SEED_TRAIN_STEPS = 3
+SEED_TRAIN_CROP = 32
+SEED_TRAIN_LR = 1e-4
+SEED_TRAIN_STYLE_WEIGHT = 10.0
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
@@ -279,6 +295,47 @@ def rescale_last(conv, forward, t, mean, std):
         conv.bias.add_(mean - forward(t).mean().item())
 
 
+def seed_train(out, encoder, decoder, content, style, arrays):
+    """The seed's train_as_steps for SEED_TRAIN_STEPS iterations from `decoder`'s weights (see the module docstring)."""
+    stages = (2, 7, 12, 21)
+    for p in encoder.parameters():
+        p.requires_grad_(False)
+
+    def features(x):
+        return [encoder[:end](x) for end in stages]
+
+    trained = SeedDecoder()
+    trained.load_state_dict(decoder.state_dict())
+    optim = torch.optim.Adam(trained.parameters(), lr=SEED_TRAIN_LR)
+    c = SEED_TRAIN_CROP
+    # (top, left) of each image's crop at each step: different places, inside the 64 x 64 images.
+    corners = [((0, 0), (16, 24), (8, 8), (32, 0)), ((32, 32), (5, 11), (20, 30), (0, 17)), ((12, 3), (27, 19), (31, 31), (2, 9))]
+    for i in range(SEED_TRAIN_STEPS):
+        (c0, c1, s0, s1) = corners[i]
+        content_batch = torch.cat([imagenet_normalize(content[:, :, y:y + c, x:x + c]) for (y, x) in (c0, c1)])
+        style_batch = torch.cat([imagenet_normalize(style[:, :, y:y + c, x:x + c]) for (y, x) in (s0, s1)])
+        arrays[f"seedtrain_content{i}"], arrays[f"seedtrain_style{i}"] = content_batch, style_batch
+        optim.zero_grad()
+        t = seed_adain(encoder(content_batch), encoder(style_batch))  # StyleNet.forward(return_t=True)
+        stylized = trained(t)
+        stylized_feats, style_feats = features(stylized), features(style_batch)
+        content_loss = F.mse_loss(t, stylized_feats[-1])
+        style_loss = 0
+        for stz, sty in zip(stylized_feats, style_feats):
+            stz_m, stz_s = seed_mean_std(stz)
+            sty_m, sty_s = seed_mean_std(sty)
+            style_loss += F.mse_loss(stz_m, sty_m) + F.mse_loss(stz_s, sty_s)
+        loss = content_loss + SEED_TRAIN_STYLE_WEIGHT * style_loss
+        loss.backward()
+        if i == 0:  # the gradients of the first step, at seed_decoder.pth's weights
+            for name, p in trained.named_parameters():
+                arrays[f"seedtrain_grad1_{name}"] = p.grad.detach().clone()
+        optim.step()
+        arrays[f"seedtrain_loss_content{i + 1}"] = content_loss.detach().reshape(1)
+        arrays[f"seedtrain_loss_style{i + 1}"] = (SEED_TRAIN_STYLE_WEIGHT * style_loss).detach().reshape(1)
+    torch.save(trained.state_dict(), os.path.join(out, "seedtrain_decoder.pth"))
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, ".goldens", "variants")
     os.makedirs(out, exist_ok=True)
@@ -366,6 +423,7 @@ def main():
     for case, (path, alpha) in seed_cases.items():
         pixels = seed_infer(seed_encoder, seed_decoder, path, STYLE, SEED_IMSIZE, alpha)
         Image.fromarray(pixels).save(os.path.join(out, f"seed_infer_{case}.png"))
+    seed_train(out, seed_encoder, seed_decoder, content, style, arrays)
     loaded = torch.load(os.path.join(out, "seed_decoder.pth"))
     assert sorted(loaded) == sorted(f"net.{b}.{i}.{p}" for b, i in ((0, 0), (1, 0), (1, 2), (1, 4), (1, 6), (2, 0), (2, 2), (3, 0), (3, 2))
                                     for p in ("weight", "bias")), sorted(loaded)

@@ -94,6 +94,8 @@ public struct NormComparisonConfiguration: Sendable {
         if let path = loadCIN {
             do { file = try CINParameterFile.read(path: path) } catch { throw .cinFile(error) }
             if file!.styles.count != styles.count { throw .cinFile(.styleCount(path: path, inFile: file!.styles.count, given: styles.count)) }
+            let (learnedWith, running) = (file!.model ?? .pytorchAdaIN, models.variant ?? .pytorchAdaIN)
+            if learnedWith != running { throw .cinFile(.otherModel(path: path, inFile: learnedWith, given: running)) }
         }
         // A CIN file's rows belong to the styles it was learned for (by file name).
         let given = styles.map { URL(fileURLWithPath: $0).lastPathComponent }

@@ -38,6 +38,7 @@ func writeComparisonIndex(_ manifest: NormComparisonManifest, folder: String) th
         <tr><th>content</th><td>\(fileList(d.contents))</td></tr>
         <tr><th>style</th><td>\(fileList(d.styles))</td></tr>
         <tr><th>content-size, style-size</th><td>\(d.contentSize), \(d.styleSize)</td></tr>
+        <tr><th>model</th><td>\(escape(d.model.conventions.title)) (--model \(d.model.rawValue)): its sizing, input normalisation and AdaIN statistics for IN, CIN and AdaIN</td></tr>
         <tr><th>vgg</th><td>\(fileList([d.vgg]))</td></tr>
         <tr><th>decoder</th><td>\(fileList([d.decoder]))</td></tr>
         <tr><th>CIN parameters</th><td>2 x C x S = 2 x \(cin.channels) x \(cin.styles) = \(cin.parameterCount) (AdaIN and IN: none)</td></tr>

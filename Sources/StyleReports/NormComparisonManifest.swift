@@ -33,7 +33,7 @@ public struct NormComparisonDefinition: Codable, Equatable, Sendable {
     public var cinLearnedFor: [String]?
     /// Weights of the second style in the CIN-vs-AdaIN interpolation strip (none with one style).
     public var interpolationWeights: [Float]
-    /// The model run (always pytorch-adain: compare-norms refuses others); read as pytorch-adain
+    /// The model run, each in its own statistics and image handling; read as pytorch-adain
     /// from a manifest written before it was recorded (``RecordedModel``).
     @RecordedModel public var model: ModelVariant = .pytorchAdaIN
 }

@@ -23,8 +23,9 @@ public func checkNormComparison(_ configuration: NormComparisonConfiguration) th
         definition.styles.map { StylizationJob(content: content.path, styles: [$0.path], output: "") }
     }
     do {
-        try StylizationMemory.check(jobs: jobs, contentSizing: ImageSizing(size: definition.contentSize),
-                                    styleSizing: ImageSizing(size: definition.styleSize))
+        let model = definition.model.conventions
+        try StylizationMemory.check(jobs: jobs, contentSizing: model.sizing(size: definition.contentSize, crop: false),
+                                    styleSizing: model.sizing(size: definition.styleSize, crop: false))
     } catch {
         throw .failed(error.description)
     }

@@ -17,6 +17,11 @@ import TensorCore
 /// (``TrainingNetwork``) from the same sized images, then applied, like IN and AdaIN, on the
 /// inference encoder's and decoder's features.
 ///
+/// Each model runs in its own conventions (the stylizer's ``Stylizer/variant``): its image sizing,
+/// input normalisation, and statistics for IN, CIN and AdaIN (``ModelVariant/normalizationStatistics``;
+/// CIN's style loss in its trainer's statistics). The cells' losses are ``StylizationLosses``,
+/// one fixed convention for every model, so that reports of different models compare.
+///
 /// The folder is created if missing. If it holds anything but this same comparison, nothing is
 /// changed and the run fails, unless `overwrite`: then only what a comparison writes there
 /// (manifest, index, sheets and the old manifest's images) is removed first.
@@ -42,9 +47,11 @@ public func runNormComparison(
     }
 
     // Every encoding and decoding goes through the one pipeline; IN and CIN build t themselves.
+    let model = stylizer.variant.conventions
+    let statistics = stylizer.variant.normalizationStatistics
     let pipeline = StylizationPipeline(
-        stylizer: stylizer, contentSizing: ImageSizing(size: definition.contentSize), styleSizing: ImageSizing(size: definition.styleSize),
-        contentCache: EncodingCache())
+        stylizer: stylizer, contentSizing: model.sizing(size: definition.contentSize, crop: false),
+        styleSizing: model.sizing(size: definition.styleSize, crop: false), contentCache: EncodingCache())
     var contents: [Encoding] = [], styles: [Encoding] = []
     do {
         for file in definition.contents { contents.append(try pipeline.contentEncoding(file.path)) }
@@ -67,7 +74,8 @@ public func runNormComparison(
             progress("warning: \(path) was learned for the styles \(learnedFor.joined(separator: ", ")); its rows are used in that order (--allow-other-styles, recorded in the report)")
         }
     } else if let old, old.cin.lossHistory != nil, let learned = try? CINParameterFile.read(path: learnedPath),
-              learned.channels == channels, learned.styles == styleNames, learned.learning == definition.learning {
+              learned.channels == channels, learned.styles == styleNames, learned.learning == definition.learning,
+              learned.model ?? .pytorchAdaIN == stylizer.variant {
         cin = learned.parameters
         summary = old.cin
         progress("CIN: \(cin.parameterCount) parameters learned by an earlier run of this comparison (\(learnedPath))")
@@ -79,7 +87,7 @@ public func runNormComparison(
             for file in files {
                 let image: RGBImage
                 do { image = try sizing.load(path: file.path) } catch { throw .failed(error.description) }
-                tensors.append(Tensor(shape: [1, 3, image.height, image.width], values: image.pixels))
+                tensors.append(model.encoderInput(image))
             }
             return tensors
         }
@@ -88,7 +96,7 @@ public func runNormComparison(
         let result = learnConditionalInstanceNorm(
             encoder: TrainingNetwork(stylizer.encoder), decoder: TrainingNetwork(stylizer.decoder),
             contents: try images(definition.contents, pipeline.contentSizing), styles: try images(definition.styles, pipeline.styleSizing),
-            options: definition.learning!
+            options: definition.learning!, statistics: statistics
         ) { step in
             // A line at the first and last step of each style and every tenth of its steps, with
             // the time left for all styles' steps.
@@ -104,18 +112,18 @@ public func runNormComparison(
         summary.learningSeconds = result.seconds
         summary.lossHistory = result.lossHistory
         progress(String(format: "CIN: learned in %.1f s", result.seconds))
-        do { try CINParameterFile(parameters: cin, styles: styleNames, learning: definition.learning).write(path: learnedPath) } catch {
+        do { try CINParameterFile(parameters: cin, styles: styleNames, learning: definition.learning, model: stylizer.variant).write(path: learnedPath) } catch {
             throw .cinFile(error)
         }
     }
     if definition.learning != nil, let path = configuration.saveCIN {
-        do { try CINParameterFile(parameters: cin, styles: styleNames, learning: definition.learning).write(path: path) } catch {
+        do { try CINParameterFile(parameters: cin, styles: styleNames, learning: definition.learning, model: stylizer.variant).write(path: path) } catch {
             throw .cinFile(error)
         }
         summary.savedTo = URL(fileURLWithPath: path).standardizedFileURL.path
         progress("CIN: parameters saved to \(path)")
     }
-    let instance = ConditionalInstanceNorm.instanceNormalization(channels: channels)
+    let instance = ConditionalInstanceNorm.instanceNormalization(channels: channels, statistics: statistics.adain)
 
     /// Decodes t, writes the cropped image and measures the losses (against `style`'s statistics, if any).
     func render(_ t: Tensor, content: Int, style: Int?, name: String) throws(ReportError) -> (styleLoss: Double?, contentLoss: Double) {
@@ -163,7 +171,7 @@ public func runNormComparison(
                     let t = switch method {
                     case .instance: instance.apply(f, style: 0)
                     case .conditional: cin.apply(f, style: s)
-                    case .adaptive: adaptiveInstanceNormalization(content: f, style: styles[s].features)
+                    case .adaptive: adaptiveInstanceNormalization(content: f, style: styles[s].features, statistics: statistics.adain)
                     }
                     let (styleLoss, contentLoss) = try render(t, content: c, style: s, name: name)
                     return .init(content: c, method: method, style: s, output: name, styleLoss: styleLoss, contentLoss: contentLoss)
@@ -176,7 +184,8 @@ public func runNormComparison(
                 try record(name, interpolated: true) { () throws(ReportError) in
                     let t = switch method {
                     case .conditional: cin.interpolated(weights: [1 - weight, weight] + [Float](repeating: 0, count: cin.styleCount - 2)).apply(f, style: 0)
-                    default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styles[0].features, styles[1].features], weights: [1 - weight, weight])
+                    default: interpolatedAdaptiveInstanceNormalization(content: f, styles: [styles[0].features, styles[1].features], weights: [1 - weight, weight],
+                                                                       statistics: statistics.adain)
                     }
                     let (_, contentLoss) = try render(t, content: c, style: nil, name: name)
                     return .init(content: c, method: method, weight: weight, output: name, contentLoss: contentLoss)

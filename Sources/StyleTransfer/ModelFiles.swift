@@ -81,11 +81,13 @@ public struct ModelFiles: Sendable, Equatable {
         return files
     }
 
-    /// The VGG encoder's file alone (for training a decoder), searched as ``locate(vgg:decoder:environment:executablePath:)`` does.
+    /// The VGG encoder's file alone (for training a decoder), searched as ``locate(vgg:decoder:environment:executablePath:)`` does,
+    /// under `variant`'s standard names.
     public static func locateVGG(
-        _ explicitVGG: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        _ explicitVGG: String?, variant: ModelVariant = .pytorchAdaIN, environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String = CommandLine.arguments.first ?? ""
     ) throws(StyleTransferError) -> String {
+        let vggNames = variant.conventions.vggNames
         let folders = searchFolders(environment: environment, executablePath: executablePath)
         guard let vgg = find(explicitVGG, vggNames, in: folders) else {
             throw .modelsNotFound(missing: ["the VGG encoder (\(vggNames.joined(separator: " or ")), or --vgg FILE)"], searched: folders)

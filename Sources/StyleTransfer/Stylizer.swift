@@ -64,7 +64,7 @@ public final class Stylizer: Sendable {
     /// (``torch7StateDict(_:network:)``); or, for torchvision's VGG-19, only `features.0` ...
     /// `features.19` (the file's 548 MB classifier is never read); or, from the seed's ONNX export
     /// (any model's file named `.onnx`), its convolutions (``seedONNXStateDict(_:network:)``).
-    private static func weights(_ path: String, variant: ModelVariant, network: NetworkRole) throws(StyleTransferError) -> [String: StoredTensor] {
+    static func weights(_ path: String, variant: ModelVariant, network: NetworkRole) throws(StyleTransferError) -> [String: StoredTensor] {
         if WeightFileIdentity.isONNX(path) {
             guard variant == .seed else { throw .onnxWeightsOfOtherModel(path: path, variant: variant) }
             let graph: ONNXGraph

@@ -91,7 +91,7 @@ import TestSupport
         }
         #expect(try refusal { $0.saveInterval = 0 } == .invalidSetting(key: "saveInterval", value: "0", requirement: "at least 1"))
         #expect(try refusal { $0.batchSize = 0 } == .invalidSetting(key: "batchSize", value: "0", requirement: "at least 1"))
-        #expect(try refusal { $0.cropSize = 4 } == .invalidSetting(key: "cropSize", value: "4", requirement: "at least 9"))
+        #expect(try refusal { $0.cropSize = 4 } == .invalidSetting(key: "cropSize", value: "4", requirement: "at least 9 for the pytorch-adain model (naoto0804/pytorch-AdaIN)"))
         #expect(try refusal { $0.imageSize = 12 } == .invalidSetting(key: "imageSize", value: "12", requirement: "0 or at least the crop size (16)"))
         #expect(try refusal { $0.hyperparameters.learningRate = .nan } == .invalidSetting(key: "learningRate", value: "nan", requirement: "positive"))
         #expect(TrainingError.invalidSetting(key: "batchSize", value: "0", requirement: "at least 1").description

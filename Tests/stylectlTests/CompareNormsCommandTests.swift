@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 @testable import stylectl
+import StyleReports
 import Testing
 import TestSupport
 
@@ -69,5 +70,27 @@ import TestSupport
             #expect(message?.contains("'--interpolate-steps': '\(steps)' is not allowed; expected 2 to 101") == true, "\(message ?? "no error")")
         }
         #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("r").path))
+    }
+
+    /// The torch and seed models' files, recognised without --model: the command runs them (at 32
+    /// pixels; the models' default sizes are too slow for a test), records the model, and the CIN
+    /// file it saves is refused for a pytorch-adain run, naming both models, before any work.
+    @Test(arguments: ["torch", "seed"])
+    func otherModelsRunAndTheirCINFilesAreBound(model: String) throws {
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let files = model == "torch" ? ["torch_vgg_normalised.t7", "torch_decoder.t7"] : ["seed_vgg19.pth", "seed_decoder.pth"]
+        let weights = ["--vgg", try TestPaths.golden("variants/\(files[0])").path, "--decoder", try TestPaths.golden("variants/\(files[1])").path]
+        let saved = temp.appendingPathComponent("cin.json").path
+        let inputs = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png") + "," + image("style/mondrian.jpg"),
+                      "--content-size", "32", "--style-size", "32", "--iterations", "1", "--interpolate-steps", "2", "--reports-dir", temp.path]
+        var command = try CompareNorms.parse(inputs + weights + ["--report", "r", "--save-cin", saved])
+        try command.run()
+        let manifest = try NormComparisonManifest.read(folder: temp.path + "/r")
+        #expect(manifest.definition.model.rawValue == model && manifest.cells.count == 6)
+        let refused = try run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png") + "," + image("style/mondrian.jpg"),
+                               "--report", "p", "--cin", saved])
+        #expect(refused?.hasSuffix("the CIN parameter file '\(saved)' was learned with --model \(model) (its statistics and decoder), not --model pytorch-adain; give that model's weights or learn new parameters.") == true,
+                "\(refused ?? "no error")")
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("p").path))
     }
 }

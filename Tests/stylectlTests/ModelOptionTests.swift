@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import ImageCodec
 @testable import stylectl
+import StyleTransfer
 import Testing
 import TestSupport
 
@@ -53,14 +54,32 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
-    @Test func compareNormsAndTrainRefuseOtherModels() throws {
+    /// train --model torch is refused before anything is read or written, saying what of train.lua
+    /// is not reproduced and what to use instead.
+    @Test func trainRefusesTheTorchModel() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
-        let message = run(CompareNorms.self, ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"),
-                                              "--report", "r", "--reports-dir", temp.path] + (try torchModels()))
-        #expect(message == "compare-norms runs the pytorch-adain model only (its training conventions); the weights given are the torch model (xunhuang1995/AdaIN-style)'s (--model torch). Use stylize or sweep with them, or give pytorch-AdaIN's vgg_normalised.pth and decoder.pth")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
-        let train = run(Train.self, ["--content-dir", temp.path, "--style-dir", temp.path, "--model", "seed", "--output-dir", temp.path + "/out"])
-        #expect(train?.contains("'--model seed': train follows pytorch-AdaIN's train.py only") == true, "\(train ?? "no error")")
+        let train = run(Train.self, ["--content-dir", temp.path, "--style-dir", temp.path, "--model", "torch", "--output-dir", temp.path + "/out"])
+        #expect(train?.hasPrefix("'--model torch': training the torch model (xunhuang1995/AdaIN-style)'s decoder is not implemented: train.lua's ArtisticStyleLossCriterion") == true,
+                "\(train ?? "no error")")
+        #expect(train?.contains("--model pytorch-adain") == true)
+        #expect(!FileManager.default.fileExists(atPath: temp.path + "/out"))
+    }
+
+    /// train recognises the seed's VGG-19 file without --model and takes its trainer's defaults;
+    /// a flag given wins over the default.
+    @Test func trainTakesTheSeedModelsDefaults() throws {
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let vgg = try TestPaths.golden("variants/seed_vgg19.pth").path
+        let recognised = try Train.parse(["--content-dir", temp.path, "--style-dir", temp.path, "--vgg", vgg, "--iterations", "7"]).configuration()
+        #expect(recognised.model == .seed)
+        #expect((recognised.batchSize, recognised.iterations, recognised.saveInterval, recognised.imageSize, recognised.cropSize) == (128, 7, 500, 512, 256))
+        #expect(recognised.hyperparameters == TrainingHyperparameters(learningRate: 1e-4, learningRateDecay: 0, contentWeight: 1, styleWeight: 10))
+        let reference = try Train.parse(["--content-dir", temp.path, "--style-dir", temp.path]).configuration()
+        #expect(reference.model == .pytorchAdaIN && reference.batchSize == 8 && reference.hyperparameters.learningRateDecay == 5e-5)
+        // The seed's smallest crop (16: relu4_1 of floor(side / 8) >= 2) names the flag.
+        let small = run(Train.self, ["--content-dir", temp.path, "--style-dir", temp.path, "--model", "seed", "--crop-size", "12", "--image-size", "0",
+                                     "--output-dir", temp.path + "/out"])
+        #expect(small == "'--crop-size' must be at least 16 for the seed model (aadhithya/AdaIN-pytorch), got 12.", "\(small ?? "no error")")
         #expect(!FileManager.default.fileExists(atPath: temp.path + "/out"))
     }
 }

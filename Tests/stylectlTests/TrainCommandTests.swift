@@ -41,6 +41,43 @@ import TestSupport
         }
     }
 
+    /// The seed model's run through the command: recognised from its VGG-19 file, resumed bit for bit,
+    /// its decoder_iter_N.pth read by `stylize --model seed`; a resume as pytorch-adain is refused.
+    @Test("train --model seed: decoders as .pth, resuming, stylize --model seed reads them")
+    func seedTrainResumeStylize() throws {
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let vgg = try TestPaths.golden("variants/seed_vgg19.pth").path
+        func seedArguments(output: String, iterations: Int) throws -> [String] {
+            ["--content-dir", temp.path + "/content", "--style-dir", temp.path + "/style", "--vgg", vgg,
+             "--output-dir", output, "--iterations", "\(iterations)", "--batch-size", "2", "--image-size", "24", "--crop-size", "16",
+             "--save-interval", "1", "--seed", "5"]
+        }
+        let straight = temp.path + "/seed-straight", split = temp.path + "/seed-split"
+        #expect(run(["train"] + (try seedArguments(output: straight, iterations: 2))) == nil)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: straight))
+            == ["decoder_iter_1.pth", "decoder_iter_2.pth", "training-state.safetensors", "loss.csv", "loss.png"])
+        #expect(run(["train", "--model", "seed"] + (try seedArguments(output: split, iterations: 1))) == nil)
+        #expect(run(["train", "--resume"] + (try seedArguments(output: split, iterations: 2))) == nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: straight + "/decoder_iter_2.pth")) == Data(contentsOf: URL(fileURLWithPath: split + "/decoder_iter_2.pth")),
+                "a resumed seed run's decoder differs from an uninterrupted run's")
+        let before = try FileManager.default.contentsOfDirectory(atPath: split).sorted()
+        let state = try Data(contentsOf: URL(fileURLWithPath: split + "/training-state.safetensors"))
+        // The seed's VGG given for pytorch-adain is refused by its keys; with pytorch-adain's VGG, the state is.
+        let otherVGG = run(["train", "--resume", "--model", "pytorch-adain"] + (try seedArguments(output: split, iterations: 3)))
+        #expect(otherVGG?.contains("this is the VGG encoder of the seed model") == true, "\(otherVGG ?? "no error")")
+        let other = run(["train", "--resume", "--model", "pytorch-adain"] + (try seedArguments(output: split, iterations: 3))
+                        + ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path])
+        #expect(other?.contains("is of a run for --model seed, not --model pytorch-adain") == true, "\(other ?? "no error")")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: split).sorted() == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: split + "/training-state.safetensors")) == state)
+
+        let output = temp.path + "/seed-stylized.png"
+        #expect(run(["stylize", "--model", "seed", "--content", images + "/content/cornell.jpg", "--style", images + "/style/sketch.png",
+                     "--output", output, "--content-size", "32", "--style-size", "32", "--vgg", vgg,
+                     "--decoder", straight + "/decoder_iter_2.pth"]) == nil)
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+
     @Test("train writes decoders, state, loss.csv and loss.png; resuming gives the same decoder; stylize reads it")
     func trainResumeStylize() throws {
         defer { try? FileManager.default.removeItem(at: temp) }

@@ -59,9 +59,11 @@ public struct StyleStatistics: Sendable, Equatable {
 /// ``mseLoss(_:_:)`` (summed in Double).
 ///
 /// One definition for every model (``ModelVariant``): the statistics are pytorch-AdaIN's whatever
-/// the statistics the model's AdaIN takes (``ModelConventions/statistics``), so that a sweep's
-/// losses compare across models; a model's own AdaIN would otherwise move its losses by its eps
-/// and variance convention alone.
+/// the statistics the model's AdaIN takes (``ModelConventions/statistics``), so that a model's eps
+/// and variance divisor do not move its losses by themselves. The features are the model's own
+/// encoder's on its own input: pytorch-adain's and torch's losses compare directly (one VGG, one
+/// input); the seed's are torchvision's VGG-19 on ImageNet-normalised images, comparable between
+/// seed runs but not in absolute value with the other two.
 public struct StylizationLosses: Sendable, Equatable, Codable {
     public var content: Double
     public var style: Double?

@@ -1,5 +1,5 @@
 // Learning conditional instance normalisation's scale and shift per style (Dumoulin et al. 2017)
-// with a fixed encoder and decoder, on pytorch-AdaIN's content and style losses.
+// with a fixed encoder and decoder, on the AdaIN content and style losses in the model's statistics.
 
 import TensorCore
 
@@ -57,7 +57,8 @@ public struct CINLearningResult: Sendable {
 ///
 /// Each step takes one content image c (in a seeded random order, each image once per pass over
 /// the set) and minimises `contentWeight * loss_c + styleWeight * loss_s` of `g(t)`,
-/// `t = CIN(f(c), s)`, with pytorch-AdaIN's losses (``adainLoss(encoder:decoded:target:styleFeatures:contentWeight:styleWeight:)``):
+/// `t = CIN(f(c), s)` (CIN normalising with `statistics.adain`), with pytorch-AdaIN's losses (the
+/// style loss's statistics `statistics.styleLoss`: the model's trainer's, ``ModelVariant/normalizationStatistics``) (``adainLoss(encoder:decoded:target:styleFeatures:contentWeight:styleWeight:)``):
 /// `loss_c = mse(f(g(t)), t)` and `loss_s` the relu1_1 ... relu4_1 mean/std loss against f(s).
 /// The content target is CIN's own output t, held constant (as AdaIN training treats t: it has
 /// no gradient there; Scripts/goldens_norms.py uses `t.detach()`), so the gradient flows
@@ -75,17 +76,19 @@ public struct CINLearningResult: Sendable {
 ///   - decoder: the decoder as a ``TrainingNetwork``.
 ///   - contents: content images, each (1, 3, H, W) (sizes may differ).
 ///   - styles: style images, each (1, 3, H, W).
+///   - statistics: the model's (``ModelVariant/normalizationStatistics``); pytorch-AdaIN's by default.
+///   Images are as the encoder takes them (normalised for the seed model: ``ModelConventions/encoderInput(_:)``).
 public func learnConditionalInstanceNorm(
     encoder: TrainingNetwork, decoder: TrainingNetwork, contents: [Tensor], styles: [Tensor],
-    options: CINLearningOptions, progress: (CINLearningProgress) -> Void = { _ in }
+    options: CINLearningOptions, statistics: TrainingStatistics = .pytorchAdaIN, progress: (CINLearningProgress) -> Void = { _ in }
 ) -> CINLearningResult {
     precondition(!contents.isEmpty && !styles.isEmpty && options.iterations >= 0, "CIN learning needs content and style images")
     let clock = ContinuousClock()
     let start = clock.now
     let contentFeatures = contents.map { encoder.features($0).last! }
-    let styleStatistics = styles.map { encoder.features($0).map { calcMeanStd($0) } }
+    let styleStatistics = styles.map { encoder.features($0).map { channelMeanStd($0, convention: statistics.styleLoss) } }
     let channels = contentFeatures[0].channels
-    var cin = ConditionalInstanceNorm.instanceNormalization(channels: channels, styles: styles.count)
+    var cin = ConditionalInstanceNorm.instanceNormalization(channels: channels, styles: styles.count, statistics: statistics.adain)
     let adam = Adam(learningRate: options.learningRate)
     // The content of each style's steps: a new pass over the set in seeded order whenever one ends.
     var random = SeededRandom(seed: options.seed)
@@ -113,11 +116,11 @@ public func learnConditionalInstanceNorm(
             let ts = zip(batch, xs).map { s, x in cin.apply(x, style: s) }
             let t = Tensor(shape: [batch.count] + ts[0].shape.dropFirst(), values: ts.flatMap(\.values))
             let pass = decoder.forward(t)
-            let statistics = encoder.landmarks.indices.map { layer in
+            let targets = encoder.landmarks.indices.map { layer in
                 (mean: batch.flatMap { styleStatistics[$0][layer].mean }, std: batch.flatMap { styleStatistics[$0][layer].std })
             }
-            let loss = adainLossPerImage(encoder: encoder, decoded: pass.output, target: t, styleStatistics: statistics,
-                                         contentWeight: options.contentWeight, styleWeight: options.styleWeight)
+            let loss = adainLossPerImage(encoder: encoder, decoded: pass.output, target: t, styleStatistics: targets,
+                                         contentWeight: options.contentWeight, styleWeight: options.styleWeight, convention: statistics.styleLoss)
             let dt = decoder.backward(pass, featureGradients: [loss.gradient]).input
             let size = dt.values.count / batch.count
             for (n, s) in batch.enumerated() {

@@ -15,6 +15,8 @@ public enum CINFileError: Error, Equatable, CustomStringConvertible {
     case otherStyles(path: String, learned: [String], given: [String])
     /// The file's channel count is not the network's.
     case channels(path: String, inFile: Int, expected: Int)
+    /// The file was learned with another model (its statistics and decoder) than the one run.
+    case otherModel(path: String, inFile: ModelVariant, given: ModelVariant)
     case unwritable(path: String, reason: String)
 
     public var description: String {
@@ -29,6 +31,8 @@ public enum CINFileError: Error, Equatable, CustomStringConvertible {
             "the CIN parameter file '\(path)' was learned for the styles \(learned.joined(separator: ", ")), but --style gives \(given.joined(separator: ", ")): its rows would stylize each as another style. Pass the styles it was learned for, in order, learn new parameters, or give --allow-other-styles to use its rows in this order anyway (the report then says so)."
         case .channels(let path, let inFile, let expected):
             "the CIN parameter file '\(path)' has \(inFile) channels per style, the network's bottleneck has \(expected)."
+        case .otherModel(let path, let inFile, let given):
+            "the CIN parameter file '\(path)' was learned with --model \(inFile.rawValue) (its statistics and decoder), not --model \(given.rawValue); give that model's weights or learn new parameters."
         case .unwritable(let path, let reason):
             "cannot write the CIN parameter file '\(path)': \(reason)."
         }
@@ -37,7 +41,7 @@ public enum CINFileError: Error, Equatable, CustomStringConvertible {
 
 /// The JSON layout of a CIN parameter file:
 /// `{"format": "stylectl-cin", "version": 1, "channels": C, "styles": [S names],
-///   "gamma": [S*C floats], "beta": [S*C floats], "learning": {...}}`, gamma and beta row-major
+///   "gamma": [S*C floats], "beta": [S*C floats], "learning": {...}, "model": "seed"}`, gamma and beta row-major
 /// (S, C) as ``ConditionalInstanceNorm``. Floats are written in their shortest exact decimal form,
 /// so a round trip is exact.
 public struct CINParameterFile: Codable, Equatable, Sendable {
@@ -51,17 +55,24 @@ public struct CINParameterFile: Codable, Equatable, Sendable {
     public var beta: [Float]
     /// How the parameters were learned, when they were.
     public var learning: CINLearningOptions?
+    /// The model they were learned with (its statistics normalise the features they scale and
+    /// shift); absent in files of stylectl before compare-norms ran other models: pytorch-adain.
+    public var model: ModelVariant?
 
-    public init(parameters: ConditionalInstanceNorm, styles: [String], learning: CINLearningOptions?) {
+    public init(parameters: ConditionalInstanceNorm, styles: [String], learning: CINLearningOptions?, model: ModelVariant = .pytorchAdaIN) {
         precondition(styles.count == parameters.styleCount, "one name per style needed")
         channels = parameters.channels
         self.styles = styles
         gamma = parameters.gamma
         beta = parameters.beta
         self.learning = learning
+        self.model = model
     }
 
-    public var parameters: ConditionalInstanceNorm { ConditionalInstanceNorm(channels: channels, gamma: gamma, beta: beta) }
+    /// The parameters, normalising with their model's statistics.
+    public var parameters: ConditionalInstanceNorm {
+        ConditionalInstanceNorm(channels: channels, gamma: gamma, beta: beta, statistics: (model ?? .pytorchAdaIN).normalizationStatistics.adain)
+    }
 
     /// Reads and checks a file: format, version, shapes and finite values.
     public static func read(path: String) throws(CINFileError) -> CINParameterFile {

@@ -70,14 +70,17 @@ public struct DecoderTrainer: Sendable {
     public let inferenceEncoder: VGGEncoder?
     public private(set) var decoder: TrainingNetwork
     public var hyperparameters: TrainingHyperparameters
+    /// The statistics of AdaIN and of the style loss (the model's: ``ModelVariant/trainingStatistics``).
+    public let statistics: TrainingStatistics
     /// Adam's state of each convolution of ``decoder``, in its order.
     public internal(set) var moments: [ConvolutionMoments]
     /// The number of steps taken.
     public internal(set) var iteration: Int
 
     public init(encoder: TrainingNetwork, decoder: TrainingNetwork, hyperparameters: TrainingHyperparameters = .init(),
-                inferenceEncoder: VGGEncoder? = nil) {
+                statistics: TrainingStatistics = .pytorchAdaIN, inferenceEncoder: VGGEncoder? = nil) {
         self.encoder = encoder
+        self.statistics = statistics
         self.inferenceEncoder = inferenceEncoder
         self.decoder = decoder
         self.hyperparameters = hyperparameters
@@ -105,8 +108,11 @@ public struct DecoderTrainer: Sendable {
     ///
     /// t = AdaIN(f(c), f(s)) (Eq. 9); L_c = mse(f(g(t)), t) (Eq. 12); L_s = sum over relu1_1 ...
     /// relu4_1 of the mean and std mse (Eq. 13); the gradients are d(lambda_c L_c + lambda_s L_s)/dw.
+    /// AdaIN and the style loss take ``statistics``.
     ///
-    /// content and style are (N, 3, H, W) and (N, 3, H', W') in [0, 1], the same N.
+    /// content and style are (N, 3, H, W) and (N, 3, H', W'), the same N, as the encoder takes them
+    /// (in [0, 1], or normalised for a model whose ``ModelConventions/input`` normalises); g(t) goes
+    /// to the encoder as it comes out of the decoder (neither model de-normalises or clamps it in training).
     ///
     /// - Parameter trace: called after each phase with its name and wall-clock seconds.
     public func evaluate(content: Tensor, style: Tensor, trace: ((String, Double) -> Void)? = nil) -> Evaluation {
@@ -119,12 +125,12 @@ public struct DecoderTrainer: Sendable {
         }
         let contentFeature = inferenceEncoder?.encode(content) ?? encoder.features(content)[encoder.landmarks.count - 1]
         let styleFeatures = inferenceEncoder?.encodeWithIntermediates(style) ?? encoder.features(style)
-        let t = adaptiveInstanceNormalization(content: contentFeature, style: styleFeatures[styleFeatures.count - 1])
+        let t = adaptiveInstanceNormalization(content: contentFeature, style: styleFeatures[styleFeatures.count - 1], statistics: statistics.adain)
         lap("encode content and style, AdaIN")
         let pass = decoder.forward(t)
         lap("decoder forward")
         let loss = adainLoss(encoder: encoder, decoded: pass.output, target: t, styleFeatures: styleFeatures,
-                             contentWeight: hyperparameters.contentWeight, styleWeight: hyperparameters.styleWeight)
+                             contentWeight: hyperparameters.contentWeight, styleWeight: hyperparameters.styleWeight, convention: statistics.styleLoss)
         lap("loss: encoder forward and backward on g(t)")
         let gradients = decoder.backward(pass, featureGradients: [loss.gradient], weights: true).convolutions
         lap("decoder backward")

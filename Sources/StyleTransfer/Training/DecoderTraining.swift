@@ -6,14 +6,18 @@ import Checkpoints
 import Foundation
 import TensorCore
 
-/// The settings of a decoder training run (pytorch-AdaIN's train.py defaults).
+/// The settings of a decoder training run (pytorch-AdaIN's train.py defaults; ``init(model:contentFolder:styleFolder:outputFolder:)``
+/// takes another model's trainer's).
 public struct DecoderTrainingConfiguration: Sendable, Equatable {
+    /// The model whose decoder is trained, as its own trainer trains it (``ModelVariant/trainingConventions()``):
+    /// its encoder, AdaIN and style-loss statistics, input normalisation, image sizing and sampling.
+    public var model: ModelVariant = .pytorchAdaIN
     /// The folder of content images and the folder of style images (JPEG or PNG).
     public var contentFolder: String
     public var styleFolder: String
     /// Where decoders, the state, loss.csv and loss.png are written (made if missing).
     public var outputFolder: String
-    /// The VGG encoder's weights; nil looks for them as ``ModelFiles/locateVGG(_:environment:executablePath:)`` does.
+    /// The VGG encoder's weights; nil looks for the model's as ``ModelFiles/locateVGG(_:variant:environment:executablePath:)`` does.
     public var vggWeights: String?
     /// A decoder to fine-tune; nil starts from PyTorch's default initialisation seeded by `seed`.
     public var initialDecoder: String?
@@ -22,7 +26,8 @@ public struct DecoderTrainingConfiguration: Sendable, Equatable {
     /// Images per batch.
     public var batchSize: Int
     public var hyperparameters: TrainingHyperparameters
-    /// Both sides of every image are resized to this (0 keeps the images' sizes).
+    /// Every image is resized to this (both sides, or the shorter side: the model's
+    /// ``TrainingConventions/resizing``); 0 keeps the images' sizes.
     public var imageSize: Int
     /// The side of the random square crop.
     public var cropSize: Int
@@ -51,9 +56,22 @@ public struct DecoderTrainingConfiguration: Sendable, Equatable {
         self.resume = resume
     }
 
-    /// Refuses a setting a run cannot use, naming it by its property: the first of iterations,
-    /// batchSize, the hyperparameters, cropSize, imageSize and saveInterval that is out of range.
+    /// The defaults of `model`'s own trainer (``TrainingConventions``) for the given folders.
+    public init(model: ModelVariant, contentFolder: String, styleFolder: String, outputFolder: String) throws(TrainingError) {
+        let t = try model.trainingConventions()
+        self.init(contentFolder: contentFolder, styleFolder: styleFolder, outputFolder: outputFolder, iterations: t.iterations,
+                  batchSize: t.batchSize, hyperparameters: t.hyperparameters, imageSize: t.imageSize, cropSize: t.cropSize,
+                  saveInterval: t.saveInterval)
+        self.model = model
+    }
+
+    /// Refuses a model stylectl does not train (``TrainingError/trainingNotImplemented(model:reason:)``),
+    /// then a setting a run cannot use, naming it by its property: the first of iterations,
+    /// batchSize, the hyperparameters, cropSize (at least the model's ``ModelConventions/minimumImageSide``),
+    /// imageSize and saveInterval that is out of range.
     public func check() throws(TrainingError) {
+        _ = try model.trainingConventions()
+        let minimumCrop = model.conventions.minimumImageSide
         func refuse(_ key: String, _ value: Any, _ requirement: String) -> TrainingError {
             .invalidSetting(key: key, value: "\(value)", requirement: requirement)
         }
@@ -64,7 +82,7 @@ public struct DecoderTrainingConfiguration: Sendable, Equatable {
         guard h.learningRateDecay >= 0 && h.learningRateDecay.isFinite else { throw refuse("learningRateDecay", h.learningRateDecay, "0 or more") }
         guard h.styleWeight >= 0 && h.styleWeight.isFinite else { throw refuse("styleWeight", h.styleWeight, "0 or more") }
         guard h.contentWeight >= 0 && h.contentWeight.isFinite else { throw refuse("contentWeight", h.contentWeight, "0 or more") }
-        guard cropSize >= VGGEncoder.minimumImageSide else { throw refuse("cropSize", cropSize, "at least \(VGGEncoder.minimumImageSide)") }
+        guard cropSize >= minimumCrop else { throw refuse("cropSize", cropSize, "at least \(minimumCrop) for \(model.conventions.title)") }
         guard imageSize == 0 || imageSize >= cropSize else { throw refuse("imageSize", imageSize, "0 or at least the crop size (\(cropSize))") }
         guard saveInterval >= 1 else { throw refuse("saveInterval", saveInterval, "at least 1") }
     }
@@ -107,26 +125,32 @@ public struct DecoderTraining: Sendable {
 
     /// Checks the settings, lists the folders (named by their roles in errors),
     /// loads the VGG encoder and the initial decoder (or PyTorch's initialisation), resumes from
-    /// ``statePath`` if asked, then trains to ``DecoderTrainingConfiguration/iterations``, saving
+    /// ``statePath`` if asked, checks the memory a step needs (``TrainingMemory``), then trains to ``DecoderTrainingConfiguration/iterations``, saving
     /// `decoder_iter_N.safetensors`, the state, loss.csv and loss.png every `saveInterval`
     /// iterations and at the end. Returns the session as it ends.
     public func run(progress: (DecoderTrainingProgress) -> Void = { _ in }) throws(TrainingError) -> TrainingSession {
         let c = configuration
         try c.check()
-        let content = try TrainingImageFolder(path: c.contentFolder, role: .trainingContent, imageSize: c.imageSize, cropSize: c.cropSize)
-        let style = try TrainingImageFolder(path: c.styleFolder, role: .trainingStyle, imageSize: c.imageSize, cropSize: c.cropSize)
+        let preparation = TrainingImagePreparation(c.model, try c.model.trainingConventions())
+        let content = try TrainingImageFolder(path: c.contentFolder, role: .trainingContent, imageSize: c.imageSize, cropSize: c.cropSize,
+                                              preparation: preparation)
+        let style = try TrainingImageFolder(path: c.styleFolder, role: .trainingStyle, imageSize: c.imageSize, cropSize: c.cropSize,
+                                            preparation: preparation)
         let vgg = try loadVGG()
         let encoder = TrainingNetwork(vgg)
         let initial = TrainingNetwork(try loadDecoder())
         var session: TrainingSession
         if c.resume {
-            session = try TrainingSession.resume(statePath: statePath, encoder: encoder, decoder: initial, content: content, style: style,
+            session = try TrainingSession.resume(statePath: statePath, model: c.model, encoder: encoder, decoder: initial, content: content, style: style,
                                                  inferenceEncoder: vgg)
             progress(.resumed(statePath: statePath, iteration: session.trainer.iteration))
         } else {
-            session = TrainingSession(trainer: DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: c.hyperparameters, inferenceEncoder: vgg),
-                                      content: content, style: style, batchSize: c.batchSize, seed: c.seed)
+            let trainer = DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: c.hyperparameters,
+                                         statistics: c.model.trainingStatistics, inferenceEncoder: vgg)
+            session = TrainingSession(trainer: trainer, content: content, style: style, batchSize: c.batchSize, seed: c.seed, model: c.model)
         }
+        // The (possibly resumed) batch and crops against the memory available, before the output folder and the first batch.
+        try TrainingMemory.check(batchSize: session.batchSize, cropSize: max(session.content.cropSize, session.style.cropSize))
         do { try FileManager.default.createDirectory(atPath: c.outputFolder, withIntermediateDirectories: true) } catch {
             throw .cannotWrite(path: c.outputFolder, reason: error.localizedDescription)
         }
@@ -142,40 +166,71 @@ public struct DecoderTraining: Sendable {
         return session
     }
 
-    /// Writes decoder_iter_N.safetensors (checked to load as a ``Decoder``), the training state,
-    /// loss.csv and loss.png; returns the decoder's path.
+    /// Writes the decoder under the model's decoder keys and in its trainer's format
+    /// (``TrainingConventions/decoderFile``: pytorch-AdaIN's `1.weight` ... as
+    /// decoder_iter_N.safetensors, the seed's `net.0.0.weight` ... as decoder_iter_N.pth; checked to
+    /// load as the model's ``Decoder`` first), the training state, loss.csv and loss.png; returns the
+    /// decoder's path.
     private func save(_ session: TrainingSession) throws(TrainingError) -> String {
         let folder = configuration.outputFolder as NSString
-        let decoderPath = folder.appendingPathComponent("decoder_iter_\(session.trainer.iteration).safetensors")
-        let decoder: Decoder
-        do { decoder = try Decoder(weights: session.trainer.decoder.stateDict) } catch { throw .weights(path: decoderPath, error) }
-        do { try writeSafeTensors(decoder.stateDict, path: decoderPath) } catch { throw .checkpoint(error) }
+        let model = configuration.model
+        let format = try model.trainingConventions().decoderFile
+        let decoderPath = folder.appendingPathComponent(format.name(iteration: session.trainer.iteration))
+        // The trainer keys a convolution by its module number (`"<module>.weight"`); the model's file by its own names.
+        let decoderNetwork = model.conventions.decoderNetwork
+        var weights: [String: StoredTensor] = [:]
+        let trained = session.trainer.decoder
+        for (module, w) in zip(trained.convolutionModules, trained.convolutions) {
+            let keys = decoderNetwork.keys(module: module)
+            weights[keys.weight] = StoredTensor(shape: [w.outChannels, w.inChannels, w.kernelHeight, w.kernelWidth], values: w.weight)
+            weights[keys.bias] = StoredTensor(shape: [w.outChannels], values: w.bias)
+        }
+        do { _ = try Decoder(weights: weights, variant: model) } catch { throw .weights(path: decoderPath, error) }
+        do {
+            switch format {
+            case .safeTensors: try writeSafeTensors(weights, path: decoderPath)
+            case .legacyPyTorch: try writeLegacyPyTorchCheckpoint(weights, path: decoderPath)
+            }
+        } catch { throw .checkpoint(error) }
         try session.save(statePath: statePath)
         try session.writeLossCurve(path: folder.appendingPathComponent("loss.csv"))
         try lossPlot?(session.history, folder.appendingPathComponent(Self.lossPlotFileName))
         return decoderPath
     }
 
+    /// The model's VGG encoder, read as ``Stylizer/init(models:)`` reads it (torchvision's VGG-19:
+    /// only the tensors up to relu4_1).
     private func loadVGG() throws(TrainingError) -> VGGEncoder {
+        let model = configuration.model
         let path: String
-        do { path = try ModelFiles.locateVGG(configuration.vggWeights) } catch { throw .modelFiles(error) }
-        return try loadNetwork(path) { weights throws(NetworkWeightError) in try VGGEncoder(weights: weights) }
+        do { path = try ModelFiles.locateVGG(configuration.vggWeights, variant: model) } catch { throw .modelFiles(error) }
+        let weights: [String: StoredTensor]
+        do { weights = try Stylizer.weights(path, variant: model, network: .encoder) } catch { throw TrainingError(error) }
+        do { return try VGGEncoder(weights: weights, variant: model) } catch { throw .weights(path: path, error) }
     }
 
     /// The initial decoder's weights, or PyTorch's default initialisation seeded by the seed.
     private func loadDecoder() throws(TrainingError) -> Decoder {
         if let path = configuration.initialDecoder {
-            return try loadNetwork(path) { weights throws(NetworkWeightError) in try Decoder(weights: weights) }
+            let model = configuration.model
+            let weights: [String: StoredTensor]
+            do { weights = try Stylizer.weights(path, variant: model, network: .decoder) } catch { throw TrainingError(error) }
+            do { return try Decoder(weights: weights, variant: model) } catch { throw .weights(path: path, error) }
         }
         var random = SeededRandom(seed: configuration.seed ^ 0x5EED_DEC0_DE00_0000)
         do { return try Decoder(convolutions: Decoder.initialConvolutions(random: &random)) } catch {
             throw .weights(path: "initial weights", error)
         }
     }
+}
 
-    private func loadNetwork<Network>(_ path: String, _ make: ([String: StoredTensor]) throws(NetworkWeightError) -> Network) throws(TrainingError) -> Network {
-        let weights: [String: StoredTensor]
-        do { weights = try loadStateDict(path: path) } catch { throw .checkpoint(error) }
-        do { return try make(weights) } catch { throw .weights(path: path, error) }
+extension TrainingError {
+    /// A weight file's reading error as training's: the file's own (checkpoint or weights) error.
+    init(_ error: StyleTransferError) {
+        switch error {
+        case .checkpoint(let error): self = .checkpoint(error)
+        case .weights(let path, let error): self = .weights(path: path, error)
+        default: self = .modelFiles(error)
+        }
     }
 }

@@ -19,19 +19,37 @@ public func mseLossBackward(_ input: [Float], _ target: [Float], scale: Float = 
     return zip(input, target).map { factor * ($0 - $1) }
 }
 
-/// Backward of ``calcMeanStd(_:eps:)``: with n = H*W, mean = sum(x) / n and
-/// std = sqrt(sum((x - mean)^2) / (n - 1) + eps),
+/// Backward of ``calcMeanStd(_:eps:)`` (pytorch-AdaIN's statistics): with n = H*W, mean = sum(x) / n
+/// and std = sqrt(sum((x - mean)^2) / (n - 1) + eps),
 /// dx += dMean / n + dStd * (x - mean) / ((n - 1) * std).
 ///
 /// x is (N, C, H, W); dMean and dStd are (N, C), entry `n * C + c`; dInput is (N, C, H, W),
 /// accumulated into.
 public func calcMeanStdBackward(_ x: Tensor, dMean: [Float], dStd: [Float], eps: Float = 1e-5, accumulatingInto dInput: inout Tensor) {
+    channelMeanStdBackward(x, dMean: dMean, dStd: dStd, convention: StandardDeviationConvention(unbiased: true, eps: eps), accumulatingInto: &dInput)
+}
+
+/// Backward of ``TensorCore/channelMeanStd(_:convention:)``: with n = H*W, d the variance's
+/// divisor (n - 1 unbiased, n biased) and r the square root the standard deviation is formed from
+/// (`sqrt(var + eps)` with eps under the root, `sqrt(var)` when eps is added to the std),
+/// dx += dMean / n + dStd * (x - mean) / (d * r).
+///
+/// A plane whose r is 0 (all its values equal, eps added to the std: the seed model's
+/// `torch.std(x) + 1e-8`) passes no gradient through its std, as PyTorch's `std_backward` masks
+/// `grad / (2 * std)` to 0 where the std is 0 (rather than 0 / 0).
+///
+/// x is (N, C, H, W); dMean and dStd are (N, C), entry `n * C + c`; dInput is (N, C, H, W),
+/// accumulated into.
+public func channelMeanStdBackward(_ x: Tensor, dMean: [Float], dStd: [Float], convention: StandardDeviationConvention,
+                                   accumulatingInto dInput: inout Tensor) {
     let planes = x.batch * x.channels, count = x.height * x.width
-    precondition(dMean.count == planes && dStd.count == planes && dInput.shape == x.shape, "calc_mean_std backward: shapes do not match \(x.shape)")
-    let (mean, std) = calcMeanStd(x, eps: eps)
+    precondition(dMean.count == planes && dStd.count == planes && dInput.shape == x.shape, "mean and std backward: shapes do not match \(x.shape)")
+    let (mean, std) = channelMeanStd(x, convention: convention)
+    let divisor = Float(convention.unbiased ? count - 1 : count)
     for plane in 0 ..< planes {
         let a = dMean[plane] / Float(count)
-        let b = dStd[plane] / (Float(count - 1) * std[plane])
+        let root = convention.epsAddedToStd ? std[plane] - convention.eps : std[plane]
+        let b = root > 0 ? dStd[plane] / (divisor * root) : 0
         let m = mean[plane]
         for i in plane * count ..< (plane + 1) * count {
             dInput.values[i] += a + b * (x.values[i] - m)
@@ -51,17 +69,19 @@ public func contentLoss(_ input: Tensor, target: Tensor, scale: Float = 1) -> (l
 
 /// pytorch-AdaIN's `calc_style_loss(input, target)`:
 /// `mse_loss(mean(input), mean(target)) + mse_loss(std(input), std(target))` with `calc_mean_std`'s
-/// statistics, and its gradient with respect to `input` times `scale`.
+/// statistics (or those of `convention`: the seed's trainer takes its `compute_mean_std`), and its
+/// gradient with respect to `input` times `scale`.
 ///
 /// input is (N, C, H, W); targetMean and targetStd are the target's (N, C) statistics (the target
 /// may have another spatial size); the gradient has input's shape.
-public func styleLoss(_ input: Tensor, targetMean: [Float], targetStd: [Float], scale: Float = 1) -> (loss: Float, gradient: Tensor) {
-    let (mean, std) = calcMeanStd(input)
+public func styleLoss(_ input: Tensor, targetMean: [Float], targetStd: [Float], scale: Float = 1,
+                      convention: StandardDeviationConvention = .pytorchAdaIN) -> (loss: Float, gradient: Tensor) {
+    let (mean, std) = channelMeanStd(input, convention: convention)
     precondition(targetMean.count == mean.count && targetStd.count == std.count, "style statistics for \(mean.count) planes needed")
     let loss = mseLoss(mean, targetMean) + mseLoss(std, targetStd)
     var gradient = Tensor(zeros: input.shape)
-    calcMeanStdBackward(input, dMean: mseLossBackward(mean, targetMean, scale: scale), dStd: mseLossBackward(std, targetStd, scale: scale),
-                        accumulatingInto: &gradient)
+    channelMeanStdBackward(input, dMean: mseLossBackward(mean, targetMean, scale: scale), dStd: mseLossBackward(std, targetStd, scale: scale),
+                           convention: convention, accumulatingInto: &gradient)
     return (loss, gradient)
 }
 
@@ -82,7 +102,8 @@ public struct AdaINLoss: Sendable {
 ///
 /// `loss_c = mse(f(g(t)), t)`; `loss_s = sum over i of calc_style_loss(phi_i(g(t)), phi_i(s))` for
 /// relu1_1 ... relu4_1; `total = contentWeight * loss_c + styleWeight * loss_s` (train.py's
-/// defaults are 1 and 10).
+/// defaults are 1 and 10). The statistics of the style loss are those of `convention`
+/// (pytorch-AdaIN's `calc_mean_std` by default; ``TrainingConventions/styleLossStatistics``).
 ///
 /// - Parameters:
 ///   - decoded: g(t), (N, 3, H, W).
@@ -90,7 +111,7 @@ public struct AdaINLoss: Sendable {
 ///   - styleFeatures: phi_1(s) ... phi_4(s) of the style images (batch N, any size), as
 ///     ``TrainingNetwork/features(_:)`` gives them.
 public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor, styleFeatures: [Tensor],
-                      contentWeight: Float = 1, styleWeight: Float = 10) -> AdaINLoss {
+                      contentWeight: Float = 1, styleWeight: Float = 10, convention: StandardDeviationConvention = .pytorchAdaIN) -> AdaINLoss {
     precondition(styleFeatures.count == encoder.landmarks.count, "\(encoder.landmarks.count) style features needed, got \(styleFeatures.count)")
     let pass = encoder.forward(decoded)
     let features = pass.features
@@ -98,8 +119,8 @@ public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor,
     var style: Float = 0
     var gradients: [Tensor] = []
     for (feature, styleFeature) in zip(features, styleFeatures) {
-        let (mean, std) = calcMeanStd(styleFeature)
-        let (loss, gradient) = styleLoss(feature, targetMean: mean, targetStd: std, scale: styleWeight)
+        let (mean, std) = channelMeanStd(styleFeature, convention: convention)
+        let (loss, gradient) = styleLoss(feature, targetMean: mean, targetStd: std, scale: styleWeight, convention: convention)
         style += loss
         gradients.append(gradient)
     }
@@ -119,11 +140,12 @@ public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor,
 /// - Parameters:
 ///   - decoded: g(t), (N, 3, H, W).
 ///   - target: t, (N, C4, ceil(H/8), ceil(W/8)).
-///   - styleStatistics: per landmark (relu1_1 ... relu4_1), the style targets' `calc_mean_std`
-///     statistics, N x C each (image n's style at entries `n * C ..< (n + 1) * C`).
+///   - styleStatistics: per landmark (relu1_1 ... relu4_1), the style targets' statistics in
+///     `convention` (`calc_mean_std`'s by default), N x C each (image n's style at entries `n * C ..< (n + 1) * C`).
 /// - Returns: per image, its content, style and total loss; d(sum of the totals) / d g(t).
 public func adainLossPerImage(encoder: TrainingNetwork, decoded: Tensor, target: Tensor, styleStatistics: [(mean: [Float], std: [Float])],
-                              contentWeight: Float = 1, styleWeight: Float = 10) -> (losses: [(content: Float, style: Float, total: Float)], gradient: Tensor) {
+                              contentWeight: Float = 1, styleWeight: Float = 10,
+                              convention: StandardDeviationConvention = .pytorchAdaIN) -> (losses: [(content: Float, style: Float, total: Float)], gradient: Tensor) {
     precondition(styleStatistics.count == encoder.landmarks.count, "\(encoder.landmarks.count) style statistics needed, got \(styleStatistics.count)")
     let pass = encoder.forward(decoded)
     let features = pass.features
@@ -132,7 +154,7 @@ public func adainLossPerImage(encoder: TrainingNetwork, decoded: Tensor, target:
     var content = [Float](repeating: 0, count: images), style = [Float](repeating: 0, count: images)
     var gradients: [Tensor] = []
     for (feature, statistics) in zip(features, styleStatistics) {
-        let (mean, std) = calcMeanStd(feature)
+        let (mean, std) = channelMeanStd(feature, convention: convention)
         let channels = feature.channels
         precondition(statistics.mean.count == mean.count && statistics.std.count == std.count, "style statistics for \(mean.count) planes needed")
         var dMean = [Float](), dStd = [Float]()
@@ -144,7 +166,7 @@ public func adainLossPerImage(encoder: TrainingNetwork, decoded: Tensor, target:
             dStd += mseLossBackward(sd, ts, scale: styleWeight)
         }
         var gradient = Tensor(zeros: feature.shape)
-        calcMeanStdBackward(feature, dMean: dMean, dStd: dStd, accumulatingInto: &gradient)
+        channelMeanStdBackward(feature, dMean: dMean, dStd: dStd, convention: convention, accumulatingInto: &gradient)
         gradients.append(gradient)
     }
     let last = features[features.count - 1]

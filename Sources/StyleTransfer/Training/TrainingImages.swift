@@ -1,24 +1,47 @@
-// The training data of pytorch-AdaIN's train.py: a flat folder of images, each resized to
-// image-size x image-size (transforms.Resize((512, 512))), randomly cropped (RandomCrop(256)),
-// drawn in batches by an endless sampler that reshuffles the folder every pass
-// (InfiniteSamplerWrapper).
+// The training data of a model's trainer: a flat folder of images, each resized (pytorch-AdaIN's
+// transforms.Resize((512, 512)), or the seed's shorter side to 512), randomly cropped
+// (RandomCrop(256)), normalised as the model's encoder takes them, drawn in batches by an endless
+// sampler (reshuffling the folder every pass, or with replacement): TrainingConventions says which.
 
 import Foundation
 import ImageCodec
 import TensorCore
 
+/// How a model's trainer prepares and draws its images (from its ``TrainingConventions`` and ``ModelConventions/input``).
+public struct TrainingImagePreparation: Sendable, Equatable {
+    public var resizing: TrainingConventions.Resizing
+    public var sampling: TrainingConventions.Sampling
+    /// The encoder's input: the crop as it is, or normalised (the seed's `Normalize(mean, std)` after the crop).
+    public var input: EncoderInput
+
+    public init(resizing: TrainingConventions.Resizing, sampling: TrainingConventions.Sampling, input: EncoderInput) {
+        self.resizing = resizing
+        self.sampling = sampling
+        self.input = input
+    }
+
+    /// pytorch-AdaIN's train.py.
+    public static let pytorchAdaIN = TrainingImagePreparation(resizing: .bothSides, sampling: .reshuffledPasses, input: .image)
+
+    /// How `model`'s trainer prepares its images.
+    public init(_ model: ModelVariant, _ training: TrainingConventions) {
+        self.init(resizing: training.resizing, sampling: training.sampling, input: model.conventions.input)
+    }
+}
+
 /// The images of one training folder and how they are prepared.
 public struct TrainingImageFolder: Sendable {
     /// The .jpg, .jpeg and .png files of the folder, sorted by name.
     public let paths: [String]
-    /// Both sides are resized to this (train.py's `Resize(size=(512, 512))`, aspect not kept);
-    /// 0 keeps the images' sizes.
+    /// The images are resized to this as ``preparation`` says (pytorch-AdaIN: both sides, train.py's
+    /// `Resize(size=(512, 512))`, aspect not kept; the seed: the shorter side); 0 keeps the images' sizes.
     public let imageSize: Int
     /// The side of the random square crop (train.py's `RandomCrop(256)`).
     public let cropSize: Int
+    public let preparation: TrainingImagePreparation
 
     /// Lists the folder; `role` names it in errors.
-    public init(path: String, role: InputRole, imageSize: Int, cropSize: Int) throws(TrainingError) {
+    public init(path: String, role: InputRole, imageSize: Int, cropSize: Int, preparation: TrainingImagePreparation = .pytorchAdaIN) throws(TrainingError) {
         precondition(imageSize >= 0 && cropSize > 0, "sizes must be positive")
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue else {
@@ -30,17 +53,20 @@ public struct TrainingImageFolder: Sendable {
         paths = images.map { (path as NSString).appendingPathComponent($0) }
         self.imageSize = imageSize
         self.cropSize = cropSize
+        self.preparation = preparation
     }
 
     /// The folder's `paths` with other sizes (a resumed run takes its saved sizes).
-    init(paths: [String], imageSize: Int, cropSize: Int) {
+    init(paths: [String], imageSize: Int, cropSize: Int, preparation: TrainingImagePreparation) {
         self.paths = paths
         self.imageSize = imageSize
         self.cropSize = cropSize
+        self.preparation = preparation
     }
 
-    /// Image `index` read, resized (Pillow's bilinear filter, as torchvision on PIL images) and
-    /// cropped at a random corner: 3 * cropSize * cropSize values, planar RGB in [0, 1].
+    /// Image `index` read, resized (``preparation``'s ``TrainingConventions/Resizing``), cropped at a
+    /// random corner and normalised as the encoder takes it (``TrainingImagePreparation/input``):
+    /// 3 * cropSize * cropSize values, planar RGB.
     ///
     /// The corner is drawn as RandomCrop draws it, top then left, each uniform in
     /// 0 ... side - cropSize (from `random`, not torch's generator).
@@ -49,7 +75,7 @@ public struct TrainingImageFolder: Sendable {
         var image: RGBImage
         do {
             image = try readImage(path: path)
-            if imageSize > 0 { image = try resizeBilinear(image, width: imageSize, height: imageSize) }
+            if imageSize > 0 { image = try resized(image) }
         } catch {
             throw .unreadableImage(error)
         }
@@ -65,20 +91,42 @@ public struct TrainingImageFolder: Sendable {
                 for x in 0 ..< cropSize { pixels[(c * cropSize + y) * cropSize + x] = image.pixels[source + x] }
             }
         }
+        guard case .normalized(let mean, let std) = preparation.input else { return pixels }
+        let plane = cropSize * cropSize
+        for c in 0 ..< 3 {
+            for i in c * plane ..< (c + 1) * plane { pixels[i] = (pixels[i] - mean[c]) / std[c] }
+        }
         return pixels
+    }
+
+    /// The image sized for cropping as ``preparation`` says (``imageSize`` > 0).
+    private func resized(_ image: RGBImage) throws(ImageCodecError) -> RGBImage {
+        switch preparation.resizing {
+        case .bothSides:
+            return try resizeBilinear(image, width: imageSize, height: imageSize)
+        case .shorterSide:
+            // albumentations' smallest_max_size: scale = size / short, each side round(side * scale), half to even.
+            let scale = Double(imageSize) / Double(min(image.width, image.height))
+            let side = { (length: Int) in Int((Double(length) * scale).rounded(.toNearestOrEven)) }
+            return try resizeBilinearUnantialiased(image, width: side(image.width), height: side(image.height))
+        }
     }
 
     /// The next `count` images of `sampler`, cropped: (count, 3, cropSize, cropSize).
     func batch(_ count: Int, sampler: inout ImageSampler, random: inout SeededRandom) throws(TrainingError) -> Tensor {
         var values: [Float] = []
         values.reserveCapacity(count * 3 * cropSize * cropSize)
-        for _ in 0 ..< count { values += try crop(sampler.next(count: paths.count, random: &random), random: &random) }
+        for _ in 0 ..< count {
+            let index = sampler.next(count: paths.count, sampling: preparation.sampling, random: &random)
+            values += try crop(index, random: &random)
+        }
         return Tensor(shape: [count, 3, cropSize, cropSize], values: values)
     }
 }
 
 /// An endless sampler over `count` items: a fresh random permutation each pass
-/// (pytorch-AdaIN's InfiniteSamplerWrapper), drawn from the caller's generator.
+/// (pytorch-AdaIN's InfiniteSamplerWrapper), or uniformly with replacement (the seed's
+/// `RandomSampler(replacement=True)`, which keeps no order), drawn from the caller's generator.
 public struct ImageSampler: Sendable, Codable, Equatable {
     /// The current pass's order and the position in it.
     var order: [Int] = []
@@ -86,7 +134,8 @@ public struct ImageSampler: Sendable, Codable, Equatable {
 
     public init() {}
 
-    mutating func next(count: Int, random: inout SeededRandom) -> Int {
+    mutating func next(count: Int, sampling: TrainingConventions.Sampling = .reshuffledPasses, random: inout SeededRandom) -> Int {
+        if sampling == .withReplacement { return random.integer(upTo: count - 1) }
         if position >= order.count || order.count != count {
             order = random.permutation(count)
             position = 0

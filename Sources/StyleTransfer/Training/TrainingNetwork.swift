@@ -5,8 +5,9 @@
 import Checkpoints
 import TensorCore
 
-/// A chain of TensorCore ``TensorCore/Layer``s built from an architecture table (reflection padding
-/// 0 or 1, convolution, optional ReLU; 2x2 ceil-mode max-pool; nearest 2x upsampling), with the
+/// A chain of TensorCore ``TensorCore/Layer``s built from an architecture table (reflection or zero
+/// padding 0 or 1, convolution, optional ReLU; 2x2 max-pool in ceil or floor mode; nearest 2x
+/// upsampling: every model's networks, ``ModelConventions/encoderNetwork``), with the
 /// table's landmark layers as features: relu1_1 ... relu4_1 for the VGG encoder f, the output
 /// image for the decoder g.
 ///
@@ -26,14 +27,10 @@ public struct TrainingNetwork: Sendable {
         precondition(!built.landmarks.isEmpty, "a training network needs a landmark")
         for layer in built.layers {
             switch layer.operation {
-            case .convolution(_, let padding, _):
-                precondition(padding == 0 || padding == 1, "only reflection padding 0 or 1 is supported")
-            case .maxPool2x2Ceil, .upsampleNearest2x:
+            case .convolution(_, let padding, _), .zeroPaddedConvolution(_, let padding, _):
+                precondition(padding == 0 || padding == 1, "only padding 0 or 1 is supported (layer \(layer.name))")
+            case .maxPool2x2Ceil, .maxPool2x2Floor, .upsampleNearest2x:
                 break
-            case .zeroPaddedConvolution, .maxPool2x2Floor:
-                // The seed variant's encoder (ModelVariant.seed); DecoderTraining refuses other
-                // variants than pytorch-AdaIN's before any network is built.
-                preconditionFailure("training runs pytorch-AdaIN's networks only (layer \(layer.name))")
             }
         }
         layers = built.layers
@@ -56,15 +53,27 @@ public struct TrainingNetwork: Sendable {
 
     /// The weights of the convolution layers, in order.
     public var convolutions: [ConvolutionWeights] {
-        get { layers.compactMap { if case .convolution(let w, _, _) = $0.operation { w } else { nil } } }
+        get {
+            layers.compactMap {
+                switch $0.operation {
+                case .convolution(let w, _, _), .zeroPaddedConvolution(let w, _, _): w
+                default: nil
+                }
+            }
+        }
         set {
             var remaining = newValue[...]
             for i in layers.indices {
-                guard case .convolution(let old, let padding, let relu) = layers[i].operation else { continue }
+                let old: ConvolutionWeights, rebuilt: (ConvolutionWeights) -> Layer.Operation
+                switch layers[i].operation {
+                case .convolution(let w, let padding, let relu): (old, rebuilt) = (w, { .convolution($0, reflectionPadding: padding, relu: relu) })
+                case .zeroPaddedConvolution(let w, let padding, let relu): (old, rebuilt) = (w, { .zeroPaddedConvolution($0, zeroPadding: padding, relu: relu) })
+                default: continue
+                }
                 let w = remaining.popFirst()!
                 precondition(w.outChannels == old.outChannels && w.inChannels == old.inChannels
                              && w.kernelHeight == old.kernelHeight && w.kernelWidth == old.kernelWidth, "convolution \(i) changes shape")
-                layers[i].operation = .convolution(w, reflectionPadding: padding, relu: relu)
+                layers[i].operation = rebuilt(w)
             }
             precondition(remaining.isEmpty, "\(newValue.count) convolutions given for \(newValue.count - remaining.count)")
         }
@@ -94,14 +103,15 @@ public struct TrainingNetwork: Sendable {
         for (index, layer) in layers.enumerated() {
             inputs.append(x)
             switch layer.operation {
-            case .convolution(let w, let padding, let relu):
-                let padded = padding == 1 ? TrainingKernels.reflectionPad1Forward(x) : x
-                x = TrainingKernels.convolutionForward(padded, w)
+            case .convolution(let w, let padding, let relu), .zeroPaddedConvolution(let w, let padding, let relu):
+                x = TrainingKernels.convolutionForward(Self.pad(x, layer.operation, padding: padding), w)
                 if relu { x = TrainingKernels.reluForward(x) }
-            case .zeroPaddedConvolution, .maxPool2x2Floor:
-                preconditionFailure("refused by init")
             case .maxPool2x2Ceil:
                 let (out, arg) = TrainingKernels.maxPool2x2CeilForward(x)
+                x = out
+                argmax[index] = arg
+            case .maxPool2x2Floor:
+                let (out, arg) = SeedTrainingKernels.maxPool2x2FloorForward(x)
                 x = out
                 argmax[index] = arg
             case .upsampleNearest2x:
@@ -110,6 +120,14 @@ public struct TrainingNetwork: Sendable {
             outputs.append(x)
         }
         return Pass(inputs: inputs, outputs: outputs, argmax: argmax, features: landmarks.map { outputs[$0.layer] })
+    }
+
+    /// A convolution layer's input padded as the layer says: reflection (pytorch-AdaIN's and the
+    /// decoders' `nn.ReflectionPad2d(1)`) or zeros (torchvision's `nn.Conv2d(padding=1)`), by 0 or 1.
+    private static func pad(_ x: Tensor, _ operation: Layer.Operation, padding: Int) -> Tensor {
+        guard padding > 0 else { return x }
+        if case .zeroPaddedConvolution = operation { return SeedTrainingKernels.zeroPadForward(x, padding: padding) }
+        return TrainingKernels.reflectionPad1Forward(x)
     }
 
     /// The features of `input` (e.g. relu1_1 ... relu4_1 of the style images).
@@ -141,28 +159,31 @@ public struct TrainingNetwork: Sendable {
             }
             var input = Tensor(zeros: pass.inputs[index].shape)
             switch layers[index].operation {
-            case .convolution(let w, let padding, let relu):
+            case .convolution(let w, let padding, let relu), .zeroPaddedConvolution(let w, let padding, let relu):
                 if relu {
                     var masked = Tensor(zeros: gradient.shape)
                     TrainingKernels.reluBackward(gradient, output: pass.outputs[index], accumulatingInto: &masked)
                     gradient = masked
                 }
-                let padded = padding == 1 ? TrainingKernels.reflectionPad1Forward(pass.inputs[index]) : pass.inputs[index]
+                let padded = Self.pad(pass.inputs[index], layers[index].operation, padding: padding)
                 if weights {
                     var dw = ConvolutionGradient(weight: [Float](repeating: 0, count: w.weight.count), bias: [Float](repeating: 0, count: w.bias.count))
                     TrainingKernels.convolutionBackwardWeights(gradient, input: padded, w, accumulatingInto: &dw.weight, &dw.bias)
                     convolutionGradients.append(dw)
                 }
-                if padding == 1 {
+                if padding == 0 {
+                    input = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: input.shape)
+                } else if case .zeroPaddedConvolution = layers[index].operation {
+                    let paddedGradient = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: padded.shape)
+                    SeedTrainingKernels.zeroPadBackward(paddedGradient, padding: padding, accumulatingInto: &input)
+                } else {
                     let paddedGradient = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: padded.shape)
                     TrainingKernels.reflectionPad1Backward(paddedGradient, accumulatingInto: &input)
-                } else {
-                    input = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: input.shape)
                 }
-            case .zeroPaddedConvolution, .maxPool2x2Floor:
-                preconditionFailure("refused by init")
             case .maxPool2x2Ceil:
                 TrainingKernels.maxPool2x2CeilBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
+            case .maxPool2x2Floor:
+                SeedTrainingKernels.maxPool2x2FloorBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
             case .upsampleNearest2x:
                 TrainingKernels.upsampleNearest2xBackward(gradient, accumulatingInto: &input)
             }

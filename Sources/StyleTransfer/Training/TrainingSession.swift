@@ -15,6 +15,8 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
 /// state file (``save(statePath:)``, ``resume(statePath:encoder:decoder:content:style:inferenceEncoder:)``): an interrupted
 /// run resumed from its last state gives bit for bit the weights an uninterrupted run gives.
 public struct TrainingSession: Sendable {
+    /// The model whose decoder is trained (recorded in the state file).
+    public let model: ModelVariant
     public private(set) var trainer: DecoderTrainer
     public let content: TrainingImageFolder
     public let style: TrainingImageFolder
@@ -27,8 +29,10 @@ public struct TrainingSession: Sendable {
     /// Every iteration's record, in order.
     public internal(set) var history: [TrainingRecord] = []
 
-    public init(trainer: DecoderTrainer, content: TrainingImageFolder, style: TrainingImageFolder, batchSize: Int, seed: UInt64) {
+    public init(trainer: DecoderTrainer, content: TrainingImageFolder, style: TrainingImageFolder, batchSize: Int, seed: UInt64,
+                model: ModelVariant = .pytorchAdaIN) {
         precondition(batchSize > 0, "batch size must be positive")
+        self.model = model
         self.trainer = trainer
         self.content = content
         self.style = style

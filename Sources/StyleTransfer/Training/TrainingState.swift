@@ -15,6 +15,8 @@ struct TrainingStateHeader: Codable {
     static let currentFormat = 2
 
     var format = currentFormat
+    /// The model trained; absent in states of stylectl before models had trainers (pytorch-AdaIN's).
+    var model: ModelVariant?
     var iteration: Int
     var hyperparameters: TrainingHyperparameters
     var batchSize: Int
@@ -53,8 +55,9 @@ struct TrainingStateHeader: Codable {
         guard batchSize >= 1 else { throw StateFieldError(field: "batchSize", problem: "is \(batchSize); it must be at least 1") }
         for (name, sizes) in [("contentSizes", contentSizes), ("styleSizes", styleSizes)] {
             let (imageSize, cropSize) = (sizes[0], sizes[1])
-            guard cropSize >= VGGEncoder.minimumImageSide else {
-                throw StateFieldError(field: name, problem: "holds the crop size \(cropSize); it must be at least \(VGGEncoder.minimumImageSide)")
+            let minimumCrop = (model ?? .pytorchAdaIN).conventions.minimumImageSide
+            guard cropSize >= minimumCrop else {
+                throw StateFieldError(field: name, problem: "holds the crop size \(cropSize); it must be at least \(minimumCrop)")
             }
             guard imageSize == 0 || imageSize >= cropSize else {
                 throw StateFieldError(field: name, problem: "holds the image size \(imageSize); it must be 0 or at least the crop size \(cropSize)")
@@ -122,7 +125,7 @@ extension TrainingSession {
             }
         }
         let header = TrainingStateHeader(
-            iteration: trainer.iteration, hyperparameters: trainer.hyperparameters, batchSize: batchSize,
+            model: model, iteration: trainer.iteration, hyperparameters: trainer.hyperparameters, batchSize: batchSize,
             contentSizes: [content.imageSize, content.cropSize], styleSizes: [style.imageSize, style.cropSize], random: String(random.state),
             contentSampler: contentSampler, styleSampler: styleSampler, adamSteps: trainer.moments.flatMap { [$0.weight.step, $0.bias.step] },
             history: history)
@@ -134,14 +137,16 @@ extension TrainingSession {
 
     /// The session saved in `statePath`, going on with `encoder` over the folders `content` and
     /// `style` (normally the same folders again); `decoder` gives the convolutions' keys and shapes
-    /// and `inferenceEncoder` is passed to ``DecoderTrainer``.
+    /// and `inferenceEncoder` is passed to ``DecoderTrainer``. The state must be of a run for `model`
+    /// (whose statistics the trainer takes); the folders' preparation is `content`'s and `style`'s.
     ///
     /// The saved settings win: hyperparameters, batch size, image and crop size come from the file;
     /// `content` and `style` are re-listed with the saved sizes.
     /// - Throws: ``TrainingError/checkpoint(_:)`` when the file cannot be read,
     ///   ``TrainingError/stateOfOlderVersion(path:)`` for a state in the key scheme of format 1,
+    ///   ``TrainingError/stateOfOtherModel(path:saved:given:)`` for a state of another model's run,
     ///   ``TrainingError/badState(path:detail:)`` when it is not a state file or does not fit.
-    public static func resume(statePath: String, encoder: TrainingNetwork, decoder: TrainingNetwork,
+    public static func resume(statePath: String, model: ModelVariant = .pytorchAdaIN, encoder: TrainingNetwork, decoder: TrainingNetwork,
                               content: TrainingImageFolder, style: TrainingImageFolder,
                               inferenceEncoder: VGGEncoder? = nil) throws(TrainingError) -> TrainingSession {
         guard FileManager.default.fileExists(atPath: statePath) else {
@@ -160,6 +165,8 @@ extension TrainingSession {
               header.contentSizes.count == 2, header.styleSizes.count == 2 else {
             throw .badState(path: statePath, detail: "it is not a stylectl training state (no valid '\(stateKey)' metadata)")
         }
+        let saved = header.model ?? .pytorchAdaIN
+        guard saved == model else { throw .stateOfOtherModel(path: statePath, saved: saved, given: model) }
         do {
             try header.check(contentCount: content.paths.count, styleCount: style.paths.count, parameterCount: 2 * decoder.convolutions.count)
         } catch {
@@ -202,12 +209,15 @@ extension TrainingSession {
         }
         var trained = decoder
         trained.convolutions = convolutions
-        var trainer = DecoderTrainer(encoder: encoder, decoder: trained, hyperparameters: header.hyperparameters, inferenceEncoder: inferenceEncoder)
+        var trainer = DecoderTrainer(encoder: encoder, decoder: trained, hyperparameters: header.hyperparameters,
+                                     statistics: model.trainingStatistics, inferenceEncoder: inferenceEncoder)
         trainer.moments = moments
         trainer.iteration = header.iteration
-        let sized = { (folder: TrainingImageFolder, sizes: [Int]) in TrainingImageFolder(paths: folder.paths, imageSize: sizes[0], cropSize: sizes[1]) }
+        let sized = { (folder: TrainingImageFolder, sizes: [Int]) in
+            TrainingImageFolder(paths: folder.paths, imageSize: sizes[0], cropSize: sizes[1], preparation: folder.preparation)
+        }
         var session = TrainingSession(trainer: trainer, content: sized(content, header.contentSizes), style: sized(style, header.styleSizes),
-                                      batchSize: header.batchSize, seed: 0)
+                                      batchSize: header.batchSize, seed: 0, model: model)
         session.random = SeededRandom(seed: state)
         session.contentSampler = header.contentSampler
         session.styleSampler = header.styleSampler

@@ -16,7 +16,10 @@ struct CompareNorms: ParsableCommand {
             statistics. Writes Reports/NAME/: one PNG per cell, norms-cNN-1.png contact sheets (rows IN, CIN, \
             AdaIN; columns the styles), interpolation-cNN-1.png (CIN vs AdaIN from the first style to the second), \
             index.html with each cell's style and content loss, CIN's learning time, parameter count and learning \
-            curve (cin-learning.png), cin-parameters.json and manifest.json. The same command run again resumes: \
+            curve (cin-learning.png), cin-parameters.json and manifest.json. Every model runs (--model): each \
+            with its own image sizing, input normalisation and AdaIN statistics for IN, CIN and AdaIN (CIN \
+            learned with its trainer's style loss; the torch model's, whose trainer is not followed, in its \
+            AdaIN's statistics); the cells' losses are one fixed metric for every model. The same command run again resumes: \
             it takes the learned parameters and the finished cells. A folder holding anything else is refused \
             unless --overwrite.
             """
@@ -32,10 +35,10 @@ struct CompareNorms: ParsableCommand {
     var reportsDir: String = "Reports"
     @Flag(help: "Replace a report folder that holds something else.")
     var overwrite = false
-    @Option(help: "Resize the content images' shorter side to this many pixels (0 keeps their size; the default is sweep's).")
-    var contentSize: Int = ModelVariant.pytorchAdaIN.conventions.defaultImageSize
-    @Option(help: "Resize the style images' shorter side to this many pixels (0 keeps their size; the default is sweep's).")
-    var styleSize: Int = ModelVariant.pytorchAdaIN.conventions.defaultImageSize
+    @Option(help: "Resize the content images to this many pixels as the model sizes them (pytorch-adain, torch: the shorter side; seed: both sides); 0 keeps their size. Default: the model's (512; the seed's 256).")
+    var contentSize: Int?
+    @Option(help: "Resize the style images to this many pixels as the model sizes them; 0 keeps their size. Default: the model's.")
+    var styleSize: Int?
     @Option(help: "Adam steps per style for learning CIN.")
     var iterations: Int = CINLearningOptions().iterations
     @Option(help: "Adam's learning rate for CIN's scale and shift.")
@@ -64,14 +67,17 @@ struct CompareNorms: ParsableCommand {
         do {
             var configuration = NormComparisonConfiguration(
                 contents: try parseList(content, flag: "--content"), styles: try parseList(style, flag: "--style"),
-                contentSize: contentSize, styleSize: styleSize, models: ModelFiles(vgg: "", decoder: ""),
+                contentSize: contentSize ?? ModelVariant.pytorchAdaIN.conventions.defaultImageSize,
+                styleSize: styleSize ?? ModelVariant.pytorchAdaIN.conventions.defaultImageSize, models: ModelFiles(vgg: "", decoder: ""),
                 folder: URL(fileURLWithPath: reportsDir).appendingPathComponent(report).path, overwrite: overwrite,
                 toolVersion: StyleCtl.configuration.version,
                 learning: CINLearningOptions(iterations: iterations, learningRate: lr, styleWeight: styleWeight, seed: seed),
                 loadCIN: cin, saveCIN: saveCin, allowOtherStyles: allowOtherStyles, interpolationSteps: interpolateSteps)
             try configuration.validate()
             configuration.models = try ModelFiles.locate(vgg: models.vgg, decoder: models.decoder, variant: models.model).resolvingVariant()
-            try models.requirePytorchAdaIN(configuration.models, command: "compare-norms")
+            let model = (configuration.models.variant ?? .pytorchAdaIN).conventions
+            configuration.contentSize = contentSize ?? model.defaultImageSize
+            configuration.styleSize = styleSize ?? model.defaultImageSize
             return configuration
         } catch let error as ReportError {
             throw CommandFailure(error.description)

@@ -2,20 +2,29 @@
 // which loads, trains and saves; this prints its progress and draws loss.png (StyleReports).
 
 import ArgumentParser
+import Foundation
 import StyleReports
 import StyleTransfer
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train an AdaIN decoder on a folder of content images and one of style images (pytorch-AdaIN's train.py).",
+        abstract: "Train an AdaIN decoder on a folder of content images and one of style images, as the model's own trainer does.",
         discussion: """
-            Each iteration takes --batch-size random content and style images, resized to \
-            --image-size x --image-size and randomly cropped to --crop-size, and takes one Adam step on \
-            content-weight * L_c + style-weight * L_s with the rate lr / (1 + lr-decay * iteration). \
-            Every --save-interval iterations and at the end, --output-dir receives \
-            decoder_iter_N.safetensors (for 'stylectl stylize --decoder'), training-state.safetensors \
-            (for --resume), loss.csv and loss.png. Without --decoder the decoder starts from PyTorch's \
-            default initialisation, seeded by --seed.
+            --model pytorch-adain follows pytorch-AdaIN's train.py, --model seed aadhithya/AdaIN-pytorch's \
+            train.py (torchvision's VGG-19 with zero padding and floor pooling, ImageNet normalisation, \
+            its std: unbiased + 1e-8); --model torch (train.lua) is not implemented. Default: recognised \
+            from the --vgg file, else pytorch-adain. Each iteration takes --batch-size random content and \
+            style images, resized to --image-size (pytorch-adain: both sides; seed: the shorter side) and \
+            randomly cropped to --crop-size, and takes one Adam step on content-weight * L_c + \
+            style-weight * L_s with the rate lr / (1 + lr-decay * iteration). Every --save-interval \
+            iterations and at the end, --output-dir receives the decoder under the model's keys (pytorch-adain: \
+            decoder_iter_N.safetensors; seed: decoder_iter_N.pth, torch.save's format, which the seed's \
+            torch.load reads), for 'stylectl stylize --model M --decoder', training-state.safetensors (for \
+            --resume), loss.csv and loss.png. Without --decoder the decoder starts from PyTorch's default \
+            initialisation, seeded by --seed. Options not given take the model's trainer's defaults \
+            (pytorch-adain: batch 8, 160000 iterations, lr 1e-4, lr-decay 5e-5, image 512, crop 256, save \
+            every 10000; seed: batch 128, 5000 iterations, lr 1e-4, lr-decay 0, image 512, crop 256, save \
+            every 500; style weight 10 and content weight 1 for both).
             """
     )
 
@@ -25,44 +34,44 @@ struct Train: ParsableCommand {
     @Option(help: "The folder of style images (JPEG or PNG).")
     var styleDir: String
 
-    @Option(help: "The VGG encoder weights (vgg_normalised.pth, .pth zip or .safetensors). Default: $STYLECTL_MODELS, then Models/.")
+    @Option(help: "The VGG encoder weights (vgg_normalised.pth, .pth zip or .safetensors; the seed's vgg19-dcbb9e9d.pth). Default: $STYLECTL_MODELS, then Models/.")
     var vgg: String?
 
-    @Option(help: "Fine-tune this decoder (.pth or .safetensors) instead of training one from scratch.")
+    @Option(help: "Fine-tune this decoder (.pth or .safetensors, the model's keys) instead of training one from scratch.")
     var decoder: String?
 
-    @Option(help: "The model to train a decoder for: only pytorch-adain (pytorch-AdaIN's train.py) is implemented.")
-    var model: ModelVariant = .pytorchAdaIN
+    @Option(help: "The model to train a decoder for: pytorch-adain (pytorch-AdaIN's train.py) or seed (aadhithya/AdaIN-pytorch's train.py); torch is not implemented. Default: recognised from --vgg, else pytorch-adain.")
+    var model: ModelVariant?
 
     @Option(help: "Where checkpoints, the loss curve and the training state are written.")
     var outputDir: String = "experiments"
 
     @Option(help: "Train until this many iterations in all (train.py's --max_iter).")
-    var iterations: Int = 160_000
+    var iterations: Int?
 
     @Option(help: "Images per batch.")
-    var batchSize: Int = 8
+    var batchSize: Int?
 
     @Option(help: "Adam's initial learning rate.")
-    var lr: Double = 1e-4
+    var lr: Double?
 
     @Option(help: "Learning-rate decay: iteration i uses lr / (1 + lr-decay * i).")
-    var lrDecay: Double = 5e-5
+    var lrDecay: Double?
 
     @Option(help: "Weight of the style loss.")
-    var styleWeight: Float = 10
+    var styleWeight: Float?
 
     @Option(help: "Weight of the content loss.")
-    var contentWeight: Float = 1
+    var contentWeight: Float?
 
-    @Option(help: "Resize both sides of every image to this (0 keeps the images' sizes).")
-    var imageSize: Int = 512
+    @Option(help: "Resize every image to this (pytorch-adain: both sides; seed: the shorter side); 0 keeps the images' sizes.")
+    var imageSize: Int?
 
     @Option(help: "Side of the random square crop taken from each resized image.")
-    var cropSize: Int = 256
+    var cropSize: Int?
 
     @Option(help: "Save a checkpoint every this many iterations.")
-    var saveInterval: Int = 10_000
+    var saveInterval: Int?
 
     @Option(help: "Seed of the initial weights, the image order and the crops.")
     var seed: UInt64 = 0
@@ -70,13 +79,38 @@ struct Train: ParsableCommand {
     @Flag(help: "Go on from --output-dir's training-state.safetensors (its saved settings are kept).")
     var resume = false
 
-    /// The flags as the library's settings.
-    var configuration: DecoderTrainingConfiguration {
-        DecoderTrainingConfiguration(
-            contentFolder: contentDir, styleFolder: styleDir, outputFolder: outputDir, vggWeights: vgg, initialDecoder: decoder,
-            iterations: iterations, batchSize: batchSize,
-            hyperparameters: TrainingHyperparameters(learningRate: lr, learningRateDecay: lrDecay, contentWeight: contentWeight, styleWeight: styleWeight),
-            imageSize: imageSize, cropSize: cropSize, saveInterval: saveInterval, seed: seed, resume: resume)
+    /// The model trained: --model, else the one the --vgg file is recognised as (only its
+    /// identifying tensors are read), else pytorch-adain.
+    var resolvedModel: ModelVariant {
+        get throws {
+            if let model { return model }
+            guard let vgg, FileManager.default.fileExists(atPath: vgg) else { return .pytorchAdaIN }
+            do { return try WeightFileIdentity.identify(path: vgg)?.variant ?? .pytorchAdaIN } catch { throw CommandFailure(error.description) }
+        }
+    }
+
+    /// The flags as the library's settings: the model's trainer's defaults (``TrainingConventions``)
+    /// where a flag is not given.
+    func configuration() throws -> DecoderTrainingConfiguration {
+        let model = try resolvedModel
+        var c: DecoderTrainingConfiguration
+        do { c = try DecoderTrainingConfiguration(model: model, contentFolder: contentDir, styleFolder: styleDir, outputFolder: outputDir) } catch {
+            throw ValidationError(error.description)
+        }
+        c.vggWeights = vgg
+        c.initialDecoder = decoder
+        c.iterations = iterations ?? c.iterations
+        c.batchSize = batchSize ?? c.batchSize
+        c.hyperparameters.learningRate = lr ?? c.hyperparameters.learningRate
+        c.hyperparameters.learningRateDecay = lrDecay ?? c.hyperparameters.learningRateDecay
+        c.hyperparameters.styleWeight = styleWeight ?? c.hyperparameters.styleWeight
+        c.hyperparameters.contentWeight = contentWeight ?? c.hyperparameters.contentWeight
+        c.imageSize = imageSize ?? c.imageSize
+        c.cropSize = cropSize ?? c.cropSize
+        c.saveInterval = saveInterval ?? c.saveInterval
+        c.seed = seed
+        c.resume = resume
+        return c
     }
 
     /// The flag of each setting the library names in its errors (folders are named by their ``InputRole``).
@@ -87,29 +121,31 @@ struct Train: ParsableCommand {
     ]
 
     func validate() throws {
-        guard model == .pytorchAdaIN else {
-            throw ValidationError("'--model \(model.rawValue)': train follows pytorch-AdaIN's train.py only; training \(model.conventions.title)'s decoder is not implemented. Use --model pytorch-adain with vgg_normalised.pth.")
-        }
+        let configuration = try configuration()
         do { try configuration.check() } catch {
-            guard case .invalidSetting(let key, let value, let requirement) = error else { throw error }
-            if key == "imageSize" { throw ValidationError("'--image-size' (\(value)) must be 0 or at least '--crop-size' (\(cropSize)).") }
+            guard case .invalidSetting(let key, let value, let requirement) = error else { throw ValidationError(error.description) }
+            if key == "imageSize" { throw ValidationError("'--image-size' (\(value)) must be 0 or at least '--crop-size' (\(configuration.cropSize)).") }
             throw ValidationError("'\(Self.flags[key] ?? key)' must be \(requirement), got \(value).")
         }
     }
 
     func run() throws {
+        let configuration = try configuration()
+        // What is followed, and where the run differs from it by design.
+        let conventions = try configuration.model.trainingConventions()
+        printError("training \(configuration.model.conventions.title)'s decoder as \(conventions.script); differences: \(conventions.differences)")
         let training = DecoderTraining(configuration) { history, path throws(TrainingError) in
             try writeLossPlot(history, title: "stylectl train: loss (content-weight x L_c, style-weight x L_s)", path: path)
         }
         do {
-            _ = try training.run(progress: report)
+            _ = try training.run { report($0, iterations: configuration.iterations) }
         } catch {
             throw CommandFailure(error.description)
         }
     }
 
     /// Prints the run's progress on standard error.
-    private func report(_ progress: DecoderTrainingProgress) {
+    private func report(_ progress: DecoderTrainingProgress, iterations iterationsToGo: Int) {
         switch progress {
         case .resumed(let statePath, let iteration):
             printError("resuming at iteration \(iteration) of \(statePath)")
@@ -121,7 +157,7 @@ struct Train: ParsableCommand {
         case .iterated(let record):
             let l = record.loss
             printError(String(format: "[%d/%d] content %.4f  style %.4f  total %.4f  lr %.3g  %.2f s/iter",
-                              l.iteration, iterations, l.content, l.style, l.total, l.learningRate, record.seconds))
+                              l.iteration, iterationsToGo, l.content, l.style, l.total, l.learningRate, record.seconds))
         case .saved(let decoderPath):
             printError("saved \(decoderPath)")
         }

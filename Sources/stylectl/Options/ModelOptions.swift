@@ -32,13 +32,6 @@ struct ModelOptions: ParsableArguments {
     func loadStylizer(_ files: ModelFiles) throws -> Stylizer {
         do { return try Stylizer(models: files) } catch { throw CommandFailure(error.description) }
     }
-
-    /// Refuses any model but pytorch-AdaIN's for `command` (training and compare-norms follow
-    /// pytorch-AdaIN's training code only).
-    func requirePytorchAdaIN(_ files: ModelFiles, command: String) throws {
-        guard let variant = files.variant, variant != .pytorchAdaIN else { return }
-        throw CommandFailure("\(command) runs the pytorch-adain model only (its training conventions); the weights given are \(variant.conventions.title)'s (--model \(variant.rawValue)). Use stylize or sweep with them, or give pytorch-AdaIN's vgg_normalised.pth and decoder.pth")
-    }
 }
 
 extension ModelVariant: ExpressibleByArgument {
