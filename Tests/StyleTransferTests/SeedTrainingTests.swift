@@ -71,9 +71,12 @@ enum SeedTrainingGoldens {
 
     /// The decoder's weights after the first Adam step: torch.optim.Adam's first step moves each
     /// weight by -lr g / (|g| + 1e-8) with PyTorch's gradient g. Every weight whose PyTorch gradient
-    /// is at least 1e-5 in magnitude moves within lr / 100 of that (its gradient's float32 rounding,
-    /// about 1e-7 absolute here, cannot turn its sign or its ratio to |g| by 1%); smaller gradients,
-    /// decided by rounding (a sign, or a ratio near eps), move by up to 2 lr otherwise and are only counted.
+    /// is at least 1e-4 in magnitude moves within lr / 100 of that (its gradient's float32 rounding
+    /// cannot turn its sign or its ratio to |g| by 1%); smaller gradients, decided by rounding (a
+    /// sign, or a ratio near eps), move by up to 2 lr otherwise and are only counted. Measured on an
+    /// AMD Zen 3 (AVX2): with oneDNN's direct convolutions no gradient of 1e-5 or more turned its
+    /// sign; with training's Winograd layers (the default), 26 did, the largest 2.8e-5 (the
+    /// Winograd transforms round more: the gradients' norms are within 7e-4 of PyTorch's against 2e-4).
     @Test("the seed's first Adam step moves the decoder's weights as PyTorch's")
     func firstAdamStepMatchesPyTorch() throws {
         var trainer = try SeedTrainingGoldens.trainer(statistics: ModelVariant.seed.trainingStatistics)
@@ -89,7 +92,7 @@ enum SeedTrainingGoldens {
             for i in gradient.indices {
                 let g = gradient[i]
                 let expected = -lr * g / (abs(g) + 1e-8)
-                if abs(g) < 1e-5 {
+                if abs(g) < 1e-4 {
                     if abs((w1[i] - w0[i]) - expected) > lr / 100 { undecided += 1 }
                     continue
                 }
@@ -97,7 +100,7 @@ enum SeedTrainingGoldens {
                 worst = max(worst, abs((w1[i] - w0[i]) - expected))
             }
         }
-        print("seed training step 1: \(count) weights with a PyTorch gradient of 1e-5 or more move within \(worst) of its Adam step; \(undecided) with smaller ones differ by more than lr/100")
+        print("seed training step 1: \(count) weights with a PyTorch gradient of 1e-4 or more move within \(worst) of its Adam step; \(undecided) with smaller ones differ by more than lr/100")
         #expect(count > 1_000_000)
         #expect(worst <= lr / 100, "a weight moved \(worst) otherwise than PyTorch's Adam step")
     }
