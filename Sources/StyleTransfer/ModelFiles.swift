@@ -37,7 +37,7 @@ public struct ModelFiles: Sendable, Equatable {
     }
 
     /// Resolves both files of `variant` (nil: of the first model whose two files are found);
-    /// throws ``StyleTransferError/modelsNotFound(missing:searched:)`` listing every place
+    /// throws ``StyleTransferError/modelsNotFound(missing:searched:variant:)`` listing every place
     /// searched, with the command that downloads the standard weights.
     public static func locate(
         vgg explicitVGG: String?, decoder explicitDecoder: String?, variant: ModelVariant? = nil,
@@ -56,7 +56,8 @@ public struct ModelFiles: Sendable, Equatable {
             }
         }
         // Nothing complete: name what is missing for the model asked for (pytorch-AdaIN's by default).
-        let conventions = (variant ?? .pytorchAdaIN).conventions
+        let asked = variant ?? .pytorchAdaIN
+        let conventions = asked.conventions
         var missing: [String] = []
         if find(explicitVGG, conventions.vggNames, in: folders) == nil {
             missing.append("the VGG encoder (\(conventions.vggNames.joined(separator: " or ")), or --vgg FILE)")
@@ -64,7 +65,7 @@ public struct ModelFiles: Sendable, Equatable {
         if find(explicitDecoder, conventions.decoderNames, in: folders) == nil {
             missing.append("the decoder (\(conventions.decoderNames.joined(separator: " or ")), or --decoder FILE)")
         }
-        throw .modelsNotFound(missing: missing, searched: folders)
+        throw .modelsNotFound(missing: missing, searched: folders, variant: asked)
     }
 
     /// These files with ``variant`` set: as given, else the model the VGG file is recognised as
@@ -90,7 +91,7 @@ public struct ModelFiles: Sendable, Equatable {
         let vggNames = variant.conventions.vggNames
         let folders = searchFolders(environment: environment, executablePath: executablePath)
         guard let vgg = find(explicitVGG, vggNames, in: folders) else {
-            throw .modelsNotFound(missing: ["the VGG encoder (\(vggNames.joined(separator: " or ")), or --vgg FILE)"], searched: folders)
+            throw .modelsNotFound(missing: ["the VGG encoder (\(vggNames.joined(separator: " or ")), or --vgg FILE)"], searched: folders, variant: variant)
         }
         return vgg
     }

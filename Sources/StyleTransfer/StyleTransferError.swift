@@ -6,7 +6,7 @@ import ImageCodec
 /// Why a stylization could not be done. The description is a full sentence for the user.
 public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
     /// No weight file was found for the encoder, the decoder or both.
-    case modelsNotFound(missing: [String], searched: [String])
+    case modelsNotFound(missing: [String], searched: [String], variant: ModelVariant)
     /// A weight file could not be read.
     case checkpoint(CheckpointError)
     /// A weight file was read but does not fit the network.
@@ -58,12 +58,13 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .modelsNotFound(let missing, let searched):
+        case .modelsNotFound(let missing, let searched, let variant):
+            let (conventions, fetch) = (variant.conventions, variant == .pytorchAdaIN ? "" : " --model \(variant.rawValue)")
             return """
                 model weights not found: missing \(missing.joined(separator: " and ")).
                 Searched: \(searched.joined(separator: ", ")).
-                The standard weights are pytorch-AdaIN's vgg_normalised.pth and decoder.pth; download them with \
-                'Scripts/fetch-models' (needs internet), or pass --vgg FILE and --decoder FILE.
+                The standard weights of \(conventions.title) are \(conventions.vggNames[0]) and \(conventions.decoderNames[0]); \
+                download them with 'Scripts/fetch-models\(fetch)' (needs internet), or pass --vgg FILE and --decoder FILE.
                 """
         case .checkpoint(let error): return error.description
         case .weights(let path, let error): return "weight file '\(path)': \(error)"

@@ -195,6 +195,27 @@ enum VariantGoldens {
         #expect(seed.vgg.hasSuffix("vgg19-dcbb9e9d.pth") && seed.decoder.hasSuffix("seed-decoder.pth") && seed.variant == .seed)
     }
 
+    /// Missing weights are named by the model asked for, with its standard files and the download
+    /// command for that model (pytorch-AdaIN's when none is asked for).
+    @Test func missingWeightsNameTheModelsFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("variant-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let environment = ["STYLECTL_MODELS": folder.path]
+        for (variant, files, fetch) in [(ModelVariant?.none, "vgg_normalised.pth and decoder.pth", "'Scripts/fetch-models'"),
+                                        (.seed, "vgg19-dcbb9e9d.pth and seed-decoder.pth", "'Scripts/fetch-models --model seed'"),
+                                        (.torch, "vgg_normalised.t7 and decoder.t7", "'Scripts/fetch-models --model torch'")] {
+            #expect(throws: StyleTransferError.self) { try ModelFiles.locate(vgg: nil, decoder: nil, variant: variant, environment: environment, executablePath: "") }
+            do {
+                _ = try ModelFiles.locate(vgg: nil, decoder: nil, variant: variant, environment: environment, executablePath: "")
+            } catch {
+                #expect(error.description.contains("are \(files); download them with \(fetch)"), "\(error.description)")
+                #expect(error.description.contains("Searched: \(folder.path)"))
+            }
+        }
+        #expect(throws: StyleTransferError.self) { try ModelFiles.locateVGG(nil, variant: .seed, environment: environment, executablePath: "") }
+    }
+
     /// A decoder of one model with the encoder of another: refused naming the file, what it was
     /// recognised by, and the model it belongs to.
     @Test func decoderOfAnotherModelIsRefused() throws {
