@@ -101,6 +101,32 @@ struct TrainingKernelsFiniteDifferenceTests {
         expectGradient(dx.values, fd, tolerance: 1e-3, "max-pool \(shape)")
     }
 
+    @Test("zero padding", arguments: [([1, 2, 4, 5], 1), ([2, 3, 5, 7], 2), ([1, 1, 1, 3], 1)])
+    func zeroPad(shape: [Int], padding: Int) {
+        var random = SeededRandom(seed: 15)
+        let x = random.tensor(shape)
+        #expect(TrainingKernels.zeroPadForward(x, padding: padding) == Reference.zeroPad(x, padding))
+        let g = random.tensor([shape[0], shape[1], shape[2] + 2 * padding, shape[3] + 2 * padding])
+        var dx = Tensor(zeros: shape)
+        TrainingKernels.zeroPadBackward(g, padding: padding, accumulatingInto: &dx)
+        let fd = finiteDifferences(x.values, step: 1e-2) { dot(TrainingKernels.zeroPadForward(Tensor(shape: shape, values: $0), padding: padding), g) }
+        expectGradient(dx.values, fd, tolerance: 1e-3, "zero pad \(shape) by \(padding)")
+    }
+
+    /// Odd sides drop their last row or column, which then get no gradient.
+    @Test("max-pool 2x2 floor mode", arguments: [[1, 2, 4, 4], [2, 3, 5, 7], [1, 2, 7, 6], [1, 1, 3, 2]])
+    func maxPoolFloor(shape: [Int]) {
+        var random = SeededRandom(seed: 16)
+        let x = distinctValues(shape, seed: 5)
+        let (out, argmax) = TrainingKernels.maxPool2x2FloorForward(x)
+        #expect(out == Reference.maxPool2x2Floor(x))
+        let g = random.tensor(out.shape)
+        var dx = Tensor(zeros: shape)
+        TrainingKernels.maxPool2x2FloorBackward(g, argmax: argmax, accumulatingInto: &dx)
+        let fd = finiteDifferences(x.values, step: 1e-3) { dot(TrainingKernels.maxPool2x2FloorForward(Tensor(shape: shape, values: $0)).output, g) }
+        expectGradient(dx.values, fd, tolerance: 1e-3, "max-pool floor \(shape)")
+    }
+
     @Test("max-pool ties go to the first maximum in scan order")
     func maxPoolTies() {
         let x = Tensor(shape: [1, 1, 3, 3], values: [1, 2, 0,

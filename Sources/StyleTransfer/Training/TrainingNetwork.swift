@@ -111,7 +111,7 @@ public struct TrainingNetwork: Sendable {
                 x = out
                 argmax[index] = arg
             case .maxPool2x2Floor:
-                let (out, arg) = SeedTrainingKernels.maxPool2x2FloorForward(x)
+                let (out, arg) = TrainingKernels.maxPool2x2FloorForward(x)
                 x = out
                 argmax[index] = arg
             case .upsampleNearest2x:
@@ -126,7 +126,7 @@ public struct TrainingNetwork: Sendable {
     /// decoders' `nn.ReflectionPad2d(1)`) or zeros (torchvision's `nn.Conv2d(padding=1)`), by 0 or 1.
     private static func pad(_ x: Tensor, _ operation: Layer.Operation, padding: Int) -> Tensor {
         guard padding > 0 else { return x }
-        if case .zeroPaddedConvolution = operation { return SeedTrainingKernels.zeroPadForward(x, padding: padding) }
+        if case .zeroPaddedConvolution = operation { return TrainingKernels.zeroPadForward(x, padding: padding) }
         return TrainingKernels.reflectionPad1Forward(x)
     }
 
@@ -175,7 +175,7 @@ public struct TrainingNetwork: Sendable {
                     input = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: input.shape)
                 } else if case .zeroPaddedConvolution = layers[index].operation {
                     let paddedGradient = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: padded.shape)
-                    SeedTrainingKernels.zeroPadBackward(paddedGradient, padding: padding, accumulatingInto: &input)
+                    TrainingKernels.zeroPadBackward(paddedGradient, padding: padding, accumulatingInto: &input)
                 } else {
                     let paddedGradient = TrainingKernels.convolutionBackwardData(gradient, w, inputShape: padded.shape)
                     TrainingKernels.reflectionPad1Backward(paddedGradient, accumulatingInto: &input)
@@ -183,7 +183,7 @@ public struct TrainingNetwork: Sendable {
             case .maxPool2x2Ceil:
                 TrainingKernels.maxPool2x2CeilBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
             case .maxPool2x2Floor:
-                SeedTrainingKernels.maxPool2x2FloorBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
+                TrainingKernels.maxPool2x2FloorBackward(gradient, argmax: pass.argmax[index]!, accumulatingInto: &input)
             case .upsampleNearest2x:
                 TrainingKernels.upsampleNearest2xBackward(gradient, accumulatingInto: &input)
             }

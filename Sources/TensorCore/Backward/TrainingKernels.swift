@@ -1,5 +1,6 @@
 // Plain NCHW forward and backward kernels for training, side by side (llm.c style): reflection
-// padding by 1, ReLU, 2x2 max-pooling with ceil mode, nearest 2x upsampling.
+// padding by 1 and zero padding, ReLU, 2x2 max-pooling in ceil mode (pytorch-AdaIN's VGG) and floor
+// mode (torchvision's, the seed model's), nearest 2x upsampling.
 //
 // These work on plain row-major `Tensor`s, not on the blocked layouts the inference path
 // (`Sequential`) keeps inside a pass: training needs every activation kept for the backward pass
@@ -63,6 +64,50 @@ public enum TrainingKernels {
         i < 0 ? -i : (i >= size ? 2 * size - 2 - i : i)
     }
 
+    // MARK: - Zero padding
+
+    /// `nn.Conv2d(padding=p)`'s padding, as a step of its own: the border is 0.
+    ///
+    /// x is (N, C, H, W); out is (N, C, H + 2p, W + 2p), out[y + p, x + p] = x[y, x].
+    public static func zeroPadForward(_ x: Tensor, padding p: Int) -> Tensor {
+        if p == 0 { return x }
+        let (n, c, h, w) = (x.batch, x.channels, x.height, x.width)
+        let (ho, wo) = (h + 2 * p, w + 2 * p)
+        var out = Tensor(zeros: [n, c, ho, wo])
+        out.values.withUnsafeMutableBufferPointer { o in
+            x.values.withUnsafeBufferPointer { i in
+                let (op, ip) = (UncheckedSendable(o.baseAddress!), UncheckedSendable(i.baseAddress!))
+                parallelFor(n * c, costPerItem: ho * wo) { plane in
+                    for y in 0 ..< h {
+                        (op.value + (plane * ho + y + p) * wo + p).update(from: ip.value + (plane * h + y) * w, count: w)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Backward of ``zeroPadForward(_:padding:)``: the inner H x W of dOut (the border's gradient
+    /// goes nowhere).
+    ///
+    /// dOut is (N, C, H + 2p, W + 2p); dInput is (N, C, H, W), accumulated into.
+    public static func zeroPadBackward(_ dOut: Tensor, padding p: Int, accumulatingInto dInput: inout Tensor) {
+        let (n, c, h, w) = (dInput.batch, dInput.channels, dInput.height, dInput.width)
+        let (ho, wo) = (h + 2 * p, w + 2 * p)
+        precondition(dOut.shape == [n, c, ho, wo], "padded gradient \(dOut.shape) does not match input \(dInput.shape)")
+        dInput.values.withUnsafeMutableBufferPointer { d in
+            dOut.values.withUnsafeBufferPointer { g in
+                let (dp, gp) = (UncheckedSendable(d.baseAddress!), UncheckedSendable(g.baseAddress!))
+                parallelFor(n * c, costPerItem: h * w) { plane in
+                    for y in 0 ..< h {
+                        let (src, dst) = (gp.value + (plane * ho + y + p) * wo + p, dp.value + (plane * h + y) * w)
+                        for xx in 0 ..< w { dst[xx] += src[xx] }
+                    }
+                }
+            }
+        }
+    }
+
     // MARK: - ReLU
 
     /// Elementwise loops run in chunks of this many floats.
@@ -110,8 +155,23 @@ public enum TrainingKernels {
     /// the bottom/right edge use their in-bounds values. Ties go to the first maximum in the
     /// window's row-major scan order and a NaN wins (the last one scanned), as PyTorch's CPU kernel (`val > max || isnan(val)`).
     public static func maxPool2x2CeilForward(_ x: Tensor) -> (output: Tensor, argmax: [Int32]) {
+        maxPool2x2Forward(x, ceilMode: true)
+    }
+
+    /// `nn.MaxPool2d(2, 2)` (floor mode, torchvision's VGG-19): every window lies inside the plane, a
+    /// last odd row or column is dropped; ties and NaN as ``maxPool2x2CeilForward(_:)``.
+    ///
+    /// x is (N, C, H, W); out is (N, C, floor(H/2), floor(W/2)); argmax indexes the (H, W) plane.
+    public static func maxPool2x2FloorForward(_ x: Tensor) -> (output: Tensor, argmax: [Int32]) {
+        maxPool2x2Forward(x, ceilMode: false)
+    }
+
+    /// The output side of 2x2 pooling of `side` in ceil or floor mode.
+    private static func pooledSide(_ side: Int, ceilMode: Bool) -> Int { ceilMode ? (side + 1) / 2 : side / 2 }
+
+    private static func maxPool2x2Forward(_ x: Tensor, ceilMode: Bool) -> (output: Tensor, argmax: [Int32]) {
         let (n, c, h, w) = (x.batch, x.channels, x.height, x.width)
-        let (ho, wo) = ((h + 1) / 2, (w + 1) / 2)
+        let (ho, wo) = (pooledSide(h, ceilMode: ceilMode), pooledSide(w, ceilMode: ceilMode))
         var out = Tensor(zeros: [n, c, ho, wo])
         var argmax = [Int32](repeating: 0, count: n * c * ho * wo)
         out.values.withUnsafeMutableBufferPointer { o in
@@ -147,8 +207,20 @@ public enum TrainingKernels {
     /// dOut is (N, C, ceil(H/2), ceil(W/2)); argmax as the forward returned it; dInput is
     /// (N, C, H, W), accumulated into.
     public static func maxPool2x2CeilBackward(_ dOut: Tensor, argmax: [Int32], accumulatingInto dInput: inout Tensor) {
+        maxPool2x2Backward(dOut, argmax: argmax, ceilMode: true, accumulatingInto: &dInput)
+    }
+
+    /// Backward of ``maxPool2x2FloorForward(_:)``: each output gradient goes to its window's argmax;
+    /// a dropped last row or column gets none.
+    ///
+    /// dOut is (N, C, floor(H/2), floor(W/2)); dInput is (N, C, H, W), accumulated into.
+    public static func maxPool2x2FloorBackward(_ dOut: Tensor, argmax: [Int32], accumulatingInto dInput: inout Tensor) {
+        maxPool2x2Backward(dOut, argmax: argmax, ceilMode: false, accumulatingInto: &dInput)
+    }
+
+    private static func maxPool2x2Backward(_ dOut: Tensor, argmax: [Int32], ceilMode: Bool, accumulatingInto dInput: inout Tensor) {
         let (n, c, h, w) = (dInput.batch, dInput.channels, dInput.height, dInput.width)
-        let (ho, wo) = ((h + 1) / 2, (w + 1) / 2)
+        let (ho, wo) = (pooledSide(h, ceilMode: ceilMode), pooledSide(w, ceilMode: ceilMode))
         precondition(dOut.shape == [n, c, ho, wo] && argmax.count == dOut.values.count, "max-pool gradient \(dOut.shape) does not match input \(dInput.shape)")
         dInput.values.withUnsafeMutableBufferPointer { d in
             dOut.values.withUnsafeBufferPointer { g in
