@@ -166,6 +166,30 @@ import TestSupport
         #expect(estimate > measured && Double(estimate) < 1.25 * Double(measured), "estimate \(estimate), measured \(measured)")
     }
 
+    /// Resized back to the content's own size (the seed's square sizing), the tiles' floats are
+    /// gathered (12 bytes per sized pixel) and resized as a whole after the tiles: the estimate
+    /// counts both, by the axes that shrink, and the tile chosen for a square sizing fits with them.
+    @Test func resizingBackIsCounted() throws {
+        let (square, output) = ((width: 4096, height: 4096), (width: 6000, height: 3000))
+        func estimate(_ resizedBack: (width: Int, height: Int)?) -> Int {
+            StylizationMemory.tiledPeakBytes(content: square, tile: 512, styles: [(4096, 4096)], sourcePixels: 18_000_000, output: .png, resizedBack: resizedBack)
+        }
+        // Height shrinks (one Gaussian pass), width grows: the image, one pass and the output.
+        #expect(StylizationMemory.resizedBackBytes(content: square, output: output) == 12 * 4096 * 4096 * 2 + 12 * 6000 * 3000)
+        #expect(StylizationMemory.resizedBackBytes(content: square, output: (8000, 8000)) == 12 * 4096 * 4096 + 12 * 8000 * 8000)
+        #expect(estimate(output) - estimate(nil) >= 12 * 4096 * 4096)
+        let sizing = ImageSizing(size: 4096, shape: .square)
+        #expect(sizing.resizedBackDimensions(width: 6000, height: 3000)! == output)
+        #expect(ImageSizing(size: 3000, crop: true, shape: .square).resizedBackDimensions(width: 6000, height: 3000) == nil)
+        #expect(ImageSizing(size: 4096).resizedBackDimensions(width: 6000, height: 3000) == nil)
+        let tile = try #require(try StylizationMemory.tile(path: "big.jpg", source: output, sizing: sizing, styles: [(4096, 4096)],
+                                                           sourcePixels: 18_000_000, forced: nil, available: Self.budget, output: .png))
+        let needed = StylizationMemory.tiledPeakBytes(content: square, tile: tile, styles: [(4096, 4096)], sourcePixels: 18_000_000,
+                                                      output: .png, resizedBack: output)
+        print("4096x4096 resized back to 6000x3000 in 2 GiB: tiles of \(tile), estimate \(StylizationMemory.format(needed))")
+        #expect(needed <= Self.budget.bytes)
+    }
+
     /// With the content and output held as 8-bit samples, 7680 x 4320 fits in 2 GB by the estimate
     /// (above every peak measured) in tiles of 512, and 16384 x 8192 in the tiles `stylize` chooses
     /// for a 2 GB budget, larger when the output is a PNG written band by band; with the planes held
