@@ -130,7 +130,10 @@ public enum StylizationMemory {
     ///   tile and ``Halo/encoder``, pass 2 over the tile, the decoder's halo and the encoder's) and
     ///   decoder passes (over the tile and ``Halo/decoder``) for a corner, an edge and an interior
     ///   tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tiledTensorCopies`` times
-    ///   ``tensorBytesPerPixel`` over one pass-2 tile; ``tiledBytesPerPixel`` over the content, plus 9 B per pixel with `resizes`
+    ///   ``tensorBytesPerPixel`` over one pass-2 tile; the styles' tensors (``tensorBytesPerPixel``
+    ///   over the largest style, the heap keeping its encoding's blocks, and 32 B per pixel of each
+    ///   style for its relu4_1: a seed run's styles are as large as its content, 1,024 x 1,024 for a
+    ///   `--content-size 1024`); ``tiledBytesPerPixel`` over the content, plus 9 B per pixel with `resizes`
     ///   (the content held as floats); the output (``TiledOutput``): a band of output rows (3 B per
     ///   pixel over the content's width and `tile` rows) and ``TiledOutput/bytesPerPixel`` over the
     ///   content; with `keepsFeatures` (``Tiling/keepsFeatures``), the whole relu4_1 map (512 floats
@@ -179,8 +182,13 @@ public enum StylizationMemory {
         let band = 3 * bandWidth * bandHeight
         let outputPixels = resizedBack.map { Double($0.width) * Double($0.height) } ?? pixels
         let planes = Double(tiledBytesPerPixel + (resizes ? 9 : 0)) * pixels + Double(output.bytesPerPixel) * outputPixels + band
-        let tilesPhase = 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + planes + kept + (resizedBack == nil ? 0 : 12 * pixels)
-        let resizing = resizedBack.map { 4 * peak + planes + Double(resizedBackBytes(content: content, output: $0)) } ?? 0
+        // The styles' tensors outside their passes: the largest's while it is encoded (kept by the
+        // heap, as a tile's are), and each style's relu4_1 (512 floats per 64 pixels) for the run.
+        let stylePixels = styles.map { Double($0.width) * Double($0.height) }
+        let styleTensors = Double(tensorBytesPerPixel) * (stylePixels.max() ?? 0) + 32 * stylePixels.reduce(0, +)
+        let tilesPhase = 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + styleTensors + planes + kept
+            + (resizedBack == nil ? 0 : 12 * pixels)
+        let resizing = resizedBack.map { 4 * peak + styleTensors + planes + Double(resizedBackBytes(content: content, output: $0)) } ?? 0
         return saturated(Double(fixedBytes) + max(reading, tilesPhase, resizing))
     }
 

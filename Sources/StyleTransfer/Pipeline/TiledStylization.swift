@@ -169,7 +169,7 @@ struct ChannelMoments {
 
 /// Where a tiled stylization is: tiles done over both passes, and the time left.
 public struct TileProgress: Sendable, Equatable, CustomStringConvertible {
-    /// Tiles done, over both passes (each tile is encoded in pass 1, encoded and decoded in pass 2).
+    /// Tiles done, over both passes (each tile is encoded in pass 1, decoded in pass 2).
     public var done: Int
     /// Twice the number of tiles.
     public var total: Int
@@ -189,10 +189,11 @@ public struct TileProgress: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The time a tiled stylization has left. Tiles are not like pieces (``TimeLeft``): a pass-2 tile
-/// is encoded over a larger crop and decoded too, and border tiles are smaller. Each tile's work is
-/// given as the pixels its network passes take (the encoder's input, plus the decoder's output in
-/// pass 2: the two networks cost about alike per pixel), and the time left is the seconds so far
-/// per unit of work done times the work left.
+/// is decoded over a larger crop (and encoded again when pass 1's features are not kept, encoded
+/// once more when measuring losses), and border tiles are smaller. Each tile's work is given as
+/// the pixels its network passes take (the encoder's inputs, plus the decoder's output in pass 2:
+/// the two networks cost about alike per pixel), and the time left is the seconds so far per unit
+/// of work done times the work left.
 struct TileTimeLeft {
     let work: [Double]
     private(set) var done = 0
