@@ -67,7 +67,7 @@ public enum StylizationMemory {
     /// samples, and libjpeg's coefficients, for every output.)
     public static let tiledBytesPerPixel = 3
     /// How a tiled stylization's output leaves it, for what it holds of the output
-    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:)``): one
+    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:)``): one
     /// band of output rows in flight (3 B per pixel over the width and a tile's height) and, per
     /// content pixel, ``bytesPerPixel``.
     public enum TiledOutput: Sendable, Equatable {
@@ -130,17 +130,25 @@ public enum StylizationMemory {
     ///   tile and ``Halo/encoder``, pass 2 over the tile, the decoder's halo and the encoder's) and
     ///   decoder passes (over the tile and ``Halo/decoder``) for a corner, an edge and an interior
     ///   tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tiledTensorCopies`` times
-    ///   ``tensorBytesPerPixel`` over one pass-2 tile; ``tiledBytesPerPixel`` over the content, plus 9 B per pixel with `resizes`
+    ///   ``tensorBytesPerPixel`` over one pass-2 tile; the styles' tensors (``tensorBytesPerPixel``
+    ///   over the largest style, the heap keeping its encoding's blocks, and 32 B per pixel of each
+    ///   style for its relu4_1: a seed run's styles are as large as its content, 1,024 x 1,024 for a
+    ///   `--content-size 1024`); ``tiledBytesPerPixel`` over the content, plus 9 B per pixel with `resizes`
     ///   (the content held as floats); the output (``TiledOutput``): a band of output rows (3 B per
     ///   pixel over the content's width and `tile` rows) and ``TiledOutput/bytesPerPixel`` over the
     ///   content; with `keepsFeatures` (``Tiling/keepsFeatures``), the whole relu4_1 map (512 floats
     ///   per feature pixel).
     ///
+    /// With `resizedBack` (the output's size, when the stylization is resized back to it: the seed's
+    /// square sizing), the tiles' floats gathered into the sized image (12 B per content pixel) are
+    /// added to the tiles, and the resize after them (``resizedBackBytes(content:output:)``) is a
+    /// third phase, over the tiles' pooled buffers, which stay.
+    ///
     /// A content that is not resized but whose samples are not 8-bit (a 16-bit or transparent PNG)
     /// is held as floats: 9 B per pixel more than this counts.
     public static func tiledPeakBytes(
         content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false,
-        resizes: Bool = true, output: TiledOutput = .bytes
+        resizes: Bool = true, output: TiledOutput = .bytes, resizedBack: (width: Int, height: Int)? = nil
     ) -> Int {
         let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
         // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
@@ -170,9 +178,28 @@ public enum StylizationMemory {
         let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
         let reading = resizes ? Double(sourceBytesPerPixel) * Double(sourcePixels) + Double(tiledResizedBytesPerPixel) * pixels
                               : Double(tiledSourceBytesPerPixel) * Double(sourcePixels)
-        let band = 3 * Double(content.width) * Double(min(tile, content.height))
-        let planes = Double(tiledBytesPerPixel + output.bytesPerPixel + (resizes ? 9 : 0)) * pixels + band
-        return saturated(Double(fixedBytes) + max(reading, 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + planes + kept))
+        let bandWidth = Double(resizedBack?.width ?? content.width), bandHeight = Double(min(tile, resizedBack?.height ?? content.height))
+        let band = 3 * bandWidth * bandHeight
+        let outputPixels = resizedBack.map { Double($0.width) * Double($0.height) } ?? pixels
+        let planes = Double(tiledBytesPerPixel + (resizes ? 9 : 0)) * pixels + Double(output.bytesPerPixel) * outputPixels + band
+        // The styles' tensors outside their passes: the largest's while it is encoded (kept by the
+        // heap, as a tile's are), and each style's relu4_1 (512 floats per 64 pixels) for the run.
+        let stylePixels = styles.map { Double($0.width) * Double($0.height) }
+        let styleTensors = Double(tensorBytesPerPixel) * (stylePixels.max() ?? 0) + 32 * stylePixels.reduce(0, +)
+        let tilesPhase = 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + styleTensors + planes + kept
+            + (resizedBack == nil ? 0 : 12 * pixels)
+        let resizing = resizedBack.map { 4 * peak + styleTensors + planes + Double(resizedBackBytes(content: content, output: $0)) } ?? 0
+        return saturated(Double(fixedBytes) + max(reading, tilesPhase, resizing))
+    }
+
+    /// What resizing a tiled stylization back to its `output` size holds besides the tiles' pooled
+    /// buffers (``resizeLikeScikitImage(_:width:height:limits:)``): the gathered image (12 B per
+    /// content pixel), one more copy of it per axis that shrinks (its Gaussian passes, each kept
+    /// beside the image until the next) and the resized image (12 B per output pixel).
+    public static func resizedBackBytes(content: (width: Int, height: Int), output: (width: Int, height: Int)) -> Int {
+        let shrinking = (output.width < content.width ? 1 : 0) + (output.height < content.height ? 1 : 0)
+        let (pixels, outputPixels) = (Double(content.width) * Double(content.height), Double(output.width) * Double(output.height))
+        return saturated(12 * pixels * Double(1 + shrinking) + 12 * outputPixels)
     }
 
     /// The floats of the largest activation of an encoder pass over an image of `size`.
@@ -335,19 +362,21 @@ public enum StylizationMemory {
     ) throws(StyleTransferError) -> Tiling? {
         guard let available = try available(maxMemory: maxMemory) else { return forced }
         var chosen: Int?
-        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput)] = []
+        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput,
+                     resizedBack: (width: Int, height: Int)?)] = []
         for job in try measured(jobs, styleSizing: styleSizing) {
             if let side = try tile(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
                                    sourcePixels: job.sourcePixels, forced: forced?.tile, available: available, output: job.output) {
                 chosen = min(chosen ?? side, side)
                 // tile() returns a side only for a content it could size.
-                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels, job.output))
+                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels, job.output,
+                              contentSizing.resizedBackDimensions(width: job.source.width, height: job.source.height)))
             }
         }
         guard let chosen else { return forced }
         let keeps = tiled.allSatisfy {
             tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true,
-                           resizes: contentSizing.resizes, output: $0.output) <= available.bytes
+                           resizes: contentSizing.resizes, output: $0.output, resizedBack: $0.resizedBack) <= available.bytes
         }
         return Tiling(checked: chosen, keepsFeatures: keeps)
     }
@@ -365,13 +394,14 @@ public enum StylizationMemory {
                                   available: available, output: output),
               let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return nil }
         let keeps = tiledPeakBytes(content: size, tile: side, styles: styles, sourcePixels: sourcePixels, keepsFeatures: true,
-                                   resizes: sizing.resizes, output: output) <= available.bytes
+                                   resizes: sizing.resizes, output: output,
+                                   resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height)) <= available.bytes
         return Tiling(checked: side, keepsFeatures: keeps)
     }
 
     /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole
     /// (``peakBytes(content:styles:sourcePixels:)``) and no tile is `forced`, or when it is no larger
-    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:)``, for `output`)
+    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:)``, for `output`)
     /// fits; else the largest multiple of 8 from ``Tiling/minimumTile`` to ``largestChosenTile`` (and
     /// below the content's longer side) that fits.
     ///
@@ -400,7 +430,8 @@ public enum StylizationMemory {
             return nil
         }
         func needed(_ tile: Int) -> Int {
-            tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes, output: output)
+            tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes, output: output,
+                           resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height))
         }
         let minimum = needed(Tiling.minimumTile)
         guard minimum <= available.bytes else {
@@ -409,7 +440,7 @@ public enum StylizationMemory {
                 guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return .max }
                 return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels),
                            tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes,
-                                          output: output))
+                                          output: output, resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height)))
             }
             throw .tilesDoNotFit(path: path, width: size.width, height: size.height, minimum: minimum, available: available.bytes,
                                  source: available.source, largestFittingSize: fitting)
@@ -467,6 +498,15 @@ public enum StylizationMemory {
 extension ImageSizing {
     /// Whether an image sized so is resized or cropped after it is decoded, rather than kept as the
     /// file decodes it (size 0, no crop): a tiled stylization then reads it as floats first
-    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:)``).
+    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:)``).
     var resizes: Bool { size != 0 || crop }
+
+    /// The size a stylization of a `width` x `height` image is resized back to after it is decoded
+    /// (``Shape/square`` with a size other than the sized image's: the read image's, cropped), or
+    /// nil when it keeps the sized image's size (``loadGivingBack(path:minimumSide:)``).
+    func resizedBackDimensions(width: Int, height: Int) -> (width: Int, height: Int)? {
+        guard shape == .square, let sized = sizedDimensions(width: width, height: height) else { return nil }
+        let own = crop ? (width: min(width, height), height: min(width, height)) : (width: width, height: height)
+        return own == sized ? nil : own
+    }
 }

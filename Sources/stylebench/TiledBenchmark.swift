@@ -1,12 +1,14 @@
-// stylebench --tiled SIZE|WxH [--tile N] [--keep-features]: one tiled stylization of a W x H content (style 512 x
+// stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N]: one tiled stylization of a W x H content (style 512 x
 // 512) through StylizationRunner, as `stylectl stylize` runs it (the content read as 8-bit samples,
 // the output written as a PNG band of rows by band of rows), its seconds and the process's peak RSS, against a whole 512 x 512
-// stylization's seconds scaled by the pixels (issue 13's figure: within 1.3x).
+// stylization's seconds scaled by the pixels (issue 13's figure: within 1.3x). With --square N, both images are
+// sized as the seed model sizes them (N x N) and the output is resized back to W x H (its peak against the estimate).
 
 import Checkpoints
 import Foundation
 import ImageCodec
 import StyleTransfer
+import Synchronization
 import TensorCore
 
 /// A smooth `width` x `height` test image with seeded noise (so that every tile's statistics
@@ -50,27 +52,47 @@ func runTiledBenchmark(_ options: Options, width: Int, height: Int) {
         }
         let (encoder, decoder, weightsName) = loadNetworks(options)
         let stylizer = Stylizer(encoder: encoder, decoder: decoder)
-        let tiling = try Tiling(tile: options.tile, keepsFeatures: options.keepFeatures)
+        let tiling = try Tiling(tile: options.tile, keepsFeatures: options.keepFeatures, featureFolder: options.encodeAgain ? nil : Tiling.temporaryFolder)
         let controls = StyleControls(styles: [style])
-        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0), tiling: tiling)
-        print("stylectl tiled: \(width)x\(height) content in tiles of \(options.tile)\(options.keepFeatures ? ", pass 1's features kept" : ""), 512x512 style; weights: \(weightsName)")
+        let sizing = options.square.map { ImageSizing(size: $0, shape: .square) } ?? ImageSizing(size: 0)
+        // When each tile finished (both passes), for the passes' seconds.
+        let finished = Mutex<[Double]>([])
+        let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: sizing, styleSizing: sizing, tiling: tiling,
+                                           tileProgress: { _ in finished.withLock { $0.append(now()) } })
+        let squared = options.square.map { ", sized \($0)x\($0) and resized back" } ?? ""
+        print("stylectl tiled: \(width)x\(height) content\(squared) in tiles of \(options.tile), pass 1's features \(options.keepFeatures ? "kept in memory" : options.encodeAgain ? "encoded again" : "in a temporary file"), 512x512 style; weights: \(weightsName)")
         print("  engine: \(computeEngineDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores")
         let start = now()
         let outcome = StylizationRunner(pipeline: pipeline).run(StylizationTask(content: content, controls: controls, output: folder + "/out.png"))
         if let error = outcome.error { fail("\(error)") }
         let seconds = now() - start
         let peak = peakResidentBytes()
-        let estimate = StylizationMemory.tiledPeakBytes(content: (width, height), tile: options.tile, styles: [(512, 512)], sourcePixels: width * height,
-                                                        keepsFeatures: options.keepFeatures, resizes: false, output: .png)
+        let sized = options.square.map { (width: $0, height: $0) } ?? (width, height)
+        let estimate = StylizationMemory.tiledPeakBytes(content: sized, tile: options.tile, styles: [options.square.map { ($0, $0) } ?? (512, 512)],
+                                                        sourcePixels: width * height, keepsFeatures: options.keepFeatures, resizes: options.square != nil,
+                                                        output: .png, resizedBack: options.square == nil ? nil : (width, height))
         print(String(format: "  tiled: %.2f s (read, stylized, written), peak RSS %@ (estimate %@)", seconds, megabytes(peak), megabytes(estimate)))
+        let times = finished.withLock { $0 }
+        if times.count >= 2 {
+            let half = times.count / 2
+            print(String(format: "    the first tile done after %.2f s (reading, the style, the first tile), pass 1 (%d tiles) after %.2f s; pass 2: %.2f s; after the last tile (resize back): %.2f s",
+                         times[0] - start, half, times[half - 1] - start, times[times.count - 1] - times[half - 1], start + seconds - times[times.count - 1]))
+        }
+        // The whole 512 x 512 stylization after a warm-up, three times: the median, with its encoder and decoder seconds.
         let whole = StylizationPipeline(stylizer: stylizer, contentSizing: ImageSizing(size: 0), styleSizing: ImageSizing(size: 0))
-        _ = try whole.stylize(content: small, controls: controls)  // warm-up
-        whole.contentCache.removeAll()
-        let wholeStart = now()
         _ = try whole.stylize(content: small, controls: controls)
-        let wholeSeconds = now() - wholeStart
-        let scaled = wholeSeconds * Double(width * height) / Double(512 * 512)
-        print(String(format: "  whole 512x512: %.3f s; scaled by pixels to %dx%d: %.2f s; tiled / scaled = %.2f", wholeSeconds, width, height, scaled, seconds / scaled))
+        var runs: [(seconds: Double, encoding: Double, decoding: Double)] = []
+        for _ in 0 ..< 3 {
+            whole.contentCache.removeAll()
+            let wholeStart = now()
+            let stylization = try whole.stylize(content: small, controls: controls, measuring: false)
+            runs.append((now() - wholeStart, stylization.encodingSeconds, stylization.decodingSeconds))
+        }
+        let median = runs.sorted { $0.seconds < $1.seconds }[1]
+        let scaled = median.seconds * Double(width * height) / Double(512 * 512)
+        print(String(format: "  whole 512x512: %.3f s (median of %@; content encoding %.3f s, decoding %.3f s); scaled by pixels to %dx%d: %.2f s; tiled / scaled = %.2f",
+                     median.seconds, runs.map { String(format: "%.3f", $0.seconds) }.joined(separator: ", "), median.encoding, median.decoding,
+                     width, height, scaled, seconds / scaled))
     } catch {
         fail("\(error)")
     }

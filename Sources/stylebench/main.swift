@@ -7,8 +7,10 @@
 // the CPU. Before them, the cold figure: whole `stylectl stylize` processes at the size minus at
 // 64x64, --cold-runs of each (ColdStartBenchmark.swift).
 //
-// With --tiled SIZE or WxH [--tile N] [--keep-features]: one tiled stylization of a SIZE x SIZE (W x H) content, written
-// as a PNG, its seconds and peak RSS against the whole 512x512 time scaled by pixels (TiledBenchmark.swift).
+// With --tiled SIZE or WxH [--tile N] [--keep-features] [--encode-again] [--square N]: one tiled stylization of a SIZE x SIZE
+// (W x H) content, written as a PNG, its seconds and peak RSS against the whole 512x512 time scaled by pixels
+// (TiledBenchmark.swift); pass 1's features kept in memory, in a temporary file (the default) or encoded again in
+// pass 2; with --square N, the seed's square sizing (N x N, resized back to W x H).
 //
 // With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
@@ -18,7 +20,7 @@
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
 //        stylebench --video N [--size N] [--no-pytorch]   (N frames at 640x360 and 1280x720; VideoBenchmark.swift)
-//        stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--vgg FILE --decoder FILE]
+//        stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N] [--vgg FILE --decoder FILE]
 
 import Checkpoints
 import Foundation
@@ -40,6 +42,8 @@ struct Options {
     var tiled: (width: Int, height: Int)?
     var tile = 512
     var keepFeatures = false
+    var square: Int?
+    var encodeAgain = false
     var writeImage: (width: Int, height: Int, path: String)?
     var measure: [String]?
 
@@ -66,11 +70,13 @@ struct Options {
             case "--tiled": tiled = dimensions(value(flag))
             case "--tile": tile = Int(value(flag)) ?? 0
             case "--keep-features": keepFeatures = true
+            case "--square": square = Int(value(flag)) ?? 0
+            case "--encode-again": encodeAgain = true
             case "--write-image":
                 let size = dimensions(value(flag))
                 writeImage = (size.width, size.height, value(flag))
             case "--measure": measure = Array(rest); rest = []
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE|WxH [--tile N] [--keep-features]")
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N]")
             }
         }
         if train {
@@ -90,6 +96,7 @@ struct Options {
             fail("--write-image needs sides from 1 to 16384")
         }
         do { _ = try Tiling(tile: tile) } catch { fail("\(error)") }
+        if let square, square < VGGEncoder.minimumImageSide || square > 16384 { fail("--square needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
     }
 }
 

@@ -16,7 +16,12 @@ import ImageCodec
 ///
 /// The images may differ in size.
 public func chromaDistance(_ a: RGBImage, _ b: RGBImage) -> Double {
-    let (ma, sa) = chromaGaussian(a), (mb, sb) = chromaGaussian(b)
+    chromaDistance(chromaGaussian(a), chromaGaussian(b))
+}
+
+/// ``chromaDistance(_:_:)`` between two chroma Gaussians (``ChromaSums/gaussian``).
+func chromaDistance(_ a: ((Double, Double), Symmetric2), _ b: ((Double, Double), Symmetric2)) -> Double {
+    let (ma, sa) = a, (mb, sb) = b
     let root = symmetricSquareRoot(sb)
     let cross = symmetricSquareRoot(root.sandwiching(sa))
     let meanTerm = (ma.0 - mb.0) * (ma.0 - mb.0) + (ma.1 - mb.1) * (ma.1 - mb.1)
@@ -52,28 +57,47 @@ func symmetricSquareRoot(_ m: Symmetric2) -> Symmetric2 {
 /// The mean and biased covariance of an image's CIELAB (a*, b*), summed in Double.
 func chromaGaussian(_ image: RGBImage) -> ((Double, Double), Symmetric2) {
     let plane = image.width * image.height
-    // sRGB to linear, one table for the 256 levels an 8-bit image has.
-    let linear = (0 ... 255).map { level -> Double in
+    var sums = ChromaSums()
+    for i in 0 ..< plane {
+        sums.add(red: quantize(image.pixels[i]), green: quantize(image.pixels[plane + i]), blue: quantize(image.pixels[2 * plane + i]))
+    }
+    return sums.gaussian
+}
+
+/// The sums a chroma Gaussian is formed from, over 8-bit pixels added one by one (an image's
+/// tiles or bands in any order give its Gaussian up to summation order).
+struct ChromaSums {
+    private var sa = 0.0, sb = 0.0, saa = 0.0, sab = 0.0, sbb = 0.0, count = 0.0
+
+    /// sRGB to linear, one table for the 256 levels an 8-bit image has.
+    private static let linear = (0 ... 255).map { level -> Double in
         let v = Double(level) / 255
         return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4)
     }
-    func f(_ t: Double) -> Double {
-        let delta = 6.0 / 29
-        return t > delta * delta * delta ? cbrt(t) : t / (3 * delta * delta) + 4.0 / 29
-    }
-    var (sa, sb, saa, sab, sbb) = (0.0, 0.0, 0.0, 0.0, 0.0)
-    for i in 0 ..< plane {
-        let r = linear[Int(quantize(image.pixels[i]))]
-        let g = linear[Int(quantize(image.pixels[plane + i]))]
-        let b = linear[Int(quantize(image.pixels[2 * plane + i]))]
+
+    mutating func add(red: UInt8, green: UInt8, blue: UInt8) {
+        func f(_ t: Double) -> Double {
+            let delta = 6.0 / 29
+            return t > delta * delta * delta ? cbrt(t) : t / (3 * delta * delta) + 4.0 / 29
+        }
+        let (r, g, b) = (Self.linear[Int(red)], Self.linear[Int(green)], Self.linear[Int(blue)])
         let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
         let y = 0.2126 * r + 0.7152 * g + 0.0722 * b
         let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
         let (fx, fy, fz) = (f(x), f(y), f(z))
         let a = 500 * (fx - fy), bb = 200 * (fy - fz)
         sa += a; sb += bb; saa += a * a; sab += a * bb; sbb += bb * bb
+        count += 1
     }
-    let n = Double(plane)
-    let (ma, mb) = (sa / n, sb / n)
-    return ((ma, mb), Symmetric2(xx: saa / n - ma * ma, xy: sab / n - ma * mb, yy: sbb / n - mb * mb))
+
+    /// Adds interleaved RGB samples.
+    mutating func add(samples: UnsafeBufferPointer<UInt8>) {
+        for i in stride(from: 0, to: samples.count - 2, by: 3) { add(red: samples[i], green: samples[i + 1], blue: samples[i + 2]) }
+    }
+
+    /// The mean and biased covariance of the pixels added.
+    var gaussian: ((Double, Double), Symmetric2) {
+        let (ma, mb) = (sa / count, sb / count)
+        return ((ma, mb), Symmetric2(xx: saa / count - ma * ma, xy: sab / count - ma * mb, yy: sbb / count - mb * mb))
+    }
 }

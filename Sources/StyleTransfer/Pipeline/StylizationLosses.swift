@@ -87,18 +87,26 @@ public struct StylizationLosses: Sendable, Equatable, Codable {
     ///   - target: `t`, the decoder's input.
     ///   - style: the style loss's targets, or nil for no style loss.
     public init(output: [Tensor], target: Tensor, style: StyleStatistics?) {
-        content = Double(mseLoss(output[output.count - 1].values, target.values))
+        self.init(content: Double(mseLoss(output[output.count - 1].values, target.values)),
+                  statistics: style == nil ? [] : output.map { calcMeanStd($0) }, grams: style == nil ? [] : output.map(gramMatrices), style: style)
+    }
+
+    /// The losses from the output's statistics rather than its maps (a tiled stylization's,
+    /// accumulated over its tiles): `content` the content loss; `statistics` the channel means and
+    /// standard deviations of `f_i(g(t))` (``calcMeanStd(_:eps:)``'s convention) and `grams` their
+    /// Gram matrices (``gramMatrices(_:)``), one per layer, when there is a `style` target.
+    init(content: Double, statistics: [(mean: [Float], std: [Float])], grams: [[Float]], style: StyleStatistics?) {
+        self.content = content
         self.style = style.map { style in
-            precondition(output.count == style.means.count, "need the same layers of output and style")
+            precondition(statistics.count == style.means.count, "need the same layers of output and style")
             var loss = 0.0
-            for (layer, features) in output.enumerated() {
-                let (mean, std) = calcMeanStd(features)
+            for (layer, (mean, std)) in statistics.enumerated() {
                 loss += Double(mseLoss(mean, style.means[layer])) + Double(mseLoss(std, style.stds[layer]))
             }
             return loss
         }
         gramStyle = style.map { style in
-            zip(output, style.grams).reduce(0.0) { $0 + Double(mseLoss(gramMatrices($1.0), $1.1)) }
+            zip(grams, style.grams).reduce(0.0) { $0 + Double(mseLoss($1.0, $1.1)) }
         }
     }
 }
@@ -127,11 +135,25 @@ public struct MaskFidelity: Sendable, Equatable, Codable {
     ///   - styles: the styles' statistics in region order (region r's style is `styles[r]`).
     public init(output: [Tensor], regions: [RegionWeights], styles: [StyleStatistics]) throws(StyleControlError) {
         precondition(output.count == regions.count && styles.allSatisfy { $0.means.count == output.count })
+        var statistics: [[(mean: [Float], std: [Float])]] = []
+        for (features, weights) in zip(output, regions) {
+            var layer: [(mean: [Float], std: [Float])] = []
+            for r in styles.indices { layer.append(try regionMeanStd(features, regions: weights, region: r, convention: .pytorchAdaIN)) }
+            statistics.append(layer)
+        }
+        self.init(regionStatistics: statistics, styles: styles)
+    }
+
+    /// The fidelity from each region's statistics of the output (`regionStatistics[layer][region]`,
+    /// as ``regionMeanStd(_:regions:region:convention:)`` forms them; a tiled stylization's,
+    /// accumulated over its tiles) rather than its maps.
+    init(regionStatistics: [[(mean: [Float], std: [Float])]], styles: [StyleStatistics]) {
+        precondition(styles.allSatisfy { $0.means.count == regionStatistics.count } && regionStatistics.allSatisfy { $0.count == styles.count })
         let count = styles.count
         var losses = Array(repeating: Array(repeating: 0.0, count: count), count: count)
-        for (layer, (features, weights)) in zip(output, regions).enumerated() {
+        for (layer, statistics) in regionStatistics.enumerated() {
             for r in 0 ..< count {
-                let (mean, std) = try regionMeanStd(features, regions: weights, region: r, convention: .pytorchAdaIN)
+                let (mean, std) = statistics[r]
                 for s in 0 ..< count {
                     losses[r][s] += Double(mseLoss(mean, styles[s].means[layer])) + Double(mseLoss(std, styles[s].stds[layer]))
                 }

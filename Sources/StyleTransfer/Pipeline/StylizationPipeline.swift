@@ -65,6 +65,10 @@ public struct StylizationPipeline: Sendable {
         public var contentImage: RGBImage?
         /// A masked stylization's mask and styles' statistics, when measuring: for ``MaskFidelity``.
         public var regionTargets: RegionTargets?
+        /// A tiled stylization's losses, when measuring: measured over its tiles as they were
+        /// decoded (``measuredTiledStylization(content:controls:writingTo:jpegQuality:)``), since it
+        /// holds no `g(t)`; ``losses(of:)`` gives them.
+        public var tiledLosses: StylizationLosses?
         /// Seconds this call spent encoding (reading, sizing and transforming the images it was the
         /// first to need, and the encoder passes); 0 when every encoding came from the caches.
         public var encodingSeconds = 0.0
@@ -113,12 +117,12 @@ public struct StylizationPipeline: Sendable {
         }
         let contentKey = EncodingCache.Key(image: contentID, transform: mode == .luminance ? .luminance : .none)
         if let tiling, !contentCache.contains(contentKey), tiles(content, tiling: tiling) {
-            if measuring { throw .notTiled(what: "losses (--no-metrics in sweeps)") }
-            if smoothing != nil { throw .notTiled(what: "--stabilize") }
+            if smoothing != nil { throw .notTiled(what: "smoothed frames (--stabilize)") }
             // All its seconds are the decoding's: its tiles interleave encoding and decoding.
             let start = DispatchTime.now().uptimeNanoseconds
-            let bytes = try tiledBytes(content, contentID: contentID, controls: controls, tiling: tiling)
-            var stylization = Stylization(image: bytes.image, decoded: nil, target: nil, styleTarget: nil)
+            let tiled = try tiledBytes(content, contentID: contentID, controls: controls, tiling: tiling, measuring: measuring)
+            var stylization = Stylization(image: tiled.image.image, decoded: nil, target: nil, styleTarget: nil)
+            stylization.tiledLosses = tiled.losses
             stylization.decodingSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             return stylization
         }
@@ -271,8 +275,9 @@ public struct StylizationPipeline: Sendable {
     ///
     /// - Throws: ``StyleControlError`` when a region has fewer than two positions at some layer.
     public func losses(of stylization: Stylization) throws(StyleControlError) -> StylizationLosses {
+        if let tiledLosses = stylization.tiledLosses { return tiledLosses }
         guard let decoded = stylization.decoded, let target = stylization.target else {
-            preconditionFailure("a tiled stylization has no g(t) to measure; measuring stylizations are not tiled")
+            preconditionFailure("a tiled stylization not measuring has no g(t) to measure (stylize(content:controls:measuring:) with measuring)")
         }
         let output = stylizer.encoder.encodeWithIntermediates(decoded)
         var losses = StylizationLosses(output: output, target: target, style: stylization.styleTarget)

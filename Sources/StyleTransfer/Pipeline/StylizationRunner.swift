@@ -37,7 +37,8 @@ public struct StylizationRunner: Sendable {
         public var count: Int
         public var task: StylizationTask
         /// From the start of the stylization to the written image: encodings this task needed
-        /// first, AdaIN, the decoder and the write; not the losses.
+        /// first, AdaIN, the decoder and the write; not the losses, except for a tiled content,
+        /// whose losses are measured tile by tile as it is stylized.
         public var seconds: Double
         /// Of ``seconds``: the encodings this task was the first to need (``StylizationPipeline/Stylization/encodingSeconds``).
         public var encodingSeconds = 0.0
@@ -63,9 +64,17 @@ public struct StylizationRunner: Sendable {
         var outcome = Outcome(index: index, count: count, task: task, seconds: 0)
         do throws(StyleControlError) {
             // A tiled content is held as 8-bit samples and its output written band of rows by band
-            // of rows as the tiles complete them (StylizationPipeline.tiledStylization(content:controls:writingTo:)):
-            // its seconds are all the decoding's, tiles and writes interleaved.
-            if !measuresLosses, try pipeline.tiledStylization(content: task.content, controls: task.controls, writingTo: task.output) {
+            // of rows as the tiles complete them (StylizationPipeline.tiledStylization(content:controls:writingTo:)),
+            // its losses measured over the tiles as they go (measuredTiledStylization): its seconds
+            // are all the decoding's, tiles, writes and (when measuring) losses interleaved.
+            let tiled: Bool
+            if measuresLosses {
+                outcome.losses = try pipeline.measuredTiledStylization(content: task.content, controls: task.controls, writingTo: task.output)
+                tiled = outcome.losses != nil
+            } else {
+                tiled = try pipeline.tiledStylization(content: task.content, controls: task.controls, writingTo: task.output)
+            }
+            if tiled {
                 outcome.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 outcome.decodingSeconds = outcome.seconds
                 return outcome

@@ -3,6 +3,7 @@
 // one up to float summation order while no whole-image feature map is held.
 
 import Dispatch
+import Foundation
 import ImageCodec
 import TensorCore
 
@@ -17,19 +18,28 @@ import TensorCore
 /// sums of squared deviations, in Double).
 public struct Tiling: Sendable, Equatable {
     public var tile: Int
-    /// Keep the relu4_1 features pass 1 computes (32 bytes per image pixel) and decode from them in
-    /// pass 2, instead of encoding each tile again: about half the work, when the memory allows
-    /// (``StylizationMemory/tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)``). Each
-    /// tile's interior features equal the whole image's either way.
+    /// Keep the relu4_1 features pass 1 computes (32 bytes per image pixel) in memory and decode from
+    /// them in pass 2, when the memory allows (``StylizationMemory/tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)``);
+    /// else they go to a file in ``featureFolder``. Either saves pass 2 encoding each tile again
+    /// (about half the work). Each tile's interior features equal the whole image's either way.
     public var keepsFeatures: Bool
+    /// Where pass 1's features go when they are not kept in memory: an unlinked temporary file in
+    /// this folder (``TiledFeatureFile``: page cache, not the process's memory; 32 bytes per image
+    /// pixel of disk), from which pass 2 reads them instead of encoding each tile again. nil, or a
+    /// folder whose file system has not the room: each tile is encoded again in pass 2.
+    public var featureFolder: String?
 
     /// The smallest tile side accepted.
     public static let minimumTile = 64
 
-    public init(tile: Int, keepsFeatures: Bool = false) throws(StyleControlError) {
+    /// The temporary folder (`TMPDIR`, else `/tmp`), where pass 1's features go by default.
+    public static var temporaryFolder: String { FileManager.default.temporaryDirectory.path }
+
+    public init(tile: Int, keepsFeatures: Bool = false, featureFolder: String? = Tiling.temporaryFolder) throws(StyleControlError) {
         guard tile >= Self.minimumTile, tile.isMultiple(of: 8) else { throw .badTile(tile) }
         self.tile = tile
         self.keepsFeatures = keepsFeatures
+        self.featureFolder = featureFolder
     }
 
     /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``).
@@ -37,6 +47,7 @@ public struct Tiling: Sendable, Equatable {
         precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
         self.tile = tile
         self.keepsFeatures = keepsFeatures
+        featureFolder = Self.temporaryFolder
     }
 }
 
@@ -158,7 +169,7 @@ struct ChannelMoments {
 
 /// Where a tiled stylization is: tiles done over both passes, and the time left.
 public struct TileProgress: Sendable, Equatable, CustomStringConvertible {
-    /// Tiles done, over both passes (each tile is encoded in pass 1, encoded and decoded in pass 2).
+    /// Tiles done, over both passes (each tile is encoded in pass 1, decoded in pass 2).
     public var done: Int
     /// Twice the number of tiles.
     public var total: Int
@@ -178,10 +189,11 @@ public struct TileProgress: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The time a tiled stylization has left. Tiles are not like pieces (``TimeLeft``): a pass-2 tile
-/// is encoded over a larger crop and decoded too, and border tiles are smaller. Each tile's work is
-/// given as the pixels its network passes take (the encoder's input, plus the decoder's output in
-/// pass 2: the two networks cost about alike per pixel), and the time left is the seconds so far
-/// per unit of work done times the work left.
+/// is decoded over a larger crop (and encoded again when pass 1's features are not kept, encoded
+/// once more when measuring losses), and border tiles are smaller. Each tile's work is given as
+/// the pixels its network passes take (the encoder's inputs, plus the decoder's output in pass 2:
+/// the two networks cost about alike per pixel), and the time left is the seconds so far per unit
+/// of work done times the work left.
 struct TileTimeLeft {
     let work: [Double]
     private(set) var done = 0
@@ -215,6 +227,9 @@ extension StylizationPipeline {
     ///     output is recombined with the content's chroma there (``ColorPreservation/luminance``).
     ///   - styles: the styles' relu4_1 encodings; `weights` their normalised weights (unused with `regions`).
     ///   - regions: one weight plane per style over the whole feature map (``featureSize(width:height:)``), or nil.
+    ///   - measure: given each tile's `g(t)` over the tile and the encoder's halo, and its `t`, to
+    ///     measure the losses (``TiledLossMeasure``): pass 2 then takes `t` over the decoder's halo
+    ///     widened by ``Halo/encoder`` / 8 feature pixels each side.
     ///   - progress: called after each tile of each pass (``TileProgress``, with the time left).
     ///   - store: given each tile's output as it is decoded, with its top-left pixel (`x`, `y`): the
     ///     stylized image there as ``decode(_:content:styleTarget:luminanceOf:)`` gives it before
@@ -225,7 +240,7 @@ extension StylizationPipeline {
     ///   tile is encoded, for a region of fewer than two positions; what `store` throws.
     func tiledImage(
         _ content: TiledContent, mode: ColorPreservation, styles: [Tensor], weights: [Float], regions: RegionWeights? = nil, alpha: Float,
-        tiling: Tiling, progress: (TileProgress) -> Void = { _ in },
+        tiling: Tiling, measure: TiledLossMeasure? = nil, progress: (TileProgress) -> Void = { _ in },
         store: (_ x: Int, _ y: Int, _ tile: RGBImage) throws(StyleControlError) -> Void
     ) throws(StyleControlError) {
         let conventions = stylizer.variant.conventions
@@ -246,9 +261,12 @@ extension StylizationPipeline {
             (max(0, 8 * columns.lowerBound - halo.encoder) ..< min(width, 8 * columns.upperBound + halo.encoder),
              max(0, 8 * rows.lowerBound - halo.encoder) ..< min(height, 8 * rows.upperBound + halo.encoder))
         }
-        /// Feature rows (columns) of `t` a tile's decoding takes: the tile's and the decoder's halo.
-        func withDecoderHalo(_ range: Range<Int>, _ limit: Int) -> Range<Int> {
-            max(0, range.lowerBound - halo.decoder) ..< min(limit, range.upperBound + halo.decoder)
+        // Measuring, g(t) is decoded over the tile and the encoder's halo (in feature pixels) too.
+        let measured = measure == nil ? 0 : halo.encoder / 8
+        /// Feature rows (columns) of `t` a tile's decoding takes: the tile's, `measured` and the decoder's halo.
+        func withDecoderHalo(_ range: Range<Int>, _ limit: Int) -> Range<Int> { withMargin(range, limit, margin: halo.decoder + measured) }
+        func withMargin(_ range: Range<Int>, _ limit: Int, margin: Int) -> Range<Int> {
+            max(0, range.lowerBound - margin) ..< min(limit, range.upperBound + margin)
         }
         /// relu4_1 over feature rows `rows` and columns `columns`, from the image over them and the
         /// encoder's halo; returns the map and where the asked region starts in it.
@@ -257,6 +275,10 @@ extension StylizationPipeline {
             let image = mode.contentInput(content.region(x: x.lowerBound, y: y.lowerBound, width: x.count, height: y.count))
             return (stylizer.encode(image), rows.lowerBound - y.lowerBound / 8, columns.lowerBound - x.lowerBound / 8)
         }
+        // Pass 1's features for pass 2, when not kept in memory.
+        let file = tiling.keepsFeatures ? nil : tiling.featureFolder.flatMap {
+            TiledFeatureFile(channels: styles[0].channels, rowTiles: rowTiles, columnTiles: columnTiles, folder: $0)
+        }
         // Each tile's work for the time left: the pixels its encoder pass takes, plus those its decoder gives.
         var work: [Double] = []
         for pass in 1 ... 2 {
@@ -264,8 +286,10 @@ extension StylizationPipeline {
                 for columns in columnTiles {
                     let (tRows, tColumns) = pass == 1 ? (rows, columns) : (withDecoderHalo(rows, featureHeight), withDecoderHalo(columns, featureWidth))
                     let (x, y) = crop(rows: tRows, columns: tColumns)
-                    let encoded = pass == 2 && tiling.keepsFeatures ? 0 : Double(x.count * y.count)
-                    work.append(encoded + (pass == 1 ? 0 : Double(64 * tRows.count * tColumns.count)))
+                    let encoded = pass == 2 && (tiling.keepsFeatures || file != nil) ? 0 : Double(x.count * y.count)
+                    let remeasured = pass == 2 && measure != nil
+                        ? Double(64 * withMargin(rows, featureHeight, margin: measured).count * withMargin(columns, featureWidth, margin: measured).count) : 0
+                    work.append(encoded + remeasured + (pass == 1 ? 0 : Double(64 * tRows.count * tColumns.count)))
                 }
             }
         }
@@ -280,8 +304,8 @@ extension StylizationPipeline {
         var regionMoments = Array(repeating: moments, count: regions == nil ? 0 : styles.count)
         let channels = styles[0].channels
         var kept = [Float](repeating: 0, count: tiling.keepsFeatures ? channels * featureHeight * featureWidth : 0)
-        for rows in rowTiles {
-            for columns in columnTiles {
+        for (i, rows) in rowTiles.enumerated() {
+            for (j, columns) in columnTiles.enumerated() {
                 let (features, top, left) = encode(rows: rows, columns: columns)
                 let (interiorRows, interiorColumns) = (top ..< top + rows.count, left ..< left + columns.count)
                 if let regions {
@@ -294,6 +318,7 @@ extension StylizationPipeline {
                 } else {
                     moments.add(features, rows: interiorRows, columns: interiorColumns)
                 }
+                file?.write(row: i, column: j, features: features, interiorRows: interiorRows, interiorColumns: interiorColumns)
                 if tiling.keepsFeatures {
                     features.values.withUnsafeBufferPointer { source in
                         for c in 0 ..< channels {
@@ -322,6 +347,8 @@ extension StylizationPipeline {
                 let features: Tensor
                 if let keptFeatures {
                     features = Self.region(of: keptFeatures, rows: tRows, columns: tColumns)
+                } else if let read = file?.read(rows: tRows, columns: tColumns) {
+                    features = read
                 } else {
                     let (encoded, top, left) = encode(rows: tRows, columns: tColumns)
                     features = Self.region(of: encoded, rows: top ..< top + tRows.count, columns: left ..< left + tColumns.count)
@@ -340,7 +367,17 @@ extension StylizationPipeline {
                         }
                     }
                 }
-                let decoded = conventions.decoderOutput(stylizer.decoder.decode(blend(adain, features, alpha: alpha)))
+                let target = blend(adain, features, alpha: alpha)
+                let raw = stylizer.decoder.decode(target)
+                if let measure {
+                    // g(t) as it is (before the model's output conversion), over the tile and the encoder's halo.
+                    let (imageRows, imageColumns) = (withMargin(rows, featureHeight, margin: measured), withMargin(columns, featureWidth, margin: measured))
+                    let image = Self.region(of: raw, rows: 8 * (imageRows.lowerBound - tRows.lowerBound) ..< 8 * (imageRows.upperBound - tRows.lowerBound),
+                                            columns: 8 * (imageColumns.lowerBound - tColumns.lowerBound) ..< 8 * (imageColumns.upperBound - tColumns.lowerBound))
+                    measure.add(rows: rows, columns: columns, image: image, imageRows: imageRows, imageColumns: imageColumns,
+                                target: target, targetRows: tRows, targetColumns: tColumns)
+                }
+                let decoded = conventions.decoderOutput(raw)
                 // The tile's pixels in the decoded map, which starts at feature row tRows.lowerBound.
                 let y0 = 8 * rows.lowerBound, y1 = min(height, 8 * rows.upperBound)
                 let x0 = 8 * columns.lowerBound, x1 = min(width, 8 * columns.upperBound)
@@ -449,12 +486,14 @@ extension StylizationPipeline {
     /// ``tiledStylization(content:controls:writingTo:jpegQuality:)`` writes them to a file without
     /// holding the whole output.
     ///
-    /// - Throws: ``StyleControlError``, as ``stylize(content:controls:)``;
-    ///   ``StyleControlError/notTiled(what:)`` for a stylization resized back to the content's own
-    ///   size (``ImageSizing/Shape/square``, `--model seed` with a `--content-size`).
+    /// A stylization resized back to the content's own size (``ImageSizing/Shape/square``,
+    /// `--model seed` with a `--content-size`) gathers its tiles' floats into the sized image (12
+    /// bytes per pixel) and resizes that as a whole, as the untiled path does, before the output levels.
+    ///
+    /// - Throws: ``StyleControlError``, as ``stylize(content:controls:)``.
     public func tiledStylization(content: String, controls: StyleControls) throws(StyleControlError) -> RGB8Image? {
         guard let tiled = try tiledContent(content, controls: controls) else { return nil }
-        return try tiledBytes(content, contentID: tiled.contentID, controls: controls, tiling: tiled.tiling)
+        return try tiledBytes(content, contentID: tiled.contentID, controls: controls, tiling: tiled.tiling).image
     }
 
     /// ``tiledStylization(content:controls:)`` written to the image file `output` band of rows by
@@ -469,20 +508,43 @@ extension StylizationPipeline {
     ///   ``StyleTransferError/image(_:)`` (a bad extension or quality before any tile is encoded).
     public func tiledStylization(content: String, controls: StyleControls, writingTo output: String, jpegQuality: Int = 95) throws(StyleControlError) -> Bool {
         guard let tiled = try tiledContent(content, controls: controls) else { return false }
-        let (contentID, tiling) = (tiled.contentID, tiled.tiling)
+        try writeTiled(content, contentID: tiled.contentID, controls: controls, tiling: tiled.tiling, to: output, jpegQuality: jpegQuality, measuring: false)
+        return true
+    }
+
+    /// ``tiledStylization(content:controls:writingTo:jpegQuality:)`` measuring the losses over the
+    /// tiles as it goes (``TiledLossMeasure``: `g(t)` decoded over each tile and the encoder's halo
+    /// and encoded again there): the ``StylizationLosses`` ``losses(of:)`` gives for the untiled
+    /// stylization (up to float summation order), with its colour distance and, with a mask, its
+    /// ``MaskFidelity``. nil when the content is not tiled (nothing is written).
+    ///
+    /// - Throws: as ``tiledStylization(content:controls:writingTo:jpegQuality:)``.
+    public func measuredTiledStylization(
+        content: String, controls: StyleControls, writingTo output: String, jpegQuality: Int = 95
+    ) throws(StyleControlError) -> StylizationLosses? {
+        guard let tiled = try tiledContent(content, controls: controls) else { return nil }
+        return try writeTiled(content, contentID: tiled.contentID, controls: controls, tiling: tiled.tiling, to: output, jpegQuality: jpegQuality,
+                              measuring: true)
+    }
+
+    /// The bands of ``tiledBands(_:contentID:controls:tiling:measuring:open:band:)`` written to `output`.
+    @discardableResult
+    private func writeTiled(
+        _ content: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling, to output: String, jpegQuality: Int, measuring: Bool
+    ) throws(StyleControlError) -> StylizationLosses? {
         var writer: RowBandWriter?
         do throws(StyleControlError) {
-            try tiledBands(content, contentID: contentID, controls: controls, tiling: tiling) { width, height throws(StyleControlError) in
+            let losses = try tiledBands(content, contentID: contentID, controls: controls, tiling: tiling, measuring: measuring) { width, height throws(StyleControlError) in
                 do throws(ImageCodecError) { writer = try RowBandWriter(path: output, width: width, height: height, jpegQuality: jpegQuality) } catch { throw .transfer(.image(error)) }
             } band: { rows throws(StyleControlError) in
                 do throws(ImageCodecError) { try writer?.write(rows: rows) } catch { throw .transfer(.image(error)) }
             }
             do throws(ImageCodecError) { try writer?.finish() } catch { throw .transfer(.image(error)) }
+            return losses
         } catch {
             writer?.cancel()
             throw error
         }
-        return true
     }
 
     /// The content's identity and the tiling, when ``tiling`` tiles `content` and ``contentCache``
@@ -505,16 +567,18 @@ extension StylizationPipeline {
     }
 
     /// ``tiledStylization(content:controls:)``'s work, for a content known to be tiled: the bands
-    /// of ``tiledBands(_:contentID:controls:tiling:open:band:)`` gathered into one image.
-    func tiledBytes(_ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling) throws(StyleControlError) -> RGB8Image {
+    /// of ``tiledBands(_:contentID:controls:tiling:measuring:open:band:)`` gathered into one image.
+    func tiledBytes(
+        _ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling, measuring: Bool = false
+    ) throws(StyleControlError) -> (image: RGB8Image, losses: StylizationLosses?) {
         var (width, height, samples) = (0, 0, [UInt8]())
-        try tiledBands(path, contentID: contentID, controls: controls, tiling: tiling) { w, h in
+        let losses = try tiledBands(path, contentID: contentID, controls: controls, tiling: tiling, measuring: measuring) { w, h in
             (width, height) = (w, h)
             samples.reserveCapacity(3 * w * h)
         } band: { rows in
             samples.append(contentsOf: rows)
         }
-        return RGB8Image(width: width, height: height, samples: samples)
+        return (RGB8Image(width: width, height: height, samples: samples), losses)
     }
 
     /// A tiled stylization's output as 8-bit samples, band of rows by band of rows: `open` is given
@@ -522,37 +586,69 @@ extension StylizationPipeline {
     /// any tile), then `band` each row of tiles' output rows, top to bottom, as interleaved RGB
     /// (whole rows; the buffer is reused for the next band). The levels are those
     /// ``writeImage(_:path:jpegQuality:)-(RGBImage,_,_)`` writes for the model's output
-    /// (``ModelConventions/outputLevels``). An error `open` or `band` throws stops the stylization
-    /// and is thrown.
+    /// (``ModelConventions/outputLevels``). Resized back to the content's own size (the seed's square
+    /// sizing), the bands come after every tile, from the resized image, a tile's height each. An
+    /// error `open` or `band` throws stops the stylization and is thrown.
+    ///
+    /// When `measuring`, returns the losses ``losses(of:)`` gives for the untiled stylization, measured
+    /// over the tiles (``TiledLossMeasure``); nil otherwise.
+    ///
+    /// - Throws: with `measuring` and a mask, ``StyleControlError/maskRegionTooSmall(region:featureWidth:featureHeight:)``
+    ///   for a region of fewer than two positions at a loss layer, before any tile.
+    @discardableResult
     func tiledBands(
-        _ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling,
+        _ path: String, contentID: ImageIdentity, controls: StyleControls, tiling: Tiling, measuring: Bool = false,
         open: (_ width: Int, _ height: Int) throws(StyleControlError) -> Void,
         band: (_ rows: UnsafeBufferPointer<UInt8>) throws(StyleControlError) -> Void
-    ) throws(StyleControlError) {
+    ) throws(StyleControlError) -> StylizationLosses? {
         let mode = controls.preserveColor
         let (content, outputWidth, outputHeight) = try loadTiledContent(path)
         let (width, height) = (content.width, content.height)
-        guard (outputWidth, outputHeight) == (width, height) else {
-            throw .notTiled(what: "stylizations resized back to the content's own size (--model seed's square sizing)")
-        }
+        let resizesBack = (outputWidth, outputHeight) != (width, height)
         let features = featureSize(width: width, height: height)
-        let regions = try controls.mask?.regionWeights(
-            styleCount: controls.styles.count, contentWidth: width, contentHeight: height,
-            featureWidth: features.width, featureHeight: features.height)
+        var maskImages = try controls.mask?.images(styleCount: controls.styles.count, contentWidth: width, contentHeight: height)
+        let regions = try maskImages.map { (images) throws(StyleControlError) in
+            try controls.mask!.regionWeights(images: images, styleCount: controls.styles.count, featureWidth: features.width, featureHeight: features.height)
+        }
         let colors: () -> ContentColors = {
             switch content {
             case .bytes(let image): ContentColors(mode, of: image)
             case .floats(let image): ContentColors(mode, of: image)
             }
         }
-        let (styles, _) = try styleEncodings(controls, content: contentID, measuring: false, contentColors: colors)
+        let (styles, _) = try styleEncodings(controls, content: contentID, measuring: measuring, contentColors: colors)
         let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
+        let measure = measuring ? try lossMeasure(content, controls: controls, styles: styles.map { $0.statistics! }, weights: weights,
+                                                  maskImages: maskImages, features: features) : nil
+        maskImages = nil  // Not held while the tiles run: a full-resolution mask is 12 bytes per pixel.
         let truncates = stylizer.variant.conventions.outputLevels == .truncated
-        try open(width, height)
+        try open(outputWidth, outputHeight)
+        func emit(_ rows: [UInt8]) throws(StyleControlError) {
+            try rows.withUnsafeBufferPointer { (samples) throws(StyleControlError) in
+                measure?.addOutput(samples)
+                try band(samples)
+            }
+        }
         // The output rows of the current row of tiles; every tile of the row fills its columns.
         var rows = [UInt8]()
+        // Resized back (the seed's square sizing): the tiles' floats gathered into the sized image,
+        // resized as a whole as decode(_:content:styleTarget:luminanceOf:) resizes it, then given by bands.
+        var gathered = [Float](repeating: 0, count: resizesBack ? 3 * width * height : 0)
         try tiledImage(content, mode: mode, styles: styles.map(\.features), weights: weights, regions: regions, alpha: controls.alpha,
-                       tiling: tiling, progress: { tileProgress?($0) }) { (x0, _, tile) throws(StyleControlError) in
+                       tiling: tiling, measure: measure, progress: { tileProgress?($0) }) { (x0, y0, tile) throws(StyleControlError) in
+            if resizesBack {
+                gathered.withUnsafeMutableBufferPointer { planes in
+                    tile.pixels.withUnsafeBufferPointer { pixels in
+                        for c in 0 ..< 3 {
+                            for y in 0 ..< tile.height {
+                                let from = (c * tile.height + y) * tile.width, to = (c * height + y0 + y) * width + x0
+                                for x in 0 ..< tile.width { planes[to + x] = pixels[from + x] }
+                            }
+                        }
+                    }
+                }
+                return
+            }
             if rows.count != 3 * width * tile.height { rows = [UInt8](repeating: 0, count: 3 * width * tile.height) }
             // The levels the model's output and the writer give each value (truncatedToLevels, then quantize).
             let plane = tile.width * tile.height
@@ -569,10 +665,67 @@ extension StylizationPipeline {
                     }
                 }
             }
-            if x0 + tile.width == width {
-                try rows.withUnsafeBufferPointer { (samples) throws(StyleControlError) in try band(samples) }
+            if x0 + tile.width == width { try emit(rows) }
+        }
+        guard resizesBack else { return measure?.losses() }
+        let resized: RGBImage
+        do {
+            resized = try resizeLikeScikitImage(RGBImage(width: width, height: height, pixels: gathered), width: outputWidth, height: outputHeight)
+        } catch {
+            throw .transfer(.image(error))
+        }
+        gathered = []
+        // Bands of a tile's height at most, as the tiles give them.
+        let plane = outputWidth * outputHeight
+        for top in stride(from: 0, to: outputHeight, by: tiling.tile) {
+            let bandHeight = min(tiling.tile, outputHeight - top)
+            if rows.count != 3 * outputWidth * bandHeight { rows = [UInt8](repeating: 0, count: 3 * outputWidth * bandHeight) }
+            rows.withUnsafeMutableBufferPointer { samples in
+                resized.pixels.withUnsafeBufferPointer { pixels in
+                    for y in 0 ..< bandHeight {
+                        for x in 0 ..< outputWidth {
+                            for c in 0 ..< 3 {
+                                let value = pixels[c * plane + (top + y) * outputWidth + x]
+                                samples[3 * (y * outputWidth + x) + c] = truncates ? truncatedLevel(value) : quantize(value)
+                            }
+                        }
+                    }
+                }
+            }
+            try emit(rows)
+        }
+        return measure?.losses()
+    }
+
+    /// The ``TiledLossMeasure`` of a tiled stylization of `content` with the styles' statistics
+    /// `styles` (their `weights` for an interpolation; with `maskImages`, a region each): the targets
+    /// ``stylize(content:controls:measuring:smoothing:)`` gives ``losses(of:)``, the mask's regions at
+    /// each loss layer's size over the decoded map (8 image pixels per relu4_1 pixel of `features`),
+    /// and the content's chroma sums.
+    private func lossMeasure(
+        _ content: TiledContent, controls: StyleControls, styles: [StyleStatistics], weights: [Float], maskImages: [RGBImage]?,
+        features: (width: Int, height: Int)
+    ) throws(StyleControlError) -> TiledLossMeasure {
+        var regions: (layers: [RegionWeights], styles: [StyleStatistics])?
+        if let mask = controls.mask, let maskImages {
+            var layers: [RegionWeights] = []
+            for scale in [8, 4, 2, 1] {
+                layers.append(try mask.regionWeights(images: maskImages, styleCount: styles.count,
+                                                     featureWidth: scale * features.width, featureHeight: scale * features.height))
+            }
+            regions = (layers, styles)
+        }
+        var chroma = ChromaSums()
+        switch content {
+        case .bytes(let image): image.samples.withUnsafeBufferPointer { chroma.add(samples: $0) }
+        case .floats(let image):
+            let plane = image.width * image.height
+            for i in 0 ..< plane {
+                chroma.add(red: quantize(image.pixels[i]), green: quantize(image.pixels[plane + i]), blue: quantize(image.pixels[2 * plane + i]))
             }
         }
+        let style = regions != nil ? nil : styles.count == 1 ? styles[0] : StyleStatistics.mix(styles, weights: weights)
+        return try TiledLossMeasure(encoder: stylizer.encoder, style: style, regions: regions, content: chroma)
     }
 
     /// The sized content of a tiled stylization (``TiledContent``): read straight into 8-bit samples
