@@ -1,5 +1,6 @@
 // stylebench --train: seconds per decoder training iteration (DecoderTrainer.step on random
-// batches, seeded weights) with a profile by phase, then the same work in PyTorch
+// batches, seeded weights), with the 3x3 layers by Winograd (automatic) and, interleaved, all by
+// oneDNN's direct convolutions, with a profile by phase; then the same work in PyTorch
 // (Scripts/bench_training.py, same shapes and weights' scale) and the ratio.
 
 import Foundation
