@@ -9,6 +9,7 @@ import Dispatch
 struct WeightCache {
     var layers: [Int: [(descriptor: dnnl_memory_desc_t, buffer: AlignedBuffer)]] = [:]
     var winograd: [Int: WinogradWeights] = [:]
+    var upsampled: [Int: UpsampledConvolutionWeights] = [:]
 }
 
 /// The steps of a forward pass for one input shape.
@@ -20,15 +21,22 @@ struct WeightCache {
 /// carries that convolution's padding (reflection or zero) as its halo. Two buffers of the largest
 /// activation's size alternate as input and output of the layers; a third holds oneDNN's
 /// scratchpad, a fourth the partial sums of narrow convolutions (``NarrowConvolutionForward``) and
-/// a fifth the tiles of Winograd convolutions (``WinogradConvolutionForward``), each shared by all
-/// layers. Which 3x3 convolutions run by Winograd is the plan's ``ConvolutionAlgorithm``.
+/// a fifth the tiles of Winograd convolutions (``WinogradConvolutionForward``) and the gathered
+/// taps of upsampled convolutions (``UpsampledConvolutionForward``), each shared by all layers.
+/// Which 3x3 convolutions run by Winograd, and which upsamplings run with the convolution after
+/// them, is the plan's ``ConvolutionAlgorithm``; the upsampled activation of such a pair is never
+/// written (its layout still sizes the buffers).
 final class ForwardPlan: Sendable {
     private enum Step: Sendable {
         case convolution(ConvolutionForward)
         case narrowConvolution(NarrowConvolutionForward)
         case winograd(WinogradConvolutionForward)
+        /// An upsampling and the convolution after it, run as one at the convolution's index.
+        case upsampledConvolution(UpsampledConvolutionForward)
         case maxPool
         case upsample
+        /// An upsampling that the next step (``upsampledConvolution(_:)``) computes with its convolution.
+        case upsampleInNextStep
     }
 
     private let layerNames: [String]
@@ -40,7 +48,7 @@ final class ForwardPlan: Sendable {
     /// Floats for the partial sums of narrow convolutions in a buffer of their own: 0 if there are
     /// none or if they fit in their destination buffer (``partialSumOffset(outputCount:)``).
     private let partialSumCount: Int
-    /// Floats for the tiles of Winograd convolutions (0 if there are none).
+    /// Floats for the tiles of Winograd convolutions and the gathered taps of upsampled ones (0 if there are none).
     private let winogradScratchCount: Int
 
     init(layers: [Layer], inputShape shape: [Int], algorithm: ConvolutionAlgorithm, weights: inout WeightCache) throws(DNNLError) {
@@ -71,7 +79,19 @@ final class ForwardPlan: Sendable {
             switch layer.operation {
             case .convolution(let parameters, _, let relu), .zeroPaddedConvolution(let parameters, _, let relu):
                 var cache = weights.layers[index] ?? []
-                if NarrowConvolutionForward.suits(parameters, block: block) {
+                if case .upsampleInNextStep = steps.last, let convolution = layer.convolution {
+                    let upsampleInput = layouts[index - 1]
+                    let (inputWidth, outputWidth) = (upsampleInput.channelBlocks * upsampleInput.block, output.channelBlocks * output.block)
+                    var combined = weights.upsampled[index]
+                    if combined?.inputWidth != inputWidth || combined?.outputWidth != outputWidth {
+                        combined = UpsampledConvolutionWeights(parameters, inputWidth: inputWidth, outputWidth: outputWidth)
+                        weights.upsampled[index] = combined
+                    }
+                    let fused = UpsampledConvolutionForward(parameters, input: upsampleInput, output: output, relu: relu,
+                                                            zeroPadding: convolution.zeroPadding, weights: combined!)
+                    winogradScratchCount = max(winogradScratchCount, fused.scratchCount)
+                    steps.append(.upsampledConvolution(fused))
+                } else if NarrowConvolutionForward.suits(parameters, block: block) {
                     let convolution = try NarrowConvolutionForward(parameters, input: input, relu: relu, weightCache: &cache)
                     scratchpadBytes = max(scratchpadBytes, convolution.taps.primitive.scratchpadBytes)
                     partialSumCount = max(partialSumCount, convolution.partialSumCount)
@@ -95,7 +115,13 @@ final class ForwardPlan: Sendable {
             case .maxPool2x2Ceil, .maxPool2x2Floor:
                 steps.append(.maxPool)
             case .upsampleNearest2x:
-                steps.append(.upsample)
+                if index + 1 < layers.count, let next = layers[index + 1].convolution,
+                   UpsampledConvolutionForward.suits(next.weights, padding: next.padding, input: input),
+                   algorithm.fusesUpsampling(next.weights) {
+                    steps.append(.upsampleInNextStep)
+                } else {
+                    steps.append(.upsample)
+                }
             }
             layouts.append(output)
         }
@@ -114,6 +140,10 @@ final class ForwardPlan: Sendable {
             return Self.partialSumOffset(outputCount: layouts[index + 1].count) + convolution.partialSumCount <= bufferCount
         }
         if sumsFit { partialSumCount = 0 }
+        for case .upsampledConvolution(let convolution) in steps {
+            precondition(Self.partialSumOffset(outputCount: convolution.input.count) + convolution.borderedCount <= bufferCount,
+                         "the bordered input of an upsampled convolution does not fit after its input")
+        }
         self.layouts = layouts
         self.steps = steps
         self.bufferCount = bufferCount
@@ -123,7 +153,10 @@ final class ForwardPlan: Sendable {
     }
 
     /// Where a narrow convolution's partial sums start in its destination buffer when they fit
-    /// there: after its output's `outputCount` floats, rounded up to 64 bytes.
+    /// there: after its output's `outputCount` floats, rounded up to 64 bytes. An upsampled
+    /// convolution's bordered input starts there in its source buffer, after the input's floats:
+    /// the buffer is sized for the upsampled activation, `(2H + 2q) x (2W + 2q)` pixels, which
+    /// exceeds the input's `H x W` and the bordered `(H + 2) x (W + 2)` together.
     private static func partialSumOffset(outputCount: Int) -> Int { (outputCount + 15) / 16 * 16 }
 
     /// Runs the pass; returns the outputs of the layers in `keeping`, by layer index.
@@ -163,10 +196,19 @@ final class ForwardPlan: Sendable {
             case .winograd(let convolution):
                 convolution.forward(input: source, output: destination, scratch: buffers[3].pointer)
                 implementation = "winograd F(4x4,3x3) + sgemm"
+            case .upsampledConvolution(let convolution):
+                convolution.forward(input: source, bordered: source + Self.partialSumOffset(outputCount: convolution.input.count),
+                                    output: destination, scratch: buffers[3].pointer)
+                implementation = "upsampled: 4 phases of 2x2 + sgemm"
             case .maxPool:
                 maxPool2x2Forward(source, from, destination, to)
             case .upsample:
                 upsampleNearest2xForward(source, from, destination, to)
+            case .upsampleInNextStep:
+                // The input stays in `source` for the next step; a kept output is upsampled on its own.
+                if keeping.contains(index) { outputs[index] = exportTensor(source, from).upsampledNearest2x() }
+                lap(layerNames[index], implementation: "in the next step")
+                continue
             }
             fillHalo(destination, to)
             if keeping.contains(index) { outputs[index] = exportTensor(destination, to) }

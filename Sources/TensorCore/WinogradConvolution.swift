@@ -216,12 +216,12 @@ final class WinogradConvolutionForward: Sendable {
         var d = [SIMD8<Float>](repeating: .zero, count: 36)
         d.withUnsafeMutableBufferPointer { d in
             let d = d.baseAddress!
-            for group in 0 ..< k / 8 {
-                let (channelBlock, lane) = (group * 8 / b, group * 8 % b)
-                for tile in tiles {
-                    let (image, row, column) = position(of: tile)
+            for tile in tiles {
+                let (image, row, column) = position(of: tile)
+                let (top, left) = (row * 4, column * 4)
+                for group in 0 ..< k / 8 {
+                    let (channelBlock, lane) = (group * 8 / b, group * 8 % b)
                     let plane = data + (image * layout.channelBlocks + channelBlock) * layout.planeStride + lane
-                    let (top, left) = (row * 4, column * 4)
                     if top + 6 <= layout.paddedHeight && left + 6 <= layout.paddedWidth {
                         for y in 0 ..< 6 {
                             let pixels = plane + (top + y) * layout.rowStride + left * b
@@ -266,10 +266,12 @@ final class WinogradConvolutionForward: Sendable {
         var s = [SIMD8<Float>](repeating: .zero, count: 24)
         s.withUnsafeMutableBufferPointer { s in
             let s = s.baseAddress!
-            for group in 0 ..< n / 8 {
-                let (channelBlock, lane) = (group * 8 / b, group * 8 % b)
-                let bias = UnsafeRawPointer(weights.bias.pointer + group * 8).loadUnaligned(as: SIMD8<Float>.self)
-                for tile in tiles {
+            for tile in tiles {
+                let (image, row, column) = position(of: tile)
+                let (top, left) = (row * 4, column * 4)
+                for group in 0 ..< n / 8 {
+                    let (channelBlock, lane) = (group * 8 / b, group * 8 % b)
+                    let bias = UnsafeRawPointer(weights.bias.pointer + group * 8).loadUnaligned(as: SIMD8<Float>.self)
                     let source = m + (tile - tiles.lowerBound) * n + group * 8
                     // Aᵀ M: the 6 columns of products to 4 rows (s, 4 x 6).
                     for x in 0 ..< 6 {
@@ -277,9 +279,7 @@ final class WinogradConvolutionForward: Sendable {
                         let r = WinogradF4x3.output(load(0), load(1), load(2), load(3), load(4), load(5))
                         (s[x], s[6 + x], s[12 + x], s[18 + x]) = r
                     }
-                    let (image, row, column) = position(of: tile)
                     let plane = result + layout.offset(plane: image * layout.channelBlocks + channelBlock, y: 0, x: 0) + lane
-                    let (top, left) = (row * 4, column * 4)
                     let columns = min(4, layout.width - left)
                     for y in 0 ..< min(4, layout.height - top) {
                         let r = WinogradF4x3.output(s[y * 6], s[y * 6 + 1], s[y * 6 + 2], s[y * 6 + 3], s[y * 6 + 4], s[y * 6 + 5])

@@ -1,7 +1,8 @@
 // stylebench: seconds per AdaIN stylization (512x512 content and style by default) with stylectl's
-// engine, its automatic choice of convolutions (Winograd where it wins) and oneDNN's direct
-// convolutions alone, runs interleaved in one process, with their ratio; the peak memory and the
-// arithmetic rate, a per-layer profile of both, then the same network in PyTorch
+// engine, its automatic choice of convolutions (Winograd where it wins, upsamplings fused into the
+// next convolution), Winograd on every layer it takes without fusion, and oneDNN's direct
+// convolutions alone, runs interleaved in one process, with their ratios; the peak memory and the
+// arithmetic rate, a per-layer profile of each (medians over the runs), then the same network in PyTorch
 // (Scripts/bench_pytorch.py with Debian's /usr/bin/python3) and its peers, ONNX Runtime and OpenVINO
 // (Scripts/bench_peers.py in the venv of Scripts/setup-bench, PeerBenchmark.swift), in one table with
 // the CPU. Before them, the cold figure: whole `stylectl stylize` processes at the size minus at
@@ -251,33 +252,35 @@ func stylize(trace: ((String, StepTiming) -> Void)? = nil) -> Tensor {
 
 print("stylectl: \(side)x\(side) content and style: 2 encoder passes to relu4_1, AdaIN, 1 decoder pass")
 print("  engine: \(computeEngineDescription); \(blasDescription); \(ProcessInfo.processInfo.activeProcessorCount) cores; weights: \(weightsName)")
-print("  convolutions: automatic (Winograd F(4x4,3x3) where it wins) and direct (STYLECTL_CONVOLUTION=direct), runs interleaved")
-// Warm-up of both: primitives, weight reorders and transforms, buffers.
-let algorithms: [ConvolutionAlgorithm] = [.automatic, .direct]
+print("  convolutions: automatic (Winograd F(4x4,3x3) where it wins, upsamplings computed with the next convolution), "
+      + "winograd (STYLECTL_CONVOLUTION=winograd: every 3x3 layer it can take, none fused) and direct (STYLECTL_CONVOLUTION=direct), runs interleaved")
+// Warm-up of all: primitives, weight reorders and transforms, buffers.
+let algorithms: [ConvolutionAlgorithm] = [.automatic, .winograd, .direct]
 for algorithm in algorithms {
     ConvolutionAlgorithm.process = algorithm
     _ = stylize()
 }
+// Every run traced: the per-layer figures are medians over the runs, as the totals are.
 var runs: [ConvolutionAlgorithm: [Double]] = [:]
+var profiles: [ConvolutionAlgorithm: [[(phase: String, step: StepTiming)]]] = [:]
 for _ in 0 ..< options.runs {
     for algorithm in algorithms {
         ConvolutionAlgorithm.process = algorithm
+        var profile: [(phase: String, step: StepTiming)] = []
         let start = now()
-        _ = stylize()
+        _ = stylize { profile.append(($0, $1)) }
         runs[algorithm, default: []].append(now() - start)
+        profiles[algorithm, default: []].append(profile)
     }
 }
+ConvolutionAlgorithm.process = .automatic
 func medianOf(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 let median = medianOf(runs[.automatic]!)
 let directMedian = medianOf(runs[.direct]!)
+/// The median over the runs of step `index`'s seconds under `algorithm`.
+@MainActor func stepMedian(_ algorithm: ConvolutionAlgorithm, _ index: Int) -> Double { medianOf(profiles[algorithm]!.map { $0[index].step.seconds }) }
 
-var profiles: [ConvolutionAlgorithm: [(phase: String, step: StepTiming)]] = [:]
-for algorithm in algorithms {
-    ConvolutionAlgorithm.process = algorithm
-    _ = stylize { profiles[algorithm, default: []].append(($0, $1)) }
-}
-ConvolutionAlgorithm.process = .automatic
-let profile = profiles[.automatic]!
+let profile = profiles[.automatic]![0]
 // pytorch-AdaIN's convolutions, with the VGG's 1x1 convolution (folded away here) counted.
 let gflop = (profile.map(\.step.flops).reduce(0, +) + 2 * 2 * 9 * Double(side * side)) / 1e9
 let peak = peakResidentBytes()
@@ -287,21 +290,23 @@ for algorithm in algorithms {
     print(padded("  \(algorithm.rawValue) runs (s): ", 26) + seconds.map { String(format: "%.3f", $0) }.joined(separator: " ")
           + String(format: "; median %.3f s, %.1f GFLOP/s", medianOf(seconds), gflop / medianOf(seconds)))
 }
-print(String(format: "  automatic is %.2fx as fast as direct (medians of interleaved runs); %.1f GFLOP; peak RSS %@ (both paths in this process)",
-             directMedian / median, gflop, megabytes(peak)))
-print("\nper layer (ms, one traced run of each; GFLOP/s for convolutions, at the direct-equivalent count):")
-print("  " + padded("phase", 8) + padded("layer", 40) + padded("   direct", 10) + padded(" automatic", 10) + "  ratio  automatic's implementation")
+print(String(format: "  automatic is %.2fx as fast as direct, %.2fx as fast as winograd (medians of interleaved runs); %.1f GFLOP; peak RSS %@ (all paths in this process)",
+             directMedian / median, medianOf(runs[.winograd]!) / median, gflop, megabytes(peak)))
+print("\nper layer (ms, medians of the \(options.runs) interleaved runs of each; GFLOP/s for convolutions, at the direct-equivalent count):")
+print("  " + padded("phase", 8) + padded("layer", 40) + padded("   direct", 10) + padded("  winograd", 10) + padded(" automatic", 10)
+      + "  ratio  automatic's implementation")
 for (index, (phase, step)) in profile.enumerated() {
-    let direct = profiles[.direct]![index].step
-    let rate = step.flops > 0 ? String(format: "%6.1f GFLOP/s  ", step.flops / step.seconds / 1e9) + step.implementation : ""
-    print("  " + padded(phase, 8) + padded(step.name, 40) + String(format: "%9.2f %9.2f  %5.2f  ", direct.seconds * 1e3, step.seconds * 1e3,
-                                                                 direct.seconds / step.seconds) + rate)
+    let (direct, winograd, automatic) = (stepMedian(.direct, index), stepMedian(.winograd, index), stepMedian(.automatic, index))
+    let rate = step.flops > 0 ? String(format: "%6.1f GFLOP/s  ", step.flops / automatic / 1e9) + step.implementation : ""
+    print("  " + padded(phase, 8) + padded(step.name, 40) + String(format: "%9.2f %9.2f %9.2f  %5.2f  ", direct * 1e3, winograd * 1e3, automatic * 1e3,
+                                                                 direct / automatic) + rate)
 }
 for phase in ["content", "style", "adain", "decoder"] {
     func total(_ algorithm: ConvolutionAlgorithm) -> Double {
-        profiles[algorithm]!.filter { $0.phase == phase }.map(\.step.seconds).reduce(0, +)
+        profile.indices.filter { profile[$0].phase == phase }.map { stepMedian(algorithm, $0) }.reduce(0, +)
     }
-    print("  " + padded(phase, 8) + String(format: "total %.1f ms direct, %.1f ms automatic", total(.direct) * 1e3, total(.automatic) * 1e3))
+    print("  " + padded(phase, 8) + String(format: "total %.1f ms direct, %.1f ms winograd, %.1f ms automatic",
+                                           total(.direct) * 1e3, total(.winograd) * 1e3, total(.automatic) * 1e3))
 }
 
 if options.coldRuns > 0 {
