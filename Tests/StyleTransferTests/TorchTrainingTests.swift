@@ -5,7 +5,7 @@
 import Checkpoints
 import Foundation
 import ImageCodec
-import StyleTransfer
+@testable import StyleTransfer
 import TensorCore
 import Testing
 import TestSupport
@@ -164,6 +164,39 @@ enum TorchTrainingGoldens {
         let adam = try TorchTrainingGoldens.optimAdamError(update: .pytorch)
         print("torch.optim.Adam's rule on optim.adam's golden: parameters within \(adam) lr")
         #expect(adam > 10 * 5e-5)
+    }
+}
+
+/// ImageLoaderAsync's preparation: `image.scale(img, "^size")` (the longer side truncated, not
+/// rounded; torch/image's scaleBilinear), the random crop, the image as it is (vgg_normalised.t7's
+/// 1x1 convolution normalises it), a new permutation every pass.
+@Suite struct TorchTrainingImagesTests {
+    @Test("the shorter side scaled as image.scale, the longer truncated, cropped, not normalised")
+    func torchCropsAreScaledAsImageLoader() throws {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("torch-images-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: temp) }
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let (width, height) = (40, 30)
+        var pixels = [Float](repeating: 0, count: 3 * width * height)
+        for i in pixels.indices { pixels[i] = Float((i * 37 + (i / width) * 11) % 256) / 255 }
+        try writeImage(RGBImage(width: width, height: height, pixels: pixels), path: temp.path + "/a.png")
+        let image = try readImage(path: temp.path + "/a.png")
+        let preparation = TrainingImagePreparation(.torch, ModelVariant.torch.trainingConventions)
+        #expect(preparation == TrainingImagePreparation(resizing: .luaShorterSide, sampling: .reshuffledPasses, input: .image))
+        let images = try TrainingImageFolder(path: temp.path, role: .trainingContent, imageSize: 20, cropSize: 8, preparation: preparation)
+        func expected(width sized: Int, _ random: inout SeededRandom) throws -> [Float] {
+            // 40 x 30 to a shorter side of 20: 26.67, truncated to 26 (the seed's rounding gives 27).
+            let scaled = try resizeLikeTorchImage(image, width: sized, height: 20)
+            let top = random.integer(upTo: scaled.height - 8), left = random.integer(upTo: scaled.width - 8)
+            var values: [Float] = []
+            for c in 0 ..< 3 {
+                for y in 0 ..< 8 { for x in 0 ..< 8 { values.append(scaled.pixels[(c * scaled.height + top + y) * scaled.width + left + x]) } }
+            }
+            return values
+        }
+        var random = SeededRandom(seed: 5), replay = random, other = random, otherReplay = random
+        for _ in 0 ..< 3 { #expect(try images.crop(0, random: &random) == (try expected(width: 26, &replay))) }
+        #expect(try images.crop(0, random: &other) != (try expected(width: 27, &otherReplay)))
     }
 }
 
