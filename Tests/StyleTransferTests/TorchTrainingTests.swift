@@ -265,6 +265,38 @@ enum TorchTrainingGoldens {
         #expect(read.last?["class"] as? String == "nn.SpatialConvolution")
     }
 
+    /// A torch run resumed from its state goes on as if never interrupted: the state records the
+    /// model, whose optim.adam and style loss the resumed trainer takes again.
+    @Test func aResumedTorchRunEqualsAStraightOne() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("torchtrain-resume-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let c = try configuration(output: output)
+        let preparation = TrainingImagePreparation(.torch, ModelVariant.torch.trainingConventions)
+        let folders = { () throws in
+            (try TrainingImageFolder(path: c.contentFolder, role: .trainingContent, imageSize: 24, cropSize: 16, preparation: preparation),
+             try TrainingImageFolder(path: c.styleFolder, role: .trainingStyle, imageSize: 24, cropSize: 16, preparation: preparation))
+        }
+        let (content, style) = try folders()
+        let (encoder, decoder) = (try TorchTrainingGoldens.encoder(), try TorchTrainingGoldens.decoder(step: 0))
+        let hyperparameters = try TorchTrainingGoldens.hyperparameters()
+        let session = { () in
+            TrainingSession(trainer: DecoderTrainer(encoder: encoder, decoder: decoder, hyperparameters: hyperparameters, model: .torch),
+                            content: content, style: style, batchSize: 2, seed: 3, model: .torch)
+        }
+        var straight = session()
+        for _ in 0 ..< 3 { _ = try straight.iterate() }
+        var first = session()
+        _ = try first.iterate()
+        let state = output + "/state.safetensors"
+        try first.save(statePath: state)
+        var resumed = try TrainingSession.resume(statePath: state, model: .torch, encoder: encoder, decoder: decoder, content: content, style: style)
+        #expect(resumed.trainer.adamUpdate == .torchOptim && resumed.trainer.styleLossReduction == .sumOverChannels)
+        for _ in 0 ..< 2 { _ = try resumed.iterate() }
+        #expect(resumed.trainer.decoder.convolutions == straight.trainer.decoder.convolutions)
+        #expect(resumed.history.map(\.loss) == straight.history.map(\.loss))
+    }
+
     /// Bad input is refused as for the other models, naming the torch model's files: a missing
     /// content folder, a missing vgg_normalised.t7 (given, or searched for), train.lua's default
     /// batch under a small memory budget; no output folder is made.

@@ -137,7 +137,7 @@ public struct TrainingConventions: Sendable, Equatable {
             + "the folder's own .jpg, .jpeg and .png files are read (ImageLoaderAsync searches subfolders too); "
             + "an unreadable image is an error (train.lua warns and skips it); "
             + "the decoder is saved as decoder_iter_N.t7 after N steps (train.lua's maybe_save writes dec-00N.t7 inside its Nth "
-            + "evaluation, before that step's update), without gradWeight, gradBias, output and gradInput; "
+            + "evaluation, before that step's update), without gradWeight and gradBias; "
             + "the arithmetic is the CPU's, not cuDNN's")
 }
 
