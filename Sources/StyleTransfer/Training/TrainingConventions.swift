@@ -21,8 +21,8 @@ import TensorCore
 ///   `image.scale(img, "^512")` (the shorter side to 512 with torch/image's `scaleBilinear`) and a
 ///   random 256 crop of the image in [0, 1] (vgg_normalised.t7's 1x1 convolution normalises it), a
 ///   fresh `torch.randperm` every pass; AdaIN as `AdaptiveInstanceNormalization.lua` (the torch
-///   model's statistics) at alpha 1 (train.lua has no alpha; neither has stylectl's step); `ArtisticStyleLossCriterion` with `StyleINLossModule` at relu1_1 ...
-///   relu4_1 (per image the sum over channels of the squared mean and std differences, the output's
+///   model's statistics) at alpha 1 (train.lua has no alpha; neither has stylectl's step);
+///   `ArtisticStyleLossCriterion` with `StyleINLossModule` at relu1_1 ... relu4_1 (per image the sum over channels of the squared mean and std differences, the output's
 ///   std `sqrt(biased variance + 1e-6)` (cunn's `nn.Sqrt(1e-6)`: the module moves itself to the GPU),
 ///   the target's `torch.std(x, 3, true)`, biased without eps) and `ContentLossModule` at relu4_1
 ///   against t (`nn.MSECriterion`, averaged); style weight 1e-2, content weight 1; `optim.adam`
@@ -45,8 +45,8 @@ public struct TrainingConventions: Sendable, Equatable {
         /// antialiasing (``ImageCodec/resizeBilinearUnantialiased(_:width:height:limits:)``).
         case shorterSide
         /// torch/image's `image.scale(img, "^imageSize")`: the shorter side to `imageSize`, the
-        /// longer `floor(long * imageSize / short)`, resampled by its `scaleBilinear`
-        /// (``torchImageScale(_:width:height:)``).
+        /// longer `floor(long * imageSize / short)` (``ImageCodec/torchImageShorterSideSize(width:height:to:limits:)``),
+        /// resampled by its `scaleBilinear` (``ImageCodec/resizeLikeTorchImage(_:width:height:limits:)``).
         case luaShorterSide
     }
     public let resizing: Resizing
@@ -136,7 +136,7 @@ public struct TrainingConventions: Sendable, Equatable {
             + "one loader per folder (train.lua's two loader threads each draw their own permutation); "
             + "the folder's own .jpg, .jpeg and .png files are read (ImageLoaderAsync searches subfolders too); "
             + "an unreadable image is an error (train.lua warns and skips it); "
-            + "the decoder is saved as decoder_iter_N.t7 after N steps (train.lua's maybe_save writes dec-00N.t7 inside its Nth "
+            + "the decoder is saved as decoder_iter_N.t7 after N steps (train.lua's maybe_save writes dec-NNNNNN.t7 inside its Nth "
             + "evaluation, before that step's update), without gradWeight and gradBias; "
             + "the arithmetic is the CPU's, not cuDNN's")
 }
