@@ -22,8 +22,9 @@ import TensorCore
 ///   random 256 crop of the image in [0, 1] (vgg_normalised.t7's 1x1 convolution normalises it), a
 ///   fresh `torch.randperm` every pass; AdaIN as `AdaptiveInstanceNormalization.lua` (the torch
 ///   model's statistics) at alpha 1 (train.lua has no alpha; neither has stylectl's step);
-///   `ArtisticStyleLossCriterion` with `StyleINLossModule` at relu1_1 ... relu4_1 (per image the sum over channels of the squared mean and std differences, the output's
-///   std `sqrt(biased variance + 1e-6)` (cunn's `nn.Sqrt(1e-6)`: the module moves itself to the GPU),
+///   `ArtisticStyleLossCriterion` with `StyleINLossModule` at relu1_1 ... relu4_1 (per image the
+///   sum over channels of the squared mean and std differences, the output's std
+///   `sqrt(biased variance + 1e-6)` (cunn's `nn.Sqrt(1e-6)`: the module moves itself to the GPU),
 ///   the target's `torch.std(x, 3, true)`, biased without eps) and `ContentLossModule` at relu4_1
 ///   against t (`nn.MSECriterion`, averaged); style weight 1e-2, content weight 1; `optim.adam`
 ///   (torch/optim's: eps added to the uncorrected sqrt(v), the bias corrections in the step size) at
