@@ -56,6 +56,28 @@ k, seedtrain_grad1_<key> the gradient of each decoder parameter at the first ste
 key, e.g. net.0.0.weight), seedtrain_decoder.pth the decoder after the last step (torch.save of its
 state_dict, as the seed's save_model_weights).
 
+The torch model's training (AdaIN-style's train.lua with ArtisticStyleLossCriterion,
+StyleINLossModule, ContentLossModule and torch/optim's optim.adam, written out in PyTorch): on
+pytorch_adain's tiny seeded encoder (torchtrain_enc_conv<k>_weight/_bias) and a tiny decoder
+8 -> 6 -> 4 -> 4 -> 3 (torchtrain_conv<k>_weight0/_bias0, PyTorch's default initialisation: the
+distribution of nn.SpatialConvolution's reset), TORCH_TRAIN_STEPS iterations on given batches of 2
+(torchtrain_content<i>, torchtrain_style<i>): t = AdaptiveInstanceNormalization.lua's AdaIN of the
+relu4_1 features; per style layer relu1_1 ... relu4_1 StyleINLossModule's loss: the output's mean
+and std sqrt(mean of squared deviations + 1e-6) (nn.Sqrt(1e-6) as cunn computes it), the target's
+mean and biased std (torch.std(x, 3, true)), MSECriterion with sizeAverage false (summed over the
+N x C planes) divided by N, times the style weight 1e-2; ContentLossModule: MSECriterion (averaged)
+of relu4_1(g(t)) against t, times 1; the gradients by autograd (the modules' hand-written backward
+passes compute the same derivative: StyleINLossModule re-centres the squared term's gradient); then
+optim.adam on the decoder's parameters: clr = lr / (1 + t * lrd) with t the steps taken before, m
+and v as Adam's, denom = sqrt(v) + eps, step = clr * sqrt(1 - b2^t) / (1 - b1^t), x -= step * m /
+denom. lr and lrd larger than train.lua's (TORCH_TRAIN_LR, TORCH_TRAIN_LR_DECAY) so that the steps
+show; index.json's "torchtrain" gives them. torchtrain_loss_content<k> and torchtrain_loss_style<k>
+are step k's weighted losses, torchtrain_grad<k>_conv<j>_weight/_bias the gradients of step k at
+the weights before it, torchtrain_conv<j>_weight<k>/_bias<k> the weights after step k.
+optim.adam alone, where eps matters: TORCH_ADAM_STEPS steps on a flat parameter
+(torchtrain_adam_param0) with seeded gradients of scales 1e-6 ... 1e-2 (torchtrain_adam_grad<k>),
+lr 0.01, learningRateDecay 0.5, eps 1e-6: torchtrain_adam_param<k>.
+
 Both on the paper's images (cornell.jpg, woman_with_hat_matisse.jpg) sized as stylectl --content-size
 64 --crop (PIL resize of the shorter side, centre crop): index.json ("arrays": shapes, "scalars"),
 one raw float32 file per array: <v>_content_input, <v>_style_input, <v>_content_relu{1,2,3}_1,
@@ -66,6 +88,7 @@ image.save and the seed's postprocess write it).
 
 import collections
 import json
+import math
 import os
 import sys
 
@@ -92,6 +115,11 @@ SEED_TRAIN_STEPS = 3
 SEED_TRAIN_CROP = 32
 SEED_TRAIN_LR = 1e-4
 SEED_TRAIN_STYLE_WEIGHT = 10.0
+TORCH_TRAIN_STEPS = 3
+TORCH_TRAIN_LR = 1e-3
+TORCH_TRAIN_LR_DECAY = 0.5
+TORCH_TRAIN_STYLE_WEIGHT = 1e-2
+TORCH_ADAM_STEPS = 5
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
 
@@ -336,6 +364,84 @@ def seed_train(out, encoder, decoder, content, style, arrays):
     torch.save(trained.state_dict(), os.path.join(out, "seedtrain_decoder.pth"))
 
 
+# ---------------------------------------------------------------------------------------------
+# torch training: train.lua's criterion and optim.adam in PyTorch.
+
+def style_in_loss(output, target):
+    """StyleINLossModule's loss (before its strength) of output features against target features."""
+    n, c = output.shape[:2]
+    out, tgt = output.reshape(n, c, -1), target.reshape(n, c, -1)
+    out_mean = out.mean(dim=2)
+    out_std = torch.sqrt(((out - out_mean.unsqueeze(2)) ** 2).mean(dim=2) + 1e-6)
+    tgt_mean, tgt_std = tgt.mean(dim=2), tgt.std(dim=2, unbiased=False)
+    return (((out_mean - tgt_mean) ** 2).sum() + ((out_std - tgt_std) ** 2).sum()) / n
+
+
+class OptimAdam:
+    """torch/optim's adam.lua (2016, with learningRateDecay): one state per parameter tensor."""
+
+    def __init__(self, params, lr, lr_decay, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.params, self.lr, self.lr_decay, self.beta1, self.beta2, self.eps = list(params), lr, lr_decay, beta1, beta2, eps
+        self.t = 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self, grads):
+        clr = self.lr / (1 + self.t * self.lr_decay)
+        self.t += 1
+        step_size = clr * math.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            m.mul_(self.beta1).add_(g, alpha=1 - self.beta1)
+            v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-step_size)
+
+
+def torch_train(arrays):
+    """TORCH_TRAIN_STEPS of train.lua on the tiny networks, and optim.adam alone (see the module docstring)."""
+    torch.manual_seed(11)
+    enc_convs, encode_with_intermediate = ref.tiny_encoder()
+    for k, conv in enumerate(enc_convs):
+        arrays[f"torchtrain_enc_conv{k}_weight"], arrays[f"torchtrain_enc_conv{k}_bias"] = conv.weight.detach().clone(), conv.bias.detach().clone()
+    convs = [nn.Conv2d(8, 6, (3, 3)), nn.Conv2d(6, 4, (3, 3)), nn.Conv2d(4, 4, (3, 3)), nn.Conv2d(4, 3, (3, 3))]
+    modules = []
+    for k, conv in enumerate(convs):
+        modules += [nn.ReflectionPad2d((1, 1, 1, 1)), conv]
+        if k < 3:
+            modules += [nn.ReLU(), nn.Upsample(scale_factor=2, mode='nearest')]
+    decoder = nn.Sequential(*modules)
+    for k, conv in enumerate(convs):
+        arrays[f"torchtrain_conv{k}_weight0"], arrays[f"torchtrain_conv{k}_bias0"] = conv.weight.detach().clone(), conv.bias.detach().clone()
+    params = [p for conv in convs for p in (conv.weight, conv.bias)]
+    adam = OptimAdam(params, TORCH_TRAIN_LR, TORCH_TRAIN_LR_DECAY)
+    for i in range(TORCH_TRAIN_STEPS):
+        content, style = torch.rand(2, 3, 16, 24), torch.rand(2, 3, 20, 12)
+        arrays[f"torchtrain_content{i}"], arrays[f"torchtrain_style{i}"] = content, style
+        with torch.no_grad():
+            style_feats = encode_with_intermediate(style)
+            t = torch_adain(encode_with_intermediate(content)[-1], style_feats[-1])
+        feats = encode_with_intermediate(decoder(t))
+        content_loss = F.mse_loss(feats[-1], t)
+        style_loss = TORCH_TRAIN_STYLE_WEIGHT * sum(style_in_loss(f, s) for f, s in zip(feats, style_feats))
+        grads = torch.autograd.grad(content_loss + style_loss, params)
+        for k in range(len(convs)):
+            arrays[f"torchtrain_grad{i + 1}_conv{k}_weight"], arrays[f"torchtrain_grad{i + 1}_conv{k}_bias"] = grads[2 * k], grads[2 * k + 1]
+        adam.step(grads)
+        arrays[f"torchtrain_loss_content{i + 1}"] = content_loss.detach().reshape(1)
+        arrays[f"torchtrain_loss_style{i + 1}"] = style_loss.detach().reshape(1)
+        for k, conv in enumerate(convs):
+            arrays[f"torchtrain_conv{k}_weight{i + 1}"], arrays[f"torchtrain_conv{k}_bias{i + 1}"] = conv.weight.detach().clone(), conv.bias.detach().clone()
+    p = torch.randn(37)
+    arrays["torchtrain_adam_param0"] = p.clone()
+    adam = OptimAdam([p], 0.01, 0.5, eps=1e-6)
+    for step in range(1, TORCH_ADAM_STEPS + 1):
+        g = torch.randn(37) * (10.0 ** (step - 7))
+        adam.step([g])
+        arrays[f"torchtrain_adam_grad{step}"], arrays[f"torchtrain_adam_param{step}"] = g, p.clone()
+    return {"steps": TORCH_TRAIN_STEPS, "lr": TORCH_TRAIN_LR, "lr_decay": TORCH_TRAIN_LR_DECAY, "content_weight": 1.0,
+            "style_weight": TORCH_TRAIN_STYLE_WEIGHT, "adam": {"steps": TORCH_ADAM_STEPS, "lr": 0.01, "lr_decay": 0.5, "eps": 1e-6}}
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, ".goldens", "variants")
     os.makedirs(out, exist_ok=True)
@@ -432,7 +538,8 @@ def main():
              "seed_infer": [{"case": case, "content": os.path.basename(path) if path == small else os.path.relpath(path, SHARED),
                              "alpha": alpha, "imsize": SEED_IMSIZE} for case, (path, alpha) in seed_cases.items()],
              "torch_test_lua": [{"case": case, "content": os.path.basename(path) if path == small else os.path.relpath(path, SHARED),
-                                 "alpha": alpha, "crop": crop, "size": SIZE} for case, (path, alpha, crop) in lua_cases.items()]}
+                                 "alpha": alpha, "crop": crop, "size": SIZE} for case, (path, alpha, crop) in lua_cases.items()],
+             "torchtrain": torch_train(arrays)}
     for name, tensor in arrays.items():
         tensor.detach().contiguous().float().numpy().astype("<f4").tofile(os.path.join(out, name + ".f32"))
         index["arrays"][name] = list(tensor.shape)

@@ -31,6 +31,22 @@ public struct Torch7Convolution: Equatable, Sendable {
     public var weight: StoredTensor
     /// Shape `[outputPlanes]`; nil for a convolution made with `noBias()`.
     public var bias: StoredTensor?
+
+    /// A convolution of `weight` and `bias` (stride 1 and no padding of its own unless given, as
+    /// AdaIN-style's networks make them).
+    public init(inputPlanes: Int, outputPlanes: Int, kernelWidth: Int, kernelHeight: Int, strideWidth: Int = 1, strideHeight: Int = 1,
+                padWidth: Int = 0, padHeight: Int = 0, weight: StoredTensor, bias: StoredTensor?) {
+        self.inputPlanes = inputPlanes
+        self.outputPlanes = outputPlanes
+        self.kernelWidth = kernelWidth
+        self.kernelHeight = kernelHeight
+        self.strideWidth = strideWidth
+        self.strideHeight = strideHeight
+        self.padWidth = padWidth
+        self.padHeight = padHeight
+        self.weight = weight
+        self.bias = bias
+    }
 }
 
 /// An `nn.SpatialMaxPooling`.

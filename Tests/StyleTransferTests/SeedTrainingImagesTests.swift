@@ -45,7 +45,7 @@ import TestSupport
     @Test("the shorter side to the size, the longer rounded half to even, cropped, then normalised")
     func seedCropsAreSizedAndNormalisedAsItsTransform() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
-        let preparation = TrainingImagePreparation(.seed, try ModelVariant.seed.trainingConventions())
+        let preparation = TrainingImagePreparation(.seed, ModelVariant.seed.trainingConventions)
         #expect(preparation == TrainingImagePreparation(resizing: .shorterSide, sampling: .withReplacement, input: .imageNet))
         // 40 x 30 to a shorter side of 20: 26.67 -> 27; 45 x 20 to 10: 22.5 -> 22 (half to even, Python's round).
         for (width, height, size, resized) in [(40, 30, 20, (27, 20)), (45, 20, 10, (22, 10))] {
@@ -143,7 +143,7 @@ import TestSupport
 /// default (8 crops of 256) fits; a budget that is not a byte count names the variable.
 @Suite struct TrainingMemoryTests {
     @Test func theSeedsDefaultBatchIsRefusedUnderABudget() throws {
-        let seed = try ModelVariant.seed.trainingConventions(), pytorch = try ModelVariant.pytorchAdaIN.trainingConventions()
+        let seed = ModelVariant.seed.trainingConventions, pytorch = ModelVariant.pytorchAdaIN.trainingConventions
         let budget = ["STYLECTL_MAX_MEMORY": "16G"]
         let needed = TrainingMemory.peakBytes(batchSize: seed.batchSize, cropSize: seed.cropSize)
         #expect(needed == (256 << 20) + 5632 * 128 * 256 * 256)

@@ -20,7 +20,7 @@ enum SeedTrainingGoldens {
     static func trainer(statistics: TrainingStatistics) throws -> DecoderTrainer {
         let stylizer = try #require(try VariantGoldens.stylizers[.seed]?.get())
         return DecoderTrainer(encoder: TrainingNetwork(stylizer.encoder), decoder: TrainingNetwork(stylizer.decoder),
-                              hyperparameters: try ModelVariant.seed.trainingConventions().hyperparameters,
+                              hyperparameters: ModelVariant.seed.trainingConventions.hyperparameters,
                               statistics: statistics, inferenceEncoder: stylizer.encoder)
     }
 
@@ -179,7 +179,7 @@ enum SeedTrainingGoldens {
     }
 
     private func configuration(output: String) throws -> DecoderTrainingConfiguration {
-        var c = try DecoderTrainingConfiguration(model: .seed, contentFolder: try folder("content", "cornell.jpg", width: 40, height: 30, count: 2),
+        var c = DecoderTrainingConfiguration(model: .seed, contentFolder: try folder("content", "cornell.jpg", width: 40, height: 30, count: 2),
                                                  styleFolder: try folder("style", "woman_with_hat_matisse.jpg", width: 30, height: 36, count: 2),
                                                  outputFolder: output)
         c.vggWeights = try VariantGoldens.path("seed_vgg19.pth")
@@ -193,7 +193,7 @@ enum SeedTrainingGoldens {
     /// `torch.load` and `load_state_dict` read, and records the model in its state.
     @Test("a seed training run saves a decoder the seed model loads")
     func seedRunSavesSeedDecoder() throws {
-        let defaults = try DecoderTrainingConfiguration(model: .seed, contentFolder: "c", styleFolder: "s", outputFolder: "o")
+        let defaults = DecoderTrainingConfiguration(model: .seed, contentFolder: "c", styleFolder: "s", outputFolder: "o")
         #expect(defaults.batchSize == 128 && defaults.iterations == 5_000 && defaults.saveInterval == 500)
         #expect(defaults.hyperparameters == TrainingHyperparameters(learningRate: 1e-4, learningRateDecay: 0, contentWeight: 1, styleWeight: 10))
         #expect(defaults.imageSize == 512 && defaults.cropSize == 256)
@@ -250,22 +250,5 @@ enum SeedTrainingGoldens {
         let statePath = output + "/" + DecoderTraining.stateFileName
         #expect(throws: TrainingError.stateOfOtherModel(path: statePath, saved: .seed, given: .pytorchAdaIN)) { _ = try DecoderTraining(other).run() }
         #expect(TrainingError.stateOfOtherModel(path: statePath, saved: .seed, given: .pytorchAdaIN).description.contains("--model seed"))
-    }
-
-    /// The torch model's trainer is refused before anything is read, saying what is not reproduced.
-    @Test("train --model torch is refused in words")
-    func torchTrainingIsRefused() throws {
-        #expect(throws: TrainingError.self) { _ = try DecoderTrainingConfiguration(model: .torch, contentFolder: "c", styleFolder: "s", outputFolder: "o") }
-        var c = DecoderTrainingConfiguration(contentFolder: "/nonexistent/c", styleFolder: "/nonexistent/s", outputFolder: "/nonexistent/o")
-        c.model = .torch
-        do {
-            try c.check()
-            Issue.record("the torch model's training was not refused")
-        } catch {
-            guard case .trainingNotImplemented(let model, let reason) = error else { Issue.record("expected trainingNotImplemented, got \(error)"); return }
-            #expect(model == .torch && reason.contains("train.lua") && reason.contains("--model pytorch-adain"))
-            #expect(error.description.hasPrefix("'--model torch': training the torch model (xunhuang1995/AdaIN-style)'s decoder is not implemented"))
-        }
-        #expect(!FileManager.default.fileExists(atPath: "/nonexistent/o"))
     }
 }

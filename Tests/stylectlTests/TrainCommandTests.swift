@@ -78,6 +78,33 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: output))
     }
 
+    /// The torch model's run through the command: recognised from its vgg_normalised.t7, resumed bit
+    /// for bit, its decoder_iter_N.t7 read by `stylize` (the torch model recognised from the .t7).
+    @Test("train --model torch: decoders as .t7, resuming, stylize --model torch reads them")
+    func torchTrainResumeStylize() throws {
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let vgg = try TestPaths.golden("variants/torch_vgg_normalised.t7").path
+        func torchArguments(output: String, iterations: Int) throws -> [String] {
+            ["--content-dir", temp.path + "/content", "--style-dir", temp.path + "/style", "--vgg", vgg,
+             "--output-dir", output, "--iterations", "\(iterations)", "--batch-size", "2", "--image-size", "24", "--crop-size", "16",
+             "--save-interval", "1", "--seed", "5"]
+        }
+        let straight = temp.path + "/torch-straight", split = temp.path + "/torch-split"
+        #expect(run(["train"] + (try torchArguments(output: straight, iterations: 2))) == nil)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: straight))
+            == ["decoder_iter_1.t7", "decoder_iter_2.t7", "training-state.safetensors", "loss.csv", "loss.png"])
+        #expect(run(["train", "--model", "torch"] + (try torchArguments(output: split, iterations: 1))) == nil)
+        #expect(run(["train", "--resume"] + (try torchArguments(output: split, iterations: 2))) == nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: straight + "/decoder_iter_2.t7")) == Data(contentsOf: URL(fileURLWithPath: split + "/decoder_iter_2.t7")),
+                "a resumed torch run's decoder differs from an uninterrupted run's")
+
+        let output = temp.path + "/torch-stylized.png"
+        #expect(run(["stylize", "--content", images + "/content/cornell.jpg", "--style", images + "/style/sketch.png",
+                     "--output", output, "--content-size", "32", "--style-size", "32", "--vgg", vgg,
+                     "--decoder", straight + "/decoder_iter_2.t7"]) == nil)
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+
     @Test("train writes decoders, state, loss.csv and loss.png; resuming gives the same decoder; stylize reads it")
     func trainResumeStylize() throws {
         defer { try? FileManager.default.removeItem(at: temp) }

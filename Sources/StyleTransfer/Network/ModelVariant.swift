@@ -126,8 +126,8 @@ public struct ModelConventions: Sendable {
     /// The standard file names in a models folder, first found wins.
     public let vggNames: [String]
     public let decoderNames: [String]
-    /// How its own trainer trains the decoder (``TrainingConventions``), or why stylectl does not.
-    public let training: TrainingSupport
+    /// How its own trainer trains the decoder (``TrainingConventions``).
+    public let training: TrainingConventions
 
     static let pytorchAdaIN = ModelConventions(
         title: "the pytorch-adain model (naoto0804/pytorch-AdaIN)",
@@ -135,7 +135,7 @@ public struct ModelConventions: Sendable {
         input: .image, statistics: .pytorchAdaIN, weightLayout: .moduleNumbers, sizingShape: .shorterSide,
         defaultImageSize: 512, outputLevels: .rounded, minimumImageSide: 9,
         vggNames: ["vgg_normalised.pth", "vgg_normalised.safetensors"], decoderNames: ["decoder.pth", "decoder.safetensors"],
-        training: .trainer(.pytorchAdaIN))
+        training: .pytorchAdaIN)
 
     static let torch = ModelConventions(
         title: "the torch model (xunhuang1995/AdaIN-style)",
@@ -151,7 +151,7 @@ public struct ModelConventions: Sendable {
         decoderNetwork: NetworkConventions(moduleNames: seedDecoderModuleNames),
         input: .imageNet, statistics: .seed, weightLayout: .torchvisionAndSeedDecoder, sizingShape: .square,
         defaultImageSize: 256, outputLevels: .truncated, minimumImageSide: 16,
-        vggNames: ["vgg19-dcbb9e9d.pth"], decoderNames: ["seed-decoder.pth"], training: .trainer(.seed))
+        vggNames: ["vgg19-dcbb9e9d.pth"], decoderNames: ["seed-decoder.pth"], training: .seed)
 
     /// torchvision's `vgg19().features[:21]` (conv1_1 ... relu4_1) under its module numbers:
     /// convolutions 0, 2, 5, 7, 10, 12, 14, 16, 19, max-pools 4, 9, 18. No 1x1 convolution.

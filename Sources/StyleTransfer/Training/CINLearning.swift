@@ -58,7 +58,8 @@ public struct CINLearningResult: Sendable {
 /// Each step takes one content image c (in a seeded random order, each image once per pass over
 /// the set) and minimises `contentWeight * loss_c + styleWeight * loss_s` of `g(t)`,
 /// `t = CIN(f(c), s)` (CIN normalising with `statistics.adain`), with pytorch-AdaIN's losses (the
-/// style loss's statistics `statistics.styleLoss`: the model's trainer's, ``ModelVariant/normalizationStatistics``) (``adainLoss(encoder:decoded:target:styleFeatures:contentWeight:styleWeight:)``):
+/// style loss's statistics `statistics.styleLoss` and `statistics.styleTarget`: the model's trainer's, ``ModelVariant/normalizationStatistics``,
+/// reduced as their mean over the planes whatever the trainer's reduction, so that `styleWeight` means the same for every model) (``adainLoss(encoder:decoded:target:styleFeatures:contentWeight:styleWeight:)``):
 /// `loss_c = mse(f(g(t)), t)` and `loss_s` the relu1_1 ... relu4_1 mean/std loss against f(s).
 /// The content target is CIN's own output t, held constant (as AdaIN training treats t: it has
 /// no gradient there; Scripts/goldens_norms.py uses `t.detach()`), so the gradient flows
@@ -86,7 +87,7 @@ public func learnConditionalInstanceNorm(
     let clock = ContinuousClock()
     let start = clock.now
     let contentFeatures = contents.map { encoder.features($0).last! }
-    let styleStatistics = styles.map { encoder.features($0).map { channelMeanStd($0, convention: statistics.styleLoss) } }
+    let styleStatistics = styles.map { encoder.features($0).map { channelMeanStd($0, convention: statistics.styleTarget) } }
     let channels = contentFeatures[0].channels
     var cin = ConditionalInstanceNorm.instanceNormalization(channels: channels, styles: styles.count, statistics: statistics.adain)
     let adam = Adam(learningRate: options.learningRate)

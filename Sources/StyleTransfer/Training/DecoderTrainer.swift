@@ -72,15 +72,22 @@ public struct DecoderTrainer: Sendable {
     public var hyperparameters: TrainingHyperparameters
     /// The statistics of AdaIN and of the style loss (the model's: ``ModelVariant/trainingStatistics``).
     public let statistics: TrainingStatistics
+    /// The style loss's reduction (the model's ``TrainingConventions/styleLossReduction``).
+    public let styleLossReduction: StyleLossReduction
+    /// Adam's update rule (the model's ``TrainingConventions/adamUpdate``).
+    public let adamUpdate: Adam.Update
     /// Adam's state of each convolution of ``decoder``, in its order.
     public internal(set) var moments: [ConvolutionMoments]
     /// The number of steps taken.
     public internal(set) var iteration: Int
 
     public init(encoder: TrainingNetwork, decoder: TrainingNetwork, hyperparameters: TrainingHyperparameters = .init(),
-                statistics: TrainingStatistics = .pytorchAdaIN, inferenceEncoder: VGGEncoder? = nil) {
+                statistics: TrainingStatistics = .pytorchAdaIN, styleLossReduction: StyleLossReduction = .meanOverPlanes,
+                adamUpdate: Adam.Update = .pytorch, inferenceEncoder: VGGEncoder? = nil) {
         self.encoder = encoder
         self.statistics = statistics
+        self.styleLossReduction = styleLossReduction
+        self.adamUpdate = adamUpdate
         self.inferenceEncoder = inferenceEncoder
         self.decoder = decoder
         self.hyperparameters = hyperparameters
@@ -88,6 +95,15 @@ public struct DecoderTrainer: Sendable {
             ConvolutionMoments(module: module, weight: Adam.State(count: w.weight.count), bias: Adam.State(count: w.bias.count))
         }
         iteration = 0
+    }
+
+    /// A trainer as `model`'s own trainer trains: its statistics (``ModelVariant/trainingStatistics``),
+    /// its style loss's reduction and its Adam (``ModelVariant/trainingConventions``).
+    public init(encoder: TrainingNetwork, decoder: TrainingNetwork, hyperparameters: TrainingHyperparameters, model: ModelVariant,
+                inferenceEncoder: VGGEncoder? = nil) {
+        let training = model.trainingConventions
+        self.init(encoder: encoder, decoder: decoder, hyperparameters: hyperparameters, statistics: model.trainingStatistics,
+                  styleLossReduction: training.styleLossReduction, adamUpdate: training.adamUpdate, inferenceEncoder: inferenceEncoder)
     }
 
     /// The losses of one batch and their gradients with respect to the decoder's convolutions:
@@ -130,7 +146,8 @@ public struct DecoderTrainer: Sendable {
         let pass = decoder.forward(t)
         lap("decoder forward")
         let loss = adainLoss(encoder: encoder, decoded: pass.output, target: t, styleFeatures: styleFeatures,
-                             contentWeight: hyperparameters.contentWeight, styleWeight: hyperparameters.styleWeight, convention: statistics.styleLoss)
+                             contentWeight: hyperparameters.contentWeight, styleWeight: hyperparameters.styleWeight, convention: statistics.styleLoss,
+                             targetConvention: statistics.styleTarget, reduction: styleLossReduction)
         lap("loss: encoder forward and backward on g(t)")
         let gradients = decoder.backward(pass, featureGradients: [loss.gradient], weights: true).convolutions
         lap("decoder backward")
@@ -139,7 +156,8 @@ public struct DecoderTrainer: Sendable {
     }
 
     /// One step on a batch: ``evaluate(content:style:trace:)``, then train.py's
-    /// `adjust_learning_rate` and `optimizer.step()`: the decoder's weights take one Adam step.
+    /// `adjust_learning_rate` and `optimizer.step()` (train.lua's `optim.adam`, whose decayed rate
+    /// is the same): the decoder's weights take one Adam step (``adamUpdate``).
     ///
     /// - Parameter trace: called after each phase with its name and wall-clock seconds (for
     ///   stylebench's profile).
@@ -147,7 +165,7 @@ public struct DecoderTrainer: Sendable {
         let rate = hyperparameters.learningRate(at: iteration)
         let evaluation = evaluate(content: content, style: style, trace: trace)
         let start = DispatchTime.now().uptimeNanoseconds
-        let adam = Adam(learningRate: Float(rate))
+        let adam = Adam(learningRate: Float(rate), update: adamUpdate)
         let gradients = evaluation.gradients
         decoder.convolutions = decoder.convolutions.enumerated().map { k, w in
             var (weight, bias) = (w.weight, w.bias)

@@ -9,7 +9,7 @@ import TensorCore
 /// The settings of a decoder training run (pytorch-AdaIN's train.py defaults; ``init(model:contentFolder:styleFolder:outputFolder:)``
 /// takes another model's trainer's).
 public struct DecoderTrainingConfiguration: Sendable, Equatable {
-    /// The model whose decoder is trained, as its own trainer trains it (``ModelVariant/trainingConventions()``):
+    /// The model whose decoder is trained, as its own trainer trains it (``ModelVariant/trainingConventions``):
     /// its encoder, AdaIN and style-loss statistics, input normalisation, image sizing and sampling.
     public var model: ModelVariant = .pytorchAdaIN
     /// The folder of content images and the folder of style images (JPEG or PNG).
@@ -57,20 +57,18 @@ public struct DecoderTrainingConfiguration: Sendable, Equatable {
     }
 
     /// The defaults of `model`'s own trainer (``TrainingConventions``) for the given folders.
-    public init(model: ModelVariant, contentFolder: String, styleFolder: String, outputFolder: String) throws(TrainingError) {
-        let t = try model.trainingConventions()
+    public init(model: ModelVariant, contentFolder: String, styleFolder: String, outputFolder: String) {
+        let t = model.trainingConventions
         self.init(contentFolder: contentFolder, styleFolder: styleFolder, outputFolder: outputFolder, iterations: t.iterations,
                   batchSize: t.batchSize, hyperparameters: t.hyperparameters, imageSize: t.imageSize, cropSize: t.cropSize,
                   saveInterval: t.saveInterval)
         self.model = model
     }
 
-    /// Refuses a model stylectl does not train (``TrainingError/trainingNotImplemented(model:reason:)``),
-    /// then a setting a run cannot use, naming it by its property: the first of iterations,
+    /// Refuses a setting a run cannot use, naming it by its property: the first of iterations,
     /// batchSize, the hyperparameters, cropSize (at least the model's ``ModelConventions/minimumImageSide``),
     /// imageSize and saveInterval that is out of range.
     public func check() throws(TrainingError) {
-        _ = try model.trainingConventions()
         let minimumCrop = model.conventions.minimumImageSide
         func refuse(_ key: String, _ value: Any, _ requirement: String) -> TrainingError {
             .invalidSetting(key: key, value: "\(value)", requirement: requirement)
@@ -102,7 +100,8 @@ public enum DecoderTrainingProgress: Sendable {
     case saved(decoderPath: String)
 }
 
-/// A decoder training run: ``run(progress:)`` does what pytorch-AdaIN's train.py does, resumably.
+/// A decoder training run: ``run(progress:)`` does what the model's trainer (pytorch-AdaIN's
+/// train.py, the seed's train.py, AdaIN-style's train.lua) does, resumably.
 public struct DecoderTraining: Sendable {
     /// The name of the state file in the output folder.
     public static let stateFileName = "training-state.safetensors"
@@ -126,12 +125,12 @@ public struct DecoderTraining: Sendable {
     /// Checks the settings, lists the folders (named by their roles in errors),
     /// loads the VGG encoder and the initial decoder (or PyTorch's initialisation), resumes from
     /// ``statePath`` if asked, checks the memory a step needs (``TrainingMemory``), then trains to ``DecoderTrainingConfiguration/iterations``, saving
-    /// `decoder_iter_N.safetensors`, the state, loss.csv and loss.png every `saveInterval`
+    /// the decoder (``TrainingConventions/DecoderFile``), the state, loss.csv and loss.png every `saveInterval`
     /// iterations and at the end. Returns the session as it ends.
     public func run(progress: (DecoderTrainingProgress) -> Void = { _ in }) throws(TrainingError) -> TrainingSession {
         let c = configuration
         try c.check()
-        let preparation = TrainingImagePreparation(c.model, try c.model.trainingConventions())
+        let preparation = TrainingImagePreparation(c.model, c.model.trainingConventions)
         let content = try TrainingImageFolder(path: c.contentFolder, role: .trainingContent, imageSize: c.imageSize, cropSize: c.cropSize,
                                               preparation: preparation)
         let style = try TrainingImageFolder(path: c.styleFolder, role: .trainingStyle, imageSize: c.imageSize, cropSize: c.cropSize,
@@ -145,8 +144,8 @@ public struct DecoderTraining: Sendable {
                                                  inferenceEncoder: vgg)
             progress(.resumed(statePath: statePath, iteration: session.trainer.iteration))
         } else {
-            let trainer = DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: c.hyperparameters,
-                                         statistics: c.model.trainingStatistics, inferenceEncoder: vgg)
+            let trainer = DecoderTrainer(encoder: encoder, decoder: initial, hyperparameters: c.hyperparameters, model: c.model,
+                                         inferenceEncoder: vgg)
             session = TrainingSession(trainer: trainer, content: content, style: style, batchSize: c.batchSize, seed: c.seed, model: c.model)
         }
         // The (possibly resumed) batch and crops against the memory available, before the output folder and the first batch.
@@ -168,13 +167,14 @@ public struct DecoderTraining: Sendable {
 
     /// Writes the decoder under the model's decoder keys and in its trainer's format
     /// (``TrainingConventions/decoderFile``: pytorch-AdaIN's `1.weight` ... as
-    /// decoder_iter_N.safetensors, the seed's `net.0.0.weight` ... as decoder_iter_N.pth; checked to
+    /// decoder_iter_N.safetensors, the seed's `net.0.0.weight` ... as decoder_iter_N.pth, the torch
+    /// model's `nn.Sequential` as decoder_iter_N.t7 (``torch7Decoder(_:)``); checked to
     /// load as the model's ``Decoder`` first), the training state, loss.csv and loss.png; returns the
     /// decoder's path.
     private func save(_ session: TrainingSession) throws(TrainingError) -> String {
         let folder = configuration.outputFolder as NSString
         let model = configuration.model
-        let format = try model.trainingConventions().decoderFile
+        let format = model.trainingConventions.decoderFile
         let decoderPath = folder.appendingPathComponent(format.name(iteration: session.trainer.iteration))
         // The trainer keys a convolution by its module number (`"<module>.weight"`); the model's file by its own names.
         let decoderNetwork = model.conventions.decoderNetwork
@@ -190,12 +190,37 @@ public struct DecoderTraining: Sendable {
             switch format {
             case .safeTensors: try writeSafeTensors(weights, path: decoderPath)
             case .legacyPyTorch: try writeLegacyPyTorchCheckpoint(weights, path: decoderPath)
+            case .torch7: try writeTorch7Sequential(torch7Decoder(weights), path: decoderPath)
             }
         } catch { throw .checkpoint(error) }
         try session.save(statePath: statePath)
         try session.writeLossCurve(path: folder.appendingPathComponent("loss.csv"))
         try lossPlot?(session.history, folder.appendingPathComponent(Self.lossPlotFileName))
         return decoderPath
+    }
+
+    /// The decoder as the release's decoder.t7 lays it out (``Decoder/architecture``, whose module
+    /// numbers are the `nn.Sequential`'s positions): `nn.SpatialReflectionPadding(1, 1, 1, 1)`
+    /// before each 3x3 convolution, `nn.SpatialConvolution` (stride 1, no padding of its own),
+    /// `nn.ReLU` after each but the last, `nn.SpatialUpSamplingNearest(2)`; `weights` under
+    /// `"<module>.weight"` and `"<module>.bias"` (pytorch-AdaIN's keys, the torch model's).
+    private func torch7Decoder(_ weights: [String: StoredTensor]) -> [Torch7Module] {
+        var modules: [Int: Torch7Module] = [:]
+        for row in Decoder.architecture {
+            switch row {
+            case .convolution(let module, let inChannels, let outChannels, let kernel, let relu, _):
+                let keys = configuration.model.conventions.decoderNetwork.keys(module: module)
+                modules[module] = .convolution(Torch7Convolution(inputPlanes: inChannels, outputPlanes: outChannels, kernelWidth: kernel,
+                                                                 kernelHeight: kernel, weight: weights[keys.weight]!, bias: weights[keys.bias]!))
+                if kernel > 1 { modules[module - 1] = .reflectionPadding(left: kernel / 2, right: kernel / 2, top: kernel / 2, bottom: kernel / 2) }
+                if relu { modules[module + 1] = .relu }
+            case .upsample(let module):
+                modules[module] = .nearestUpsampling(scale: 2)
+            case .maxPool(let module):
+                preconditionFailure("the decoder's table has no max-pooling (module \(module))")
+            }
+        }
+        return modules.keys.sorted().map { modules[$0]! }
     }
 
     /// The model's VGG encoder, read as ``Stylizer/init(models:)`` reads it (torchvision's VGG-19:

@@ -69,18 +69,22 @@ public func contentLoss(_ input: Tensor, target: Tensor, scale: Float = 1) -> (l
 
 /// pytorch-AdaIN's `calc_style_loss(input, target)`:
 /// `mse_loss(mean(input), mean(target)) + mse_loss(std(input), std(target))` with `calc_mean_std`'s
-/// statistics (or those of `convention`: the seed's trainer takes its `compute_mean_std`), and its
-/// gradient with respect to `input` times `scale`.
+/// statistics (or those of `convention`: the seed's trainer takes its `compute_mean_std`), reduced
+/// as `reduction` says (train.lua's `StyleINLossModule` sums over the channels: C times the mean),
+/// and its gradient with respect to `input` times `scale`.
 ///
 /// input is (N, C, H, W); targetMean and targetStd are the target's (N, C) statistics (the target
 /// may have another spatial size); the gradient has input's shape.
 public func styleLoss(_ input: Tensor, targetMean: [Float], targetStd: [Float], scale: Float = 1,
-                      convention: StandardDeviationConvention = .pytorchAdaIN) -> (loss: Float, gradient: Tensor) {
+                      convention: StandardDeviationConvention = .pytorchAdaIN,
+                      reduction: StyleLossReduction = .meanOverPlanes) -> (loss: Float, gradient: Tensor) {
     let (mean, std) = channelMeanStd(input, convention: convention)
     precondition(targetMean.count == mean.count && targetStd.count == std.count, "style statistics for \(mean.count) planes needed")
-    let loss = mseLoss(mean, targetMean) + mseLoss(std, targetStd)
+    let factor = reduction.scale(channels: input.channels)
+    let loss = factor * (mseLoss(mean, targetMean) + mseLoss(std, targetStd))
     var gradient = Tensor(zeros: input.shape)
-    channelMeanStdBackward(input, dMean: mseLossBackward(mean, targetMean, scale: scale), dStd: mseLossBackward(std, targetStd, scale: scale),
+    let s = scale * factor
+    channelMeanStdBackward(input, dMean: mseLossBackward(mean, targetMean, scale: s), dStd: mseLossBackward(std, targetStd, scale: s),
                            convention: convention, accumulatingInto: &gradient)
     return (loss, gradient)
 }
@@ -102,8 +106,11 @@ public struct AdaINLoss: Sendable {
 ///
 /// `loss_c = mse(f(g(t)), t)`; `loss_s = sum over i of calc_style_loss(phi_i(g(t)), phi_i(s))` for
 /// relu1_1 ... relu4_1; `total = contentWeight * loss_c + styleWeight * loss_s` (train.py's
-/// defaults are 1 and 10). The statistics of the style loss are those of `convention`
-/// (pytorch-AdaIN's `calc_mean_std` by default; ``TrainingConventions/styleLossStatistics``).
+/// defaults are 1 and 10). The statistics of the style loss are those of `convention` for g(t)'s
+/// features and of `targetConvention` (nil: `convention`) for the style's (pytorch-AdaIN's
+/// `calc_mean_std` by default; ``TrainingConventions/styleLossStatistics`` and
+/// ``TrainingConventions/styleTargetStatistics``), reduced as `reduction` says
+/// (``TrainingConventions/styleLossReduction``).
 ///
 /// - Parameters:
 ///   - decoded: g(t), (N, 3, H, W).
@@ -111,7 +118,8 @@ public struct AdaINLoss: Sendable {
 ///   - styleFeatures: phi_1(s) ... phi_4(s) of the style images (batch N, any size), as
 ///     ``TrainingNetwork/features(_:)`` gives them.
 public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor, styleFeatures: [Tensor],
-                      contentWeight: Float = 1, styleWeight: Float = 10, convention: StandardDeviationConvention = .pytorchAdaIN) -> AdaINLoss {
+                      contentWeight: Float = 1, styleWeight: Float = 10, convention: StandardDeviationConvention = .pytorchAdaIN,
+                      targetConvention: StandardDeviationConvention? = nil, reduction: StyleLossReduction = .meanOverPlanes) -> AdaINLoss {
     precondition(styleFeatures.count == encoder.landmarks.count, "\(encoder.landmarks.count) style features needed, got \(styleFeatures.count)")
     let pass = encoder.forward(decoded)
     let features = pass.features
@@ -119,8 +127,8 @@ public func adainLoss(encoder: TrainingNetwork, decoded: Tensor, target: Tensor,
     var style: Float = 0
     var gradients: [Tensor] = []
     for (feature, styleFeature) in zip(features, styleFeatures) {
-        let (mean, std) = channelMeanStd(styleFeature, convention: convention)
-        let (loss, gradient) = styleLoss(feature, targetMean: mean, targetStd: std, scale: styleWeight, convention: convention)
+        let (mean, std) = channelMeanStd(styleFeature, convention: targetConvention ?? convention)
+        let (loss, gradient) = styleLoss(feature, targetMean: mean, targetStd: std, scale: styleWeight, convention: convention, reduction: reduction)
         style += loss
         gradients.append(gradient)
     }

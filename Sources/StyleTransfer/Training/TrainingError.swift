@@ -27,8 +27,6 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case modelFiles(StyleTransferError)
     /// An output file (loss curve, plot) cannot be written.
     case cannotWrite(path: String, reason: String)
-    /// stylectl does not train this model's decoder (``TrainingSupport/notImplemented(reason:)``).
-    case trainingNotImplemented(model: ModelVariant, reason: String)
     /// A step at this batch and crop size would need more memory than is available (``TrainingMemory``).
     case insufficientMemory(batchSize: Int, cropSize: Int, needed: Int, available: Int, source: String)
     /// The training state was written by a run for another model than the one given.
@@ -50,8 +48,6 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .invalidSetting(let key, let value, let requirement): "training setting '\(key)' is \(value); it must be \(requirement)"
         case .modelFiles(let error): error.description
         case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
-        case .trainingNotImplemented(let model, let reason):
-            "'--model \(model.rawValue)': training \(model.conventions.title)'s decoder is not implemented: \(reason)"
         case .insufficientMemory(let batchSize, let cropSize, let needed, let available, let source):
             "training at --batch-size \(batchSize) and --crop-size \(cropSize) needs about \(StylizationMemory.format(needed)) of memory, "
                 + "but \(StylizationMemory.format(available)) is available (\(source)); lower --batch-size or --crop-size "

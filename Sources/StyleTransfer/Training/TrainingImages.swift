@@ -1,5 +1,6 @@
 // The training data of a model's trainer: a flat folder of images, each resized (pytorch-AdaIN's
-// transforms.Resize((512, 512)), or the seed's shorter side to 512), randomly cropped
+// transforms.Resize((512, 512)), the seed's shorter side to 512, or train.lua's image.scale of the
+// shorter side to 512), randomly cropped
 // (RandomCrop(256)), normalised as the model's encoder takes them, drawn in batches by an endless
 // sampler (reshuffling the folder every pass, or with replacement): TrainingConventions says which.
 
@@ -34,7 +35,7 @@ public struct TrainingImageFolder: Sendable {
     /// The .jpg, .jpeg and .png files of the folder, sorted by name.
     public let paths: [String]
     /// The images are resized to this as ``preparation`` says (pytorch-AdaIN: both sides, train.py's
-    /// `Resize(size=(512, 512))`, aspect not kept; the seed: the shorter side); 0 keeps the images' sizes.
+    /// `Resize(size=(512, 512))`, aspect not kept; the seed and train.lua: the shorter side); 0 keeps the images' sizes.
     public let imageSize: Int
     /// The side of the random square crop (train.py's `RandomCrop(256)`).
     public let cropSize: Int
@@ -109,6 +110,10 @@ public struct TrainingImageFolder: Sendable {
             let scale = Double(imageSize) / Double(min(image.width, image.height))
             let side = { (length: Int) in Int((Double(length) * scale).rounded(.toNearestOrEven)) }
             return try resizeBilinearUnantialiased(image, width: side(image.width), height: side(image.height))
+        case .luaShorterSide:
+            // ImageLoaderAsync's image.scale(img, "^" .. len): the sizes truncated, torch/image's scaleBilinear.
+            let sized = try torchImageShorterSideSize(width: image.width, height: image.height, to: imageSize)
+            return try resizeLikeTorchImage(image, width: sized.width, height: sized.height)
         }
     }
 

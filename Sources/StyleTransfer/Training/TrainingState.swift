@@ -209,8 +209,8 @@ extension TrainingSession {
         }
         var trained = decoder
         trained.convolutions = convolutions
-        var trainer = DecoderTrainer(encoder: encoder, decoder: trained, hyperparameters: header.hyperparameters,
-                                     statistics: model.trainingStatistics, inferenceEncoder: inferenceEncoder)
+        var trainer = DecoderTrainer(encoder: encoder, decoder: trained, hyperparameters: header.hyperparameters, model: model,
+                                     inferenceEncoder: inferenceEncoder)
         trainer.moments = moments
         trainer.iteration = header.iteration
         let sized = { (folder: TrainingImageFolder, sizes: [Int]) in

@@ -18,8 +18,8 @@ struct CompareNorms: ParsableCommand {
             index.html with each cell's style and content loss, CIN's learning time, parameter count and learning \
             curve (cin-learning.png), cin-parameters.json and manifest.json. Every model runs (--model): each \
             with its own image sizing, input normalisation and AdaIN statistics for IN, CIN and AdaIN (CIN \
-            learned with its trainer's style loss; the torch model's, whose trainer is not followed, in its \
-            AdaIN's statistics); the cells' losses are one fixed metric for every model. The same command run again resumes: \
+            learned with its trainer's style-loss statistics, averaged over the planes for every model); \
+            the cells' losses are one fixed metric for every model. The same command run again resumes: \
             it takes the learned parameters and the finished cells. A folder holding anything else is refused \
             unless --overwrite.
             """

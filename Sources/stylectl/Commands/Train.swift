@@ -12,19 +12,24 @@ struct Train: ParsableCommand {
         discussion: """
             --model pytorch-adain follows pytorch-AdaIN's train.py, --model seed aadhithya/AdaIN-pytorch's \
             train.py (torchvision's VGG-19 with zero padding and floor pooling, ImageNet normalisation, \
-            its std: unbiased + 1e-8); --model torch (train.lua) is not implemented. Default: recognised \
-            from the --vgg file, else pytorch-adain. Each iteration takes --batch-size random content and \
-            style images, resized to --image-size (pytorch-adain: both sides; seed: the shorter side) and \
-            randomly cropped to --crop-size, and takes one Adam step on content-weight * L_c + \
-            style-weight * L_s with the rate lr / (1 + lr-decay * iteration). Every --save-interval \
-            iterations and at the end, --output-dir receives the decoder under the model's keys (pytorch-adain: \
+            its std: unbiased + 1e-8), --model torch AdaIN-style's train.lua (its style loss summed over \
+            the channels, the output's std sqrt(biased variance + 1e-6), the target's biased; optim.adam; \
+            image.scale of the shorter side). Default: recognised from the --vgg file, else pytorch-adain. \
+            Each iteration takes --batch-size random content and style images, resized to --image-size \
+            (pytorch-adain: both sides; seed and torch: the shorter side) and randomly cropped to \
+            --crop-size, and takes one Adam step on content-weight * L_c + style-weight * L_s with the \
+            rate lr / (1 + lr-decay * iteration). Every --save-interval iterations and at the end, \
+            --output-dir receives the decoder under the model's keys (pytorch-adain: \
             decoder_iter_N.safetensors; seed: decoder_iter_N.pth, torch.save's format, which the seed's \
-            torch.load reads), for 'stylectl stylize --model M --decoder', training-state.safetensors (for \
-            --resume), loss.csv and loss.png. Without --decoder the decoder starts from PyTorch's default \
-            initialisation, seeded by --seed. Options not given take the model's trainer's defaults \
-            (pytorch-adain: batch 8, 160000 iterations, lr 1e-4, lr-decay 5e-5, image 512, crop 256, save \
-            every 10000; seed: batch 128, 5000 iterations, lr 1e-4, lr-decay 0, image 512, crop 256, save \
-            every 500; style weight 10 and content weight 1 for both).
+            torch.load reads; torch: decoder_iter_N.t7, an nn.Sequential as the release's decoder.t7), \
+            for 'stylectl stylize --model M --decoder', training-state.safetensors (for --resume), \
+            loss.csv and loss.png. Without --decoder the decoder starts from PyTorch's default \
+            initialisation (the same distribution as Torch's nn.SpatialConvolution), seeded by --seed. \
+            Options not given take the model's trainer's defaults (pytorch-adain: batch 8, 160000 \
+            iterations, lr 1e-4, lr-decay 5e-5, image 512, crop 256, save every 10000, style weight 10; \
+            seed: batch 128, 5000 iterations, lr 1e-4, lr-decay 0, image 512, crop 256, save every 500, \
+            style weight 10; torch: batch 8, 160000 iterations, lr 1e-4, lr-decay 5e-5, image 512, crop \
+            256, save every 2000, style weight 1e-2; content weight 1 for all).
             """
     )
 
@@ -34,13 +39,13 @@ struct Train: ParsableCommand {
     @Option(help: "The folder of style images (JPEG or PNG).")
     var styleDir: String
 
-    @Option(help: "The VGG encoder weights (vgg_normalised.pth, .pth zip or .safetensors; the seed's vgg19-dcbb9e9d.pth). Default: $STYLECTL_MODELS, then Models/.")
+    @Option(help: "The VGG encoder weights (vgg_normalised.pth, .pth zip or .safetensors; the torch model's vgg_normalised.t7; the seed's vgg19-dcbb9e9d.pth). Default: $STYLECTL_MODELS, then Models/.")
     var vgg: String?
 
-    @Option(help: "Fine-tune this decoder (.pth or .safetensors, the model's keys) instead of training one from scratch.")
+    @Option(help: "Fine-tune this decoder (.pth or .safetensors, the model's keys; the torch model's .t7) instead of training one from scratch.")
     var decoder: String?
 
-    @Option(help: "The model to train a decoder for: pytorch-adain (pytorch-AdaIN's train.py) or seed (aadhithya/AdaIN-pytorch's train.py); torch is not implemented. Default: recognised from --vgg, else pytorch-adain.")
+    @Option(help: "The model to train a decoder for: pytorch-adain (pytorch-AdaIN's train.py), torch (AdaIN-style's train.lua) or seed (aadhithya/AdaIN-pytorch's train.py). Default: recognised from --vgg, else pytorch-adain.")
     var model: ModelVariant?
 
     @Option(help: "Where checkpoints, the loss curve and the training state are written.")
@@ -64,7 +69,7 @@ struct Train: ParsableCommand {
     @Option(help: "Weight of the content loss.")
     var contentWeight: Float?
 
-    @Option(help: "Resize every image to this (pytorch-adain: both sides; seed: the shorter side); 0 keeps the images' sizes.")
+    @Option(help: "Resize every image to this (pytorch-adain: both sides; seed and torch: the shorter side); 0 keeps the images' sizes.")
     var imageSize: Int?
 
     @Option(help: "Side of the random square crop taken from each resized image.")
@@ -93,10 +98,7 @@ struct Train: ParsableCommand {
     /// where a flag is not given.
     func configuration() throws -> DecoderTrainingConfiguration {
         let model = try resolvedModel
-        var c: DecoderTrainingConfiguration
-        do { c = try DecoderTrainingConfiguration(model: model, contentFolder: contentDir, styleFolder: styleDir, outputFolder: outputDir) } catch {
-            throw ValidationError(error.description)
-        }
+        var c = DecoderTrainingConfiguration(model: model, contentFolder: contentDir, styleFolder: styleDir, outputFolder: outputDir)
         c.vggWeights = vgg
         c.initialDecoder = decoder
         c.iterations = iterations ?? c.iterations
@@ -132,7 +134,7 @@ struct Train: ParsableCommand {
     func run() throws {
         let configuration = try configuration()
         // What is followed, and where the run differs from it by design.
-        let conventions = try configuration.model.trainingConventions()
+        let conventions = configuration.model.trainingConventions
         printError("training \(configuration.model.conventions.title)'s decoder as \(conventions.script); differences: \(conventions.differences)")
         let training = DecoderTraining(configuration) { history, path throws(TrainingError) in
             try writeLossPlot(history, title: "stylectl train: loss (content-weight x L_c, style-weight x L_s)", path: path)
