@@ -68,10 +68,7 @@ final class UpsampledConvolutionWeights: Sendable {
             }
         }
         self.matrices = matrices
-        let bias = AlignedBuffer(count: outputWidth)
-        bias.pointer.update(repeating: 0, count: outputWidth)
-        parameters.bias.withUnsafeBufferPointer { bias.pointer.update(from: $0.baseAddress!, count: oc) }
-        self.bias = bias
+        bias = parameters.paddedBias(width: outputWidth)
     }
 }
 

@@ -107,10 +107,7 @@ final class WinogradWeights: Sendable {
             }
         }
         self.matrices = matrices
-        let bias = AlignedBuffer(count: outputWidth)
-        bias.pointer.update(repeating: 0, count: outputWidth)
-        parameters.bias.withUnsafeBufferPointer { bias.pointer.update(from: $0.baseAddress!, count: oc) }
-        self.bias = bias
+        bias = parameters.paddedBias(width: outputWidth)
     }
 }
 
@@ -297,6 +294,18 @@ final class WinogradConvolutionForward: Sendable {
                 }
             }
         }
+    }
+}
+
+extension ConvolutionWeights {
+    /// The bias in an aligned buffer of `width` floats (the output channels rounded up to their
+    /// blocks), zero past the last channel: what the convolutions written here add to each output.
+    func paddedBias(width: Int) -> AlignedBuffer {
+        precondition(width >= outChannels)
+        let padded = AlignedBuffer(count: width)
+        padded.pointer.update(repeating: 0, count: width)
+        bias.withUnsafeBufferPointer { padded.pointer.update(from: $0.baseAddress!, count: outChannels) }
+        return padded
     }
 }
 
