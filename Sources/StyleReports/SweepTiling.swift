@@ -26,7 +26,8 @@ import StyleTransfer
 ///
 /// With the memory unknown (no budget, no `/proc/meminfo`) nothing is checked and the tile is
 /// `--tile`'s or the recorded one. Pass 1's features are kept in memory when every tiled cell fits
-/// with them (the machine's choice: it does not change the images).
+/// with them in the tiles chosen here (the machine's choice: it does not change the images); in
+/// recorded tiles they go to the temporary file.
 func planTiling(_ configuration: SweepConfiguration, shard: SweepShard?) throws(ReportError) -> (configuration: SweepConfiguration, definition: SweepDefinition) {
     var configuration = configuration
     var definition = try configuration.definition()
@@ -56,8 +57,10 @@ func planTiling(_ configuration: SweepConfiguration, shard: SweepShard?) throws(
                     }
                 }
             }
-            // An untiled plan stays untiled, whatever the memory.
-            if recorded.tile == nil { return (configuration, definition) }
+            // The recorded tiles, checked: not chosen again (the estimate is not monotonic in the
+            // tile, so a search could refuse a tile that fits). Pass 1's features go to the
+            // temporary file, which the estimate does not count. An untiled plan stays untiled.
+            return (configuration, definition)
         }
     }
     guard let available else { return (configuration, definition) }
