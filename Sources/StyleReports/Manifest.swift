@@ -239,6 +239,9 @@ extension SweepManifest {
         if let size = sheetCellSize, !SheetLayout.cellSizes.contains(size) {
             throw bad("sheetCellSize is \(size), not \(SheetLayout.cellSizes.lowerBound) to \(SheetLayout.cellSizes.upperBound)")
         }
+        if let tile = d.tile {
+            do { _ = try Tiling(tile: tile) } catch { throw bad("definition.tile: \(error.description)") }
+        }
         if let mode = d.maskMode, SpatialMask.Mode(rawValue: mode) == nil { throw bad("definition.maskMode '\(mode.prefix(80))' is not a mask mode") }
         if let weights = d.styleWeights {
             do { _ = try StyleControls(styles: d.styles.map(\.path), weights: weights).normalizedWeights() } catch {

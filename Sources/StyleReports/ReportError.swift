@@ -48,6 +48,18 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
     /// `--assemble` found cells missing or invalid: by shard, their image names and the command
     /// that reruns the shard.
     case shardsIncomplete(folder: String, missing: [ShardGap])
+    /// A sweep's stylizations do not fit the memory (``StyleTransferError/insufficientMemory(path:width:height:needed:available:source:largestFittingSize:)``,
+    /// ``StyleTransferError/tileTooLarge(path:width:height:tile:needed:available:source:largestFittingTile:)``,
+    /// ``StyleTransferError/tilesDoNotFit(path:width:height:minimum:available:source:largestFittingSize:)``),
+    /// or an image header cannot be read to estimate them.
+    case memory(StyleTransferError)
+    /// Shard `shard` was given `--tile given` but the sweep's plan `record` (`REPORT/shards/plan.json`)
+    /// records `recorded` (nil: untiled): every shard runs in the plan's tiles.
+    case shardTileDiffers(record: String, shard: String, given: Int, recorded: Int?)
+    /// The machine has `available` bytes (`source`), fewer than the `needed` bytes of stylizing
+    /// `path` in the tiles of `tile` pixels (nil: untiled) that `record` (a sharded sweep's plan, or
+    /// the manifest of the sweep resumed) records; `shard`: the shard run, nil for a whole sweep.
+    case recordedTileDoesNotFit(record: String, shard: String?, tile: Int?, path: String, needed: Int, available: Int, source: String)
     case failed(String)
 
     public var description: String {
@@ -99,6 +111,17 @@ public enum ReportError: Error, Equatable, CustomStringConvertible {
                     "  shard \(gap.shard): \(counted(gap.cells.count, "cell")) (\(gap.cells.joined(separator: ", ")))\n    rerun: \(gap.command)"
                 }.joined(separator: "\n")
                 + "\nNothing was written; assemble again once they are done."
+        case .memory(let error):
+            error.description
+        case .shardTileDiffers(let record, let shard, let given, let recorded):
+            "shard \(shard): --tile \(given) differs from the tiles the sweep's plan \(record) records ("
+                + (recorded.map { "\($0) pixels" } ?? "none: untiled") + "); every shard runs in the plan's tiles so that the shards "
+                + "together give the sweep run whole: " + (recorded.map { "give --tile \($0) or no --tile" } ?? "give no --tile") + ". Nothing was changed."
+        case .recordedTileDoesNotFit(let record, let shard, let tile, let path, let needed, let available, let source):
+            (shard.map { "shard \($0): " } ?? "") + "stylizing '\(path)' " + (tile.map { "in tiles of \($0) pixels" } ?? "untiled")
+                + ", as \(record) records, needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) "
+                + "is available (\(source)); the sweep's cells must all be stylized alike: run it on a machine with more memory "
+                + "(--max-memory \(StylizationMemory.flagValue(needed)) or more). Nothing was changed."
         case .failed(let message):
             message
         }

@@ -53,6 +53,7 @@ struct SweepParameter: Sendable {
             parameter("--mask-mode", \.spatialMaskMode, shown: { $0.spatialMaskMode == .auto ? nil : ("--mask-mode", $0.spatialMaskMode.rawValue) }),
             parameter("--style-weights", \.styleWeights, shown: { d in d.styleWeights.map { ("--style-weights", $0.map(formatAlpha).joined(separator: ",")) } }),
             parameter("--model", \.model, shown: { $0.model == .pytorchAdaIN ? nil : ("--model", $0.model.rawValue) }),
+            parameter("--tile", \.tile, shown: { d in d.tile.map { ("--tile", "\($0)") } }),
             parameter("--vgg", \.vgg, shown: { ("--vgg", weights($0.vgg)) }),
             parameter("--decoder", \.decoder, shown: { ("--decoder", weights($0.decoder)) }),
             parameter("tool version", \.toolVersion, shown: { ("tool version", $0.toolVersion) }),

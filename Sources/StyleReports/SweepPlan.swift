@@ -74,6 +74,13 @@ public struct SweepDefinition: Codable, Equatable, Sendable {
     /// The model run (``StyleTransfer/ModelVariant``, `--model`); always recorded, pytorch-adain
     /// for a manifest written before it was (``RecordedModel``), so that such a report resumes.
     @RecordedModel public var model: ModelVariant = .pytorchAdaIN
+    /// The side of the tiles the sweep's cells are stylized in (``StyleTransfer/Tiling``): contents
+    /// whose sized image has a longer side run tiled, their losses measured over the tiles. Chosen
+    /// once, when the sweep is planned (``SweepConfiguration/tiling``, from `--tile` or the memory),
+    /// and run by every shard, so that the shards together give the sweep run whole on any machine.
+    /// Nil: untiled, recorded as nil for the same reason as ``crop`` (a manifest written before
+    /// sweeps tiled is an untiled sweep's).
+    public var tile: Int? = nil
 
     /// ``crop`` with its default.
     public var cropsImages: Bool { crop ?? false }
@@ -131,6 +138,17 @@ public struct SweepConfiguration: Sendable {
     /// one ``contentSize`` / ``styleSize``.
     public var contentSizes: [Int]?
     public var styleSizes: [Int]?
+    /// `--tile`: the tiles the cells are stylized in (a content whose sized image has a longer side
+    /// is tiled), recorded in the definition (``SweepDefinition/tile``). Nil: each cell whole,
+    /// unless the cells do not fit the memory: then ``checkSweep(_:shard:)`` (which the runs call
+    /// first) chooses the largest tiles that fit, or takes the tiles the folder's plan or manifest
+    /// records. Only ``StyleTransfer/Tiling/tile`` is part of the sweep; whether pass 1's features
+    /// are kept in memory is the machine's (it does not change the images).
+    public var tiling: Tiling?
+    /// `--max-memory`: the bytes the stylizations may use and where that figure comes from, as
+    /// ``StyleTransfer/StylizationMemory/available(maxMemory:environment:meminfo:)`` gives them;
+    /// nil: that function's default ($STYLECTL_MAX_MEMORY, else 3/4 of MemAvailable).
+    public var memory: (bytes: Int, source: String)?
 
     /// The content sizes of the sweep, or the one size.
     var contentSizeList: [Int] { contentSizes ?? [contentSize] }
@@ -144,8 +162,11 @@ public struct SweepConfiguration: Sendable {
         contentSize: Int = 512, styleSize: Int = 512, models: ModelFiles, folder: String,
         overwrite: Bool = false, toolVersion: String, rowsPerSheet: Int = 6, metrics: Bool = true,
         crop: Bool = false, maskMode: SpatialMask.Mode = .auto, styleWeights: [Float]? = nil,
-        cellSize: Int = SheetLayout.defaultCell, contentSizes: [Int]? = nil, styleSizes: [Int]? = nil
+        cellSize: Int = SheetLayout.defaultCell, contentSizes: [Int]? = nil, styleSizes: [Int]? = nil,
+        tiling: Tiling? = nil, memory: (bytes: Int, source: String)? = nil
     ) {
+        self.tiling = tiling
+        self.memory = memory
         self.cellSize = cellSize
         self.contentSizes = contentSizes
         self.styleSizes = styleSizes
@@ -291,7 +312,7 @@ public struct SweepConfiguration: Sendable {
             decoder: try inputs([models.decoder], flag: "--decoder", kind: "weight")[0],
             crop: crop ? true : nil, maskMode: maskMode == .auto ? nil : maskMode.rawValue, styleWeights: styleWeights,
             contentSizes: contentSizeList.count > 1 ? contentSizeList : nil, styleSizes: styleSizeList.count > 1 ? styleSizeList : nil,
-            model: models.variant ?? .pytorchAdaIN)
+            model: models.variant ?? .pytorchAdaIN, tile: tiling?.tile)
     }
 }
 

@@ -50,6 +50,8 @@ public struct SweepRequest: Sendable, Equatable {
     public var decoder: String?
     /// `--model`: nil to recognise it from the VGG file (``StyleTransfer/ModelFiles/resolvingVariant()``).
     public var model: ModelVariant?
+    /// `--tile`: the side of the tiles (``SweepConfiguration/tiling``); nil: chosen from the memory.
+    public var tile: Int?
 
     public init() {}
 
@@ -101,12 +103,19 @@ public struct SweepRequest: Sendable, Equatable {
         let (grid, styleList) = try grid()
         let styleFlag = [("--interpolate", interpolate), ("--corners", corners)].first { $0.1 != nil }?.0 ?? "--style"
         let defaultSize = (models.variant ?? .pytorchAdaIN).conventions.defaultImageSize
+        var tiling: Tiling?
+        if let tile {
+            do { tiling = try Tiling(tile: tile) } catch {
+                throw .invalidValue(flag: "--tile", value: "\(tile)", expected: "a multiple of 8 of at least \(Tiling.minimumTile) pixels")
+            }
+        }
         let configuration = SweepConfiguration(
             grid: grid, contents: try imagesOfFolders(contents, role: .content, flag: "--content"), styles: try imagesOfFolders(styleList, role: .style, flag: styleFlag),
             masks: masks ?? [], stretchMask: stretchMask, steps: steps ?? 5,
             alphas: alphas, preserveColors: preserveColors, contentSize: contentSize ?? defaultSize, styleSize: styleSize ?? defaultSize,
             models: models, folder: try folder(), overwrite: overwrite, toolVersion: toolVersion, metrics: !noMetrics,
-            crop: crop, maskMode: maskMode, styleWeights: styleWeights, cellSize: cellSize, contentSizes: contentSizes, styleSizes: styleSizes)
+            crop: crop, maskMode: maskMode, styleWeights: styleWeights, cellSize: cellSize, contentSizes: contentSizes, styleSizes: styleSizes,
+            tiling: tiling)
         try configuration.validate()
         return configuration
     }

@@ -37,12 +37,15 @@ public struct SweepProgress: Sendable {
 ///   run that failed at its first cell: a content that is not an image, a mask of the wrong
 ///   aspect) is replaced without `overwrite`, so that the corrected rerun under the same name is
 ///   not refused; `notice` is told ("replacing FOLDER: its sweep had finished no cell").
+/// - The tiles are settled first (``planTiling(_:shard:)``: `--tile`, the tile the folder's
+///   manifest of this sweep records, or the largest that fits when a cell does not fit whole).
 /// - Each cell is a content path with ``StyleControls`` (``SweepManifest/Cell/controls(stretchMask:maskMode:)``),
 ///   run by one ``StylizationRunner`` whose pipeline's caches hold every content and style
 ///   encoding of the sweep: each image (per colour-preservation transform) is encoded once, and each
 ///   cell costs one decoder pass, plus one encoder pass of the output for the metrics
 ///   (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off. The style statistics of
-///   the style loss are stored with each style's encoding, from the same encoder pass.
+///   the style loss are stored with each style's encoding, from the same encoder pass. A content
+///   larger than the tiles is stylized tile by tile, its losses measured over the tiles.
 /// - `metrics.csv` (``metricsTable(_:)``) is written at the end with the sheets.
 /// - The manifest is rewritten as ``ManifestSchedule`` says (after every cell of a small sweep, at
 ///   most every few seconds for a large one) and at the end; the contact sheets and `index.html`
@@ -52,7 +55,7 @@ public func runSweep(
     _ configuration: SweepConfiguration, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in },
     notice: (String) -> Void = { _ in }
 ) throws(ReportError) -> SweepManifest {
-    let definition = try configuration.definition()
+    let (configuration, definition) = try planTiling(configuration, shard: nil)
     let folder = configuration.folder
     let report = ReportFolder(folder)
     if let running = report.runningShardLock() {
@@ -122,6 +125,10 @@ func restoreResults(into manifest: inout SweepManifest, from previous: [Int: Swe
 /// holding every content and style encoding: each image (per colour-preservation transform and
 /// size) is encoded once, and each cell costs one decoder pass, plus one encoder pass of the
 /// output for the metrics (``StylizationLosses``) unless ``SweepConfiguration/metrics`` is off.
+/// With ``SweepConfiguration/tiling`` (settled by ``planTiling(_:shard:)``), a content whose sized
+/// image has a side longer than the tile runs through the same pipeline in tiles
+/// (``StylizationPipeline/measuredTiledStylization(content:controls:writingTo:jpegQuality:)`` with
+/// metrics), its image written band by band and its losses measured over the tiles.
 func stylizeCells(
     of manifest: inout SweepManifest, indices: [Int], configuration: SweepConfiguration, stylizer: Stylizer,
     progress: (SweepProgress) -> Void, save: (SweepManifest) throws(ReportError) -> Void
@@ -136,7 +143,7 @@ func stylizeCells(
         let key = "\(sizing.content.size) \(sizing.style.size)"
         if let known = runners[key] { return known }
         let pipeline = StylizationPipeline(stylizer: stylizer, contentSizing: sizing.content, styleSizing: sizing.style,
-                                           styleCache: styleCache, contentCache: contentCache)
+                                           styleCache: styleCache, contentCache: contentCache, tiling: configuration.tiling)
         let made = StylizationRunner(pipeline: pipeline, measuresLosses: configuration.metrics)
         runners[key] = made
         return made
@@ -207,30 +214,20 @@ struct ManifestSchedule {
 /// Checks the inputs and the report folder without changing anything: fails as
 /// ``runSweep(_:stylizer:progress:notice:)`` would for empty lists, bad values, missing inputs or a folder
 /// holding a different sweep (without `overwrite`), a folder another run is writing (its lock is
-/// tried and released), or a cell that needs more memory than is available (as `stylize` checks it:
-/// ``StylizationMemory``, from the images' headers). With `shard`, the folder is checked as
-/// ``runSweepShard(_:shard:stylizer:progress:)`` checks it. Lets a caller fail before loading the network.
-public func checkSweep(_ configuration: SweepConfiguration, shard: SweepShard? = nil) throws(ReportError) {
-    let definition = try configuration.definition()
-    // Each distinct stylization of the grid against the memory available, as `stylize` checks it.
-    var seen = Set<[String]>()
-    var jobs: [String: (sizing: (content: ImageSizing, style: ImageSizing), jobs: [StylizationJob])] = [:]
-    for cell in SweepManifest(definition: definition).cells {
-        let sizing = cell.sizing(in: definition)
-        let key = "\(sizing.content.size) \(sizing.style.size)"
-        guard seen.insert([key, cell.content] + cell.styles).inserted else { continue }
-        jobs[key, default: (sizing, [])].jobs.append(StylizationJob(content: cell.content, styles: cell.styles, output: cell.output))
-    }
-    do {
-        for key in jobs.keys.sorted() {
-            try StylizationMemory.check(jobs: jobs[key]!.jobs, contentSizing: jobs[key]!.sizing.content, styleSizing: jobs[key]!.sizing.style)
-        }
-    } catch {
-        throw .failed(error.description)
-    }
+/// tried and released), or cells that do not fit the memory whole or in tiles, as `stylize` checks
+/// them (``StylizationMemory``, from the images' headers; ``planTiling(_:shard:)``). With `shard`,
+/// the folder is checked as ``runSweepShard(_:shard:stylizer:progress:)`` checks it, and the tile
+/// its plan records is the shard's. Lets a caller fail before loading the network.
+///
+/// Returns `configuration` with its ``SweepConfiguration/tiling`` settled: the tiles the run will
+/// take (nil: every cell whole).
+@discardableResult
+public func checkSweep(_ configuration: SweepConfiguration, shard: SweepShard? = nil) throws(ReportError) -> SweepConfiguration {
+    let (planned, definition) = try planTiling(configuration, shard: shard)
     if let shard {
-        _ = try checkShard(configuration, shard: shard, definition: definition)
+        _ = try checkShard(planned, shard: shard, definition: definition)
     } else {
-        try ReportFolder(configuration.folder).check(SweepManifest.self, definition: definition, overwrite: configuration.overwrite)
+        try ReportFolder(planned.folder).check(SweepManifest.self, definition: definition, overwrite: planned.overwrite)
     }
+    return planned
 }

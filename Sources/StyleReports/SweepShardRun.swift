@@ -16,17 +16,20 @@ import StyleTransfer
 /// refused, and its rerun after a kill removes the temporary files the killed run left of its own
 /// names (and no other's). A rerun keeps the cells its record (or the folder's `manifest.json` of
 /// the same sweep) holds whose image decodes at the right size (``restoreResults(into:from:folder:)``),
-/// and runs the others through the same loop as a whole sweep (``stylizeCells(of:indices:configuration:stylizer:progress:save:)``).
+/// and runs the others through the same loop as a whole sweep (``stylizeCells(of:indices:configuration:stylizer:progress:save:)``),
+/// in the tiles the plan records (``planTiling(_:shard:)``: the first shard records its own).
 ///
 /// - Throws: ``ReportError/shardsOfAnotherSweep(folder:reason:)`` for a folder holding another
 ///   sweep (its plan or manifest differs, or files of neither), ``ReportError/reportBusy(folder:pid:)``
 ///   while the shard or a whole run of the folder is running, ``ReportError/invalidValue(flag:value:expected:)``
-///   for `overwrite`, and any error of the cells.
+///   for `overwrite`, ``ReportError/shardTileDiffers(record:shard:given:recorded:)`` for a `--tile`
+///   other than the plan's, ``ReportError/recordedTileDoesNotFit(record:shard:tile:path:needed:available:source:)``
+///   when the plan's tiles do not fit the memory, and any error of the cells.
 public func runSweepShard(
     _ configuration: SweepConfiguration, shard: SweepShard, stylizer: Stylizer, progress: (SweepProgress) -> Void = { _ in }
 ) throws(ReportError) -> SweepShardRecord {
     let started = Date()
-    let definition = try configuration.definition()
+    let (configuration, definition) = try planTiling(configuration, shard: shard)
     let plan = try checkShard(configuration, shard: shard, definition: definition)
     let folder = configuration.folder
     let report = ReportFolder(folder)

@@ -9,7 +9,7 @@ extension SweepRequest {
     public static let specKeys = [
         "content", "style", "interpolate", "corners", "mask", "stretch-mask", "steps", "alpha", "preserve-color",
         "content-size", "style-size", "report", "reports-dir", "overwrite", "no-metrics", "vgg", "decoder",
-        "crop", "mask-mode", "style-weights", "model", "cell-size",
+        "crop", "mask-mode", "style-weights", "model", "cell-size", "tile",
     ]
 
     /// Reads a spec file: a JSON (`.json`) or YAML (`.yaml`, `.yml`) mapping whose keys are
@@ -88,6 +88,7 @@ extension SweepRequest {
         if let v = try values.integers("content-size") { setContentSizes(v) }
         if let v = try values.integers("style-size") { setStyleSizes(v) }
         if let v = try values.integer("cell-size") { cellSize = v }
+        if let v = try values.integer("tile") { tile = v }
         if let v = try values.bool("crop") { crop = v }
         if let v = try values.strings("mask-mode") { maskMode = try parseMaskMode(v.joined(separator: ",")) }
         if let v = try values.strings("style-weights") { styleWeights = try parseStyleWeights(v) }
@@ -141,6 +142,7 @@ extension SweepRequest {
         vgg = d.vgg.path
         decoder = d.decoder.path
         model = d.model
+        tile = d.tile
     }
 }
 

@@ -67,7 +67,7 @@ public enum StylizationMemory {
     /// samples, and libjpeg's coefficients, for every output.)
     public static let tiledBytesPerPixel = 3
     /// How a tiled stylization's output leaves it, for what it holds of the output
-    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:)``): one
+    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``): one
     /// band of output rows in flight (3 B per pixel over the width and a tile's height) and, per
     /// content pixel, ``bytesPerPixel``.
     public enum TiledOutput: Sendable, Equatable {
@@ -114,6 +114,11 @@ public enum StylizationMemory {
     /// 1 to 4 % below the peaks of `stylebench --tiled` at 1024 x 1024 and 2048 x 2048 (tiles of 512);
     /// twice, 4 to 10 % above them and the 7680 x 4320 peak.
     public static let tiledTensorCopies = 2
+    /// What measuring the losses of a tile holds per pixel of `g(t)` over the tile and the encoder's
+    /// halo, besides the encoder pass's pooled buffers: the layers the loss keeps (relu1_1 ...
+    /// relu4_1: 64 + 128/4 + 256/16 + 512/64 = 120 floats, copied out of the pass) and the interior
+    /// cut from each for the statistics (at most relu1_1's 64 floats), 4 B each.
+    public static let measuredBytesPerPixel = 4 * (120 + 64)
     /// Reading a content that is not resized straight into 8-bit samples, per source pixel: the
     /// decoder's samples (3 B) with the file's bytes (at most about 3 B, a PNG's deflated rows) or
     /// with their copy (3 B).
@@ -144,11 +149,19 @@ public enum StylizationMemory {
     /// added to the tiles, and the resize after them (``resizedBackBytes(content:output:)``) is a
     /// third phase, over the tiles' pooled buffers, which stay.
     ///
+    /// With `measuring` (the losses measured over the tiles, ``TiledLossMeasure``: a sweep's
+    /// metrics, ``StylizationPipeline/measuredTiledStylization(content:controls:writingTo:jpegQuality:)``),
+    /// pass 2 decodes `t` over the decoder's halo widened by ``Halo/encoder`` / 8 feature pixels
+    /// each side (the pass-2 shapes, their encoder passes and the pass-2 tile's tensors grow so),
+    /// and encodes `g(t)` again over the tile and ``Halo/encoder``: an encoder pass over that crop
+    /// (pooled with the others) and ``measuredBytesPerPixel`` over it for the four layers it keeps
+    /// and the interior cut from each.
+    ///
     /// A content that is not resized but whose samples are not 8-bit (a 16-bit or transparent PNG)
     /// is held as floats: 9 B per pixel more than this counts.
     public static func tiledPeakBytes(
         content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false,
-        resizes: Bool = true, output: TiledOutput = .bytes, resizedBack: (width: Int, height: Int)? = nil
+        resizes: Bool = true, output: TiledOutput = .bytes, resizedBack: (width: Int, height: Int)? = nil, measuring: Bool = false
     ) -> Int {
         let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
         // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
@@ -162,18 +175,23 @@ public enum StylizationMemory {
                             height: tiles.rows >= 3 ? min(height, side + 2 * margin) : oneSided.height)
             return [oneSided, (twoSided.width, oneSided.height), twoSided]
         }
+        // Measuring, pass 2 takes t over as many more feature pixels as the encoder's halo covers.
+        let measured = measuring ? halo.encoder / 8 : 0
         let first = shapes(side: tile, margin: halo.encoder, width: content.width, height: content.height)
-        let second = shapes(side: tile, margin: halo.encoder + 8 * halo.decoder, width: content.width, height: content.height)
-        let features = shapes(side: tile / 8, margin: halo.decoder, width: (content.width + 7) / 8, height: (content.height + 7) / 8)
+        let second = shapes(side: tile, margin: halo.encoder + 8 * (halo.decoder + measured), width: content.width, height: content.height)
+        let features = shapes(side: tile / 8, margin: halo.decoder + measured, width: (content.width + 7) / 8, height: (content.height + 7) / 8)
         var passes = styles.map { [encoderFloats($0), encoderFloats($0)] }
         passes += first.map { [encoderFloats($0), encoderFloats($0)] }
         passes += second.map { [encoderFloats($0), encoderFloats($0)] }
-        passes += features.map { size in
+        for size in features {
             let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: Double(size.height), width: Double(size.width))
-            return [decoder.floats, decoder.floats, decoder.partialSums]
+            passes.append([decoder.floats, decoder.floats, decoder.partialSums])
+            // g(t) over the tile and the encoder's halo (the first pass's shapes), encoded again.
+            if measuring { passes += first.map { [encoderFloats($0), encoderFloats($0)] } }
         }
         let peak = poolPeak(passes)
         let tilePixels = Double(second[2].width) * Double(second[2].height)
+        let measuredPixels = measuring ? Double(first[2].width) * Double(first[2].height) : 0
         let pixels = Double(content.width) * Double(content.height)
         let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
         let reading = resizes ? Double(sourceBytesPerPixel) * Double(sourcePixels) + Double(tiledResizedBytesPerPixel) * pixels
@@ -187,7 +205,7 @@ public enum StylizationMemory {
         let stylePixels = styles.map { Double($0.width) * Double($0.height) }
         let styleTensors = Double(tensorBytesPerPixel) * (stylePixels.max() ?? 0) + 32 * stylePixels.reduce(0, +)
         let tilesPhase = 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + styleTensors + planes + kept
-            + (resizedBack == nil ? 0 : 12 * pixels)
+            + Double(measuredBytesPerPixel) * measuredPixels + (resizedBack == nil ? 0 : 12 * pixels)
         let resizing = resizedBack.map { 4 * peak + styleTensors + planes + Double(resizedBackBytes(content: content, output: $0)) } ?? 0
         return saturated(Double(fixedBytes) + max(reading, tilesPhase, resizing))
     }
@@ -346,6 +364,26 @@ public enum StylizationMemory {
         return result
     }
 
+    /// Each job's estimated peak bytes (by content path) when stylized in tiles of `tile` as a
+    /// pipeline with that ``Tiling`` runs it: whole when there is no tile or its sized content's
+    /// longer side is no longer than the tile (``peakBytes(content:styles:sourcePixels:)``), else in
+    /// tiles (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``,
+    /// its losses measured over them when `measuring`). `Int.max` for a content that cannot be sized.
+    /// Image sizes come from the files' headers.
+    public static func peakBytes(
+        jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, tile: Int?, measuring: Bool = false
+    ) throws(StyleTransferError) -> [(path: String, bytes: Int)] {
+        try measured(jobs, styleSizing: styleSizing).map { job in
+            guard let size = contentSizing.sizedDimensions(width: job.source.width, height: job.source.height) else { return (job.path, .max) }
+            guard let tile, max(size.width, size.height) > tile else {
+                return (job.path, peakBytes(content: size, styles: job.styles, sourcePixels: job.sourcePixels))
+            }
+            return (job.path, tiledPeakBytes(content: size, tile: tile, styles: job.styles, sourcePixels: job.sourcePixels, resizes: contentSizing.resizes,
+                                             output: job.output, resizedBack: contentSizing.resizedBackDimensions(width: job.source.width, height: job.source.height),
+                                             measuring: measuring))
+        }
+    }
+
     /// The largest tile side chosen by itself: beyond it the halos' share is small and the whole
     /// planes dominate, so larger tiles save little time for much memory.
     public static let largestChosenTile = 2048
@@ -354,19 +392,30 @@ public enum StylizationMemory {
     /// (``available(maxMemory:environment:meminfo:)``; `forced` is `--tile`; each job's output as
     /// its path says, ``TiledOutput/init(path:)``): nil when every job fits
     /// whole (or the memory is unknown and nothing is forced), else tiles of the smallest side a job
-    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``). A content no larger
+    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``). A content no larger
     /// than the tile is still stylized whole, so one tiling serves every job. The tiling keeps pass
     /// 1's features (``Tiling/keepsFeatures``, about half the work) when every tiled job fits with them.
     public static func tiling(
         jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?, maxMemory: String?
     ) throws(StyleTransferError) -> Tiling? {
         guard let available = try available(maxMemory: maxMemory) else { return forced }
+        return try tiling(jobs: jobs, contentSizing: contentSizing, styleSizing: styleSizing, forced: forced, available: available)
+    }
+
+    /// ``tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)`` in `available` bytes, each
+    /// job's losses measured over its tiles when `measuring` (a sweep's metrics:
+    /// ``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``).
+    public static func tiling(
+        jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?,
+        available: (bytes: Int, source: String), measuring: Bool = false
+    ) throws(StyleTransferError) -> Tiling? {
         var chosen: Int?
         var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput,
                      resizedBack: (width: Int, height: Int)?)] = []
         for job in try measured(jobs, styleSizing: styleSizing) {
             if let side = try tile(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
-                                   sourcePixels: job.sourcePixels, forced: forced?.tile, available: available, output: job.output) {
+                                   sourcePixels: job.sourcePixels, forced: forced?.tile, available: available, output: job.output,
+                                   measuring: measuring) {
                 chosen = min(chosen ?? side, side)
                 // tile() returns a side only for a content it could size.
                 tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels, job.output,
@@ -376,16 +425,16 @@ public enum StylizationMemory {
         guard let chosen else { return forced }
         let keeps = tiled.allSatisfy {
             tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true,
-                           resizes: contentSizing.resizes, output: $0.output, resizedBack: $0.resizedBack) <= available.bytes
+                           resizes: contentSizing.resizes, output: $0.output, resizedBack: $0.resizedBack, measuring: measuring) <= available.bytes
         }
         return Tiling(checked: chosen, keepsFeatures: keeps)
     }
 
     /// The tiling one content takes (a video's frames: `output` ``TiledOutput/bytes``): nil when it fits whole and no tile is
-    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``'s
+    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``'s
     /// side, keeping pass 1's features when that fits too.
     ///
-    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``.
+    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``.
     public static func tiling(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
         sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes
@@ -401,7 +450,7 @@ public enum StylizationMemory {
 
     /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole
     /// (``peakBytes(content:styles:sourcePixels:)``) and no tile is `forced`, or when it is no larger
-    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:)``, for `output`)
+    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``, for `output`)
     /// fits; else the largest multiple of 8 from ``Tiling/minimumTile`` to ``largestChosenTile`` (and
     /// below the content's longer side) that fits.
     ///
@@ -414,7 +463,7 @@ public enum StylizationMemory {
     ///   `--content-size` that fits.
     public static func tile(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
-        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes, measuring: Bool = false
     ) throws(StyleTransferError) -> Int? {
         guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else {
             try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
@@ -431,7 +480,7 @@ public enum StylizationMemory {
         }
         func needed(_ tile: Int) -> Int {
             tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes, output: output,
-                           resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height))
+                           resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height), measuring: measuring)
         }
         let minimum = needed(Tiling.minimumTile)
         guard minimum <= available.bytes else {
@@ -440,7 +489,8 @@ public enum StylizationMemory {
                 guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return .max }
                 return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels),
                            tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes,
-                                          output: output, resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height)))
+                                          output: output, resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height),
+                                          measuring: measuring))
             }
             throw .tilesDoNotFit(path: path, width: size.width, height: size.height, minimum: minimum, available: available.bytes,
                                  source: available.source, largestFittingSize: fitting)
@@ -498,7 +548,7 @@ public enum StylizationMemory {
 extension ImageSizing {
     /// Whether an image sized so is resized or cropped after it is decoded, rather than kept as the
     /// file decodes it (size 0, no crop): a tiled stylization then reads it as floats first
-    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:)``).
+    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``).
     var resizes: Bool { size != 0 || crop }
 
     /// The size a stylization of a `width` x `height` image is resized back to after it is decoded

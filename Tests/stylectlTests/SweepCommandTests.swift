@@ -226,7 +226,8 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
     }
 
-    /// `stylize`'s size limit and memory estimate hold for sweeps too, before the network loads.
+    /// `stylize`'s size limit and memory estimate hold for sweeps too, before the network loads: a
+    /// `--max-memory` too small for the smallest tiles is refused naming the minimum.
     @Test func sizesBeyondTheLimitOrTheMemoryAreRefusedBeforeWork() throws {
         let inputs = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--reports-dir", temp.path] + (try models)
         let missing = run(["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--report", "weights",
@@ -234,10 +235,29 @@ import TestSupport
         #expect(missing?.hasSuffix("is not allowed; expected an existing weight file.") == true, "\(missing ?? "no error")")
         let tooLarge = run(inputs + ["--content-size", "20000", "--report", "large"])
         #expect(tooLarge == StyleTransferError.sizeOutOfRange(role: .content, size: 20000).description, "\(tooLarge ?? "no error")")
-        let tooMuchMemory = run(inputs + ["--content-size", "16384", "--report", "memory"])
+        let tooMuchMemory = run(inputs + ["--content-size", "16384", "--max-memory", "2G", "--report", "memory"])
         #expect(tooMuchMemory?.contains("stylizing '\(image("content/cornell.jpg"))' at 23328x16384 pixels needs about ") == true
+                && tooMuchMemory?.contains("even in tiles of 64 pixels (the smallest), but 2.1 GB is available (--max-memory 2G); give it at least --max-memory ") == true
                 && tooMuchMemory?.contains("the largest --content-size that fits is ") == true, "\(tooMuchMemory ?? "no error")")
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+    }
+
+    /// `--tile` and `--max-memory` are stylize's: a bad tile or budget is refused in its words (exit
+    /// code 64), `--assemble` refuses them (its shards ran in their plan's tiles), a forced tile is
+    /// recorded in the manifest and the plan a spec reruns.
+    @Test func tileAndMaxMemoryAreStylizesFlags() throws {
+        let inputs = ["--content", image("content/cornell.jpg"), "--style", image("style/sketch.png"), "--reports-dir", temp.path] + (try models)
+        #expect(run(inputs + ["--tile", "100", "--report", "bad"]) == StyleControlError.badTile(100).description)
+        #expect(run(inputs + ["--max-memory", "lots", "--report", "bad"])
+                == StyleTransferError.invalidMemorySetting(variable: "--max-memory", value: "lots").description)
+        #expect(run(["--assemble", "--report", "x", "--reports-dir", temp.path, "--tile", "256"])
+                == "'--assemble' reads the sweep from its report folder's shards/plan.json: give only --report and --reports-dir (or --spec), not '--tile'.")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.path).isEmpty)
+        #expect(run(inputs + ["--content-size", "96", "--style-size", "64", "--tile", "64", "--alpha", "1", "--report", "tiled"]) == nil)
+        let manifest = try SweepManifest.read(folder: temp.appendingPathComponent("tiled").path)
+        #expect(manifest.definition.tile == 64 && manifest.cells.allSatisfy(\.isDone))
+        let request = try SweepRequest(specFile: temp.appendingPathComponent("tiled/manifest.json").path)
+        #expect(request.tile == 64)
     }
 
     @Test func aLockedReportFolderIsRefusedNamingThePid() throws {

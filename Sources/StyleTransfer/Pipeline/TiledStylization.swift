@@ -42,7 +42,7 @@ public struct Tiling: Sendable, Equatable {
         self.featureFolder = featureFolder
     }
 
-    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:)``).
+    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``).
     init(checked tile: Int, keepsFeatures: Bool) {
         precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
         self.tile = tile

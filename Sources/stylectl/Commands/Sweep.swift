@@ -14,7 +14,10 @@ struct Sweep: ParsableCommand {
             content, N weights of b from 0 to 1); --corners a,b,c,d --steps N (N x N per content, \
             bilinear weights (1-u)(1-v), u(1-v), (1-u)v, uv: a top left, d bottom right); --style a,b \
             --mask m1,m2 (a column per mask, each style in its region). Columns also sweep \
-            --preserve-color, --alpha and, given lists, --content-size and --style-size (stroke size). Writes REPORTS-DIR/REPORT/: one PNG per cell, manifest.json \
+            --preserve-color, --alpha and, given lists, --content-size and --style-size (stroke size). As in stylize, \
+            a cell too large to stylize whole in the memory (--max-memory) runs in tiles, its losses measured over \
+            the tiles; --tile N forces tiles. The tile is chosen once for the sweep and recorded in manifest.json \
+            (and shards/plan.json): every shard and every rerun takes it. Writes REPORTS-DIR/REPORT/: one PNG per cell, manifest.json \
             (every parameter, sha256 of inputs and weights, per-cell seconds, style and content loss), \
             sheet-N.png and index.html. Each image is encoded once. An interrupted sweep resumes: cells \
             already in the folder with a matching manifest are skipped. A folder holding a different \
@@ -130,6 +133,8 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var models: ModelOptions
 
+    @OptionGroup var memory: MemoryOptions
+
     /// The flags' values, checked at parse time as `stylize` checks its own, in its words (exit
     /// code 64): alphas in [0, 1], sizes within ``ImageSizing/maximumSize``, colour preservation
     /// modes and the mask mode known; an empty item of a list is refused in the words of every
@@ -145,6 +150,7 @@ struct Sweep: ParsableCommand {
                 ("--steps", steps != nil), ("--alpha", alpha != nil), ("--preserve-color", preserveColor != nil), ("--content-size", contentSize != nil),
                 ("--style-size", styleSize != nil), ("--crop", crop), ("--cell-size", cellSize != nil), ("--overwrite", overwrite),
                 ("--no-metrics", noMetrics), ("--vgg", models.vgg != nil), ("--decoder", models.decoder != nil), ("--model", models.model != nil),
+                ("--tile", memory.tile != nil), ("--max-memory", memory.maxMemory != nil),
             ]
             if let flag = given.first(where: \.1)?.0 {
                 throw ValidationError("'\(action)' reads the sweep from its report folder's shards/plan.json: give only --report and --reports-dir (or --spec), not '\(flag)'.")
@@ -247,6 +253,7 @@ struct Sweep: ParsableCommand {
         if let vgg = models.vgg { request.vgg = vgg }
         if let decoder = models.decoder { request.decoder = decoder }
         if let model = models.model { request.model = model }
+        if let tile = memory.tile { request.tile = tile }
         return request
     }
 
@@ -317,11 +324,18 @@ struct Sweep: ParsableCommand {
             do { files = try ModelFiles.locate(vgg: request.vgg, decoder: request.decoder, variant: request.model).resolvingVariant() } catch {
                 throw CommandFailure(error.description)
             }
-            configuration = try request.configuration(models: files, toolVersion: StyleCtl.configuration.version)
-            // The inputs and the report folder are checked before the network is loaded.
-            try checkSweep(configuration, shard: shard)
+            var asked = try request.configuration(models: files, toolVersion: StyleCtl.configuration.version)
+            // --max-memory as a byte count (checked by MemoryOptions.validate()); without it, the library's default budget.
+            if let maxMemory = memory.maxMemory {
+                do { asked.memory = try StylizationMemory.available(maxMemory: maxMemory) } catch { throw CommandFailure(error.description) }
+            }
+            // The inputs, the report folder and the memory (the tiles settled) are checked before the network is loaded.
+            configuration = try checkSweep(asked, shard: shard)
         } catch let error as ReportError {
             throw CommandFailure(error.description)
+        }
+        if let tile = configuration.tiling?.tile, memory.tile == nil {
+            printError("sweep: contents larger than \(tile) pixels are stylized in tiles of \(tile) (recorded in the report: every shard and rerun takes them)")
         }
         let stylizer: Stylizer
         do { stylizer = try Stylizer(models: configuration.models) } catch { throw CommandFailure(error.description) }

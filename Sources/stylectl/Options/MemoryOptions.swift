@@ -1,12 +1,12 @@
 // Options that bound a stylization's memory, shared by the commands that take images of any size
-// (stylize, video).
+// (stylize, video, sweep).
 
 import ArgumentParser
 import StyleTransfer
 
 struct MemoryOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp(
-        "Stylize images (contents, video frames) with a side longer than this many pixels (a multiple of 8, at least 64) in tiles of this side.",
+        "Stylize images (contents, video frames, a sweep's cells) with a side longer than this many pixels (a multiple of 8, at least 64) in tiles of this side.",
         discussion: "The encoder and decoder run on overlapping tiles and AdaIN takes the whole image's statistics, so the image equals the untiled one within float rounding, with every control (masks too)."))
     var tile: Int?
 
