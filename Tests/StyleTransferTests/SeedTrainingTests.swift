@@ -167,25 +167,8 @@ enum SeedTrainingGoldens {
 }
 
 @Suite struct SeedTrainingRunTests {
-    /// A folder holding `count` PNGs cut from the shared image `name`, `width` x `height`.
-    private func folder(_ kind: String, _ name: String, width: Int, height: Int, count: Int) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("seedtrain-\(kind)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let image = try readImage(path: TestPaths.sharedImages.appendingPathComponent("\(kind)/\(name)").path)
-        for i in 0 ..< count {
-            try writeImage(try resizeBilinear(image, width: width + 3 * i, height: height), path: "\(folder)/\(i).png")
-        }
-        return folder
-    }
-
     private func configuration(output: String) throws -> DecoderTrainingConfiguration {
-        var c = DecoderTrainingConfiguration(model: .seed, contentFolder: try folder("content", "cornell.jpg", width: 40, height: 30, count: 2),
-                                                 styleFolder: try folder("style", "woman_with_hat_matisse.jpg", width: 30, height: 36, count: 2),
-                                                 outputFolder: output)
-        c.vggWeights = try VariantGoldens.path("seed_vgg19.pth")
-        c.initialDecoder = try VariantGoldens.path("seed_decoder.pth")
-        (c.iterations, c.batchSize, c.imageSize, c.cropSize, c.saveInterval) = (2, 2, 24, 16, 2)
-        return c
+        try smallTrainingRun(model: .seed, vgg: "seed_vgg19.pth", decoder: "seed_decoder.pth", output: output)
     }
 
     /// The seed's defaults come from its table; a run saves a decoder under the seed's keys that the

@@ -201,25 +201,8 @@ enum TorchTrainingGoldens {
 }
 
 @Suite struct TorchTrainingRunTests {
-    /// A folder holding `count` PNGs cut from the shared image `name`, `width` x `height`.
-    private func folder(_ kind: String, _ name: String, width: Int, height: Int, count: Int) throws -> String {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("torchtrain-\(kind)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let image = try readImage(path: TestPaths.sharedImages.appendingPathComponent("\(kind)/\(name)").path)
-        for i in 0 ..< count {
-            try writeImage(try resizeBilinear(image, width: width + 3 * i, height: height), path: "\(folder)/\(i).png")
-        }
-        return folder
-    }
-
     private func configuration(output: String) throws -> DecoderTrainingConfiguration {
-        var c = DecoderTrainingConfiguration(model: .torch, contentFolder: try folder("content", "cornell.jpg", width: 40, height: 30, count: 2),
-                                             styleFolder: try folder("style", "woman_with_hat_matisse.jpg", width: 30, height: 36, count: 2),
-                                             outputFolder: output)
-        c.vggWeights = try VariantGoldens.path("torch_vgg_normalised.t7")
-        c.initialDecoder = try VariantGoldens.path("torch_decoder.t7")
-        (c.iterations, c.batchSize, c.imageSize, c.cropSize, c.saveInterval) = (2, 2, 24, 16, 2)
-        return c
+        try smallTrainingRun(model: .torch, vgg: "torch_vgg_normalised.t7", decoder: "torch_decoder.t7", output: output)
     }
 
     /// train.lua's defaults come from the torch model's table; a run saves decoder_iter_2.t7, an

@@ -5,9 +5,6 @@ import Foundation
 
 /// A `.t7` file's `nn.Sequential` as torchfile reads it.
 public enum TorchfileReading {
-    /// The venv's python, made by Scripts/test.
-    public static let python = TestPaths.repoRoot.appendingPathComponent(".build-goldens/venv/bin/python")
-
     /// The reading script: the root's class, and per module its class, its scalar fields and its
     /// weight and bias (shape and numpy dtype; the values written as raw little-endian float32 to
     /// `<folder>/<module>.weight.f32` and `.bias.f32`).
@@ -36,29 +33,7 @@ public enum TorchfileReading {
     /// Runs the script on `path`: the root's class name and the modules' entries; the weights'
     /// values go to `folder` (which must exist), read back with ``values(_:module:field:)``.
     public static func read(_ path: String, valuesTo folder: String) throws -> (className: String, modules: [[String: Any]]) {
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            throw Failure(description: "\(python.path) is missing: run Scripts/test once (it makes the venv with torchfile)")
-        }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = ["-c", script, path, folder]
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("torchfile-\(UUID().uuidString).err")
-        guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else {
-            throw Failure(description: "cannot create \(errorFile.path) for the script's standard error")
-        }
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let output = Pipe()
-        process.standardOutput = output
-        let errorHandle = try FileHandle(forWritingTo: errorFile)
-        defer { try? errorHandle.close() }
-        process.standardError = errorHandle
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let errorText = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
-            throw Failure(description: "torchfile could not read \(path) (\(process.terminationStatus)): \(errorText)")
-        }
+        let data = try GoldensPython.run(["-c", script, path, folder], what: "torchfile's reading of \(path)", needs: "torchfile")
         guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any], let className = json["class"] as? String,
               let modules = json["modules"] as? [[String: Any]] else {
             throw Failure(description: "torchfile's reading of \(path) is not the expected JSON")
