@@ -205,8 +205,12 @@ final class ForwardPlan: Sendable {
             case .upsample:
                 upsampleNearest2xForward(source, from, destination, to)
             case .upsampleInNextStep:
-                // The input stays in `source` for the next step; a kept output is upsampled on its own.
-                if keeping.contains(index) { outputs[index] = exportTensor(source, from).upsampledNearest2x() }
+                // The input stays in `source` for the next step. A kept output is upsampled into
+                // `destination`, which the next step then overwrites.
+                if keeping.contains(index) {
+                    upsampleNearest2xForward(source, from, destination, to)
+                    outputs[index] = exportTensor(destination, to)
+                }
                 lap(layerNames[index], implementation: "in the next step")
                 continue
             }

@@ -24,19 +24,3 @@ func upsampleNearest2xForward(_ input: UnsafePointer<Float>, _ inputLayout: Acti
         }
     }
 }
-
-extension Tensor {
-    /// This tensor upsampled as ``upsampleNearest2xForward(_:_:_:_:)`` does: (N, C, H, W) to
-    /// (N, C, 2H, 2W), output (y, x) is input (y / 2, x / 2). For a kept output of an upsampling
-    /// that a forward pass computes together with the next convolution (``UpsampledConvolutionForward``).
-    func upsampledNearest2x() -> Tensor {
-        let (planes, h, w) = (batch * channels, height, width)
-        var values = [Float](repeating: 0, count: 4 * planes * h * w)
-        for plane in 0 ..< planes {
-            for y in 0 ..< 2 * h {
-                for x in 0 ..< 2 * w { values[(plane * 2 * h + y) * 2 * w + x] = self.values[(plane * h + y / 2) * w + x / 2] }
-            }
-        }
-        return Tensor(shape: [batch, channels, 2 * h, 2 * w], values: values)
-    }
-}
