@@ -9,7 +9,7 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// Per layer, by ``prefersWinograd(inChannels:outChannels:)``: Winograd F(4x4, 3x3) for the
     /// 3x3 layers where it measured faster, oneDNN's direct convolution for the others; and a 3x3
     /// layer after a nearest 2x upsampling computed with it from the smaller input
-    /// (``UpsampledConvolutionForward``), by the same rule.
+    /// (``UpsampledConvolutionForward``) where ``prefersUpsampledConvolution(inChannels:outChannels:)`` says.
     case automatic
     /// oneDNN's direct convolution for every layer (today's path; the reference for tests and benchmarks).
     case direct
