@@ -148,8 +148,8 @@ final class StylizerHandle: @unchecked Sendable {
         }
         do {
             tiling = try StylizationMemory.tiling(
-                jobs: [StylizationJob(content: content, styles: controls.styles, output: "")], contentSizing: sizing.content,
-                styleSizing: sizing.style, forced: sizing.tile, maxMemory: sizing.maxMemory)
+                jobs: [StylizationJob(content: content, styles: controls.styles, output: "", masks: controls.mask?.paths ?? [])],
+                contentSizing: sizing.content, styleSizing: sizing.style, forced: sizing.tile, maxMemory: sizing.maxMemory, measuring: measuring)
         } catch {
             throw APIFailure(error)
         }

@@ -96,7 +96,7 @@ private func tiling(side: Int, keepsFeatures: Bool = false) throws(ReportError) 
     }
 }
 
-/// The distinct stylizations of a sweep's grid (content and styles), grouped by their content and
+/// The distinct stylizations of a sweep's grid (content, styles and mask), grouped by their content and
 /// style sizings, in a fixed order: what ``StylizationMemory`` estimates.
 func memoryGroups(_ definition: SweepDefinition) -> [(content: ImageSizing, style: ImageSizing, jobs: [StylizationJob])] {
     var seen = Set<[String]>()
@@ -104,8 +104,10 @@ func memoryGroups(_ definition: SweepDefinition) -> [(content: ImageSizing, styl
     for cell in SweepManifest(definition: definition).cells {
         let sizing = cell.sizing(in: definition)
         let key = "\(sizing.content.size) \(sizing.style.size)"
-        guard seen.insert([key, cell.content] + cell.styles).inserted else { continue }
-        groups[key, default: (sizing.content, sizing.style, [])].jobs.append(StylizationJob(content: cell.content, styles: cell.styles, output: cell.output))
+        let masks = cell.mask.map { [$0] } ?? []
+        guard seen.insert([key, cell.content] + cell.styles + masks).inserted else { continue }
+        groups[key, default: (sizing.content, sizing.style, [])].jobs.append(StylizationJob(content: cell.content, styles: cell.styles, output: cell.output,
+                                                                                            masks: masks))
     }
     return groups.keys.sorted().map { groups[$0]! }
 }

@@ -14,11 +14,16 @@ public struct StylizationJob: Sendable, Equatable {
     /// One style, or several (interpolation or masks), in order.
     public var styles: [String]
     public var output: String
+    /// The mask files (``SpatialMask/paths``), which the memory estimate counts
+    /// (``StylizationMemory/Masks``); empty without a mask. ``plan(content:styles:output:otherInputs:)``
+    /// leaves them empty: the controls bring them (``StylizationTask/job``).
+    public var masks: [String]
 
-    public init(content: String, styles: [String], output: String) {
+    public init(content: String, styles: [String], output: String, masks: [String] = []) {
         self.content = content
         self.styles = styles
         self.output = output
+        self.masks = masks
     }
 
     /// The extensions an output image may have (any case).

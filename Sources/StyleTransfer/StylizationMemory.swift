@@ -47,18 +47,70 @@ public enum StylizationMemory {
     /// The flag that sets the memory budget of `stylize`, before ``limitVariable``.
     public static let maxMemoryFlag = "--max-memory"
 
+    /// The mask files of a masked stylization (``SpatialMask``) as the estimates count them: each
+    /// file's pixels, from its header, and the regions they give (one per style).
+    ///
+    /// A stylization reads every mask whole, as float RGB at the file's own resolution, whatever
+    /// the content's size (``SpatialMask/images(styleCount:contentWidth:contentHeight:)``), and
+    /// samples one weight plane per region from them on each feature map it needs
+    /// (``RegionWeights``): relu4_1's for AdaIN and, when the losses are measured, relu1_1's to
+    /// relu4_1's over the whole map (64 + 16 + 4 + 1 = 85 planes of relu4_1's size, 5.3 B per
+    /// content pixel per region).
+    public struct Masks: Sendable, Equatable {
+        /// Each mask file's pixels.
+        public var pixels: [Int]
+        /// The regions the masks give: one per style.
+        public var regions: Int
+
+        public init(pixels: [Int], regions: Int) {
+            self.pixels = pixels
+            self.regions = regions
+        }
+
+        /// The masks of the files at `paths` for `regions` styles, from the files' headers
+        /// (`readImageSize(path:limits:)`: nothing is decoded); nil for no paths.
+        public init?(paths: [String], regions: Int) throws(StyleTransferError) {
+            guard !paths.isEmpty else { return nil }
+            var pixels: [Int] = []
+            for path in paths {
+                do {
+                    let size = try readImageSize(path: path)
+                    pixels.append(size.width * size.height)
+                } catch { throw .image(error) }
+            }
+            self.init(pixels: pixels, regions: regions)
+        }
+
+        /// The mask images while they are read and held: 12 B per pixel of every mask (float RGB),
+        /// and the largest as it decodes (``sourceBytesPerPixel``: its 8-bit samples beside its floats).
+        var imageBytes: Double {
+            12 * pixels.reduce(0) { $0 + Double($1) } + Double(sourceBytesPerPixel - 12) * Double(pixels.max() ?? 0)
+        }
+
+        /// The region weights over a relu4_1 map of `featurePixels`: a plane of floats per region,
+        /// at relu4_1 alone, or with `measuring` at each loss layer (85 times relu4_1's pixels).
+        func weightBytes(featurePixels: Double, measuring: Bool) -> Double {
+            4 * Double(regions) * featurePixels * (measuring ? 85 : 1)
+        }
+    }
+
     /// The estimated peak bytes of stylizing content sized `content` with styles sized `styles`,
-    /// the images decoded from sources of `sourcePixels` pixels in all (the largest at one time).
-    /// Computed in floating point, so absurd sizes give a huge estimate rather than an overflow;
-    /// the result saturates at `Int.max`.
-    public static func peakBytes(content: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int) -> Int {
+    /// the images decoded from sources of `sourcePixels` pixels in all (the largest at one time),
+    /// and `masks` (``Masks``: their images and the region weights at relu4_1, held for the whole
+    /// stylization). Computed in floating point, so absurd sizes give a huge estimate rather than
+    /// an overflow; the result saturates at `Int.max`.
+    public static func peakBytes(
+        content: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, masks: Masks? = nil
+    ) -> Int {
         let contentEncoder = encoderFloats(content)
         let (h, w) = ((Double(content.height) / 8).rounded(.up), (Double(content.width) / 8).rounded(.up))
         let decoder = largestActivation(Decoder.architecture[...], channels: 512, height: h, width: w)
         let peak = poolPeak([[contentEncoder, contentEncoder]] + styles.map { [encoderFloats($0), encoderFloats($0)] }
                             + [[decoder.floats, decoder.floats, decoder.partialSums]])
         let pixels = Double(content.width) * Double(content.height)
-        return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * pixels + Double(sourceBytesPerPixel) * Double(sourcePixels))
+        let maskBytes = masks.map { $0.imageBytes + $0.weightBytes(featurePixels: h * w, measuring: false) } ?? 0
+        return saturated(Double(fixedBytes) + 4 * peak + Double(tensorBytesPerPixel) * pixels + Double(sourceBytesPerPixel) * Double(sourcePixels)
+                         + maskBytes)
     }
 
     /// The plane a tiled stylization holds whole whatever its output, per content pixel: the sized
@@ -67,7 +119,7 @@ public enum StylizationMemory {
     /// samples, and libjpeg's coefficients, for every output.)
     public static let tiledBytesPerPixel = 3
     /// How a tiled stylization's output leaves it, for what it holds of the output
-    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``): one
+    /// (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:masks:)``): one
     /// band of output rows in flight (3 B per pixel over the width and a tile's height) and, per
     /// content pixel, ``bytesPerPixel``.
     public enum TiledOutput: Sendable, Equatable {
@@ -134,7 +186,7 @@ public enum StylizationMemory {
     /// - the tiles: the styles' encoder passes (whole), the tiles' encoder passes (pass 1 over the
     ///   tile and ``Halo/encoder``, pass 2 over the tile, the decoder's halo and the encoder's) and
     ///   decoder passes (over the tile and ``Halo/decoder``) for a corner, an edge and an interior
-    ///   tile, pooled as in ``peakBytes(content:styles:sourcePixels:)``; ``tiledTensorCopies`` times
+    ///   tile, pooled as in ``peakBytes(content:styles:sourcePixels:masks:)``; ``tiledTensorCopies`` times
     ///   ``tensorBytesPerPixel`` over one pass-2 tile; the styles' tensors (``tensorBytesPerPixel``
     ///   over the largest style, the heap keeping its encoding's blocks, and 32 B per pixel of each
     ///   style for its relu4_1: a seed run's styles are as large as its content, 1,024 x 1,024 for a
@@ -157,11 +209,19 @@ public enum StylizationMemory {
     /// (pooled with the others) and ``measuredBytesPerPixel`` over it for the four layers it keeps
     /// and the interior cut from each.
     ///
+    /// With `masks` (``Masks``), the tiles hold the region weights over the whole map (at relu4_1,
+    /// and with `measuring` at each loss layer), and a phase comes between the reading and the
+    /// tiles: the mask images, read after the content and held while the styles are encoded and
+    /// the region weights made from them (with `measuring`, a grey plane of relu1_1's size beside
+    /// them), over the content's planes, the styles' tensors and the pooled buffers of every pass
+    /// (a run's earlier stylizations, a sweep's earlier cells, leave them allocated).
+    ///
     /// A content that is not resized but whose samples are not 8-bit (a 16-bit or transparent PNG)
     /// is held as floats: 9 B per pixel more than this counts.
     public static func tiledPeakBytes(
         content: (width: Int, height: Int), tile: Int, styles: [(width: Int, height: Int)], sourcePixels: Int, keepsFeatures: Bool = false,
-        resizes: Bool = true, output: TiledOutput = .bytes, resizedBack: (width: Int, height: Int)? = nil, measuring: Bool = false
+        resizes: Bool = true, output: TiledOutput = .bytes, resizedBack: (width: Int, height: Int)? = nil, measuring: Bool = false,
+        masks: Masks? = nil
     ) -> Int {
         let halo = Halo(encoderArchitecture: VGGEncoder.architecture)
         // The shapes of a pass's tiles as they come (a corner, an edge, the interior: margins on one
@@ -193,7 +253,8 @@ public enum StylizationMemory {
         let tilePixels = Double(second[2].width) * Double(second[2].height)
         let measuredPixels = measuring ? Double(first[2].width) * Double(first[2].height) : 0
         let pixels = Double(content.width) * Double(content.height)
-        let kept = keepsFeatures ? 4 * 512 * (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up) : 0
+        let featurePixels = (Double(content.width) / 8).rounded(.up) * (Double(content.height) / 8).rounded(.up)
+        let kept = keepsFeatures ? 4 * 512 * featurePixels : 0
         let reading = resizes ? Double(sourceBytesPerPixel) * Double(sourcePixels) + Double(tiledResizedBytesPerPixel) * pixels
                               : Double(tiledSourceBytesPerPixel) * Double(sourcePixels)
         let bandWidth = Double(resizedBack?.width ?? content.width), bandHeight = Double(min(tile, resizedBack?.height ?? content.height))
@@ -204,10 +265,12 @@ public enum StylizationMemory {
         // heap, as a tile's are), and each style's relu4_1 (512 floats per 64 pixels) for the run.
         let stylePixels = styles.map { Double($0.width) * Double($0.height) }
         let styleTensors = Double(tensorBytesPerPixel) * (stylePixels.max() ?? 0) + 32 * stylePixels.reduce(0, +)
+        let regionWeights = masks.map { $0.weightBytes(featurePixels: featurePixels, measuring: measuring) } ?? 0
         let tilesPhase = 4 * peak + Double(tiledTensorCopies * tensorBytesPerPixel) * tilePixels + styleTensors + planes + kept
-            + Double(measuredBytesPerPixel) * measuredPixels + (resizedBack == nil ? 0 : 12 * pixels)
-        let resizing = resizedBack.map { 4 * peak + styleTensors + planes + Double(resizedBackBytes(content: content, output: $0)) } ?? 0
-        return saturated(Double(fixedBytes) + max(reading, tilesPhase, resizing))
+            + Double(measuredBytesPerPixel) * measuredPixels + (resizedBack == nil ? 0 : 12 * pixels) + regionWeights
+        let resizing = resizedBack.map { 4 * peak + styleTensors + planes + regionWeights + Double(resizedBackBytes(content: content, output: $0)) } ?? 0
+        let masking = masks.map { 4 * peak + styleTensors + planes + $0.imageBytes + regionWeights + (measuring ? 4 * 64 * featurePixels : 0) } ?? 0
+        return saturated(Double(fixedBytes) + max(reading, tilesPhase, resizing, masking))
     }
 
     /// What resizing a tiled stylization back to its `output` size holds besides the tiles' pooled
@@ -332,15 +395,27 @@ public enum StylizationMemory {
         guard let available = try available() else { return }
         for job in try measured(jobs, styleSizing: styleSizing) {
             try check(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
-                      sourcePixels: job.sourcePixels, available: available)
+                      sourcePixels: job.sourcePixels, available: available, masks: job.masks)
         }
     }
 
-    /// Each job's content path and source size, its styles' sized dimensions and the largest source
-    /// decoded, from the files' headers, and how its output leaves a tiled stylization (by its path).
-    private static func measured(
-        _ jobs: [StylizationJob], styleSizing: ImageSizing
-    ) throws(StyleTransferError) -> [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput)] {
+    /// A job's sizes as the estimates take them, from its files' headers.
+    private struct MeasuredJob {
+        /// The content's path and its source size.
+        var path: String
+        var source: (width: Int, height: Int)
+        /// The styles' sized dimensions.
+        var styles: [(width: Int, height: Int)]
+        /// The largest source decoded (content or style).
+        var sourcePixels: Int
+        /// How its output leaves a tiled stylization (by its path).
+        var output: TiledOutput
+        /// Its masks, nil without.
+        var masks: Masks?
+    }
+
+    /// Each job's ``MeasuredJob``, each file's header read once.
+    private static func measured(_ jobs: [StylizationJob], styleSizing: ImageSizing) throws(StyleTransferError) -> [MeasuredJob] {
         var sizes: [String: (width: Int, height: Int)] = [:]
         func size(_ path: String) throws(StyleTransferError) -> (width: Int, height: Int) {
             if let known = sizes[path] { return known }
@@ -349,7 +424,7 @@ public enum StylizationMemory {
             sizes[path] = size
             return size
         }
-        var result: [(path: String, source: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput)] = []
+        var result: [MeasuredJob] = []
         for job in jobs {
             let source = try size(job.content)
             var styles: [(width: Int, height: Int)] = []
@@ -359,15 +434,16 @@ public enum StylizationMemory {
                 sourcePixels = max(sourcePixels, styleSource.width * styleSource.height)
                 styles.append(styleSizing.sizedDimensions(width: styleSource.width, height: styleSource.height) ?? (.max, .max))
             }
-            result.append((job.content, source, styles, sourcePixels, TiledOutput(path: job.output)))
+            result.append(MeasuredJob(path: job.content, source: source, styles: styles, sourcePixels: sourcePixels,
+                                      output: TiledOutput(path: job.output), masks: try Masks(paths: job.masks, regions: job.styles.count)))
         }
         return result
     }
 
     /// Each job's estimated peak bytes (by content path) when stylized in tiles of `tile` as a
     /// pipeline with that ``Tiling`` runs it: whole when there is no tile or its sized content's
-    /// longer side is no longer than the tile (``peakBytes(content:styles:sourcePixels:)``), else in
-    /// tiles (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``,
+    /// longer side is no longer than the tile (``peakBytes(content:styles:sourcePixels:masks:)``), else in
+    /// tiles (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:masks:)``,
     /// its losses measured over them when `measuring`). `Int.max` for a content that cannot be sized.
     /// Image sizes come from the files' headers.
     public static func peakBytes(
@@ -376,11 +452,11 @@ public enum StylizationMemory {
         try measured(jobs, styleSizing: styleSizing).map { job in
             guard let size = contentSizing.sizedDimensions(width: job.source.width, height: job.source.height) else { return (job.path, .max) }
             guard let tile, max(size.width, size.height) > tile else {
-                return (job.path, peakBytes(content: size, styles: job.styles, sourcePixels: job.sourcePixels))
+                return (job.path, peakBytes(content: size, styles: job.styles, sourcePixels: job.sourcePixels, masks: job.masks))
             }
             return (job.path, tiledPeakBytes(content: size, tile: tile, styles: job.styles, sourcePixels: job.sourcePixels, resizes: contentSizing.resizes,
                                              output: job.output, resizedBack: contentSizing.resizedBackDimensions(width: job.source.width, height: job.source.height),
-                                             measuring: measuring))
+                                             measuring: measuring, masks: job.masks))
         }
     }
 
@@ -392,65 +468,65 @@ public enum StylizationMemory {
     /// (``available(maxMemory:environment:meminfo:)``; `forced` is `--tile`; each job's output as
     /// its path says, ``TiledOutput/init(path:)``): nil when every job fits
     /// whole (or the memory is unknown and nothing is forced), else tiles of the smallest side a job
-    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``). A content no larger
+    /// needs (``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:masks:)``). A content no larger
     /// than the tile is still stylized whole, so one tiling serves every job. The tiling keeps pass
     /// 1's features (``Tiling/keepsFeatures``, about half the work) when every tiled job fits with them.
     public static func tiling(
-        jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?, maxMemory: String?
+        jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?, maxMemory: String?, measuring: Bool = false
     ) throws(StyleTransferError) -> Tiling? {
         guard let available = try available(maxMemory: maxMemory) else { return forced }
-        return try tiling(jobs: jobs, contentSizing: contentSizing, styleSizing: styleSizing, forced: forced, available: available)
+        return try tiling(jobs: jobs, contentSizing: contentSizing, styleSizing: styleSizing, forced: forced, available: available, measuring: measuring)
     }
 
-    /// ``tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)`` in `available` bytes, each
+    /// ``tiling(jobs:contentSizing:styleSizing:forced:maxMemory:measuring:)`` in `available` bytes, each
     /// job's losses measured over its tiles when `measuring` (a sweep's metrics:
-    /// ``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``).
+    /// ``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:masks:)``).
     public static func tiling(
         jobs: [StylizationJob], contentSizing: ImageSizing, styleSizing: ImageSizing, forced: Tiling?,
         available: (bytes: Int, source: String), measuring: Bool = false
     ) throws(StyleTransferError) -> Tiling? {
         var chosen: Int?
-        var tiled: [(size: (width: Int, height: Int), styles: [(width: Int, height: Int)], sourcePixels: Int, output: TiledOutput,
-                     resizedBack: (width: Int, height: Int)?)] = []
+        var tiled: [MeasuredJob] = []
         for job in try measured(jobs, styleSizing: styleSizing) {
             if let side = try tile(path: job.path, source: job.source, sizing: contentSizing, styles: job.styles,
                                    sourcePixels: job.sourcePixels, forced: forced?.tile, available: available, output: job.output,
-                                   measuring: measuring) {
+                                   measuring: measuring, masks: job.masks) {
                 chosen = min(chosen ?? side, side)
-                // tile() returns a side only for a content it could size.
-                tiled.append((contentSizing.sizedDimensions(width: job.source.width, height: job.source.height)!, job.styles, job.sourcePixels, job.output,
-                              contentSizing.resizedBackDimensions(width: job.source.width, height: job.source.height)))
+                tiled.append(job)
             }
         }
         guard let chosen else { return forced }
         let keeps = tiled.allSatisfy {
-            tiledPeakBytes(content: $0.size, tile: chosen, styles: $0.styles, sourcePixels: $0.sourcePixels, keepsFeatures: true,
-                           resizes: contentSizing.resizes, output: $0.output, resizedBack: $0.resizedBack, measuring: measuring) <= available.bytes
+            // tile() returns a side only for a content it could size.
+            tiledPeakBytes(content: contentSizing.sizedDimensions(width: $0.source.width, height: $0.source.height)!, tile: chosen, styles: $0.styles,
+                           sourcePixels: $0.sourcePixels, keepsFeatures: true, resizes: contentSizing.resizes, output: $0.output,
+                           resizedBack: contentSizing.resizedBackDimensions(width: $0.source.width, height: $0.source.height), measuring: measuring,
+                           masks: $0.masks) <= available.bytes
         }
         return Tiling(checked: chosen, keepsFeatures: keeps)
     }
 
     /// The tiling one content takes (a video's frames: `output` ``TiledOutput/bytes``): nil when it fits whole and no tile is
-    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``'s
+    /// `forced`; else tiles of ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:masks:)``'s
     /// side, keeping pass 1's features when that fits too.
     ///
-    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``.
+    /// - Throws: as ``tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:masks:)``.
     public static func tiling(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
-        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes, masks: Masks? = nil
     ) throws(StyleTransferError) -> Tiling? {
         guard let side = try tile(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, forced: forced,
-                                  available: available, output: output),
+                                  available: available, output: output, masks: masks),
               let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return nil }
         let keeps = tiledPeakBytes(content: size, tile: side, styles: styles, sourcePixels: sourcePixels, keepsFeatures: true,
                                    resizes: sizing.resizes, output: output,
-                                   resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height)) <= available.bytes
+                                   resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height), masks: masks) <= available.bytes
         return Tiling(checked: side, keepsFeatures: keeps)
     }
 
     /// The tile side a stylization of `path` needs in `available` bytes: nil when it fits whole
-    /// (``peakBytes(content:styles:sourcePixels:)``) and no tile is `forced`, or when it is no larger
-    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``, for `output`)
+    /// (``peakBytes(content:styles:sourcePixels:masks:)``) and no tile is `forced`, or when it is no larger
+    /// than the forced tile and fits whole; `forced` when its tiled estimate (``tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:masks:)``, for `output`)
     /// fits; else the largest multiple of 8 from ``Tiling/minimumTile`` to ``largestChosenTile`` (and
     /// below the content's longer side) that fits.
     ///
@@ -463,34 +539,35 @@ public enum StylizationMemory {
     ///   `--content-size` that fits.
     public static func tile(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
-        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes, measuring: Bool = false
+        sourcePixels: Int, forced: Int?, available: (bytes: Int, source: String), output: TiledOutput = .bytes, measuring: Bool = false,
+        masks: Masks? = nil
     ) throws(StyleTransferError) -> Int? {
         guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else {
-            try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
+            try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available, masks: masks)
             return nil
         }
         let side = max(size.width, size.height)
         let largest = min(forced ?? largestChosenTile, (side - 1) / 8 * 8)
         // Whole (refused, when it does not fit, with the largest --content-size that fits): no larger
         // than the forced tile, fitting whole with none forced, or too small to tile.
-        let whole = forced.map { side <= $0 } ?? (peakBytes(content: size, styles: styles, sourcePixels: sourcePixels) <= available.bytes)
+        let whole = forced.map { side <= $0 } ?? (peakBytes(content: size, styles: styles, sourcePixels: sourcePixels, masks: masks) <= available.bytes)
         if whole || largest < Tiling.minimumTile {
-            try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available)
+            try check(path: path, source: source, sizing: sizing, styles: styles, sourcePixels: sourcePixels, available: available, masks: masks)
             return nil
         }
         func needed(_ tile: Int) -> Int {
             tiledPeakBytes(content: size, tile: tile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes, output: output,
-                           resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height), measuring: measuring)
+                           resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height), measuring: measuring, masks: masks)
         }
         let minimum = needed(Tiling.minimumTile)
         guard minimum <= available.bytes else {
             // The largest size that fits whole or in the smallest tiles.
             let fitting = largestFittingSize(sizing, available: available.bytes) { sizing in
                 guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return .max }
-                return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels),
+                return min(peakBytes(content: size, styles: styles, sourcePixels: sourcePixels, masks: masks),
                            tiledPeakBytes(content: size, tile: Tiling.minimumTile, styles: styles, sourcePixels: sourcePixels, resizes: sizing.resizes,
                                           output: output, resizedBack: sizing.resizedBackDimensions(width: source.width, height: source.height),
-                                          measuring: measuring))
+                                          measuring: measuring, masks: masks))
             }
             throw .tilesDoNotFit(path: path, width: size.width, height: size.height, minimum: minimum, available: available.bytes,
                                  source: available.source, largestFittingSize: fitting)
@@ -516,11 +593,11 @@ public enum StylizationMemory {
     /// that would fit.
     public static func check(
         path: String, source: (width: Int, height: Int), sizing: ImageSizing, styles: [(width: Int, height: Int)],
-        sourcePixels: Int, available: (bytes: Int, source: String)
+        sourcePixels: Int, available: (bytes: Int, source: String), masks: Masks? = nil
     ) throws(StyleTransferError) {
         func needed(_ sizing: ImageSizing) -> (bytes: Int, size: (width: Int, height: Int)) {
             guard let size = sizing.sizedDimensions(width: source.width, height: source.height) else { return (.max, source) }
-            return (peakBytes(content: size, styles: styles, sourcePixels: sourcePixels), size)
+            return (peakBytes(content: size, styles: styles, sourcePixels: sourcePixels, masks: masks), size)
         }
         let (bytes, size) = needed(sizing)
         guard bytes > available.bytes else { return }
@@ -548,7 +625,7 @@ public enum StylizationMemory {
 extension ImageSizing {
     /// Whether an image sized so is resized or cropped after it is decoded, rather than kept as the
     /// file decodes it (size 0, no crop): a tiled stylization then reads it as floats first
-    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:)``).
+    /// (``StylizationMemory/tiledPeakBytes(content:tile:styles:sourcePixels:keepsFeatures:resizes:output:resizedBack:measuring:masks:)``).
     var resizes: Bool { size != 0 || crop }
 
     /// The size a stylization of a `width` x `height` image is resized back to after it is decoded

@@ -254,13 +254,15 @@ public func stylizeVideo(
     let info = try await probeVideo(job.content, flag: "--content")
     try job.alphaKeys?.check(duration: info.duration, flag: "--alpha-at")
     try job.weightKeys?.check(duration: info.duration, flag: "--style-weights-at")
-    let (pipeline, tile) = try framePipeline(job, info: info, pipeline: whole)
-    let smoothing = job.stabilize.map { TemporalSmoothing($0.quantity, momentum: $0.momentum) }
-    let compares = comparingUnstabilized && smoothing != nil
+    var maskInfo: VideoInfo?
     if let maskVideo = job.maskVideo {
         let mask = try await probeVideo(maskVideo, flag: "--mask-video")
         guard mask.frameCount == info.frameCount else { throw .maskLength(path: maskVideo, frames: mask.frameCount, expected: info.frameCount) }
+        maskInfo = mask
     }
+    let (pipeline, tile) = try framePipeline(job, info: info, maskInfo: maskInfo, pipeline: whole)
+    let smoothing = job.stabilize.map { TemporalSmoothing($0.quantity, momentum: $0.momentum) }
+    let compares = comparingUnstabilized && smoothing != nil
     let chunk = job.framesPerChunk(framesPerSecond: info.framesPerSecond)
     let sampleEvery = samples.map { max(1, (info.frameCount + $0 - 1) / max(1, $0)) }
     var work = try VideoWorkFolder(
@@ -442,12 +444,15 @@ public func stylizeVideo(
 /// else `STYLECTL_MAX_MEMORY`, else 3/4 of MemAvailable), each frame being one stylization at the
 /// pipeline's sizing: `pipeline` when a frame fits whole and no ``VideoJob/tile`` is forced; else
 /// the same pipeline (its stylizer, sizes and caches) in tiles
-/// (``StyleTransfer/StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:)``:
+/// (``StyleTransfer/StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:masks:)``:
 /// the forced side, or the largest that fits), which give each frame within float rounding of
 /// the whole one, keeping pass 1's features when that fits too. With `--stabilize`, whose average
 /// needs whole frames, frames that do not fit whole are refused with the largest `--content-size`
-/// that fits. Returns the pipeline and its tile side (nil: whole frames).
-func framePipeline(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeline) throws(VideoError) -> (pipeline: StylizationPipeline, tile: Int?) {
+/// that fits. The estimates count the masks: the mask image's size from its header, or the mask
+/// video's frame size (`maskInfo`). Returns the pipeline and its tile side (nil: whole frames).
+func framePipeline(
+    _ job: VideoJob, info: VideoInfo, maskInfo: VideoInfo?, pipeline: StylizationPipeline
+) throws(VideoError) -> (pipeline: StylizationPipeline, tile: Int?) {
     do throws(StyleTransferError) {
         let forced = job.tile.flatMap { try? Tiling(tile: $0) }  // checked by VideoJob.init
         guard let available = try StylizationMemory.available(maxMemory: job.maxMemory) else {
@@ -461,14 +466,18 @@ func framePipeline(_ job: VideoJob, info: VideoInfo, pipeline: StylizationPipeli
             sourcePixels = max(sourcePixels, size.width * size.height)
             styles.append(pipeline.styleSizing.sizedDimensions(width: size.width, height: size.height) ?? (.max, .max))
         }
+        // With a mask video, controls.mask's path is the video's.
+        let masks = if let maskInfo { StylizationMemory.Masks(pixels: [maskInfo.width * maskInfo.height], regions: styles.count) }
+                    else { try StylizationMemory.Masks(paths: job.controls.mask?.paths ?? [], regions: styles.count) }
         let source = (width: info.width, height: info.height)
         if job.stabilize != nil {
             try StylizationMemory.check(path: job.content, source: source, sizing: pipeline.contentSizing, styles: styles, sourcePixels: sourcePixels,
-                                        available: available)
+                                        available: available, masks: masks)
             return (pipeline, nil)
         }
         guard let tiling = try StylizationMemory.tiling(path: job.content, source: source, sizing: pipeline.contentSizing, styles: styles,
-                                                        sourcePixels: sourcePixels, forced: job.tile, available: available) else { return (pipeline, nil) }
+                                                        sourcePixels: sourcePixels, forced: job.tile, available: available, masks: masks)
+        else { return (pipeline, nil) }
         return (tiled(pipeline, tiling), tiling.tile)
     } catch {
         throw .memory(error)

@@ -8,10 +8,11 @@
 // the CPU. Before them, the cold figure: whole `stylectl stylize` processes at the size minus at
 // 64x64, --cold-runs of each (ColdStartBenchmark.swift).
 //
-// With --tiled SIZE or WxH [--tile N] [--keep-features] [--encode-again] [--square N]: one tiled stylization of a SIZE x SIZE
-// (W x H) content, written as a PNG, its seconds and peak RSS against the whole 512x512 time scaled by pixels
-// (TiledBenchmark.swift); pass 1's features kept in memory, in a temporary file (the default) or encoded again in
-// pass 2; with --square N, the seed's square sizing (N x N, resized back to W x H).
+// With --tiled SIZE or WxH [--tile N] [--keep-features] [--encode-again] [--square N] [--mask WxH] [--losses]: one tiled
+// stylization of a SIZE x SIZE (W x H) content, written as a PNG, its seconds and peak RSS against the whole 512x512 time
+// scaled by pixels (TiledBenchmark.swift); pass 1's features kept in memory, in a temporary file (the default) or encoded
+// again in pass 2; with --square N, the seed's square sizing (N x N, resized back to W x H); with --mask, two styles by
+// a two-region mask file of W x H; with --losses, the losses measured over the tiles (a sweep's metrics).
 //
 // With --train: seconds per decoder training iteration (batch 8, 256x256 by default) against
 // PyTorch's (Scripts/bench_training.py), see TrainingBench.swift. With --sweep N: an N-point alpha
@@ -21,7 +22,8 @@
 //        stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]
 //        stylebench --sweep N [--size N]
 //        stylebench --video N [--size N] [--no-pytorch]   (N frames at 640x360 and 1280x720; VideoBenchmark.swift)
-//        stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N] [--vgg FILE --decoder FILE]
+//        stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N] [--mask WxH] [--losses]
+//                   [--vgg FILE --decoder FILE]
 
 import Checkpoints
 import Foundation
@@ -45,7 +47,10 @@ struct Options {
     var keepFeatures = false
     var square: Int?
     var encodeAgain = false
+    var mask: (width: Int, height: Int)?
+    var losses = false
     var writeImage: (width: Int, height: Int, path: String)?
+    var writeMask: (width: Int, height: Int, path: String)?
     var measure: [String]?
 
     init(_ arguments: [String]) {
@@ -73,11 +78,16 @@ struct Options {
             case "--keep-features": keepFeatures = true
             case "--square": square = Int(value(flag)) ?? 0
             case "--encode-again": encodeAgain = true
+            case "--mask": mask = dimensions(value(flag))
+            case "--losses": losses = true
             case "--write-image":
                 let size = dimensions(value(flag))
                 writeImage = (size.width, size.height, value(flag))
+            case "--write-mask":
+                let size = dimensions(value(flag))
+                writeMask = (size.width, size.height, value(flag))
             case "--measure": measure = Array(rest); rest = []
-            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N]")
+            default: fail("unknown argument \(flag)\nusage: stylebench [--size N] [--runs N] [--vgg FILE --decoder FILE] [--no-pytorch] [--no-peers] [--cold-runs N]\n       stylebench --train [--batch N] [--size N] [--runs N] [--no-pytorch]\n       stylebench --sweep N [--size N]\n       stylebench --video N [--size N] [--no-pytorch]\n       stylebench --tiled SIZE|WxH [--tile N] [--keep-features] [--encode-again] [--square N] [--mask WxH] [--losses]")
             }
         }
         if train {
@@ -93,8 +103,8 @@ struct Options {
         if let tiled, min(tiled.width, tiled.height) < VGGEncoder.minimumImageSide || max(tiled.width, tiled.height) > 16384 {
             fail("--tiled needs sides from \(VGGEncoder.minimumImageSide) to 16384")
         }
-        if let writeImage, min(writeImage.width, writeImage.height) < 1 || max(writeImage.width, writeImage.height) > 16384 {
-            fail("--write-image needs sides from 1 to 16384")
+        for (flag, size) in [("--write-image", writeImage.map { ($0.width, $0.height) }), ("--write-mask", writeMask.map { ($0.width, $0.height) }), ("--mask", mask)] {
+            if let size, min(size.0, size.1) < 1 || max(size.0, size.1) > 16384 { fail("\(flag) needs sides from 1 to 16384") }
         }
         do { _ = try Tiling(tile: tile) } catch { fail("\(error)") }
         if let square, square < VGGEncoder.minimumImageSide || square > 16384 { fail("--square needs a side from \(VGGEncoder.minimumImageSide) to 16384") }
@@ -216,6 +226,10 @@ if let command = options.measure {
 }
 if let image = options.writeImage {
     writeBenchImage(width: image.width, height: image.height, path: image.path)
+    exit(0)
+}
+if let mask = options.writeMask {
+    writeBenchMask(width: mask.width, height: mask.height, path: mask.path)
     exit(0)
 }
 if let size = options.tiled {

@@ -217,6 +217,61 @@ import TestSupport
         #expect(measured - plain >= StylizationMemory.measuredBytesPerPixel * 320 * 320, "\(plain) \(measured)")
     }
 
+    /// A masks grid's cells read their mask file whole, as float RGB at its own size, while the
+    /// styles are encoded, and hold region weights over the whole map at each loss layer while the
+    /// tiles run: the estimate counts both from the mask's header. With a two-colour mask of 8 x
+    /// cornell.jpg's size (5832 x 4096) the mask dominates the smallest tiles' need, and a memory
+    /// that holds the unmasked cell in them but not the masked one is refused naming the masked
+    /// minimum, before anything is written.
+    @Test func aMaskedSweepCountsItsMasks() throws {
+        defer { try? FileManager.default.removeItem(at: temp) }
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let (width, height) = (5832, 4096)
+        var samples = [UInt8](repeating: 0, count: 3 * width * height)
+        samples.withUnsafeMutableBytes { bytes in
+            for y in 0 ..< height { memset(bytes.baseAddress! + 3 * width * y, 255, 3 * (width / 2)) }
+        }
+        let mask = folder("halves.png")
+        try writeImage(RGB8Image(width: width, height: height, samples: samples), path: mask)
+        func masked(_ name: String, memory: (bytes: Int, source: String)? = Self.plenty) throws -> SweepConfiguration {
+            SweepConfiguration(grid: .masks, contents: [sharedImage("content/cornell.jpg")],
+                               styles: [sharedImage("style/sketch.png"), sharedImage("style/mondrian.jpg")], masks: [mask], alphas: [1],
+                               contentSize: 0, styleSize: 256, models: try #require(goldenModels), folder: folder(name), toolVersion: "test",
+                               memory: memory)
+        }
+        let group = try #require(memoryGroups(try masked("masked").definition()).first)
+        #expect(group.jobs.map(\.masks) == [[mask]])
+        func minimum(_ jobs: [StylizationJob]) throws -> Int {
+            try #require(try StylizationMemory.peakBytes(jobs: jobs, contentSizing: group.content, styleSizing: group.style,
+                                                         tile: Tiling.minimumTile, measuring: true).first).bytes
+        }
+        let needed = try minimum(group.jobs)
+        let unmasked = try minimum(group.jobs.map { StylizationJob(content: $0.content, styles: $0.styles, output: $0.output) })
+        print("masked sweep cell, 729x512 in tiles of 64 with a 5832x4096 mask: \(StylizationMemory.format(needed)); unmasked \(StylizationMemory.format(unmasked))")
+        // The mask images (16 B per mask pixel) over the weights and the runtime.
+        #expect(needed >= StylizationMemory.fixedBytes + 16 * width * height && unmasked < StylizationMemory.fixedBytes + 16 * width * height)
+        let small = (bytes: needed - 1, source: "--max-memory \(needed - 1)")
+        // The same styles mixed over the whole content (no mask) fit that memory.
+        let mixed = SweepConfiguration(contents: [sharedImage("content/cornell.jpg")],
+                                       styles: [sharedImage("style/sketch.png"), sharedImage("style/mondrian.jpg")], alphas: [1],
+                                       contentSize: 0, styleSize: 256, models: try #require(goldenModels), folder: folder("mixed"),
+                                       toolVersion: "test", styleWeights: [1, 1], memory: small)
+        #expect(try memoryGroups(mixed.definition()).first?.jobs.map(\.styles) == group.jobs.map(\.styles))
+        _ = try checkSweep(mixed)
+        let tooSmall = try masked("small", memory: small)
+        do throws(ReportError) {
+            _ = try checkSweep(tooSmall)
+            Issue.record("a memory below the masked cell's smallest tiles was accepted")
+        } catch {
+            guard case .memory(.tilesDoNotFit(_, 729, 512, let named, needed - 1, small.source, _)) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(named == needed)
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder("small")))
+    }
+
     /// A definition without a tile is written without the key (an old manifest's bytes), read back
     /// as untiled; a tampered tile is refused by the manifest's checks.
     @Test func theTileIsRecordedOnlyWhenTiledAndChecked() throws {

@@ -121,7 +121,7 @@ public struct SpatialMask: Sendable, Equatable {
         switch try layout(styleCount: styleCount) {
         case .twoRegions(let soft):
             if mode == .auto {
-                let colours = Set(Self.colourKeys(images[0]))
+                let colours = Self.colours(images[0])
                 if colours.count > 2 { throw .maskNotTwoColoured(path: paths[0], colours: colours.sorted(), styles: styleCount) }
             }
             let grey = Self.sampledGrey(images[0], featureWidth: featureWidth, featureHeight: featureHeight)
@@ -137,8 +137,7 @@ public struct SpatialMask: Sendable, Equatable {
             }
         case .labels:
             let image = images[0]
-            let colours = Self.colourKeys(image)
-            let labels = Set(colours).sorted()
+            let labels = Self.colours(image).sorted()
             guard labels.count == styleCount else {
                 throw .maskRegionCount(path: paths[0], regions: labels.count, styles: styleCount)
             }
@@ -146,7 +145,7 @@ public struct SpatialMask: Sendable, Equatable {
             let (rows, columns) = Self.nearest(image, featureWidth: featureWidth, featureHeight: featureHeight)
             for (y, row) in rows.enumerated() {
                 for (x, column) in columns.enumerated() {
-                    weights[region[colours[row * image.width + column]]! * plane + y * featureWidth + x] = 1
+                    weights[region[Self.colourKey(image, row * image.width + column)]! * plane + y * featureWidth + x] = 1
                 }
             }
         }
@@ -172,12 +171,19 @@ public struct SpatialMask: Sendable, Equatable {
         }
     }
 
-    /// Every pixel's colour as `0xRRGGBB`, each channel rounded to 8 bits.
-    static func colourKeys(_ image: RGBImage) -> [UInt32] {
+    /// Pixel `i`'s colour as `0xRRGGBB`, each channel rounded to 8 bits.
+    static func colourKey(_ image: RGBImage, _ i: Int) -> UInt32 {
         let plane = image.width * image.height
-        let p = image.pixels
         func byte(_ v: Float) -> UInt32 { UInt32((min(max(v, 0), 1) * 255).rounded()) }
-        return (0 ..< plane).map { i in byte(p[i]) << 16 | byte(p[plane + i]) << 8 | byte(p[2 * plane + i]) }
+        return byte(image.pixels[i]) << 16 | byte(image.pixels[plane + i]) << 8 | byte(image.pixels[2 * plane + i])
+    }
+
+    /// The distinct colours of the image (``colourKey(_:_:)``), gathered pixel by pixel: no plane of
+    /// keys is held beside a full-resolution mask.
+    static func colours(_ image: RGBImage) -> Set<UInt32> {
+        var colours = Set<UInt32>()
+        for i in 0 ..< image.width * image.height { colours.insert(colourKey(image, i)) }
+        return colours
     }
 }
 

@@ -136,6 +136,6 @@ extension StylizationTask {
         }
     }
 
-    /// The job ``StylizationMemory`` estimates.
-    public var job: StylizationJob { StylizationJob(content: content, styles: controls.styles, output: output) }
+    /// The job ``StylizationMemory`` estimates, with its masks.
+    public var job: StylizationJob { StylizationJob(content: content, styles: controls.styles, output: output, masks: controls.mask?.paths ?? []) }
 }

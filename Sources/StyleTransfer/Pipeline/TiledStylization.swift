@@ -19,7 +19,7 @@ import TensorCore
 public struct Tiling: Sendable, Equatable {
     public var tile: Int
     /// Keep the relu4_1 features pass 1 computes (32 bytes per image pixel) in memory and decode from
-    /// them in pass 2, when the memory allows (``StylizationMemory/tiling(jobs:contentSizing:styleSizing:forced:maxMemory:)``);
+    /// them in pass 2, when the memory allows (``StylizationMemory/tiling(jobs:contentSizing:styleSizing:forced:maxMemory:measuring:)``);
     /// else they go to a file in ``featureFolder``. Either saves pass 2 encoding each tile again
     /// (about half the work). Each tile's interior features equal the whole image's either way.
     public var keepsFeatures: Bool
@@ -42,7 +42,7 @@ public struct Tiling: Sendable, Equatable {
         self.featureFolder = featureFolder
     }
 
-    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:)``).
+    /// A side already known to be valid (chosen by ``StylizationMemory/tile(path:source:sizing:styles:sourcePixels:forced:available:output:measuring:masks:)``).
     init(checked tile: Int, keepsFeatures: Bool) {
         precondition(tile >= Self.minimumTile && tile.isMultiple(of: 8), "tile \(tile)")
         self.tile = tile
