@@ -73,20 +73,44 @@ private func decode(path: String, limits: ImageLimits) throws(ImageCodecError) -
     return decoded
 }
 
-/// The width and height an image file's header declares, read without decoding any pixel: the
-/// first 33 bytes of a PNG (its IHDR chunk), or a JPEG up to its first start-of-scan marker
-/// (libjpeg's `jpeg_read_header`). For estimating the memory a piece of work will need before
-/// starting it. The same checks as ``readImage(path:limits:)`` apply to the file and the header.
+/// The width and height an image file's header declares, read without decoding any pixel
+/// (``readImageHeader(path:limits:)``).
 ///
 /// - Throws: ``ImageCodecError`` naming the file, as ``readImage(path:limits:)`` does.
 public func readImageSize(path: String, limits: ImageLimits = .standard) throws(ImageCodecError) -> (width: Int, height: Int) {
+    let header = try readImageHeader(path: path, limits: limits)
+    return (header.width, header.height)
+}
+
+/// What an image file's header says before any pixel is decoded: for estimating the memory a
+/// piece of work will need before starting it.
+public struct ImageHeader: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// Whether ``readImageBytes(path:limits:)`` gives the image as 8-bit samples (3 bytes per
+    /// pixel) rather than nil: every JPEG, and a PNG of at most 8 bits per sample without an alpha
+    /// channel (colour types 0, 2 and 3) and without a tRNS chunk before its first IDAT. false when
+    /// a PNG's chunks before its first IDAT run past the bytes read (64 KB or more): not known.
+    public var readsAsBytes: Bool
+}
+
+/// The header of an image file, read without decoding any pixel: a PNG's chunks up to its first
+/// IDAT within the first 64 KB (its IHDR, at byte 8, gives the size), or a JPEG up to its first
+/// start-of-scan marker (libjpeg's `jpeg_read_header`). The same checks as
+/// ``readImage(path:limits:)`` apply to the file and the header.
+///
+/// - Throws: ``ImageCodecError`` naming the file, as ``readImage(path:limits:)`` does.
+public func readImageHeader(path: String, limits: ImageLimits = .standard) throws(ImageCodecError) -> ImageHeader {
     try limits.check()
     let file = try InputFile(path: path, limits: limits)
     // Enough for any PNG header, and for a JPEG whose markers before the first scan are small;
     // larger metadata (EXIF thumbnails, ICC profiles) makes it read on, doubling each time.
     var prefix = try file.read(upTo: 65536)
     let format = try imageFormat(prefix, path: path)
-    if format == .png { return try pngHeaderSize(prefix, path: path, limits: limits) }
+    if format == .png {
+        let (width, height) = try pngHeaderSize(prefix, path: path, limits: limits)
+        return ImageHeader(width: width, height: height, readsAsBytes: pngReadsAsBytes(prefix))
+    }
     while true {
         var decoded = CImageDecoded()
         let status = prefix.withUnsafeBufferPointer { cjpeg_read_size($0.baseAddress, $0.count, &decoded) }
@@ -102,7 +126,7 @@ public func readImageSize(path: String, limits: ImageLimits = .standard) throws(
         if !limits.allows(width: width, height: height) {
             throw .tooManyPixels(path: path, width: width, height: height, limit: limits.maxPixels)
         }
-        return (width, height)
+        return ImageHeader(width: width, height: height, readsAsBytes: true)
     }
 }
 
@@ -139,6 +163,24 @@ private func pngHeaderSize(_ bytes: [UInt8], path: String, limits: ImageLimits) 
         throw .tooManyPixels(path: path, width: width, height: height, limit: limits.maxPixels)
     }
     return (width, height)
+}
+
+/// Whether a PNG whose first bytes are `bytes` (its IHDR checked) decodes to 8-bit RGB samples as
+/// the shim decodes it (palettes and grey expanded; 16 bits, alpha channels and tRNS kept): a bit
+/// depth of at most 8, a colour type without alpha, and no tRNS chunk before the first IDAT among
+/// `bytes`; false when they end before an IDAT.
+private func pngReadsAsBytes(_ bytes: [UInt8]) -> Bool {
+    let (depth, colourType) = (bytes[24], bytes[25])
+    guard depth <= 8, [0, 2, 3].contains(colourType) else { return false }
+    var at = 8
+    while at + 8 <= bytes.count {
+        let length = Int(bytes[at ..< at + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        let type = bytes[at + 4 ..< at + 8]
+        if type.elementsEqual("IDAT".utf8) { return true }
+        if type.elementsEqual("tRNS".utf8) { return false }
+        at += 12 + length
+    }
+    return false
 }
 
 /// The error a decoder's status means, if any.

@@ -162,7 +162,7 @@ enum SheetPalette {
 /// that the caption of a ring-shaped region falls inside it. Nil when the mask cannot be read (the
 /// cells then fail too).
 func tintedMask(_ path: String, definition d: SweepDefinition, size: Int) -> SheetPicture? {
-    guard let mask = try? readImage(path: path) else { return nil }
+    guard let mask = try? MaskImage(path: path) else { return nil }
     let scale = min(Double(size) / Double(mask.width), Double(size) / Double(mask.height))
     let (width, height) = (max(1, Int((Double(mask.width) * scale).rounded())), max(1, Int((Double(mask.height) * scale).rounded())))
     let reading = SpatialMask(paths: [path], mode: d.spatialMaskMode, stretch: d.stretchMask)

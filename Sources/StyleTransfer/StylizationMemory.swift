@@ -48,43 +48,58 @@ public enum StylizationMemory {
     public static let maxMemoryFlag = "--max-memory"
 
     /// The mask files of a masked stylization (``SpatialMask``) as the estimates count them: each
-    /// file's pixels, from its header, and the regions they give (one per style).
+    /// file's pixels and whether it reads as 8-bit samples, from its header, and the regions they
+    /// give (one per style).
     ///
-    /// A stylization reads every mask whole, as float RGB at the file's own resolution, whatever
-    /// the content's size (``SpatialMask/images(styleCount:contentWidth:contentHeight:)``), and
+    /// A stylization reads every mask whole at the file's own resolution, whatever the content's
+    /// size (``SpatialMask/images(styleCount:contentWidth:contentHeight:)``, ``MaskImage``), and
     /// samples one weight plane per region from them on each feature map it needs
     /// (``RegionWeights``): relu4_1's for AdaIN and, when the losses are measured, relu1_1's to
     /// relu4_1's over the whole map (64 + 16 + 4 + 1 = 85 planes of relu4_1's size, 5.3 B per
     /// content pixel per region).
     public struct Masks: Sendable, Equatable {
-        /// Each mask file's pixels.
-        public var pixels: [Int]
+        /// One mask file: its pixels, and whether it reads as 8-bit samples (``ImageHeader/readsAsBytes``).
+        public struct File: Sendable, Equatable {
+            public var pixels: Int
+            public var readsAsBytes: Bool
+
+            public init(pixels: Int, readsAsBytes: Bool) {
+                self.pixels = pixels
+                self.readsAsBytes = readsAsBytes
+            }
+        }
+
+        public var files: [File]
         /// The regions the masks give: one per style.
         public var regions: Int
 
-        public init(pixels: [Int], regions: Int) {
-            self.pixels = pixels
+        public init(files: [File], regions: Int) {
+            self.files = files
             self.regions = regions
         }
 
         /// The masks of the files at `paths` for `regions` styles, from the files' headers
-        /// (`readImageSize(path:limits:)`: nothing is decoded); nil for no paths.
+        /// (`readImageHeader(path:limits:)`: nothing is decoded); nil for no paths.
         public init?(paths: [String], regions: Int) throws(StyleTransferError) {
             guard !paths.isEmpty else { return nil }
-            var pixels: [Int] = []
+            var files: [File] = []
             for path in paths {
                 do {
-                    let size = try readImageSize(path: path)
-                    pixels.append(size.width * size.height)
+                    let header = try readImageHeader(path: path)
+                    files.append(File(pixels: header.width * header.height, readsAsBytes: header.readsAsBytes))
                 } catch { throw .image(error) }
             }
-            self.init(pixels: pixels, regions: regions)
+            self.init(files: files, regions: regions)
         }
 
-        /// The mask images while they are read and held: 12 B per pixel of every mask (float RGB),
-        /// and the largest as it decodes (``sourceBytesPerPixel``: its 8-bit samples beside its floats).
+        /// The mask images while they are read and held: each mask as 8-bit samples (3 B per pixel)
+        /// or as floats (12 B), and the costliest one's decoding beside them: a mask read as
+        /// samples holds the decoder's samples and their copy (``tiledSourceBytesPerPixel``, 3 B
+        /// more), one read as floats the decoder's samples (at most 8 B more: 16-bit RGBA).
         var imageBytes: Double {
-            12 * pixels.reduce(0) { $0 + Double($1) } + Double(sourceBytesPerPixel - 12) * Double(pixels.max() ?? 0)
+            let held = files.reduce(0) { $0 + Double($1.pixels) * ($1.readsAsBytes ? 3 : 12) }
+            let decoding = files.map { Double($0.pixels) * ($0.readsAsBytes ? Double(tiledSourceBytesPerPixel - 3) : 8) }.max() ?? 0
+            return held + decoding
         }
 
         /// The region weights over a relu4_1 map of `featurePixels`: a plane of floats per region,

@@ -466,9 +466,12 @@ func framePipeline(
             sourcePixels = max(sourcePixels, size.width * size.height)
             styles.append(pipeline.styleSizing.sizedDimensions(width: size.width, height: size.height) ?? (.max, .max))
         }
-        // With a mask video, controls.mask's path is the video's.
-        let masks = if let maskInfo { StylizationMemory.Masks(pixels: [maskInfo.width * maskInfo.height], regions: styles.count) }
-                    else { try StylizationMemory.Masks(paths: job.controls.mask?.paths ?? [], regions: styles.count) }
+        // With a mask video, controls.mask's path is the video's; its frames are counted as floats.
+        let masks = if let maskInfo {
+            StylizationMemory.Masks(files: [.init(pixels: maskInfo.width * maskInfo.height, readsAsBytes: false)], regions: styles.count)
+        } else {
+            try StylizationMemory.Masks(paths: job.controls.mask?.paths ?? [], regions: styles.count)
+        }
         let source = (width: info.width, height: info.height)
         if job.stabilize != nil {
             try StylizationMemory.check(path: job.content, source: source, sizing: pipeline.contentSizing, styles: styles, sourcePixels: sourcePixels,

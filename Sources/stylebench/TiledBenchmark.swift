@@ -92,7 +92,7 @@ func runTiledBenchmark(_ options: Options, width: Int, height: Int) {
         let estimate = StylizationMemory.tiledPeakBytes(content: sized, tile: options.tile, styles: Array(repeating: styleSize, count: controls.styles.count),
                                                         sourcePixels: width * height, keepsFeatures: options.keepFeatures, resizes: options.square != nil,
                                                         output: .png, resizedBack: options.square == nil ? nil : (width, height), measuring: options.losses,
-                                                        masks: options.mask.map { StylizationMemory.Masks(pixels: [$0.width * $0.height], regions: 2) })
+                                                        masks: try StylizationMemory.Masks(paths: options.mask == nil ? [] : [mask], regions: 2))
         print(String(format: "  tiled: %.2f s (read, stylized, written), peak RSS %@ (estimate %@)", seconds, megabytes(peak), megabytes(estimate)))
         let times = finished.withLock { $0 }
         if times.count >= 2 {

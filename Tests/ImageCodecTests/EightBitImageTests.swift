@@ -39,6 +39,33 @@ import TestSupport
         #expect(throws: ImageCodecError.fileNotFound(path: "/nonexistent/x.png")) { try readImageBytes(path: "/nonexistent/x.png") }
     }
 
+    /// The header says which files the 8-bit reader reads (the decoder decides: 16 bits, an alpha
+    /// channel or a tRNS chunk give nil) and their size, for every golden PNG and JPEG; a PNG whose
+    /// chunks before its first IDAT run past the 64 KB read is not known to read as bytes.
+    @Test func theHeaderSaysWhatTheEightBitReaderReads() throws {
+        let goldens = try ImageGoldens.load()
+        var paths = try goldens.png.map { try ImageGoldens.url($0.file).path } + goldens.jpeg.map { try ImageGoldens.url($0.file).path }
+        paths += ["content/cornell.jpg", "style/sketch.png", "mask/mask.png"].map { TestPaths.sharedImages.appendingPathComponent($0).path }
+        for path in paths {
+            let header = try readImageHeader(path: path)
+            let bytes = try readImageBytes(path: path)
+            #expect(header.readsAsBytes == (bytes != nil), "\(path)")
+            let image = try readImage(path: path)
+            #expect(header.width == image.width && header.height == image.height, "\(path)")
+        }
+        // rgb8_gamma.png (37 x 23) with a 70,000-byte text chunk after its IHDR, before its IDAT.
+        var bytes = try ImageGoldens.bytes("png/rgb8_gamma.png")
+        let text = Array("tEXt".utf8) + Array("Comment".utf8) + [0] + [UInt8](repeating: 0x61, count: 70_000)
+        bytes.insert(contentsOf: LimitTests.bigEndian(UInt32(text.count - 4)) + text + LimitTests.bigEndian(crc32(text)), at: 33)
+        try withTemporaryFolder { folder in
+            let path = folder.appendingPathComponent("long.png").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            #expect(try readImageBytes(path: path) != nil)
+            let header = try readImageHeader(path: path)
+            #expect(header.width == 37 && header.height == 23 && !header.readsAsBytes)
+        }
+    }
+
     /// `init(exactly:)` keeps an image whose values are 8-bit samples' and refuses one that is not.
     @Test func exactBytesOnlyForEightBitValues() {
         let image = sampleImage()

@@ -217,16 +217,17 @@ import TestSupport
         #expect(measured - plain >= StylizationMemory.measuredBytesPerPixel * 320 * 320, "\(plain) \(measured)")
     }
 
-    /// A masks grid's cells read their mask file whole, as float RGB at its own size, while the
-    /// styles are encoded, and hold region weights over the whole map at each loss layer while the
-    /// tiles run: the estimate counts both from the mask's header. With a two-colour mask of 8 x
-    /// cornell.jpg's size (5832 x 4096) the mask dominates the smallest tiles' need, and a memory
+    /// A masks grid's cells read their mask file whole at its own size (as 8-bit samples, 3 B per
+    /// pixel, 6 while it decodes) while the styles are encoded, and hold region weights over the
+    /// whole map at each loss layer while the tiles run: the estimate counts both from the mask's
+    /// header. With a two-colour mask of 12 x cornell.jpg's size (8748 x 6144) the mask dominates
+    /// the smallest tiles' need, and a memory
     /// that holds the unmasked cell in them but not the masked one is refused naming the masked
     /// minimum, before anything is written.
     @Test func aMaskedSweepCountsItsMasks() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
-        let (width, height) = (5832, 4096)
+        let (width, height) = (8748, 6144)
         var samples = [UInt8](repeating: 0, count: 3 * width * height)
         samples.withUnsafeMutableBytes { bytes in
             for y in 0 ..< height { memset(bytes.baseAddress! + 3 * width * y, 255, 3 * (width / 2)) }
@@ -247,9 +248,9 @@ import TestSupport
         }
         let needed = try minimum(group.jobs)
         let unmasked = try minimum(group.jobs.map { StylizationJob(content: $0.content, styles: $0.styles, output: $0.output) })
-        print("masked sweep cell, 729x512 in tiles of 64 with a 5832x4096 mask: \(StylizationMemory.format(needed)); unmasked \(StylizationMemory.format(unmasked))")
-        // The mask images (16 B per mask pixel) over the weights and the runtime.
-        #expect(needed >= StylizationMemory.fixedBytes + 16 * width * height && unmasked < StylizationMemory.fixedBytes + 16 * width * height)
+        print("masked sweep cell, 729x512 in tiles of 64 with a 8748x6144 mask: \(StylizationMemory.format(needed)); unmasked \(StylizationMemory.format(unmasked))")
+        // The mask image as it decodes (6 B per mask pixel) over the weights and the runtime.
+        #expect(needed >= StylizationMemory.fixedBytes + 6 * width * height && unmasked < StylizationMemory.fixedBytes + 6 * width * height)
         let small = (bytes: needed - 1, source: "--max-memory \(needed - 1)")
         // The same styles mixed over the whole content (no mask) fit that memory.
         let mixed = SweepConfiguration(contents: [sharedImage("content/cornell.jpg")],

@@ -69,7 +69,7 @@ import TestSupport
     @Test func maskWithMoreRegionsThanStyles() {
         let text = message {
             _ = try SpatialMask(paths: ["bands.png"], mode: .labels).regionWeights(
-                images: [MaskShape.bands(4).image(width: 32, height: 32)], styleCount: 3, featureWidth: 4, featureHeight: 4)
+                images: [.floats(MaskShape.bands(4).image(width: 32, height: 32))], styleCount: 3, featureWidth: 4, featureHeight: 4)
         }
         #expect(text?.contains("--mask") == true && text?.contains("bands.png") == true
                 && text?.contains("more regions than styles") == true, "\(text ?? "no error")")
@@ -81,16 +81,16 @@ import TestSupport
     func autoModeRefusesALabelMapForTwoStyles(levels: Int) throws {
         let bands = MaskShape.bands(levels).image(width: 32, height: 32)
         let text = message {
-            _ = try SpatialMask(paths: ["bands.png"]).regionWeights(images: [bands], styleCount: 2, featureWidth: 4, featureHeight: 4)
+            _ = try SpatialMask(paths: ["bands.png"]).regionWeights(images: [.floats(bands)], styleCount: 2, featureWidth: 4, featureHeight: 4)
         }
         let colours = levels == 3 ? "3 colours (#000000, #808080, #FFFFFF)" : "4 colours (#000000, #555555, #AAAAAA, #FFFFFF)"
         #expect(text == "--mask: 'bands.png' has \(colours) but --style gives 2 styles; --mask-mode auto reads one mask for two styles only when it is black and white. For a label map give one style per colour; to threshold grey levels at 0.5 use --mask-mode binary, to use them as weights --mask-mode soft", "\(text ?? "no error")")
         for mode in [SpatialMask.Mode.binary, .soft] {
-            let weights = try SpatialMask(paths: ["bands.png"], mode: mode).regionWeights(images: [bands], styleCount: 2, featureWidth: 4, featureHeight: 4)
+            let weights = try SpatialMask(paths: ["bands.png"], mode: mode).regionWeights(images: [.floats(bands)], styleCount: 2, featureWidth: 4, featureHeight: 4)
             #expect(weights.regions == 2)
         }
         let twoColours = try SpatialMask(paths: ["halves.png"]).regionWeights(
-            images: [MaskShape.halves.image(width: 32, height: 32)], styleCount: 2, featureWidth: 4, featureHeight: 4)
+            images: [.floats(MaskShape.halves.image(width: 32, height: 32))], styleCount: 2, featureWidth: 4, featureHeight: 4)
         #expect(Array(twoColours.values.prefix(4)) == [1, 1, 0, 0])
     }
 
@@ -112,7 +112,7 @@ import TestSupport
         for c in 0 ..< 3 { for y in 0 ..< 8 { for x in 0 ..< 8 { pixels[(c * 64 + y) * 64 + x] = 1 } } }
         let text = message {
             let regions = try SpatialMask(paths: ["corner.png"]).regionWeights(
-                images: [RGBImage(width: 64, height: 64, pixels: pixels)], styleCount: 2, featureWidth: 8, featureHeight: 8)
+                images: [.floats(RGBImage(width: 64, height: 64, pixels: pixels))], styleCount: 2, featureWidth: 8, featureHeight: 8)
             let content = Tensor(zeros: [1, 1, 8, 8])
             _ = try regionAdaptiveInstanceNormalization(content: content, styles: [content, content], regions: regions)
         }

@@ -191,7 +191,7 @@ import TestSupport
 
     @Test func generatedBandsAreALabelMap() throws {
         let regions = try SpatialMask(paths: ["bands.png"]).regionWeights(
-            images: [MaskShape.bands(3).image(width: 48, height: 48)], styleCount: 3, featureWidth: 6, featureHeight: 6)
+            images: [.floats(MaskShape.bands(3).image(width: 48, height: 48))], styleCount: 3, featureWidth: 6, featureHeight: 6)
         // Two feature rows per band, top band first.
         for r in 0 ..< 3 {
             let rows = (0 ..< 6).filter { y in regions.values[(r * 6 + y) * 6] == 1 }

@@ -165,6 +165,7 @@ import TestSupport
         (["--shard", "3/3"], "'--shard': '3/3' is not allowed; expected K/N, shard K of N counted from 0 (0 <= K < N, 1 <= N <= 10000), e.g. 0/4 to 3/4."),
         (["--shard", "0/0"], "'--shard': '0/0' is not allowed"),
         (["--shard", "x"], "'--shard': 'x' is not allowed"),
+        (["--shard", "-1/2"], "'--shard': '-1/2' is not allowed"),
         (["--assemble", "--status", "--report", "r"], "'--assemble' and '--status' are separate steps: give one of them."),
         (["--assemble", "--report", "r", "--shard", "1/2"], "'--assemble' works on every shard of the sweep: give it without '--shard 1/2'."),
         (["--status", "--report", "r", "--alpha", "1"], "'--status' reads the sweep from its report folder's shards/plan.json: give only --report and --reports-dir (or --spec), not '--alpha'."),

@@ -93,12 +93,12 @@ public struct SpatialMask: Sendable, Equatable {
 
     /// Reads the mask files (one per entry of ``paths``) and checks their count against the styles
     /// and their shape against the content image, for ``regionWeights(images:styleCount:featureWidth:featureHeight:)``.
-    public func images(styleCount: Int, contentWidth: Int, contentHeight: Int) throws(StyleControlError) -> [RGBImage] {
+    public func images(styleCount: Int, contentWidth: Int, contentHeight: Int) throws(StyleControlError) -> [MaskImage] {
         _ = try layout(styleCount: styleCount)
-        var images: [RGBImage] = []
+        var images: [MaskImage] = []
         for path in paths {
-            let image: RGBImage
-            do { image = try readImage(path: path) } catch { throw .maskUnreadable(error) }
+            let image: MaskImage
+            do { image = try MaskImage(path: path) } catch { throw .maskUnreadable(error) }
             // Scaled to the content's height (or width), the mask's other side is within one pixel.
             let mismatch = abs(image.width * contentHeight - contentWidth * image.height)
             if !stretch && mismatch > max(image.width, image.height) {
@@ -113,7 +113,7 @@ public struct SpatialMask: Sendable, Equatable {
     /// One weight plane per style on a `featureWidth` x `featureHeight` feature map, from mask
     /// images already read (one per entry of ``paths``, which name them in errors).
     public func regionWeights(
-        images: [RGBImage], styleCount: Int, featureWidth: Int, featureHeight: Int
+        images: [MaskImage], styleCount: Int, featureWidth: Int, featureHeight: Int
     ) throws(StyleControlError) -> RegionWeights {
         precondition(images.count == paths.count, "\(images.count) mask images for \(paths.count) paths")
         let plane = featureWidth * featureHeight
@@ -153,37 +153,80 @@ public struct SpatialMask: Sendable, Equatable {
     }
 
     /// The mask rows and columns that feature rows and columns take: `floor(i * H_mask / H_feat)`.
-    static func nearest(_ image: RGBImage, featureWidth: Int, featureHeight: Int) -> (rows: [Int], columns: [Int]) {
+    static func nearest(_ image: MaskImage, featureWidth: Int, featureHeight: Int) -> (rows: [Int], columns: [Int]) {
         ((0 ..< featureHeight).map { $0 * image.height / featureHeight }, (0 ..< featureWidth).map { $0 * image.width / featureWidth })
     }
 
     /// The mask's grey levels at the feature positions, row-major.
-    static func sampledGrey(_ image: RGBImage, featureWidth: Int, featureHeight: Int) -> [Float] {
+    static func sampledGrey(_ image: MaskImage, featureWidth: Int, featureHeight: Int) -> [Float] {
         let (rows, columns) = nearest(image, featureWidth: featureWidth, featureHeight: featureHeight)
-        let plane = image.width * image.height
-        let p = image.pixels
         return rows.flatMap { row in
             columns.map { column in
-                let i = row * image.width + column
-                let (r, g, b) = (p[i], p[plane + i], p[2 * plane + i])
+                let (r, g, b) = image.colour(row * image.width + column)
                 return r == g && g == b ? r : 0.299 * r + 0.587 * g + 0.114 * b
             }
         }
     }
 
     /// Pixel `i`'s colour as `0xRRGGBB`, each channel rounded to 8 bits.
-    static func colourKey(_ image: RGBImage, _ i: Int) -> UInt32 {
-        let plane = image.width * image.height
+    static func colourKey(_ image: MaskImage, _ i: Int) -> UInt32 {
         func byte(_ v: Float) -> UInt32 { UInt32((min(max(v, 0), 1) * 255).rounded()) }
-        return byte(image.pixels[i]) << 16 | byte(image.pixels[plane + i]) << 8 | byte(image.pixels[2 * plane + i])
+        let (r, g, b) = image.colour(i)
+        return byte(r) << 16 | byte(g) << 8 | byte(b)
     }
 
     /// The distinct colours of the image (``colourKey(_:_:)``), gathered pixel by pixel: no plane of
     /// keys is held beside a full-resolution mask.
-    static func colours(_ image: RGBImage) -> Set<UInt32> {
+    static func colours(_ image: MaskImage) -> Set<UInt32> {
         var colours = Set<UInt32>()
         for i in 0 ..< image.width * image.height { colours.insert(colourKey(image, i)) }
         return colours
+    }
+}
+
+/// A mask file's pixels as read: its 8-bit samples when the file has them (every JPEG, PNGs of up
+/// to 8 bits without transparency: ``readImageBytes(path:limits:)``, 3 bytes per pixel), else floats
+/// (16-bit and transparent PNGs: ``readImage(path:limits:)``, 12 bytes per pixel). A mask is read
+/// whole at its own resolution, so a 16384 x 8192 mask holds 403 MB as samples against 1.6 GB as
+/// floats. Either gives the values ``readImage(path:limits:)`` gives (a sample `v` as `v / 255`).
+public enum MaskImage: Sendable, Equatable {
+    case bytes(RGB8Image)
+    case floats(RGBImage)
+
+    /// Reads the mask file at `path` as 8-bit samples when its header says it has them
+    /// (``ImageHeader/readsAsBytes``, as the memory estimate counts it), else as floats.
+    ///
+    /// - Throws: the file's ``ImageCodecError``.
+    public init(path: String) throws(ImageCodecError) {
+        if try readImageHeader(path: path).readsAsBytes, let bytes = try readImageBytes(path: path) {
+            self = .bytes(bytes)
+        } else {
+            self = .floats(try readImage(path: path))
+        }
+    }
+
+    public var width: Int {
+        switch self {
+        case .bytes(let image): image.width
+        case .floats(let image): image.width
+        }
+    }
+
+    public var height: Int {
+        switch self {
+        case .bytes(let image): image.height
+        case .floats(let image): image.height
+        }
+    }
+
+    /// Pixel `i`'s (row-major) red, green and blue in [0, 1], as ``readImage(path:limits:)`` gives them.
+    func colour(_ i: Int) -> (red: Float, green: Float, blue: Float) {
+        switch self {
+        case .bytes(let image):
+            (Float(image.samples[3 * i]) / 255, Float(image.samples[3 * i + 1]) / 255, Float(image.samples[3 * i + 2]) / 255)
+        case .floats(let image):
+            (image.pixels[i], image.pixels[image.width * image.height + i], image.pixels[2 * image.width * image.height + i])
+        }
     }
 }
 

@@ -140,7 +140,7 @@ public struct StylizationPipeline: Sendable {
 
         // The mask files are read once: for the relu4_1 regions here and, when measuring, for each
         // layer's regions in losses(of:).
-        var maskImages: [RGBImage]?
+        var maskImages: [MaskImage]?
         var regions: RegionWeights?
         if let mask = controls.mask {
             let images = try mask.images(styleCount: controls.styles.count, contentWidth: width, contentHeight: height)
@@ -348,10 +348,10 @@ public struct StylizationPipeline: Sendable {
 /// statistics in region order.
 public struct RegionTargets: Sendable {
     public var mask: SpatialMask
-    public var images: [RGBImage]
+    public var images: [MaskImage]
     public var styles: [StyleStatistics]
 
-    public init(mask: SpatialMask, images: [RGBImage], styles: [StyleStatistics]) {
+    public init(mask: SpatialMask, images: [MaskImage], styles: [StyleStatistics]) {
         self.mask = mask
         self.images = images
         self.styles = styles

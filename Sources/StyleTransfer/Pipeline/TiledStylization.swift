@@ -620,7 +620,7 @@ extension StylizationPipeline {
         let weights = styles.count == 1 || regions != nil ? [1] : try controls.normalizedWeights()
         let measure = measuring ? try lossMeasure(content, controls: controls, styles: styles.map { $0.statistics! }, weights: weights,
                                                   maskImages: maskImages, features: features) : nil
-        maskImages = nil  // Not held while the tiles run: a full-resolution mask is 12 bytes per pixel.
+        maskImages = nil  // Not held while the tiles run: a full-resolution mask is 3 (or 12) bytes per pixel.
         let truncates = stylizer.variant.conventions.outputLevels == .truncated
         try open(outputWidth, outputHeight)
         func emit(_ rows: [UInt8]) throws(StyleControlError) {
@@ -703,7 +703,7 @@ extension StylizationPipeline {
     /// each loss layer's size over the decoded map (8 image pixels per relu4_1 pixel of `features`),
     /// and the content's chroma sums.
     private func lossMeasure(
-        _ content: TiledContent, controls: StyleControls, styles: [StyleStatistics], weights: [Float], maskImages: [RGBImage]?,
+        _ content: TiledContent, controls: StyleControls, styles: [StyleStatistics], weights: [Float], maskImages: [MaskImage]?,
         features: (width: Int, height: Int)
     ) throws(StyleControlError) -> TiledLossMeasure {
         var regions: (layers: [RegionWeights], styles: [StyleStatistics])?

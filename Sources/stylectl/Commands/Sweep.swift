@@ -120,7 +120,8 @@ struct Sweep: ParsableCommand {
     @Flag(help: "Do not measure the content and style losses (saves an encoder pass per cell).")
     var noMetrics = false
 
-    @Option(help: ArgumentHelp(
+    // Unconditional: "-1/2" is a value to refuse as a shard, not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp(
         "Run only shard K of N (K from 0) of the sweep's cells into the report folder, beside the other shards; then --assemble.",
         valueName: "K/N"), transform: { text in try SweepShard(parsing: text) })
     var shard: SweepShard?

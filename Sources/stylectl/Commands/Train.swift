@@ -133,25 +133,25 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let configuration = try configuration()
-        // What is followed, and where the run differs from it by design.
-        let conventions = configuration.model.trainingConventions
-        printError("training \(configuration.model.conventions.title)'s decoder as \(conventions.script); differences: \(conventions.differences)")
         let training = DecoderTraining(configuration) { history, path throws(TrainingError) in
             try writeLossPlot(history, title: "stylectl train: loss (content-weight x L_c, style-weight x L_s)", path: path)
         }
         do {
-            _ = try training.run { report($0, iterations: configuration.iterations) }
+            _ = try training.run { report($0, configuration: configuration) }
         } catch {
             throw CommandFailure(error.description)
         }
     }
 
-    /// Prints the run's progress on standard error.
-    private func report(_ progress: DecoderTrainingProgress, iterations iterationsToGo: Int) {
+    /// Prints the run's progress on standard error: once the folders, weights and memory are
+    /// checked (`.started`), what is followed and where the run differs from it by design.
+    private func report(_ progress: DecoderTrainingProgress, configuration: DecoderTrainingConfiguration) {
         switch progress {
         case .resumed(let statePath, let iteration):
             printError("resuming at iteration \(iteration) of \(statePath)")
         case .started(let contentImages, let styleImages, let batchSize, let imageSize, let cropSize, let iterations):
+            let conventions = configuration.model.trainingConventions
+            printError("training \(configuration.model.conventions.title)'s decoder as \(conventions.script); differences: \(conventions.differences)")
             printError("training: \(contentImages) content and \(styleImages) style images, batch \(batchSize), "
                        + "\(imageSize) -> \(cropSize) crops, to iteration \(iterations)")
         case .nothingToDo(let iteration):
@@ -159,7 +159,7 @@ struct Train: ParsableCommand {
         case .iterated(let record):
             let l = record.loss
             printError(String(format: "[%d/%d] content %.4f  style %.4f  total %.4f  lr %.3g  %.2f s/iter",
-                              l.iteration, iterationsToGo, l.content, l.style, l.total, l.learningRate, record.seconds))
+                              l.iteration, configuration.iterations, l.content, l.style, l.total, l.learningRate, record.seconds))
         case .saved(let decoderPath):
             printError("saved \(decoderPath)")
         }
