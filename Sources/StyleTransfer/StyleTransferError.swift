@@ -96,14 +96,14 @@ public enum StyleTransferError: Error, Equatable, CustomStringConvertible {
         case .sizeOutOfRange(let role, let size):
             return "'\(role.sizeFlag ?? role.flag)' must be in 0...\(ImageSizing.maximumSize) (0 keeps the image's size), got \(size)"
         case .insufficientMemory(let path, let width, let height, let needed, let available, let source, let largest):
-            let fit = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images (lower --style-size)"
+            let fit = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images and masks (lower --style-size, or give smaller mask files)"
             return "stylizing '\(path)' at \(width)x\(height) pixels needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) is available (\(source)); \(fit)"
         case .invalidMemorySetting(let variable, let value):
             return "\(variable) must be a number of bytes (optionally with a K, M or G suffix, powers of 1024), got '\(value)'"
         case .tileTooLarge(let path, let width, let height, let tile, let needed, let available, let source, let largest):
             return "stylizing '\(path)' at \(width)x\(height) pixels in tiles of \(tile) pixels needs about \(StylizationMemory.format(needed)) of memory, but \(StylizationMemory.format(available)) is available (\(source)); the largest --tile that fits is \(largest)"
         case .tilesDoNotFit(let path, let width, let height, let minimum, let available, let source, let largest):
-            let size = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images (lower --style-size)"
+            let size = largest.map { "the largest --content-size that fits is \($0)" } ?? "no --content-size fits with these style images and masks (lower --style-size, or give smaller mask files)"
             return "stylizing '\(path)' at \(width)x\(height) pixels needs about \(StylizationMemory.format(minimum)) of memory even in tiles of \(Tiling.minimumTile) pixels (the smallest), but \(StylizationMemory.format(available)) is available (\(source)); give it at least --max-memory \(StylizationMemory.flagValue(minimum)), or \(size)"
         }
     }

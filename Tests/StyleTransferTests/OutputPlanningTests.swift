@@ -160,7 +160,7 @@ import TestSupport
             try StylizationMemory.check(path: "big.jpg", source: (4000, 3000), sizing: ImageSizing(size: 512), styles: [(8000, 8000)],
                                         sourcePixels: 0, available: available)
         }
-        #expect(none?.hasSuffix("no --content-size fits with these style images (lower --style-size)") == true, "\(none ?? "no error")")
+        #expect(none?.hasSuffix("no --content-size fits with these style images and masks (lower --style-size, or give smaller mask files)") == true, "\(none ?? "no error")")
     }
 
     @Test func sizesAboveTheMaximumAreRefused() throws {
