@@ -221,9 +221,8 @@ import TestSupport
     /// pixel, 6 while it decodes) while the styles are encoded, and hold region weights over the
     /// whole map at each loss layer while the tiles run: the estimate counts both from the mask's
     /// header. With a two-colour mask of 12 x cornell.jpg's size (8748 x 6144) the mask dominates
-    /// the smallest tiles' need, and a memory
-    /// that holds the unmasked cell in them but not the masked one is refused naming the masked
-    /// minimum, before anything is written.
+    /// the smallest tiles' need, and a memory that holds the unmasked cell in them but not the
+    /// masked one is refused naming the masked minimum, before anything is written.
     @Test func aMaskedSweepCountsItsMasks() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
         try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
