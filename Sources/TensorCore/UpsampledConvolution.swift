@@ -3,7 +3,6 @@
 
 import COpenBLAS
 import Foundation
-import Synchronization
 
 /// The decomposition: output pixel `(2i + py, 2j + px)` of `conv3x3(pad(upsample(x)))` reads the
 /// upsampled rows `2i + py - 1 ... 2i + py + 1`, which are the rows `i - 1, i, i` of `x` for
@@ -98,9 +97,8 @@ final class UpsampledConvolutionForward: Sendable {
     let relu: Bool
     /// Whether the border is zero padding (else replication: reflection of the upsampled image).
     let zeroPadding: Bool
-    /// Rows of the products per chunk, and the cores that take chunks.
-    let chunk: Int
-    let workers: Int
+    /// The rows of the products in chunks that the cores take in turn.
+    let work: ChunkedWork
 
     /// Rows per chunk: for the 64 channels the automatic rule fuses, the gathered rows and `M`
     /// are then 320 KB, inside one core's L2 on Zen 3 (512 KB), and the products have enough rows
@@ -125,10 +123,7 @@ final class UpsampledConvolutionForward: Sendable {
         self.weights = weights
         self.relu = relu
         self.zeroPadding = zeroPadding
-        let rows = input.batch * Self.rowsPerImage(input)
-        let cores = parallelCores
-        chunk = max(1, min(Self.chunkRows, (rows + cores - 1) / cores))
-        workers = min(cores, (rows + chunk - 1) / chunk)
+        work = ChunkedWork(items: input.batch * Self.rowsPerImage(input), largestChunk: Self.chunkRows)
     }
 
     /// Pixels of one bordered image.
@@ -142,11 +137,11 @@ final class UpsampledConvolutionForward: Sendable {
     var borderedCount: Int { input.batch * Self.borderedPixels(input) * weights.inputWidth }
 
     /// Floats of scratch per core: the gathered taps of a chunk, then its products `M`.
-    private var scratchPerWorker: Int { chunk * (4 * weights.inputWidth + weights.outputWidth) }
+    private var scratchPerWorker: Int { work.chunk * (4 * weights.inputWidth + weights.outputWidth) }
 
     /// Floats of scratch a pass needs (``forward(input:bordered:output:scratch:)``): each core's
     /// gathered taps and products.
-    var scratchCount: Int { workers * scratchPerWorker }
+    var scratchCount: Int { work.workers * scratchPerWorker }
 
     /// input and output are buffers laid out as ``input`` and ``output``; bordered holds at least
     /// ``borderedCount`` floats (a forward pass puts them after the input in its buffer, which is
@@ -156,9 +151,8 @@ final class UpsampledConvolutionForward: Sendable {
                  scratch: UnsafeMutablePointer<Float>) {
         copyBordered(data, into: bordered)
         let perImage = Self.rowsPerImage(input)
+        let chunk = work.chunk
         let chunksPerImage = (perImage + chunk - 1) / chunk
-        let chunks = input.batch * chunksPerImage
-        let next = Atomic<Int>(0)
         let (k, n, across) = (weights.inputWidth, weights.outputWidth, input.width + 2)
         // Per phase (2 py + px), the offsets of its four taps from a bordered pixel, in the order of
         // the stacked matrices.
@@ -167,30 +161,26 @@ final class UpsampledConvolutionForward: Sendable {
                 UpsampledConvolutionPhases.taps(phase: phase % 2).map { columnTap in rowTap.offset * across + columnTap.offset }
             }
         }
-        parallelFor(workers, costPerItem: 1 << 15) { worker in
+        work.run(chunks: input.batch * chunksPerImage) { worker, index in
             let gathered = scratch + worker * scratchPerWorker
             let m = gathered + chunk * 4 * k
-            while true {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < chunks else { break }
-                // Chunks do not cross images.
-                let (image, chunkInImage) = index.quotientAndRemainder(dividingBy: chunksPerImage)
-                let firstRow = chunkInImage * chunk
-                let count = min(chunk, perImage - firstRow)
-                let first = across + 1 + firstRow
-                let pixels = bordered + image * Self.borderedPixels(input) * k
-                for py in 0 ..< 2 {
-                    for px in 0 ..< 2 {
-                        // Each row of `gathered`: the pixel's four taps, input channels of each in turn.
-                        for r in 0 ..< count {
-                            for (tap, offset) in offsets[2 * py + px].enumerated() {
-                                (gathered + (r * 4 + tap) * k).update(from: pixels + (first + r + offset) * k, count: k)
-                            }
+            // Chunks do not cross images.
+            let (image, chunkInImage) = index.quotientAndRemainder(dividingBy: chunksPerImage)
+            let firstRow = chunkInImage * chunk
+            let count = min(chunk, perImage - firstRow)
+            let first = across + 1 + firstRow
+            let pixels = bordered + image * Self.borderedPixels(input) * k
+            for py in 0 ..< 2 {
+                for px in 0 ..< 2 {
+                    // Each row of `gathered`: the pixel's four taps, input channels of each in turn.
+                    for r in 0 ..< count {
+                        for (tap, offset) in offsets[2 * py + px].enumerated() {
+                            (gathered + (r * 4 + tap) * k).update(from: pixels + (first + r + offset) * k, count: k)
                         }
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(n), Int32(4 * k), 1,
-                                    gathered, Int32(4 * k), weights.matrices.pointer + (2 * py + px) * 4 * k * n, Int32(n), 0, m, Int32(n))
-                        scatter(m, image: image, firstPixel: first, count: count, py: py, px: px, into: result)
                     }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(n), Int32(4 * k), 1,
+                                gathered, Int32(4 * k), weights.matrices.pointer + (2 * py + px) * 4 * k * n, Int32(n), 0, m, Int32(n))
+                    scatter(m, image: image, firstPixel: first, count: count, py: py, px: px, into: result)
                 }
             }
         }

@@ -4,7 +4,6 @@
 
 import COpenBLAS
 import Foundation
-import Synchronization
 
 /// The matrices of F(4x4, 3x3) with the interpolation points 0, 1, -1, 2, -2 and infinity
 /// (Lavin & Gray's): an output tile `Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A` of 4x4 pixels from an input
@@ -120,9 +119,9 @@ final class WinogradWeights: Sendable {
 ///
 /// The output is cut into 4x4 tiles, each reading the 6x6 input pixels from its corner on (tiles
 /// at the right and bottom edges read zeros past the padded input and keep only their pixels
-/// inside the output). Tiles are taken in chunks of ``chunk`` by the cores in turn; per chunk, the
-/// input transform writes `V[ξ]` (tiles x inputWidth), 36 sgemms give `M[ξ] = V[ξ] U[ξ]`
-/// (tiles x outputWidth), and the output transform writes the pixels. Each core has its own `V`
+/// inside the output). Tiles are taken in chunks of ``chunkTiles`` at most by the cores in turn
+/// (``ChunkedWork``); per chunk, the input transform writes `V[ξ]` (tiles x inputWidth), 36 sgemms
+/// give `M[ξ] = V[ξ] U[ξ]` (tiles x outputWidth), and the output transform writes the pixels. Each core has its own `V`
 /// and `M` in the scratch (``scratchCount``) and calls a single-threaded OpenBLAS
 /// (``OpenBLAS/configure()``), so the chunks, not the products, are what runs in parallel.
 final class WinogradConvolutionForward: Sendable {
@@ -132,9 +131,8 @@ final class WinogradConvolutionForward: Sendable {
     let relu: Bool
     let tilesDown: Int
     let tilesAcross: Int
-    /// Tiles per chunk, and the cores that take chunks.
-    let chunk: Int
-    let workers: Int
+    /// The tiles in chunks that the cores take in turn.
+    let work: ChunkedWork
 
     /// Tiles per chunk: V and M of a chunk then hold at most 36 x 128 x (256 + 512) floats (14 MB,
     /// the 256 -> 512 convolution), and the products have 128 rows, enough for OpenBLAS's kernels.
@@ -158,42 +156,33 @@ final class WinogradConvolutionForward: Sendable {
         self.relu = relu
         tilesDown = (output.height + 3) / 4
         tilesAcross = (output.width + 3) / 4
-        let tiles = input.batch * tilesDown * tilesAcross
-        let cores = parallelCores
-        // Small layers: chunks small enough that every core gets one.
-        chunk = max(1, min(Self.chunkTiles, (tiles + cores - 1) / cores))
-        workers = min(cores, (tiles + chunk - 1) / chunk)
+        work = ChunkedWork(items: input.batch * tilesDown * tilesAcross, largestChunk: Self.chunkTiles)
     }
 
     /// Floats of scratch per core: V then M of one chunk.
-    private var scratchPerWorker: Int { WinogradF4x3.products * chunk * (weights.inputWidth + weights.outputWidth) }
+    private var scratchPerWorker: Int { WinogradF4x3.products * work.chunk * (weights.inputWidth + weights.outputWidth) }
 
     /// Floats of scratch a pass needs (``forward(input:output:scratch:)``).
-    var scratchCount: Int { workers * scratchPerWorker }
+    var scratchCount: Int { work.workers * scratchPerWorker }
 
     /// input and output are buffers laid out as ``input`` and ``output``; scratch holds at least
     /// ``scratchCount`` floats.
     func forward(input data: UnsafePointer<Float>, output result: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let tiles = input.batch * tilesDown * tilesAcross
-        let chunks = (tiles + chunk - 1) / chunk
-        let next = Atomic<Int>(0)
+        let chunk = work.chunk
         let (k, n) = (weights.inputWidth, weights.outputWidth)
-        parallelFor(workers, costPerItem: 1 << 15) { worker in
+        work.run(chunks: (tiles + chunk - 1) / chunk) { worker, index in
             let v = scratch + worker * scratchPerWorker
             let m = v + WinogradF4x3.products * chunk * k
-            while true {
-                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < chunks else { break }
-                let first = index * chunk
-                let count = min(chunk, tiles - first)
-                transformInput(data, tiles: first ..< first + count, into: v)
-                for product in 0 ..< WinogradF4x3.products {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(n), Int32(k), 1,
-                                v + product * chunk * k, Int32(k), weights.matrices.pointer + product * k * n, Int32(n),
-                                0, m + product * chunk * n, Int32(n))
-                }
-                transformOutput(m, tiles: first ..< first + count, into: result)
+            let first = index * chunk
+            let count = min(chunk, tiles - first)
+            transformInput(data, tiles: first ..< first + count, into: v)
+            for product in 0 ..< WinogradF4x3.products {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(n), Int32(k), 1,
+                            v + product * chunk * k, Int32(k), weights.matrices.pointer + product * k * n, Int32(n),
+                            0, m + product * chunk * n, Int32(n))
             }
+            transformOutput(m, tiles: first ..< first + count, into: result)
         }
     }
 
@@ -209,7 +198,7 @@ final class WinogradConvolutionForward: Sendable {
     /// input channel `c`, 8 channels at a time.
     private func transformInput(_ data: UnsafePointer<Float>, tiles: Range<Int>, into v: UnsafeMutablePointer<Float>) {
         let layout = input
-        let (b, k, stride) = (layout.block, weights.inputWidth, chunk * weights.inputWidth)
+        let (b, k, stride) = (layout.block, weights.inputWidth, work.chunk * weights.inputWidth)
         var d = [SIMD8<Float>](repeating: .zero, count: 36)
         d.withUnsafeMutableBufferPointer { d in
             let d = d.baseAddress!
@@ -259,7 +248,7 @@ final class WinogradConvolutionForward: Sendable {
     /// channels at a time; pixels past the output's edge are not written.
     private func transformOutput(_ m: UnsafePointer<Float>, tiles: Range<Int>, into result: UnsafeMutablePointer<Float>) {
         let layout = output
-        let (b, n, stride) = (layout.block, weights.outputWidth, chunk * weights.outputWidth)
+        let (b, n, stride) = (layout.block, weights.outputWidth, work.chunk * weights.outputWidth)
         var s = [SIMD8<Float>](repeating: .zero, count: 24)
         s.withUnsafeMutableBufferPointer { s in
             let s = s.baseAddress!
@@ -321,9 +310,6 @@ enum OpenBLAS {
         return true
     }()
 }
-
-/// The cores the kernels written here split their loops over (``parallelFor(_:costPerItem:_:)``).
-var parallelCores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
 /// The OpenBLAS kernel that runs the Winograd products, e.g. `"OpenBLAS 0.3.21, kernel Haswell,
 /// 1 thread"`: the core type is what `OPENBLAS_CORETYPE` forced or what OpenBLAS detected.
