@@ -24,9 +24,10 @@ import TestSupport
 
     var images: String { TestPaths.sharedImages.path }
 
-    /// Tiny settings: 2 of the 32x32 copies resized to 24x24 and cropped to 16x16 per batch, saved every iteration.
-    func arguments(output: String, iterations: Int) throws -> [String] {
-        ["--content-dir", temp.path + "/content", "--style-dir", temp.path + "/style", "--vgg", try TestPaths.golden("network/vgg_legacy.pth").path,
+    /// Tiny settings: 2 of the 32x32 copies resized to 24x24 and cropped to 16x16 per batch, saved
+    /// every iteration; `vgg` by default the seeded pytorch-AdaIN encoder.
+    func arguments(output: String, iterations: Int, vgg: String? = nil) throws -> [String] {
+        ["--content-dir", temp.path + "/content", "--style-dir", temp.path + "/style", "--vgg", try vgg ?? TestPaths.golden("network/vgg_legacy.pth").path,
          "--output-dir", output, "--iterations", "\(iterations)", "--batch-size", "2", "--image-size", "24", "--crop-size", "16",
          "--save-interval", "1", "--seed", "5"]
     }
@@ -41,41 +42,54 @@ import TestSupport
         }
     }
 
+    /// Trains 2 iterations straight into `<name>-straight`, and 1 then resumed to 2 into
+    /// `<name>-split` (`--model` given to the first run only: the resumed run takes it from the
+    /// state). The straight run writes `decoder_iter_1` and `decoder_iter_2` with
+    /// `decoderExtension`, the state, loss.csv and loss.png; both runs' last decoders are the same
+    /// bytes. Returns the two folders.
+    func trainStraightAndResumed(
+        _ name: String, vgg: String? = nil, model: String? = nil, decoderExtension: String
+    ) throws -> (straight: String, split: String) {
+        let straight = temp.path + "/\(name)-straight", split = temp.path + "/\(name)-split"
+        #expect(run(["train"] + (try arguments(output: straight, iterations: 2, vgg: vgg))) == nil)
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: straight))
+            == ["decoder_iter_1.\(decoderExtension)", "decoder_iter_2.\(decoderExtension)", "training-state.safetensors", "loss.csv", "loss.png"])
+        #expect(run(["train"] + (model.map { ["--model", $0] } ?? []) + (try arguments(output: split, iterations: 1, vgg: vgg))) == nil)
+        #expect(run(["train", "--resume"] + (try arguments(output: split, iterations: 2, vgg: vgg))) == nil)
+        let last = "/decoder_iter_2.\(decoderExtension)"
+        #expect(try Data(contentsOf: URL(fileURLWithPath: straight + last)) == Data(contentsOf: URL(fileURLWithPath: split + last)),
+                "a resumed \(name) run's decoder differs from an uninterrupted run's")
+        return (straight, split)
+    }
+
+    /// `stylectl stylize` of cornell.jpg with sketch.png at 32 pixels by `decoder` and `vgg`
+    /// (`--model` when given, else recognised from the files) writes `<name>-stylized.png`.
+    func expectStylizes(_ name: String, vgg: String? = nil, decoder: String, model: String? = nil) throws {
+        let output = temp.path + "/\(name)-stylized.png"
+        #expect(run(["stylize"] + (model.map { ["--model", $0] } ?? []) + ["--content", images + "/content/cornell.jpg",
+                     "--style", images + "/style/sketch.png", "--output", output, "--content-size", "32", "--style-size", "32",
+                     "--vgg", try vgg ?? TestPaths.golden("network/vgg_legacy.pth").path, "--decoder", decoder]) == nil)
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+
     /// The seed model's run through the command: recognised from its VGG-19 file, resumed bit for bit,
     /// its decoder_iter_N.pth read by `stylize --model seed`; a resume as pytorch-adain is refused.
     @Test("train --model seed: decoders as .pth, resuming, stylize --model seed reads them")
     func seedTrainResumeStylize() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
         let vgg = try TestPaths.golden("variants/seed_vgg19.pth").path
-        func seedArguments(output: String, iterations: Int) throws -> [String] {
-            ["--content-dir", temp.path + "/content", "--style-dir", temp.path + "/style", "--vgg", vgg,
-             "--output-dir", output, "--iterations", "\(iterations)", "--batch-size", "2", "--image-size", "24", "--crop-size", "16",
-             "--save-interval", "1", "--seed", "5"]
-        }
-        let straight = temp.path + "/seed-straight", split = temp.path + "/seed-split"
-        #expect(run(["train"] + (try seedArguments(output: straight, iterations: 2))) == nil)
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: straight))
-            == ["decoder_iter_1.pth", "decoder_iter_2.pth", "training-state.safetensors", "loss.csv", "loss.png"])
-        #expect(run(["train", "--model", "seed"] + (try seedArguments(output: split, iterations: 1))) == nil)
-        #expect(run(["train", "--resume"] + (try seedArguments(output: split, iterations: 2))) == nil)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: straight + "/decoder_iter_2.pth")) == Data(contentsOf: URL(fileURLWithPath: split + "/decoder_iter_2.pth")),
-                "a resumed seed run's decoder differs from an uninterrupted run's")
+        let (straight, split) = try trainStraightAndResumed("seed", vgg: vgg, model: "seed", decoderExtension: "pth")
         let before = try FileManager.default.contentsOfDirectory(atPath: split).sorted()
         let state = try Data(contentsOf: URL(fileURLWithPath: split + "/training-state.safetensors"))
         // The seed's VGG given for pytorch-adain is refused by its keys; with pytorch-adain's VGG, the state is.
-        let otherVGG = run(["train", "--resume", "--model", "pytorch-adain"] + (try seedArguments(output: split, iterations: 3)))
+        let otherVGG = run(["train", "--resume", "--model", "pytorch-adain"] + (try arguments(output: split, iterations: 3, vgg: vgg)))
         #expect(otherVGG?.contains("this is the VGG encoder of the seed model") == true, "\(otherVGG ?? "no error")")
-        let other = run(["train", "--resume", "--model", "pytorch-adain"] + (try seedArguments(output: split, iterations: 3))
+        let other = run(["train", "--resume", "--model", "pytorch-adain"] + (try arguments(output: split, iterations: 3, vgg: vgg))
                         + ["--vgg", try TestPaths.golden("network/vgg_legacy.pth").path])
         #expect(other?.contains("is of a run for --model seed, not --model pytorch-adain") == true, "\(other ?? "no error")")
         #expect(try FileManager.default.contentsOfDirectory(atPath: split).sorted() == before)
         #expect(try Data(contentsOf: URL(fileURLWithPath: split + "/training-state.safetensors")) == state)
-
-        let output = temp.path + "/seed-stylized.png"
-        #expect(run(["stylize", "--model", "seed", "--content", images + "/content/cornell.jpg", "--style", images + "/style/sketch.png",
-                     "--output", output, "--content-size", "32", "--style-size", "32", "--vgg", vgg,
-                     "--decoder", straight + "/decoder_iter_2.pth"]) == nil)
-        #expect(FileManager.default.fileExists(atPath: output))
+        try expectStylizes("seed", vgg: vgg, decoder: straight + "/decoder_iter_2.pth", model: "seed")
     }
 
     /// The torch model's run through the command: recognised from its vgg_normalised.t7, resumed bit
@@ -84,50 +98,19 @@ import TestSupport
     func torchTrainResumeStylize() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
         let vgg = try TestPaths.golden("variants/torch_vgg_normalised.t7").path
-        func torchArguments(output: String, iterations: Int) throws -> [String] {
-            ["--content-dir", temp.path + "/content", "--style-dir", temp.path + "/style", "--vgg", vgg,
-             "--output-dir", output, "--iterations", "\(iterations)", "--batch-size", "2", "--image-size", "24", "--crop-size", "16",
-             "--save-interval", "1", "--seed", "5"]
-        }
-        let straight = temp.path + "/torch-straight", split = temp.path + "/torch-split"
-        #expect(run(["train"] + (try torchArguments(output: straight, iterations: 2))) == nil)
-        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: straight))
-            == ["decoder_iter_1.t7", "decoder_iter_2.t7", "training-state.safetensors", "loss.csv", "loss.png"])
-        #expect(run(["train", "--model", "torch"] + (try torchArguments(output: split, iterations: 1))) == nil)
-        #expect(run(["train", "--resume"] + (try torchArguments(output: split, iterations: 2))) == nil)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: straight + "/decoder_iter_2.t7")) == Data(contentsOf: URL(fileURLWithPath: split + "/decoder_iter_2.t7")),
-                "a resumed torch run's decoder differs from an uninterrupted run's")
-
-        let output = temp.path + "/torch-stylized.png"
-        #expect(run(["stylize", "--content", images + "/content/cornell.jpg", "--style", images + "/style/sketch.png",
-                     "--output", output, "--content-size", "32", "--style-size", "32", "--vgg", vgg,
-                     "--decoder", straight + "/decoder_iter_2.t7"]) == nil)
-        #expect(FileManager.default.fileExists(atPath: output))
+        let (straight, _) = try trainStraightAndResumed("torch", vgg: vgg, model: "torch", decoderExtension: "t7")
+        try expectStylizes("torch", vgg: vgg, decoder: straight + "/decoder_iter_2.t7")
     }
 
     @Test("train writes decoders, state, loss.csv and loss.png; resuming gives the same decoder; stylize reads it")
     func trainResumeStylize() throws {
         defer { try? FileManager.default.removeItem(at: temp) }
-        let straight = temp.path + "/straight", split = temp.path + "/split"
-        #expect(run(["train"] + (try arguments(output: straight, iterations: 2))) == nil)
-        let files = Set(try FileManager.default.contentsOfDirectory(atPath: straight))
-        #expect(files == ["decoder_iter_1.safetensors", "decoder_iter_2.safetensors", "training-state.safetensors", "loss.csv", "loss.png"])
+        let (straight, _) = try trainStraightAndResumed("pytorch-adain", decoderExtension: "safetensors")
         let csv = try String(contentsOfFile: straight + "/loss.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 3 && csv[0] == "iteration,content,style,total,lr,seconds" && csv[2].hasPrefix("2,"))
         let png = try Data(contentsOf: URL(fileURLWithPath: straight + "/loss.png"))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
-
-        #expect(run(["train"] + (try arguments(output: split, iterations: 1))) == nil)
-        #expect(run(["train", "--resume"] + (try arguments(output: split, iterations: 2))) == nil)
-        let a = try Data(contentsOf: URL(fileURLWithPath: straight + "/decoder_iter_2.safetensors"))
-        let b = try Data(contentsOf: URL(fileURLWithPath: split + "/decoder_iter_2.safetensors"))
-        #expect(a == b, "a resumed run's decoder differs from an uninterrupted run's")
-
-        let output = temp.path + "/stylized.png"
-        #expect(run(["stylize", "--content", images + "/content/cornell.jpg", "--style", images + "/style/sketch.png", "--output", output,
-                     "--content-size", "32", "--style-size", "32", "--vgg", try TestPaths.golden("network/vgg_legacy.pth").path,
-                     "--decoder", straight + "/decoder_iter_2.safetensors"]) == nil)
-        #expect(FileManager.default.fileExists(atPath: output))
+        try expectStylizes("pytorch-adain", decoder: straight + "/decoder_iter_2.safetensors")
     }
 
     @Test("a missing folder and a missing state are named")
